@@ -1,0 +1,51 @@
+"""geoplan: planning layers for industry, trade and power of a Vietnamese province.
+
+Load a plan, check it, map it, export it::
+
+    >>> import geoplan                                  # doctest: +SKIP
+    >>> plan = geoplan.load_plan("layers/sample")       # doctest: +SKIP
+    >>> plan.report.summary()                           # doctest: +SKIP
+
+Heavy optional parts (folium, matplotlib, click, networkx, scipy, openpyxl, jinja2, rasterio)
+are imported only by the functions that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+__version__ = "0.1.0"
+
+from geoplan.errors import (
+    CRSError,
+    GeoplanError,
+    LayerReadError,
+    MissingDependencyError,
+    OutputExistsError,
+    PlanError,
+    PlanValidationError,
+)
+from geoplan.findings import FINDING_COLUMNS
+from geoplan.kinds import KINDS
+from geoplan.pipeline import load_plan, validate_plan
+from geoplan.plan import Layer, Plan, RasterLayer
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "KINDS",
+    "CRSError",
+    "GeoplanError",
+    "Layer",
+    "LayerReadError",
+    "MissingDependencyError",
+    "OutputExistsError",
+    "Plan",
+    "PlanError",
+    "PlanValidationError",
+    "RasterLayer",
+    "__version__",
+    "load_plan",
+    "validate_plan",
+]

@@ -1,0 +1,337 @@
+"""The plan file (``plan.toml``) and the loaded plan.
+
+A plan names the province, the analysis CRS and its layers::
+
+    [plan]
+    name = "Bắc Ninh 2021-2030"
+    province = "Bắc Ninh"          # optional: picks the VN-2000 zone and the boundary checks
+    analysis_crs = "EPSG:9209"     # optional: overrides the zone
+    [layers.grid]                   # any name; several layers may share a kind
+    kind = "grid_line"
+    path = "grid.gpkg"              # relative to the plan file
+    layer = "power_line"            # optional, for multi-layer sources
+    crs = "EPSG:9209"               # optional, for sources that carry no CRS
+    fields = { voltage_kv = "cap_dien_ap", name = "ten" }   # canonical = source column
+
+Further layer keys: ``defaults`` (canonical field -> value for features that lack one, e.g.
+``{ status = "existing" }``), ``x_field`` / ``y_field`` (coordinate columns of a CSV/Excel
+table; for VN-2000 tables remember that Vietnamese documents call the northing X),
+``encoding`` (of a legacy Shapefile/CSV without .cpg), ``sheet`` (Excel), ``band`` (raster),
+``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian.
+
+Unknown keys are errors that list the valid ones. The sections ``rules``, ``coverage``, ``grid``,
+``map``, ``export`` and ``report`` belong to the modules that use them, which check their keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geoplan.errors import PlanError
+from geoplan.kinds import KINDS, RASTER_KINDS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pyproj
+
+    from geoplan.validate import ValidationReport
+
+__all__ = [
+    "PLAN_FILE",
+    "SETTINGS_SECTIONS",
+    "Layer",
+    "LayerSpec",
+    "Plan",
+    "PlanSpec",
+    "RasterLayer",
+    "find_plan_file",
+    "read_plan_file",
+]
+
+PLAN_FILE = "plan.toml"
+PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_choice",
+             "description")
+LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
+              "encoding", "sheet", "band", "title")
+SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
+TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
+
+
+def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
+    bad = [k for k in keys if k not in valid]
+    if bad:
+        hints = []
+        for k in bad:
+            close = difflib.get_close_matches(k, valid, n=1)
+            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise PlanError(
+            f"{path}: unknown key{'s' if len(bad) > 1 else ''} {', '.join(hints)} in {where}; "
+            f"valid keys: {', '.join(valid)}"
+        )
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One ``[layers.NAME]`` table of the plan file."""
+
+    name: str
+    kind: str
+    path: Path
+    layer: str | None = None
+    crs: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    x_field: str | None = None
+    y_field: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    band: int = 1
+    title: str | None = None
+
+    @property
+    def is_raster(self) -> bool:
+        return self.kind in RASTER_KINDS
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """The parsed plan file, before any layer is read."""
+
+    path: Path
+    name: str
+    province: str | None = None
+    analysis_crs: str | None = None
+    province_scheme: str = "2025"
+    meridian_choice: float | None = None
+    description: str | None = None
+    layers: tuple[LayerSpec, ...] = ()
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+
+def find_plan_file(path: str | Path) -> Path:
+    """The plan file itself, given the file or the folder holding ``plan.toml``."""
+    p = Path(path)
+    if p.is_dir():
+        candidate = p / PLAN_FILE
+        if not candidate.exists():
+            tomls = sorted(x.name for x in p.glob("*.toml"))
+            extra = f" (found {', '.join(tomls)}: pass one of them)" if tomls else ""
+            raise PlanError(f"{p}: no {PLAN_FILE} in this folder{extra}")
+        return candidate
+    if not p.exists():
+        raise PlanError(f"{p}: no such plan file; pass a plan.toml or the folder holding it")
+    return p
+
+
+def read_plan_file(path: str | Path) -> PlanSpec:
+    """Parse and check a plan file (keys, kinds, paths); layers are not read."""
+    file = find_plan_file(path)
+    try:
+        with open(file, "rb") as fh:
+            data = tomllib.load(fh)
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{file}: not UTF-8 text ({exc}); save the plan file as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{file}: not valid TOML: {exc}") from exc
+    _unknown(data, TOP_KEYS, "the plan file's top level", file)
+    head = data.get("plan")
+    if not isinstance(head, dict):
+        raise PlanError(f"{file}: a [plan] table with at least name = \"...\" is required")
+    _unknown(head, PLAN_KEYS, "[plan]", file)
+    name = head.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise PlanError(f"{file}: [plan] needs name = \"...\" (the plan's title)")
+    for key in ("province", "analysis_crs", "description"):
+        if key in head and not isinstance(head[key], str):
+            raise PlanError(f"{file}: [plan] {key} must be a string, got {head[key]!r}")
+    scheme = str(head.get("province_scheme", "2025"))
+    if scheme not in ("2025", "1999"):
+        raise PlanError(f"{file}: [plan] province_scheme = {scheme!r}; use \"2025\" (34 "
+                        "provinces since 1 July 2025) or \"1999\" (the 63 provinces before)")
+    choice = head.get("meridian_choice")
+    if choice is not None and not isinstance(choice, (int, float)):
+        raise PlanError(f"{file}: [plan] meridian_choice must be a longitude in degrees, "
+                        f"e.g. 106.25, got {choice!r}")
+
+    raw_layers = data.get("layers", {})
+    if not isinstance(raw_layers, dict) or not raw_layers:
+        raise PlanError(f"{file}: no layers; add at least one [layers.NAME] table with kind and "
+                        "path")
+    layers = tuple(_layer_spec(n, t, file) for n, t in raw_layers.items())
+    settings = {k: dict(data[k]) for k in SETTINGS_SECTIONS if k in data}
+    for k, v in settings.items():
+        if not isinstance(data[k], dict):
+            raise PlanError(f"{file}: [{k}] must be a table, got {v!r}")
+    return PlanSpec(
+        path=file.resolve(),
+        name=name.strip(),
+        province=head.get("province"),
+        analysis_crs=head.get("analysis_crs"),
+        province_scheme=scheme,
+        meridian_choice=float(choice) if choice is not None else None,
+        description=head.get("description"),
+        layers=layers,
+        settings=settings,
+    )
+
+
+def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
+    where = f"[layers.{name}]"
+    if not isinstance(table, dict):
+        raise PlanError(f"{file}: {where} must be a table with kind and path")
+    _unknown(table, LAYER_KEYS, where, file)
+    kind = table.get("kind")
+    valid_kinds = (*KINDS, *RASTER_KINDS)
+    if kind not in valid_kinds:
+        close = difflib.get_close_matches(str(kind), valid_kinds, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise PlanError(f"{file}: {where} kind = {kind!r} is not a layer kind{hint}; valid kinds: "
+                        f"{', '.join(valid_kinds)}")
+    if not isinstance(table.get("path"), str):
+        raise PlanError(f"{file}: {where} needs path = \"...\" (relative to the plan file)")
+    src = Path(table["path"])
+    src = src if src.is_absolute() else (file.parent / src)
+    for key in ("layer", "crs", "x_field", "y_field", "encoding", "sheet", "title"):
+        if key in table and not isinstance(table[key], str):
+            raise PlanError(f"{file}: {where} {key} must be a string, got {table[key]!r}")
+    fields = table.get("fields", {})
+    defaults = table.get("defaults", {})
+    for key, mapping in (("fields", fields), ("defaults", defaults)):
+        if not isinstance(mapping, dict):
+            raise PlanError(f"{file}: {where} {key} must be an inline table like "
+                            "{ name = \"ten\" }")
+    if kind in KINDS:
+        canonical = KINDS[kind].field_names
+        for key, mapping in (("fields", fields), ("defaults", defaults)):
+            _unknown(mapping, canonical, f"{where} {key} (canonical fields of {kind})", file)
+        for canon, column in fields.items():
+            if not isinstance(column, str):
+                raise PlanError(f"{file}: {where} fields.{canon} must name a source column, got "
+                                f"{column!r}")
+    if ("x_field" in table) != ("y_field" in table):
+        raise PlanError(f"{file}: {where} needs both x_field and y_field (x = easting or "
+                        "longitude, y = northing or latitude)")
+    band = table.get("band", 1)
+    if not isinstance(band, int) or band < 1:
+        raise PlanError(f"{file}: {where} band must be a band number ≥ 1, got {band!r}")
+    return LayerSpec(
+        name=name, kind=kind, path=src, layer=table.get("layer"), crs=table.get("crs"),
+        fields=dict(fields), defaults=dict(defaults), x_field=table.get("x_field"),
+        y_field=table.get("y_field"), encoding=table.get("encoding"), sheet=table.get("sheet"),
+        band=band, title=table.get("title"),
+    )
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A loaded vector layer: canonical fields, analysis CRS."""
+
+    name: str
+    kind: str
+    spec: LayerSpec
+    frame: gpd.GeoDataFrame
+    source_crs: pyproj.CRS
+
+    @property
+    def source(self) -> Path:
+        return self.spec.path
+
+    @property
+    def title(self) -> str:
+        return self.spec.title or self.name
+
+
+@dataclass(frozen=True)
+class RasterLayer:
+    """A raster layer (population), read window by window when needed."""
+
+    name: str
+    kind: str
+    spec: LayerSpec
+    crs: pyproj.CRS
+    nodata: float | None
+
+    @property
+    def path(self) -> Path:
+        return self.spec.path
+
+    @property
+    def band(self) -> int:
+        return self.spec.band
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A loaded, validated plan: what :func:`geoplan.load_plan` returns."""
+
+    spec: PlanSpec
+    crs: pyproj.CRS
+    layers: Mapping[str, Layer]
+    rasters: Mapping[str, RasterLayer]
+    report: ValidationReport
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def province(self) -> str | None:
+        return self.spec.province
+
+    @property
+    def path(self) -> Path:
+        return self.spec.path
+
+    @property
+    def settings(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.spec.settings
+
+    def of_kind(self, kind: str) -> list[Layer]:
+        """The layers of one kind, in plan-file order."""
+        if kind not in KINDS:
+            raise KeyError(f"{kind!r} is not a layer kind; valid: {', '.join(KINDS)}")
+        return [layer for layer in self.layers.values() if layer.kind == kind]
+
+    def frame(self, kind: str) -> gpd.GeoDataFrame:
+        """All layers of ``kind`` in one frame with a ``layer`` column (empty when none)."""
+        import geopandas as gpd
+        import pandas as pd
+
+        layers = self.of_kind(kind)
+        columns = ["layer", *KINDS[kind].columns, "geometry"]
+        if not layers:
+            return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=self.crs)
+        parts = [layer.frame.assign(layer=layer.name)[columns] for layer in layers]
+        if len(parts) == 1:
+            return parts[0]
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                                crs=self.crs)
+
+    def _boundary(self, level: str) -> gpd.GeoDataFrame | None:
+        frame = self.frame("boundary")
+        part = frame[frame["level"] == level]
+        return part.reset_index(drop=True) if len(part) else None
+
+    @property
+    def boundary(self) -> gpd.GeoDataFrame | None:
+        """Province-level polygons of the plan's boundary layers, or ``None``."""
+        return self._boundary("province")
+
+    @property
+    def communes(self) -> gpd.GeoDataFrame | None:
+        """Commune-level polygons of the plan's boundary layers, or ``None``."""
+        return self._boundary("commune")

@@ -1,0 +1,631 @@
+"""Validation at the boundary: collect every problem of a plan, then report them together.
+
+Each layer read from disk goes through :func:`canonicalise_layer`, which maps source columns to
+the kind's canonical fields, normalises values, checks geometries, ids and CRS, and returns the
+canonical frame plus the problems it found. Problems of one kind in one field are reported once,
+with the count and the first ids, so a report over 10,000 features stays readable. Downstream
+stages trust what comes out of here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geoplan import crs as gcrs
+from geoplan.errors import CRSError
+from geoplan.kinds import (
+    KINDS,
+    Field,
+    LayerKind,
+    alias_table,
+    fold,
+    normalise_bool,
+    normalise_class,
+    normalise_number,
+    normalise_period,
+    normalise_status,
+    normalise_text,
+    normalise_vocabulary,
+    normalise_voltages,
+)
+from geoplan.plan import LayerSpec
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Problem",
+    "ValidationReport",
+    "canonicalise_layer",
+    "resolve_source_crs",
+]
+
+ProblemSeverity = Literal["error", "warning", "info"]
+
+#: How many feature ids a grouped problem lists before "and N more".
+MAX_IDS = 8
+#: A repair that changes a polygon's area by more than this share is refused.
+REPAIR_AREA_TOLERANCE = 0.01
+
+_GEOM_FAMILY = {
+    "Point": "point", "MultiPoint": "point",
+    "LineString": "line", "MultiLineString": "line", "LinearRing": "line",
+    "Polygon": "polygon", "MultiPolygon": "polygon",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a plan: where it is, what it is, and the fix."""
+
+    severity: ProblemSeverity
+    code: str
+    message: str
+    fix: str = ""
+    layer: str | None = None
+    file: str | None = None
+    feature: str | None = None
+    field: str | None = None
+    count: int = 1
+
+    def to_text(self) -> str:
+        where = " ".join(
+            part for part in (
+                self.file or "",
+                f"[layer {self.layer}]" if self.layer else "",
+                f"feature {self.feature}" if self.feature else "",
+                f"field {self.field!r}" if self.field else "",
+            ) if part
+        )
+        fix = f" Fix: {self.fix}" if self.fix else ""
+        return f"{self.severity.upper():7} {self.code}: {where}: {self.message}.{fix}"
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found while loading a plan."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def has_warnings(self) -> bool:
+        return any(p.severity == "warning" for p in self.problems)
+
+    def codes(self) -> set[str]:
+        return {p.code for p in self.problems}
+
+    def summary(self) -> str:
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        n_info = len(self.problems) - n_err - n_warn
+        verdict = "the plan has errors" if n_err else "the plan loads"
+        return (f"{verdict}: {n_err} error{'s' * (n_err != 1)}, {n_warn} "
+                f"warning{'s' * (n_warn != 1)}, {n_info} note{'s' * (n_info != 1)}")
+
+    def to_text(self) -> str:
+        if not self.problems:
+            return "No problems found."
+        order = {"error": 0, "warning": 1, "info": 2}
+        rows = sorted(self.problems, key=lambda p: (order[p.severity], p.layer or "", p.code))
+        return "\n".join(p.to_text() for p in rows)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [asdict(p) for p in self.problems]
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_records(), ensure_ascii=False, indent=2)
+
+    def to_frame(self) -> pd.DataFrame:
+        columns = list(Problem.__dataclass_fields__)
+        return pd.DataFrame(self.to_records(), columns=columns)
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+class _Collector:
+    """Problems of one layer; feature-level problems grouped by (severity, code, field, text)."""
+
+    def __init__(self, spec: LayerSpec) -> None:
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self._groups: dict[tuple[str, str, str | None, str, str], list[str]] = {}
+
+    def layer(self, severity: ProblemSeverity, code: str, message: str, fix: str = "",
+              field: str | None = None) -> None:
+        self.problems.append(Problem(severity, code, message, fix, self.spec.name,
+                                     str(self.spec.path), None, field))
+
+    def features(self, severity: ProblemSeverity, code: str, ids: Iterable[str], message: str,
+                 fix: str = "", field: str | None = None) -> None:
+        key = (severity, code, field, message, fix)
+        self._groups.setdefault(key, []).extend(ids)
+
+    def finish(self) -> list[Problem]:
+        out = list(self.problems)
+        for (severity, code, fld, message, fix), ids in self._groups.items():
+            if not ids:
+                continue
+            shown = ", ".join(ids[:MAX_IDS]) + (f" and {len(ids) - MAX_IDS} more"
+                                                if len(ids) > MAX_IDS else "")
+            count = f"{len(ids)} features: " if len(ids) > 1 else ""
+            out.append(Problem(severity, code, f"{count}{message}", fix, self.spec.name,
+                               str(self.spec.path), shown, fld, len(ids)))
+        return out
+
+
+def _labels(ids: pd.Series, mask: np.ndarray) -> list[str]:
+    return [str(v) for v in ids[mask]]
+
+
+def resolve_source_crs(
+    file_crs: pyproj.CRS | None, spec: LayerSpec, col: _Collector | None = None
+) -> pyproj.CRS | None:
+    """The CRS of a layer's coordinates: the file's, or the plan's ``crs`` when the file has none.
+
+    A file CRS that contradicts the plan's ``crs`` is an error, never overridden silently.
+    """
+    declared = gcrs.parse_crs(spec.crs, where=f"[layers.{spec.name}] crs") if spec.crs else None
+    if file_crs is None and declared is None:
+        return None
+    if file_crs is not None and declared is not None:
+        if not pyproj.CRS(file_crs).equals(declared, ignore_axis_order=True):
+            if col is not None:
+                col.layer("error", "crs-conflict",
+                          f"the file declares {_crs_name(file_crs)} but the plan says "
+                          f"{_crs_name(declared)}",
+                          "remove crs from the plan if the file is right; if the file's CRS is "
+                          "wrong, fix the file (e.g. ogr2ogr -a_srs) rather than overriding it")
+            return None
+        return declared
+    if file_crs is None and declared is not None:
+        if col is not None:
+            col.layer("info", "crs-from-plan",
+                      f"the file carries no CRS; using {_crs_name(declared)} declared in the plan")
+        return declared
+    assert file_crs is not None
+    return pyproj.CRS(file_crs)
+
+
+def _crs_name(crs: Any) -> str:
+    c = pyproj.CRS(crs)
+    code = c.to_epsg(min_confidence=90)
+    return f"EPSG:{code} ({c.name})" if code else c.name
+
+
+# ------------------------------------------------------------------------ canonical fields
+
+
+def _match_columns(raw: pd.DataFrame, spec: LayerSpec, kind: LayerKind, col: _Collector
+                   ) -> dict[str, str]:
+    """canonical field -> source column."""
+    source = [c for c in raw.columns if c != raw.geometry.name] \
+        if isinstance(raw, gpd.GeoDataFrame) else list(raw.columns)
+    by_fold = {fold(c).replace(" ", "_"): c for c in source}
+    chosen: dict[str, str] = {}
+    for canon, column in spec.fields.items():
+        if column not in source:
+            col.layer("error", "missing-column",
+                      f"fields.{canon} names column {column!r}, which the file does not have",
+                      f"use one of the file's columns: {', '.join(source) or '(none)'}",
+                      field=canon)
+            continue
+        chosen[canon] = column
+    taken = set(chosen.values())
+    for f in kind.fields:
+        if f.name in chosen:
+            continue
+        for candidate in (f.name, *f.aliases):
+            key = fold(candidate).replace(" ", "_")
+            if key in by_fold and by_fold[key] not in taken:
+                chosen[f.name] = by_fold[key]
+                taken.add(by_fold[key])
+                break
+    return chosen
+
+
+def _normaliser(kind: LayerKind, f: Field) -> Callable[[Any], Any]:
+    if f.type == "status":
+        return lambda v: normalise_status(v, allowed=f.vocabulary)
+    if f.type == "vocab":
+        table = alias_table(f"{kind.name}.{f.name}")
+        return lambda v: normalise_vocabulary(v, table, f.vocabulary)
+    if f.type == "voltage":
+        return normalise_voltages
+    if f.type in ("float", "int"):
+        return normalise_number
+    if f.type == "bool":
+        return normalise_bool
+    if f.type == "period":
+        return normalise_period
+    if f.type == "class":
+        return normalise_class
+    return normalise_text
+
+
+def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Series,
+                      col: _Collector, source_name: str) -> pd.Series:
+    """Normalise one column through its unique values; bad values become missing + a problem."""
+    fn = _normaliser(kind, f)
+    mapping: dict[Any, Any] = {}
+    failures: dict[Any, str] = {}
+    for value in pd.unique(values.astype("object")):
+        key = _key(value)
+        if key in mapping or key in failures:
+            continue
+        try:
+            mapping[key] = fn(value)
+        except ValueError as exc:
+            failures[key] = str(exc)
+    keys = values.astype("object").map(_key)
+    if failures:
+        for key, reason in failures.items():
+            mask = (keys == key).to_numpy()
+            col.features("error", "bad-value", _labels(ids, mask),
+                         f"{source_name} = {key!r}: {reason}",
+                         f"correct the value in the file, or map another column with fields."
+                         f"{f.name} = \"...\"", field=f.name)
+    out = keys.map(lambda k: mapping.get(k))
+    if f.type in ("float", "int") and (f.minimum is not None or f.maximum is not None):
+        nums = pd.to_numeric(out, errors="coerce")
+        low = nums < f.minimum if f.minimum is not None else pd.Series(False, index=nums.index)
+        high = nums > f.maximum if f.maximum is not None else pd.Series(False, index=nums.index)
+        bad = (low | high).fillna(False).to_numpy()
+        if bad.any():
+            rng = f"{f.minimum if f.minimum is not None else '-∞'}–" \
+                  f"{f.maximum if f.maximum is not None else '∞'}"
+            col.features("error", "out-of-range", _labels(ids, bad),
+                         f"{f.name} outside {rng} {f.unit}".strip(),
+                         "correct the value (occupancy is a percentage 0–100)"
+                         if f.name == "occupancy_pct" else "correct the value", field=f.name)
+            out = out.where(~bad, None)
+    return out
+
+
+def _key(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return value
+
+
+def _typed(values: pd.Series, f: Field) -> pd.Series:
+    if f.type == "float":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if f.type in ("int", "class"):
+        nums = pd.to_numeric(values, errors="coerce")
+        return nums.round().astype("Int64")
+    if f.type == "bool":
+        return values.astype("boolean")
+    return values.astype("object").where(values.notna(), None)
+
+
+# -------------------------------------------------------------------------------- the layer
+
+
+def canonicalise_layer(
+    raw: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    *,
+    source_crs: pyproj.CRS | None,
+    province_wgs84: Any | None = None,
+    province_name: str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Map a layer as read to its kind's canonical frame (still in its source CRS).
+
+    Returns the canonical frame and every problem found. The input is not modified.
+    """
+    kind = KINDS[spec.kind]
+    col = _Collector(spec)
+    n = len(raw)
+    if n == 0:
+        col.layer("warning", "empty-layer", "the layer has no features",
+                  "check the path and layer name, or remove the layer from the plan")
+
+    chosen = _match_columns(raw, spec, kind, col)
+    # ids first: every later message names features by id
+    if "id" in kind.field_names:
+        if "id" in chosen:
+            ids = raw[chosen["id"]].map(normalise_text)
+            missing = ids.isna().to_numpy()
+            if missing.any():
+                rows = [f"row {i + 1}" for i in np.flatnonzero(missing)]
+                col.features("error", "missing-id", rows, "feature without an id",
+                             "give every feature a unique id", field="id")
+                ids = ids.where(~missing, pd.Series([f"row {i + 1}" for i in range(n)],
+                                                    index=raw.index))
+            dup = ids.duplicated(keep=False).to_numpy() & ~missing
+            if dup.any():
+                col.features("error", "duplicate-id", sorted(set(_labels(ids, dup))),
+                             "the same id is used by more than one feature",
+                             "make ids unique within the layer", field="id")
+        else:
+            ids = pd.Series([f"{spec.name}-{i + 1}" for i in range(n)], index=raw.index)
+            col.layer("warning", "no-id-field",
+                      f"no id column found; ids generated as {spec.name}-1 … {spec.name}-{n}",
+                      "map the id column with fields = { id = \"...\" } so findings can be "
+                      "traced to your features", field="id")
+    else:
+        ids = pd.Series([f"row {i + 1}" for i in range(n)], index=raw.index)
+
+    data: dict[str, pd.Series] = {}
+    for f in kind.fields:
+        if f.name == "id":
+            data["id"] = ids.astype("object")
+            continue
+        source_name = chosen.get(f.name)
+        if source_name is not None:
+            values = raw[source_name]
+        else:
+            values = pd.Series([None] * n, index=raw.index, dtype="object")
+        if f.name in spec.defaults:
+            values = values.astype("object").where(values.notna() & (values.astype(str) != ""),
+                                                   spec.defaults[f.name])
+        label = f"{source_name!r}" if source_name else f.name
+        norm = _normalise_column(values, kind, f, ids, col, label)
+        if f.type == "voltage":
+            levels = norm.map(lambda t: ";".join(map(str, t)) if t else None)
+            norm = norm.map(lambda t: t[0] if t else None)
+            if "voltage_levels" in kind.derived:
+                data["voltage_levels"] = levels.astype("object")
+        if f.name == "location" and spec.kind == "grid_line":
+            norm = norm.where(norm.notna(), "overhead")
+        if f.required:
+            missing = norm.isna().to_numpy()
+            if source_name is None and f.name not in spec.defaults:
+                if f.type == "voltage":
+                    col.layer("warning", "unknown-voltage",
+                              f"no voltage column; all {n} features have unknown voltage",
+                              "map it with fields = { voltage_kv = \"...\" }", field=f.name)
+                else:
+                    col.layer("error", "missing-field",
+                              f"required field {f.name!r} not found (looked for "
+                              f"{', '.join((f.name, *f.aliases)[:6])})",
+                              f"map it with fields = {{ {f.name} = \"<column>\" }} or give "
+                              f"defaults = {{ {f.name} = ... }}", field=f.name)
+            elif missing.any():
+                already_bad = set()
+                for p_key, p_ids in col._groups.items():
+                    if p_key[2] == f.name:
+                        already_bad.update(p_ids)
+                miss_ids = [i for i in _labels(ids, missing) if i not in already_bad]
+                if f.type == "voltage":
+                    col.features("warning", "unknown-voltage", miss_ids,
+                                 "voltage unknown; the feature is kept, but corridor and "
+                                 "network checks cannot use it",
+                                 "fill the voltage (kV or volts) in the source", field=f.name)
+                else:
+                    col.features("error", "missing-value", miss_ids,
+                                 f"{f.name} is empty", f"fill {f.name} in the source or give "
+                                 f"defaults = {{ {f.name} = ... }} in the plan", field=f.name)
+        data[f.name] = _typed(norm, f)
+    for name in kind.derived:
+        data.setdefault(name, pd.Series([None] * n, index=raw.index, dtype="object"))
+
+    text_cols = [c for c in chosen.values() if raw[c].dtype == object or
+                 pd.api.types.is_string_dtype(raw[c])]
+    _check_text(raw, text_cols, ids, col)
+
+    geoms = _check_geometries(raw, kind, ids, col, source_crs)
+    frame = gpd.GeoDataFrame(
+        {name: data[name] for name in kind.columns}, geometry=gpd.GeoSeries(geoms,
+                                                                            index=raw.index),
+        crs=source_crs,
+    ).reset_index(drop=True)
+
+    if source_crs is not None and n:
+        _check_extent(frame, spec, source_crs, ids.reset_index(drop=True), col, province_wgs84,
+                      province_name)
+    elif source_crs is None:
+        _missing_crs(frame, spec, col)
+    return frame, col.finish()
+
+
+_TCVN3_MARKS = set("¸µ¶·¹¨©®¬¾»¼½ªÒÑÖ×ÕÞßäåæçèéêëìíîïñòóôõö÷øùúûüýþ")
+
+
+def _check_text(raw: pd.DataFrame, columns: list[str], ids: pd.Series, col: _Collector) -> None:
+    for c in columns:
+        values = raw[c].dropna().astype(str)
+        if values.empty:
+            continue
+        broken = values.str.contains("\ufffd", regex=False)
+        if broken.any():
+            col.features("error", "bad-encoding", _labels(ids.loc[values.index], broken.to_numpy()),
+                         f"text in {c!r} is not valid UTF-8 (replacement characters)",
+                         "re-save the file as UTF-8, or declare encoding = \"cp1258\" (or the "
+                         "right one) in the plan", field=c)
+            continue
+        legacy = values.map(lambda s: sum(ch in _TCVN3_MARKS for ch in s) >= 2
+                            and not any("\u1ea0" <= ch <= "\u1ef9" for ch in s))
+        if legacy.mean() > 0.3:
+            col.layer("warning", "legacy-encoding",
+                      f"text in {c!r} looks like a TCVN3/VNI font encoding (e.g. "
+                      f"{values[legacy].iloc[0]!r})",
+                      "convert the text to Unicode (e.g. UniKey's converter) and save as UTF-8",
+                      field=c)
+
+
+def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, col: _Collector,
+                      source_crs: pyproj.CRS | None) -> np.ndarray:
+    geoms = np.asarray(raw.geometry.array, dtype=object).copy()
+    if not len(geoms):
+        return geoms
+    null = shapely.is_missing(geoms)
+    empty = ~null & shapely.is_empty(geoms)
+    if null.any():
+        col.features("error", "null-geometry", _labels(ids, null), "the feature has no geometry",
+                     "draw the feature or remove it")
+    if empty.any():
+        col.features("error", "empty-geometry", _labels(ids, empty), "the geometry is empty",
+                     "draw the feature or remove it")
+    present = ~(null | empty)
+    types = shapely.get_type_id(geoms)
+    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                      "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
+    type_names = np.where(types >= 0, names[np.clip(types, 0, 7)], "None")
+    families = np.array([_GEOM_FAMILY.get(t, "other") for t in type_names], dtype=object)
+    wrong = present & ~np.isin(families, list(kind.geometry))
+    if wrong.any():
+        for t in sorted(set(type_names[wrong])):
+            mask = wrong & (type_names == t)
+            col.features("error", "geometry-type", _labels(ids, mask),
+                         f"{t} is not allowed in a {kind.name} layer (allowed: "
+                         f"{', '.join(kind.geometry)})",
+                         "put these features in a layer of the right kind")
+    check = present & ~wrong
+    invalid = check & ~shapely.is_valid(geoms)
+    for i in np.flatnonzero(invalid):
+        fid = str(ids.iloc[i])
+        reason = shapely.is_valid_reason(geoms[i])
+        repaired = shapely.make_valid(geoms[i])
+        if families[i] == "polygon":
+            repaired = _polygonal(repaired)
+            before = abs(_shoelace_area(geoms[i]))
+            after = float(shapely.area(repaired)) if repaired is not None else 0.0
+            change = abs(after - before) / before if before > 0 else 1.0
+            if repaired is None or change > REPAIR_AREA_TOLERANCE:
+                col.features("error", "invalid-geometry", [fid],
+                             f"invalid geometry ({reason}); repairing it changes the area by "
+                             f"{change:.1%}, more than {REPAIR_AREA_TOLERANCE:.0%}",
+                             "redraw the polygon (a bow-tie or self-crossing outline)")
+                continue
+            col.features("warning", "repaired-geometry", [fid],
+                         f"invalid geometry ({reason}) repaired with make_valid "
+                         f"(area change {change:.2%})", "fix it in the source")
+        else:
+            col.features("warning", "repaired-geometry", [fid],
+                         f"invalid geometry ({reason}) repaired with make_valid",
+                         "fix it in the source")
+        geoms[i] = repaired
+    geoms[null] = None
+    return geoms
+
+
+def _polygonal(geom: Any) -> Any:
+    parts = [g for g in shapely.get_parts(geom)
+             if shapely.get_type_id(g) in (3, 6)]
+    if not parts:
+        return None
+    out = shapely.union_all(parts)
+    return out if not out.is_empty else None
+
+
+def _shoelace_area(geom: Any) -> float:
+    """Signed-sum area of the rings as drawn (what the author meant), holes subtracted."""
+    total = 0.0
+    for poly in shapely.get_parts(geom):
+        if shapely.get_type_id(poly) != 3:
+            continue
+        rings = [shapely.get_exterior_ring(poly),
+                 *shapely.get_interior_ring(poly, range(shapely.get_num_interior_rings(poly)))]
+        for k, ring in enumerate(rings):
+            xy = shapely.get_coordinates(ring)
+            a = 0.5 * abs(np.dot(xy[:-1, 0], xy[1:, 1]) - np.dot(xy[1:, 0], xy[:-1, 1]))
+            # a bow-tie's lobes cancel in the signed sum; use the absolute lobes instead
+            a = max(a, _lobes_area(ring))
+            total += a if k == 0 else -a
+    return total
+
+
+def _lobes_area(ring: Any) -> float:
+    noded = shapely.node(ring)
+    polys = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    return float(shapely.area(polys).sum()) if len(polys) else 0.0
+
+
+def _missing_crs(frame: gpd.GeoDataFrame, spec: LayerSpec, col: _Collector) -> None:
+    if col.problems and any(p.code == "crs-conflict" for p in col.problems):
+        return
+    bounds = frame.total_bounds if len(frame) and frame.geometry.notna().any() else None
+    guess = ""
+    if bounds is not None and np.isfinite(bounds).all():
+        x0, y0, x1, y1 = bounds
+        if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90:
+            guess = " The coordinates look like degrees: probably crs = \"EPSG:4326\"."
+        elif 100_000 < x0 < 900_000 and 800_000 < y0 < 2_700_000:
+            guess = (" The coordinates look like VN-2000 metres (easting, northing): give the "
+                     "TM-3 zone of the province, e.g. crs = \"EPSG:9209\" (105°30′).")
+        elif 800_000 < x0 < 2_700_000 and 100_000 < y0 < 900_000:
+            guess = (" The coordinates look like VN-2000 metres with X (northing) and Y "
+                     "(easting) swapped: for a table set x_field to the Y column.")
+    col.layer("error", "missing-crs", "the layer has no CRS and the plan declares none." + guess,
+              f"add crs = \"EPSG:…\" to [layers.{spec.name}] in the plan, or a .prj beside the "
+              "file")
+
+
+def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.CRS,
+                  ids: pd.Series, col: _Collector, province_wgs84: Any | None,
+                  province_name: str | None) -> None:
+    present = frame.geometry.notna() & ~frame.geometry.is_empty
+    if not present.any():
+        return
+    b = shapely.bounds(np.asarray(frame.geometry.array, dtype=object)[present.to_numpy()])
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    try:
+        lon, lat = gcrs.transform_points(cx, cy, source_crs, "EPSG:4326")
+    except CRSError as exc:
+        col.layer("error", "crs-transform", str(exc), "declare a CRS that PROJ can transform")
+        return
+    x0, y0, x1, y1 = gcrs.VIETNAM_BOUNDS_WGS84
+    outside = ~((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+    present_ids = ids[present.to_numpy()]
+    in_province_share = None
+    if province_wgs84 is not None and not outside.all():
+        pts = shapely.points(lon, lat)
+        inside = shapely.contains_xy(province_wgs84, lon, lat) | shapely.dwithin(
+            province_wgs84, pts, 0.02)
+        in_province_share = float(inside.mean())
+    needs_diagnosis = outside.mean() > 0.5 or (in_province_share is not None
+                                                and in_province_share < 0.5)
+    diagnosis = None
+    if needs_diagnosis:
+        try:
+            diagnosis = gcrs.diagnose_extent(frame, source_crs, province_wgs84=province_wgs84)
+        except Exception as exc:  # diagnosis is advice; never let it hide the real problem
+            log.debug("extent diagnosis failed for %s: %s", spec.name, exc)
+    if outside.any():
+        message = "outside Vietnam"
+        fix = "check the coordinates and the declared CRS"
+        if diagnosis is not None:
+            message += f": {diagnosis.message}"
+            fix = diagnosis.fix
+        col.features("error", diagnosis.code if diagnosis else "outside-vietnam",
+                     _labels(present_ids, outside), message, fix)
+    elif in_province_share is not None and in_province_share < 0.5:
+        where = f"the province ({province_name})" if province_name else "the province boundary"
+        if diagnosis is not None:
+            col.layer("error", diagnosis.code,
+                      f"{1 - in_province_share:.0%} of the features lie outside {where}: "
+                      f"{diagnosis.message}", diagnosis.fix)
+        else:
+            col.layer("warning", "outside-province",
+                      f"{1 - in_province_share:.0%} of the features lie outside {where}",
+                      "check the layer belongs to this plan and its CRS")
