@@ -494,7 +494,7 @@ def normalise_voltages(value: Any) -> tuple[int, ...]:
         volts = unit == "v" or (unit is None and number >= 6000)
         kv = number / 1000 if volts else number
         if kv not in VOLTAGES_KV:
-            raise ValueError(f"{part.strip()!r} kV is not a voltage level used in Vietnam; "
+            raise ValueError(f"{kv:g} kV is not a voltage level used in Vietnam; "
                              f"accepted levels (kV): {', '.join(map(str, VOLTAGES_KV))}")
         levels.add(int(kv))
     return tuple(sorted(levels, reverse=True))

@@ -508,13 +508,16 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
         repaired = shapely.make_valid(geoms[i])
         if families[i] == "polygon":
             repaired = _polygonal(repaired)
-            before = abs(_shoelace_area(geoms[i]))
+            # GEOS's area of the outline as drawn: a bow-tie's lobes cancel out to nothing
+            before = float(shapely.area(geoms[i]))
             after = float(shapely.area(repaired)) if repaired is not None else 0.0
-            change = abs(after - before) / before if before > 0 else 1.0
+            change = abs(after - before) / before if before > 0 else float("inf")
             if repaired is None or change > REPAIR_AREA_TOLERANCE:
+                how = (f"by {change:.1%}" if np.isfinite(change) else
+                       f"from {before / 1e4:.2f} to {after / 1e4:.2f} (area units/10⁴)")
                 col.features("error", "invalid-geometry", [fid],
-                             f"invalid geometry ({reason}); repairing it changes the area by "
-                             f"{change:.1%}, more than {REPAIR_AREA_TOLERANCE:.0%}",
+                             f"invalid geometry ({reason}); repairing it changes the area "
+                             f"{how}, more than {REPAIR_AREA_TOLERANCE:.0%}",
                              "redraw the polygon (a bow-tie or self-crossing outline)")
                 continue
             col.features("warning", "repaired-geometry", [fid],
@@ -536,29 +539,6 @@ def _polygonal(geom: Any) -> Any:
         return None
     out = shapely.union_all(parts)
     return out if not out.is_empty else None
-
-
-def _shoelace_area(geom: Any) -> float:
-    """Signed-sum area of the rings as drawn (what the author meant), holes subtracted."""
-    total = 0.0
-    for poly in shapely.get_parts(geom):
-        if shapely.get_type_id(poly) != 3:
-            continue
-        rings = [shapely.get_exterior_ring(poly),
-                 *shapely.get_interior_ring(poly, range(shapely.get_num_interior_rings(poly)))]
-        for k, ring in enumerate(rings):
-            xy = shapely.get_coordinates(ring)
-            a = 0.5 * abs(np.dot(xy[:-1, 0], xy[1:, 1]) - np.dot(xy[1:, 0], xy[:-1, 1]))
-            # a bow-tie's lobes cancel in the signed sum; use the absolute lobes instead
-            a = max(a, _lobes_area(ring))
-            total += a if k == 0 else -a
-    return total
-
-
-def _lobes_area(ring: Any) -> float:
-    noded = shapely.node(ring)
-    polys = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    return float(shapely.area(polys).sum()) if len(polys) else 0.0
 
 
 def _missing_crs(frame: gpd.GeoDataFrame, spec: LayerSpec, col: _Collector) -> None:
@@ -599,9 +579,7 @@ def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.C
     present_ids = ids[present.to_numpy()]
     in_province_share = None
     if province_wgs84 is not None and not outside.all():
-        pts = shapely.points(lon, lat)
-        inside = shapely.contains_xy(province_wgs84, lon, lat) | shapely.dwithin(
-            province_wgs84, pts, 0.02)
+        inside = shapely.contains_xy(province_wgs84, lon, lat)
         in_province_share = float(inside.mean())
     needs_diagnosis = outside.mean() > 0.5 or (in_province_share is not None
                                                 and in_province_share < 0.5)
@@ -614,14 +592,15 @@ def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.C
     if outside.any():
         message = "outside Vietnam"
         fix = "check the coordinates and the declared CRS"
-        if diagnosis is not None:
+        if diagnosis is not None and (diagnosis.suggested_crs or diagnosis.swap_xy):
             message += f": {diagnosis.message}"
             fix = diagnosis.fix
-        col.features("error", diagnosis.code if diagnosis else "outside-vietnam",
+        fixed = diagnosis is not None and (diagnosis.suggested_crs or diagnosis.swap_xy)
+        col.features("error", diagnosis.code if diagnosis and fixed else "outside-vietnam",
                      _labels(present_ids, outside), message, fix)
     elif in_province_share is not None and in_province_share < 0.5:
         where = f"the province ({province_name})" if province_name else "the province boundary"
-        if diagnosis is not None:
+        if diagnosis is not None and (diagnosis.suggested_crs or diagnosis.swap_xy):
             col.layer("error", diagnosis.code,
                       f"{1 - in_province_share:.0%} of the features lie outside {where}: "
                       f"{diagnosis.message}", diagnosis.fix)
