@@ -463,6 +463,16 @@ def _check_text(raw: pd.DataFrame, columns: list[str], ids: pd.Series, col: _Col
                          "re-save the file as UTF-8, or declare encoding = \"cp1258\" (or the "
                          "right one) in the plan", field=c)
             continue
+        mojibake = values.map(_utf8_read_as_latin1)
+        if mojibake.notna().any():
+            sample = values[mojibake.notna()].iloc[0]
+            col.features("error", "bad-encoding",
+                         _labels(ids.loc[values.index], mojibake.notna().to_numpy()),
+                         f"text in {c!r} is UTF-8 read as Latin-1 (e.g. {sample!r} is "
+                         f"{mojibake.dropna().iloc[0]!r}): the file does not declare its "
+                         "encoding", "add encoding = \"UTF-8\" to the layer in the plan, or a "
+                         ".cpg file containing UTF-8 beside the .shp", field=c)
+            continue
         legacy = values.map(lambda s: sum(ch in _TCVN3_MARKS for ch in s) >= 2
                             and not any("\u1ea0" <= ch <= "\u1ef9" for ch in s))
         if legacy.mean() > 0.3:
@@ -471,6 +481,20 @@ def _check_text(raw: pd.DataFrame, columns: list[str], ids: pd.Series, col: _Col
                       f"{values[legacy].iloc[0]!r})",
                       "convert the text to Unicode (e.g. UniKey's converter) and save as UTF-8",
                       field=c)
+
+
+def _utf8_read_as_latin1(text: str) -> str | None:
+    """The real text when ``text`` is UTF-8 bytes decoded as Latin-1/cp1252, else ``None``."""
+    if text.isascii():
+        return None
+    for codec in ("latin-1", "cp1252"):
+        try:
+            fixed = text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if fixed != text:
+            return fixed
+    return None
 
 
 def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, col: _Collector,
