@@ -33,10 +33,10 @@ from geoplan.plan import Layer, Plan, RasterLayer
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "FINDING_COLUMNS",
-    "KINDS",
     "CRSError",
+    "FINDING_COLUMNS",
     "GeoplanError",
+    "KINDS",
     "Layer",
     "LayerReadError",
     "MissingDependencyError",
