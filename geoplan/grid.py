@@ -1,0 +1,1548 @@
+"""The power grid as a network: graph build, topology audit and interconnections.
+
+Lines drawn on a map are not yet a grid. :func:`build_grid` turns the ``grid_line``,
+``substation`` and ``power_plant`` frames of a plan (all in the plan's metric analysis CRS) into
+a :mod:`networkx` multigraph:
+
+* a **line end** within ``tolerance_m`` of a substation (or plant) is snapped to it; among the
+  stations in reach, one that carries the line's voltage is preferred, then the nearest;
+* a line **passing through** a substation that carries its voltage (within
+  ``through_tolerance_m`` of the line) is split there, so the station sits on the path;
+* a line end within ``join_tolerance_m`` of another line of the same voltage (its end or its
+  interior: a tap) joins it; the tapped line is split at that point;
+* a **substation** has one node per voltage level; the levels of a multi-voltage station
+  (500/220, 220/110 kV) are joined by transformer edges;
+* a substation **without a voltage** (as in OpenStreetMap data) gets the levels of the lines that
+  end at it (``voltage_inferred``);
+* a line carrying several voltages (``"500;220"``, shared towers) becomes one edge per level;
+* **plants** are sources; line ends outside the province boundary lead into the neighbouring
+  grid and count as supply unless ``external_supply = false``.
+
+:func:`audit_grid` returns findings in the common schema (:mod:`geoplan.findings`):
+
+``grid-dangling`` (error)
+    a line end that reaches no substation, no plant and no other line, inside the province;
+``grid-unfed`` (error)
+    a substation below the source voltage (110 kV) without a path to a 220/500 kV substation,
+    a plant or the neighbouring grid -- as existing today, and as planned by the end of each
+    period of the plan;
+``grid-voltage-mismatch`` (error)
+    a line that ends at a substation without that voltage level (or on a line of another
+    voltage);
+``grid-island`` (warning)
+    a connected part with lines and load but no source;
+``grid-single-supply`` (info)
+    a 110 kV substation that depends on one line (N-1 not met); a line of two circuits counts
+    as two;
+``grid-interconnection`` (info)
+    a line crossing the province boundary, with the neighbouring province's name.
+
+Settings come from the plan's ``[grid]`` table (see :data:`SETTINGS`); every distance is in
+metres in the analysis CRS.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.errors import CRSError, PlanError
+from geoplan.findings import concat_findings, empty_findings, make_findings
+from geoplan.kinds import fold, period_end
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+    import pyproj
+
+    from geoplan.plan import Plan
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "SETTINGS",
+    "Grid",
+    "GridResult",
+    "GridSettings",
+    "Scenario",
+    "analyse_plan",
+    "audit_grid",
+    "build_grid",
+    "components_table",
+    "grid_findings",
+    "grid_geojson",
+    "grid_settings",
+    "interconnections",
+    "province_and_neighbours",
+    "scenarios",
+    "snap_lines",
+    "split_lines",
+    "validate_settings",
+    "write_grid_geojson",
+]
+
+REFERENCE = "geoplan grid topology (issue 7); N-1 as planning practice, not a legal threshold"
+
+# ------------------------------------------------------------------------------ settings
+
+#: The keys of the plan's ``[grid]`` table, with their meaning.
+SETTINGS: Mapping[str, str] = {
+    "tolerance_m": "a line end this close (m) to a substation or plant connects to it "
+                   "(default 50)",
+    "through_tolerance_m": "a line passing this close (m) to a substation of its voltage is "
+                           "split there (default 10)",
+    "join_tolerance_m": "a line end this close (m) to another line of its voltage joins it "
+                        "(default 1)",
+    "source_kv": "substations of this voltage (kV) or more, and plants, are sources "
+                 "(default 220)",
+    "external_supply": "line ends outside the province boundary count as supply from the "
+                       "neighbouring grid (default true)",
+    "infer_voltage": "give substations without a voltage the levels of the lines ending at "
+                     "them (default true)",
+    "neighbours": "path (relative to the plan file) of a polygon layer of the neighbouring "
+                  "provinces, used to name interconnections",
+    "neighbours_field": "the column of that layer holding the province name (default: name)",
+}
+
+
+@dataclass(frozen=True)
+class GridSettings:
+    """Settings of the grid build and audit; see :data:`SETTINGS`."""
+
+    tolerance_m: float = 50.0
+    through_tolerance_m: float = 10.0
+    join_tolerance_m: float = 1.0
+    source_kv: int = 220
+    external_supply: bool = True
+    infer_voltage: bool = True
+    neighbours: Path | None = None
+    neighbours_field: str = "name"
+
+
+_NUMBER_KEYS = {"tolerance_m": (0.0, 5000.0), "through_tolerance_m": (0.0, 5000.0),
+                "join_tolerance_m": (0.0, 100.0), "source_kv": (1.0, 1000.0)}
+_BOOL_KEYS = ("external_supply", "infer_voltage")
+_TEXT_KEYS = ("neighbours", "neighbours_field")
+
+
+def validate_settings(mapping: Mapping[str, Any]) -> None:
+    """Check the keys and values of the plan's ``[grid]`` table.
+
+    Raises
+    ------
+    PlanError
+        For an unknown key (the message lists the valid keys) or a value of the wrong type or
+        range.
+
+    >>> validate_settings({"tolerance_m": 300})
+    >>> validate_settings({"tolerence_m": 300})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geoplan.errors.PlanError: unknown key 'tolerence_m' (did you mean 'tolerance_m'?) in ...
+    """
+    bad = [k for k in mapping if k not in SETTINGS]
+    if bad:
+        hints = []
+        for key in bad:
+            close = difflib.get_close_matches(str(key), list(SETTINGS), n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise PlanError(f"unknown key{'s' if len(bad) > 1 else ''} {', '.join(hints)} in [grid]; "
+                        f"valid keys: {', '.join(SETTINGS)}")
+    for key, (low, high) in _NUMBER_KEYS.items():
+        if key not in mapping:
+            continue
+        value = mapping[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                low <= value <= high):
+            what = (f"a number of metres between {low:g} and {high:g}" if key.endswith("_m")
+                    else "a voltage in kV, e.g. 220")
+            raise PlanError(f"[grid] {key} = {value!r}: write {what}")
+    for key in _BOOL_KEYS:
+        if key in mapping and not isinstance(mapping[key], bool):
+            raise PlanError(f"[grid] {key} = {mapping[key]!r}: write true or false")
+    for key in _TEXT_KEYS:
+        if key in mapping and (not isinstance(mapping[key], str) or not mapping[key].strip()):
+            raise PlanError(f"[grid] {key} = {mapping[key]!r}: write a text such as "
+                            + ("\"neighbours.geojson\"" if key == "neighbours" else "\"name\""))
+
+
+def grid_settings(mapping: Mapping[str, Any] | None = None, *,
+                  base: Path | None = None) -> GridSettings:
+    """:class:`GridSettings` from a ``[grid]`` table; ``neighbours`` is resolved against
+    ``base`` (the plan file's folder)."""
+    mapping = dict(mapping or {})
+    validate_settings(mapping)
+    kwargs: dict[str, Any] = {}
+    for key in ("tolerance_m", "through_tolerance_m", "join_tolerance_m"):
+        if key in mapping:
+            kwargs[key] = float(mapping[key])
+    if "source_kv" in mapping:
+        kwargs["source_kv"] = int(mapping["source_kv"])
+    for key in _BOOL_KEYS:
+        if key in mapping:
+            kwargs[key] = bool(mapping[key])
+    if "neighbours" in mapping:
+        path = Path(mapping["neighbours"])
+        kwargs["neighbours"] = path if path.is_absolute() or base is None else base / path
+    if "neighbours_field" in mapping:
+        kwargs["neighbours_field"] = mapping["neighbours_field"]
+    return GridSettings(**kwargs)
+
+
+# --------------------------------------------------------------------------- input frames
+
+_KV_UNKNOWN = "?"
+
+
+def _levels_of(frame: pd.DataFrame) -> list[tuple[int, ...]]:
+    """All voltage levels of each feature (highest first); ``()`` when unknown."""
+    if "voltage_levels" in frame:
+        raw = frame["voltage_levels"].to_numpy(dtype=object)
+    else:
+        raw = np.full(len(frame), None, dtype=object)
+    kv = frame["voltage_kv"] if "voltage_kv" in frame else pd.Series(pd.NA, index=frame.index)
+    kv_arr = kv.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    out: list[tuple[int, ...]] = []
+    for text, value in zip(raw, kv_arr, strict=True):
+        if isinstance(text, str) and text.strip():
+            out.append(tuple(sorted({int(float(p)) for p in text.split(";") if p.strip()},
+                                    reverse=True)))
+        elif not math.isnan(value):
+            out.append((int(value),))
+        else:
+            out.append(())
+    return out
+
+
+def _column(frame: pd.DataFrame, name: str, default: Any = None) -> np.ndarray:
+    if name in frame:
+        values = frame[name].astype(object).to_numpy()
+        return np.array([None if _isna(v) else v for v in values], dtype=object)
+    return np.full(len(frame), default, dtype=object)
+
+
+def _isna(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _ids(frame: pd.DataFrame) -> np.ndarray:
+    if "id" in frame:
+        return np.array([str(i) if not _isna(i) else str(k) for k, i in
+                         zip(frame.index, frame["id"].astype(object), strict=True)], dtype=object)
+    return np.array([str(k) for k in frame.index], dtype=object)
+
+
+def _layer_names(frame: pd.DataFrame, default: str) -> np.ndarray:
+    if "layer" in frame:
+        return np.array([str(v) for v in frame["layer"].astype(object)], dtype=object)
+    return np.full(len(frame), default, dtype=object)
+
+
+def _check_crs(frames: Sequence[gpd.GeoDataFrame | None]) -> pyproj.CRS:
+    import pyproj
+
+    crs = None
+    for frame in frames:
+        if frame is None:
+            continue
+        if frame.crs is None:
+            raise CRSError("a grid frame has no CRS; build the grid from a loaded plan "
+                           "(geoplan.load_plan) or set the analysis CRS with gdf.set_crs(...)")
+        this = pyproj.CRS.from_user_input(frame.crs)
+        if crs is None:
+            crs = this
+        elif not crs.equals(this):
+            raise CRSError(f"grid frames are in different CRSs ({crs.name} and {this.name}); "
+                           "reproject them with geoplan.crs.to_crs to the plan's analysis CRS")
+    if crs is None:
+        raise CRSError("no grid frames given")
+    if not crs.is_projected:
+        raise CRSError(f"the grid is built in metres, but the frames are in {crs.name}; "
+                       "reproject them with geoplan.crs.to_crs to the plan's analysis CRS")
+    return crs
+
+
+def _explode_lines(lines: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per single line part and voltage level."""
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    keep = shapely.get_type_id(parts) == 1  # LineString
+    keep &= ~shapely.is_empty(parts)
+    keep &= shapely.get_num_points(parts) >= 2
+    parts, owner = parts[keep], owner[keep]
+    part_no = np.zeros(len(owner), dtype=np.int64)
+    if len(owner):
+        starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+        counts = np.diff(np.r_[starts, len(owner)])
+        part_no = np.arange(len(owner)) - np.repeat(starts, counts)
+    levels = _levels_of(lines)
+    rep = np.array([max(1, len(levels[i])) for i in owner], dtype=np.int64)
+    idx = np.repeat(np.arange(len(owner)), rep)
+    kv = np.array([lv for i in owner for lv in (levels[i] or (np.nan,))], dtype="float64")
+    feat = owner[idx]
+    circuits = pd.to_numeric(pd.Series(_column(lines, "circuits")), errors="coerce")
+    circ = circuits.to_numpy(dtype="float64")
+    return pd.DataFrame({
+        "feat": feat,
+        "part": part_no[idx],
+        "layer": _layer_names(lines, "grid_line")[feat],
+        "feature_id": _ids(lines)[feat],
+        "name": _column(lines, "name")[feat],
+        "kv": kv,
+        "status": _column(lines, "status", "existing")[feat],
+        "period": _column(lines, "period")[feat],
+        "circuits": circ[feat] if len(circ) else np.array([], dtype="float64"),
+        "geometry": parts[idx],
+    })
+
+
+@dataclass
+class _Stations:
+    """Substations then plants, as parallel arrays."""
+
+    kind: np.ndarray       # "substation" | "plant"
+    layer: np.ndarray
+    feature_id: np.ndarray
+    name: np.ndarray
+    status: np.ndarray
+    period: np.ndarray
+    geometry: np.ndarray
+    anchor: np.ndarray     # a point on the station (the point itself, or inside the polygon)
+    levels: list[tuple[int, ...]]
+    declared: np.ndarray   # levels come from the data (not inferred)
+    capacity: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+
+def _stations(substations: gpd.GeoDataFrame | None,
+              plants: gpd.GeoDataFrame | None) -> _Stations:
+    frames = []
+    for kind, frame, default in (("substation", substations, "substation"),
+                                 ("plant", plants, "power_plant")):
+        if frame is None or not len(frame):
+            continue
+        geom = np.asarray(frame.geometry.values, dtype=object)
+        ok = np.array([g is not None for g in geom]) & ~shapely.is_empty(geom)
+        sub = frame[ok]
+        geom = geom[ok]
+        levels = _levels_of(sub) if kind == "substation" else [() for _ in range(len(sub))]
+        cap = pd.to_numeric(pd.Series(_column(sub, "capacity_mva" if kind == "substation"
+                                              else "capacity_mw")), errors="coerce")
+        frames.append(dict(
+            kind=np.full(len(sub), kind, dtype=object),
+            layer=_layer_names(sub, default), feature_id=_ids(sub), name=_column(sub, "name"),
+            status=_column(sub, "status", "existing"), period=_column(sub, "period"),
+            geometry=geom, levels=levels,
+            declared=np.array([bool(lv) for lv in levels], dtype=bool),
+            capacity=cap.to_numpy(dtype="float64"),
+        ))
+    if not frames:
+        empty = np.array([], dtype=object)
+        return _Stations(empty, empty, empty, empty, empty, empty, empty, empty, [],
+                         np.array([], dtype=bool), np.array([], dtype="float64"))
+    cat: dict[str, Any] = {}
+    for key in frames[0]:
+        if key == "levels":
+            cat[key] = [lv for f in frames for lv in f[key]]
+        else:
+            cat[key] = np.concatenate([f[key] for f in frames])
+    geom = cat["geometry"]
+    anchor = np.where(shapely.get_type_id(geom) == 0, geom, shapely.point_on_surface(geom))
+    return _Stations(anchor=anchor, **cat)
+
+
+# ------------------------------------------------------------------------------- snapping
+
+
+def _compatible(kv: float, levels: tuple[int, ...]) -> bool:
+    return math.isnan(kv) or not levels or int(kv) in levels
+
+
+def _nearest_pairs(points: np.ndarray, geoms: np.ndarray, distance: float) -> pd.DataFrame:
+    """Every (point, geometry) pair within ``distance``, with the distance."""
+    if not len(points) or not len(geoms):
+        return pd.DataFrame({"i": np.array([], dtype=np.int64),
+                             "j": np.array([], dtype=np.int64), "d": np.array([], dtype=float)})
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(points, predicate="dwithin", distance=distance)
+    return pd.DataFrame({"i": i, "j": j, "d": shapely.distance(points[i], geoms[j])})
+
+
+def _attach(end_pts: np.ndarray, end_kv: np.ndarray, st: _Stations, tolerance: float,
+            infer: bool) -> tuple[np.ndarray, list[tuple[int, ...]], np.ndarray]:
+    """The station each end connects to (-1 for none), the station levels after inference,
+    and whether each station's levels were inferred."""
+    levels = list(st.levels)
+    inferred = np.zeros(len(st), dtype=bool)
+    pairs = _nearest_pairs(end_pts, st.geometry, tolerance)
+    if not len(pairs):
+        return np.full(len(end_pts), -1, dtype=np.int64), levels, inferred
+    pairs = pairs.sort_values(["i", "d", "j"], kind="stable")
+    if infer:
+        nearest = pairs.drop_duplicates("i")
+        unknown = np.array([st.kind[j] == "substation" and not levels[j] for j in nearest["j"]],
+                           dtype=bool)
+        found: dict[int, set[int]] = defaultdict(set)
+        near_i = nearest["i"].to_numpy()[unknown]
+        near_j = nearest["j"].to_numpy()[unknown]
+        for i, j in zip(near_i, near_j, strict=True):
+            if not math.isnan(end_kv[i]):
+                found[int(j)].add(int(end_kv[i]))
+        for j, kvs in found.items():
+            levels[j] = tuple(sorted(kvs, reverse=True))
+            inferred[j] = True
+    bad = np.array([not _compatible(end_kv[i], levels[j]) for i, j in
+                    zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True)], dtype=bool)
+    pairs = pairs.assign(bad=bad).sort_values(["i", "bad", "d", "j"], kind="stable")
+    first = pairs.drop_duplicates("i")
+    target = np.full(len(end_pts), -1, dtype=np.int64)
+    target[first["i"].to_numpy()] = first["j"].to_numpy()
+    return target, levels, inferred
+
+
+def _snap_ends(geoms: np.ndarray, target: np.ndarray, st_geom: np.ndarray) -> np.ndarray:
+    """Move the ends of single-part lines onto the station each one connects to.
+
+    ``target`` has two entries per line (start ends first, then finishing ends); an end moves
+    to the nearest point of its station (a point station: the point itself).
+    """
+    n = len(geoms)
+    if not n:
+        return geoms
+    coords = shapely.get_coordinates(geoms)
+    counts = shapely.get_num_coordinates(geoms)
+    first = np.r_[0, np.cumsum(counts)[:-1]]
+    last = first + counts - 1
+    ends = np.r_[shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)]
+    moved = target >= 0
+    if moved.any():
+        nearest = shapely.get_point(shapely.shortest_line(ends[moved], st_geom[target[moved]]),
+                                    1)
+        xy = shapely.get_coordinates(nearest)
+        rows = np.r_[first, last][moved]
+        coords[rows] = xy
+    out = shapely.set_coordinates(np.array(geoms, dtype=object, copy=True), coords)
+    return np.asarray(out, dtype=object)
+
+
+def snap_lines(lines: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *,
+               tolerance_m: float) -> gpd.GeoDataFrame:
+    """Move line ends onto the substation (or plant) within ``tolerance_m`` metres.
+
+    Of the stations in reach, one carrying the line's voltage (``voltage_kv`` /
+    ``voltage_levels`` when the frames have them) is preferred, then the nearest. An end moves
+    to the nearest point of the station's geometry (a point station: onto the point). The
+    result is a new frame; snapping it again changes nothing.
+
+    >>> from shapely import LineString, Point
+    >>> lines = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (100, 3)])], crs="EPSG:32648")
+    >>> subs = gpd.GeoDataFrame(geometry=[Point(101, 0)], crs="EPSG:32648")
+    >>> snap_lines(lines, subs, tolerance_m=10).geometry[0].wkt
+    'LINESTRING (0 0, 101 0)'
+    """
+    _check_crs([lines, stations])
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    line_levels = _levels_of(lines) if "voltage_kv" in lines else [() for _ in range(len(lines))]
+    kv = np.array([line_levels[i][0] if line_levels[i] else np.nan for i in owner])
+    st = _stations(stations, None)
+    ends = np.r_[shapely.get_point(parts, 0), shapely.get_point(parts, -1)]
+    target, _levels, _inf = _attach(ends, np.r_[kv, kv], st, tolerance_m, infer=False)
+    snapped = _snap_ends(parts, target, st.geometry)
+    result = np.array(geoms, dtype=object, copy=True)
+    multi = (shapely.get_type_id(geoms) == 5)[owner] if len(owner) else np.array([], bool)
+    result[owner[~multi]] = snapped[~multi]
+    if multi.any():
+        present, compact = np.unique(owner[multi], return_inverse=True)
+        result[present] = shapely.multilinestrings(snapped[multi], indices=compact)
+    return lines.set_geometry(gpd.GeoSeries(result, index=lines.index, crs=lines.crs))
+
+
+# ------------------------------------------------------------------------------ splitting
+
+
+def _cut_pieces(geoms: np.ndarray, cut_part: np.ndarray, cut_pos: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split lines at positions along them.
+
+    Returns, per piece: the line it comes from, its start and end position along that line,
+    and its geometry. Lines without cuts give one piece, unchanged.
+    """
+    from shapely.ops import substring
+
+    lengths = shapely.length(geoms)
+    by_part: dict[int, list[float]] = defaultdict(list)
+    for p, d in zip(cut_part, cut_pos, strict=True):
+        by_part[int(p)].append(float(d))
+    src, start, end = [], [], []
+    pieces: list[Any] = []
+    for p in range(len(geoms)):
+        cuts = by_part.get(p)
+        if not cuts:
+            src.append(p)
+            start.append(0.0)
+            end.append(float(lengths[p]))
+            pieces.append(geoms[p])
+            continue
+        marks = [0.0, *sorted(min(max(c, 0.0), lengths[p]) for c in cuts), float(lengths[p])]
+        for a, b in itertools.pairwise(marks):
+            piece: Any = substring(geoms[p], a, b)
+            if piece.geom_type != "LineString":  # a zero-length piece
+                piece = shapely.linestrings(np.repeat(shapely.get_coordinates(piece), 2, axis=0))
+            src.append(p)
+            start.append(a)
+            end.append(b)
+            pieces.append(piece)
+    return (np.array(src, dtype=np.int64), np.array(start), np.array(end),
+            np.array(pieces, dtype=object))
+
+
+def split_lines(lines: gpd.GeoDataFrame, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
+                tolerance_m: float) -> gpd.GeoDataFrame:
+    """Split lines where they pass within ``tolerance_m`` of a point (e.g. a substation).
+
+    Each line is cut at the position nearest to each point in reach, except at its ends. The
+    result has one row per piece, the attributes of its line, and ``piece`` numbering the
+    pieces along it; the pieces add up to the line's length.
+
+    >>> from shapely import LineString, Point
+    >>> lines = gpd.GeoDataFrame({"id": ["L1"]}, geometry=[LineString([(0, 0), (100, 0)])],
+    ...                          crs="EPSG:32648")
+    >>> pts = gpd.GeoSeries([Point(40, 5)], crs="EPSG:32648")
+    >>> [round(g.length) for g in split_lines(lines, pts, tolerance_m=10).geometry]
+    [40, 60]
+    """
+    _check_crs([lines, gpd.GeoDataFrame(geometry=gpd.GeoSeries(points.geometry))])
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    pts = np.asarray(points.geometry.values, dtype=object)
+    pairs = _nearest_pairs(pts, geoms, tolerance_m)
+    pos = shapely.line_locate_point(geoms[pairs["j"].to_numpy()], pts[pairs["i"].to_numpy()]) \
+        if len(pairs) else np.array([])
+    lengths = shapely.length(geoms)
+    inner = (pos > 0) & (pos < lengths[pairs["j"].to_numpy()]) if len(pairs) else np.array(
+        [], dtype=bool)
+    src, _start, _end, pieces = _cut_pieces(geoms, pairs["j"].to_numpy()[inner], pos[inner])
+    out = lines.iloc[src].copy()
+    out["piece"] = pd.Series(src).groupby(src).cumcount().to_numpy()
+    out = out.set_geometry(gpd.GeoSeries(pieces, index=out.index, crs=lines.crs))
+    return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ the graph
+
+
+class _Nodes:
+    """Union-find over node ids; a station node never merges with another station's."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.size: dict[str, int] = {}
+
+    def add(self, node: str) -> str:
+        if node not in self.parent:
+            self.parent[node] = node
+            self.size[node] = 1
+        return node
+
+    def find(self, node: str) -> str:
+        root = node
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[node] != root:
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def union(self, a: str, b: str) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        sa, sb = ra[0] in "SP", rb[0] in "SP"
+        if sa and sb:
+            return False
+        if sb or (not sa and rb < ra):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        return True
+
+
+def _station_node(j: int, kv: int | None) -> str:
+    return f"S{j}@{kv if kv is not None else _KV_UNKNOWN}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A built grid.
+
+    ``graph`` is a :class:`networkx.MultiGraph` whose node ids are the index of ``nodes`` and
+    whose edge keys are the index of ``edges``. ``nodes`` has one row per node (kind
+    ``substation``, ``plant``, ``junction``, ``external`` or ``end``) with its degree and
+    connected component; ``edges`` one row per line piece and level (kind ``line``) and per
+    transformer between the levels of a station (kind ``transformer``). ``ends`` has one row per
+    line end and level with what it reaches (``station``, ``junction``, ``external``,
+    ``dangling`` or ``mismatch``). ``stations`` are the substations and plants with their
+    levels (``voltage_inferred`` when they came from the lines).
+    """
+
+    graph: Any
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+    ends: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame
+    province: Any
+    settings: GridSettings
+    crs: Any
+
+    @property
+    def n_components(self) -> int:
+        return int(self.nodes["component"].nunique()) if len(self.nodes) else 0
+
+
+def build_grid(
+    lines: gpd.GeoDataFrame,
+    substations: gpd.GeoDataFrame | None = None,
+    plants: gpd.GeoDataFrame | None = None,
+    *,
+    province: Any = None,
+    settings: GridSettings | None = None,
+) -> Grid:
+    """Build the grid graph from line, substation and plant frames (see the module docstring).
+
+    Parameters
+    ----------
+    lines, substations, plants
+        Frames with the canonical columns of ``grid_line``, ``substation`` and ``power_plant``
+        (a ``layer`` column is used when present), all in one metric CRS.
+    province
+        The province polygon (shapely, same CRS): line ends outside it lead into the
+        neighbouring grid rather than dangle. ``None``: every free end dangles.
+    settings
+        :class:`GridSettings`; the defaults when ``None``.
+    """
+    import networkx as nx
+
+    settings = settings or GridSettings()
+    crs = _check_crs([lines, substations, plants])
+    tol, through, join = (settings.tolerance_m, settings.through_tolerance_m,
+                          settings.join_tolerance_m)
+    lp = _explode_lines(lines)
+    st = _stations(substations, plants)
+    n_parts = len(lp)
+    geoms = lp["geometry"].to_numpy(dtype=object)
+    kv = lp["kv"].to_numpy(dtype="float64")
+    feat = lp["feat"].to_numpy()
+    ends = np.asarray(np.r_[shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)],
+                      dtype=object) if n_parts else np.array([], dtype=object)
+    end_part = np.r_[np.arange(n_parts), np.arange(n_parts)]
+    end_kv = np.r_[kv, kv]
+
+    # 1. ends to stations, snapped there; a station without voltage takes its lines' levels
+    target, levels, _ = _attach(ends, end_kv, st, tol, settings.infer_voltage)
+    inferred = np.zeros(len(st), dtype=bool)
+    if settings.infer_voltage:
+        found: dict[int, set[int]] = defaultdict(set)
+        for e in np.flatnonzero(target >= 0).tolist():
+            j = int(target[e])
+            if st.kind[j] == "substation" and not st.declared[j] and not math.isnan(end_kv[e]):
+                found[j].add(int(end_kv[e]))
+        levels = [tuple(sorted(found[j], reverse=True)) if j in found else st.levels[j]
+                  for j in range(len(st))]
+        inferred[list(found)] = True
+    geoms = _snap_ends(geoms, target, st.geometry)
+    lengths = shapely.length(geoms)
+
+    nodes = _Nodes()
+    end_node = np.empty(len(ends), dtype=object)
+    extra_levels: dict[int, set[int]] = defaultdict(set)
+    other_part = np.full(len(ends), -1, dtype=np.int64)
+    mismatch = np.zeros(len(ends), dtype=bool)
+    for e in range(len(ends)):
+        j = int(target[e])
+        if j < 0:
+            end_node[e] = nodes.add(f"E{e}")
+        elif st.kind[j] == "plant":
+            end_node[e] = nodes.add(f"lp{j}")
+        elif math.isnan(end_kv[e]):
+            end_node[e] = nodes.add(_station_node(j, levels[j][0] if levels[j] else None))
+        else:
+            k = int(end_kv[e])
+            if levels[j] and k not in levels[j]:
+                extra_levels[j].add(k)
+                mismatch[e] = True
+            end_node[e] = nodes.add(_station_node(j, k))
+
+    # 2. a free end joins the other ends of its voltage in reach ...
+    free = np.flatnonzero(target < 0)
+    cuts: list[tuple[int, float, str]] = []
+    if len(free):
+        pairs = _nearest_pairs(ends[free], ends, join)
+        for a, b in zip(free[pairs["i"].to_numpy()], pairs["j"].to_numpy(), strict=True):
+            if a == b:
+                continue
+            if _same_voltage(end_kv[a], end_kv[b]):
+                nodes.union(end_node[a], end_node[b])
+            elif other_part[a] < 0:
+                other_part[a] = end_part[b]
+        # 3. ... or taps the interior of another line of its voltage, which is split there
+        alone = np.array([e for e in free if nodes.size[nodes.find(end_node[e])] == 1],
+                         dtype=np.int64)
+        if len(alone):
+            tp = _nearest_pairs(ends[alone], geoms, join)
+            te = alone[tp["i"].to_numpy()]
+            tpart = tp["j"].to_numpy()
+            keep = feat[tpart] != feat[end_part[te]]
+            te, tpart = te[keep], tpart[keep]
+            pos = shapely.line_locate_point(geoms[tpart], ends[te]) if len(te) else []
+            for e, p, d in zip(te, tpart, pos, strict=True):
+                if not _same_voltage(end_kv[e], kv[p]):
+                    if other_part[e] < 0:
+                        other_part[e] = p
+                elif d <= 1e-9:
+                    nodes.union(end_node[e], end_node[p])
+                elif d >= lengths[p] - 1e-9:
+                    nodes.union(end_node[e], end_node[p + n_parts])
+                else:
+                    cuts.append((int(p), float(d), end_node[e]))
+
+    # 4. a line passing through a substation of its voltage is split there
+    subs = np.flatnonzero(st.kind == "substation")
+    if len(subs) and n_parts:
+        pp = _nearest_pairs(st.geometry[subs], geoms, through)
+        sj = subs[pp["i"].to_numpy()]
+        pj = pp["j"].to_numpy()
+        ok = np.array([not math.isnan(kv[p]) and int(kv[p]) in levels[j]
+                       for j, p in zip(sj, pj, strict=True)], dtype=bool)
+        ok &= (target[pj] != sj) & (target[pj + n_parts] != sj)
+        sj, pj = sj[ok], pj[ok]
+        if len(sj):
+            at = shapely.line_locate_point(geoms[pj], st.anchor[sj])
+            inner = (at > through) & (at < lengths[pj] - through)
+            for j, p, d in zip(sj[inner], pj[inner], at[inner], strict=True):
+                cuts.append((int(p), float(d), nodes.add(_station_node(int(j), int(kv[p])))))
+
+    # 5. pieces between the cuts, each an edge from the node at its start to the one at its end
+    cuts.sort()
+    cpart = np.array([c[0] for c in cuts], dtype=np.int64)
+    cpos = np.array([c[1] for c in cuts], dtype=float)
+    src, a_pos, b_pos, pieces = _cut_pieces(geoms, cpart, cpos)
+    chain: dict[int, list[str]] = defaultdict(list)
+    for p, _d, nd in cuts:
+        chain[p].append(nd)
+    piece_no = pd.Series(src).groupby(src).cumcount().to_numpy() if len(src) else src
+    u = np.empty(len(src), dtype=object)
+    v = np.empty(len(src), dtype=object)
+    for i, (p, k) in enumerate(zip(src, piece_no, strict=True)):
+        marks = chain.get(int(p))
+        u[i] = nodes.find(end_node[p] if k == 0 else marks[k - 1])  # type: ignore[index]
+        v[i] = nodes.find(end_node[p + n_parts] if not marks or k == len(marks) else marks[k])
+    cut_roots = {nodes.find(c[2]) for c in cuts}
+
+    # 6. what each end reaches
+    inside = shapely.intersects(ends, province) if province is not None and len(ends) else \
+        np.ones(len(ends), dtype=bool)
+    reaches = np.empty(len(ends), dtype=object)
+    for e in range(len(ends)):
+        root = nodes.find(end_node[e])
+        if target[e] >= 0:
+            reaches[e] = "station"
+        elif nodes.size[root] > 1 or root in cut_roots:
+            reaches[e] = "junction"
+        elif other_part[e] >= 0:
+            reaches[e] = "mismatch"
+            mismatch[e] = True
+        elif not inside[e]:
+            reaches[e] = "external"
+        else:
+            reaches[e] = "dangling"
+
+    # 7. nodes: every level of every station, then the junctions and free ends
+    node_rows: dict[str, dict[str, Any]] = {}
+    station_levels = [sorted(set(levels[j]) | extra_levels.get(j, set()), reverse=True)
+                      for j in range(len(st))]
+    for j in range(len(st)):
+        if st.kind[j] == "plant":
+            ids: list[tuple[str, int | None]] = [(f"lp{j}", None)]
+        else:
+            ids = [(_station_node(j, lv), lv) for lv in station_levels[j]] or [
+                (_station_node(j, None), None)]
+        for nid, level in ids:
+            node_rows[nid] = {
+                "node": nid, "kind": st.kind[j], "layer": st.layer[j],
+                "feature_id": st.feature_id[j], "name": st.name[j], "voltage_kv": level,
+                "declared": level is None or level in levels[j], "status": st.status[j],
+                "period": st.period[j], "station": j, "geometry": st.anchor[j],
+            }
+    for e in range(len(ends)):
+        root = nodes.find(end_node[e])
+        if root in node_rows:
+            continue
+        kind = {"junction": "junction", "external": "external"}.get(reaches[e], "end")
+        p = int(end_part[e])
+        node_rows[root] = {
+            "node": root, "kind": kind, "layer": lp["layer"].iat[p] if kind != "junction"
+            else None, "feature_id": lp["feature_id"].iat[p] if kind != "junction" else None,
+            "name": None, "voltage_kv": None if math.isnan(end_kv[e]) else int(end_kv[e]),
+            "declared": True, "status": None, "period": None, "station": -1,
+            "geometry": ends[e],
+        }
+
+    # 8. edges: line pieces, then the transformers between the levels of each station
+    circuits = lp["circuits"].to_numpy(dtype="float64")[src]
+    kv_src = kv[src]
+    edge_frame = pd.DataFrame({
+        "edge": [f"{lay}/{fid}#{part}.{k}@{_kv_text(x)}" for lay, fid, part, k, x in
+                 zip(lp["layer"].to_numpy()[src], lp["feature_id"].to_numpy()[src],
+                     lp["part"].to_numpy()[src], piece_no, kv_src, strict=True)],
+        "kind": "line", "u": u, "v": v,
+        "layer": lp["layer"].to_numpy()[src], "feature_id": lp["feature_id"].to_numpy()[src],
+        "name": lp["name"].to_numpy()[src],
+        "voltage_kv": pd.array([None if math.isnan(x) else int(x) for x in kv_src],
+                               dtype="Int64"),
+        "status": lp["status"].to_numpy()[src], "period": lp["period"].to_numpy()[src],
+        "circuits": pd.array([None if math.isnan(x) else int(x) for x in circuits],
+                             dtype="Int64"),
+        "length_m": b_pos - a_pos, "station": -1, "geometry": pieces,
+    })
+    tx = []
+    for j in range(len(st)):
+        lv = station_levels[j]
+        for hi, lo in itertools.pairwise(lv):
+            tx.append({
+                "edge": f"{st.layer[j]}/{st.feature_id[j]}:{hi}/{lo}kV", "kind": "transformer",
+                "u": _station_node(j, hi), "v": _station_node(j, lo), "layer": st.layer[j],
+                "feature_id": st.feature_id[j], "name": st.name[j], "status": st.status[j],
+                "period": st.period[j], "length_m": 0.0, "station": j, "geometry": None,
+            })
+    if tx:
+        edge_frame = pd.concat([edge_frame, pd.DataFrame(tx)], ignore_index=True)
+        edge_frame["voltage_kv"] = edge_frame["voltage_kv"].astype("Int64")
+        edge_frame["circuits"] = edge_frame["circuits"].astype("Int64")
+
+    graph = nx.MultiGraph()
+    graph.add_nodes_from((n, {"kind": r["kind"], "voltage_kv": r["voltage_kv"]})
+                         for n, r in node_rows.items())
+    graph.add_edges_from(
+        (a, b, key, {"kind": kd, "voltage_kv": None if pd.isna(x) else int(x),
+                     "length_m": float(ln)})
+        for a, b, key, kd, x, ln in zip(edge_frame["u"], edge_frame["v"], edge_frame["edge"],
+                                        edge_frame["kind"], edge_frame["voltage_kv"],
+                                        edge_frame["length_m"], strict=True))
+    comp = _component_ids(graph)
+    node_frame = pd.DataFrame(list(node_rows.values()),
+                              columns=["node", "kind", "layer", "feature_id", "name",
+                                       "voltage_kv", "declared", "status", "period", "station",
+                                       "geometry"])
+    node_frame["voltage_kv"] = node_frame["voltage_kv"].astype("Int64")
+    node_frame["degree"] = [graph.degree(n) for n in node_frame["node"]]
+    node_frame["component"] = [comp[n] for n in node_frame["node"]]
+    edge_frame["component"] = [comp[n] for n in edge_frame["u"]]
+
+    end_frame = gpd.GeoDataFrame({
+        "layer": lp["layer"].to_numpy()[end_part], "feature_id":
+        lp["feature_id"].to_numpy()[end_part], "part": lp["part"].to_numpy()[end_part],
+        "end": np.r_[np.full(n_parts, "start", dtype=object),
+                     np.full(n_parts, "end", dtype=object)],
+        "voltage_kv": pd.array([None if math.isnan(k) else int(k) for k in end_kv],
+                               dtype="Int64"),
+        "reaches": reaches, "mismatch": mismatch, "node": [nodes.find(n) for n in end_node],
+        "station": target, "other_part": other_part,
+    }, geometry=gpd.GeoSeries(ends, crs=crs), crs=crs)
+    station_frame = gpd.GeoDataFrame({
+        "kind": st.kind, "layer": st.layer, "feature_id": st.feature_id, "name": st.name,
+        "voltage_levels": [";".join(map(str, lv)) or None for lv in levels],
+        "voltage_kv": pd.array([lv[0] if lv else None for lv in levels], dtype="Int64"),
+        "voltage_inferred": inferred, "declared": st.declared, "status": st.status,
+        "period": st.period, "capacity": st.capacity,
+    }, geometry=gpd.GeoSeries(st.geometry, crs=crs), crs=crs)
+    line_frame = gpd.GeoDataFrame(lp.drop(columns="geometry").assign(length_m=lengths),
+                                  geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    grid = Grid(
+        graph=graph,
+        nodes=gpd.GeoDataFrame(node_frame.set_index("node", drop=False), geometry="geometry",
+                               crs=crs),
+        edges=gpd.GeoDataFrame(edge_frame.set_index("edge", drop=False), geometry="geometry",
+                               crs=crs),
+        ends=end_frame, stations=station_frame, lines=line_frame, province=province,
+        settings=settings, crs=crs,
+    )
+    log.info("grid: %d nodes, %d edges, %d components, %d dangling ends", len(grid.nodes),
+             len(grid.edges), grid.n_components, int((reaches == "dangling").sum()))
+    return grid
+
+
+def _kv_text(kv: float) -> str:
+    return _KV_UNKNOWN if math.isnan(kv) else str(int(kv))
+
+
+def _same_voltage(a: float, b: float) -> bool:
+    return math.isnan(a) or math.isnan(b) or a == b
+
+
+def _component_ids(graph: nx.MultiGraph) -> dict[str, int]:
+    """Component number of each node: 1 is the largest, ties by smallest node id."""
+    import networkx as nx
+
+    comps = [sorted(c) for c in nx.connected_components(graph)]
+    comps.sort(key=lambda c: (-len(c), c[0]))
+    return {n: k for k, c in enumerate(comps, start=1) for n in c}
+
+
+# ------------------------------------------------------------------------------ scenarios
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A state of the grid: ``existing`` today, ``by YEAR`` (the end of a plan period), or
+    ``plan`` (everything in the plan, periods or not)."""
+
+    key: str
+    year: int | None
+    label: str
+
+
+def _present(status: np.ndarray, period: np.ndarray, scenario: Scenario) -> np.ndarray:
+    status = np.array([s if isinstance(s, str) else "existing" for s in status], dtype=object)
+    existing = status == "existing"
+    if scenario.key == "existing":
+        return existing
+    if scenario.key == "plan":
+        return np.ones(len(status), dtype=bool)
+    ends = np.array([period_end(p) if isinstance(p, str) else None for p in period],
+                    dtype=object)
+    assert scenario.year is not None
+    due = np.array([e is not None and e <= scenario.year for e in ends], dtype=bool)
+    building = (status == "under_construction") & np.array([e is None for e in ends], bool)
+    return existing | due | building
+
+
+def scenarios(grid: Grid) -> list[Scenario]:
+    """The states the audit looks at: existing today, the end of each period of the plan, and
+    the full plan when it holds more than the last period."""
+    status = np.r_[grid.edges["status"].to_numpy(dtype=object),
+                   grid.stations["status"].to_numpy(dtype=object)]
+    period = np.r_[grid.edges["period"].to_numpy(dtype=object),
+                   grid.stations["period"].to_numpy(dtype=object)]
+    out = [Scenario("existing", None, "as existing today")]
+    years = sorted({y for y, s in zip((period_end(p) if isinstance(p, str) else None
+                                       for p in period), status, strict=True)
+                    if y is not None and s != "existing"})
+    out += [Scenario(str(y), y, f"as planned by the end of {y}") for y in years]
+    if not _present(status, period, out[-1]).all():
+        out.append(Scenario("plan", None, "with everything in the plan"))
+    return out
+
+
+def _scenario_graph(grid: Grid, sc: Scenario) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The scenario's simple graph, and which stations and edges are present in it."""
+    import networkx as nx
+
+    st_present = _present(grid.stations["status"].to_numpy(dtype=object),
+                          grid.stations["period"].to_numpy(dtype=object), sc)
+    edges = grid.edges
+    is_line = (edges["kind"] == "line").to_numpy()
+    present = np.where(is_line, _present(edges["status"].to_numpy(dtype=object),
+                                         edges["period"].to_numpy(dtype=object), sc),
+                       st_present[np.maximum(edges["station"].to_numpy(), 0)])
+    g = nx.Graph()
+    g.add_nodes_from(grid.nodes.index)
+    g.add_edges_from(zip(edges["u"].to_numpy()[present], edges["v"].to_numpy()[present],
+                         strict=True))
+    return g, st_present, present
+
+
+@dataclass(frozen=True)
+class _State:
+    scenario: Scenario
+    unfed: dict[int, int]            # load station -> component number
+    islands: dict[frozenset[int], list[str]]  # load stations -> edges of the island
+    single: dict[int, str]           # load station -> the edge it depends on
+
+
+def _loads_and_sources(grid: Grid, st_present: np.ndarray) -> tuple[dict[int, str], list[str]]:
+    source_kv = grid.settings.source_kv
+    nodes = grid.nodes
+    loads: dict[int, str] = {}
+    sources: list[str] = []
+    for nid, kind, station, k in zip(nodes.index, nodes["kind"], nodes["station"],
+                                     nodes["voltage_kv"], strict=True):
+        if kind == "external":
+            if grid.settings.external_supply:
+                sources.append(nid)
+        elif kind == "plant":
+            if st_present[station]:
+                sources.append(nid)
+        elif (kind == "substation" and st_present[station] and not pd.isna(k)
+              and k >= source_kv):
+            sources.append(nid)
+    levels = grid.stations["voltage_kv"].to_numpy(dtype="float64", na_value=np.nan)
+    kinds = grid.stations["kind"].to_numpy()
+    for j in np.flatnonzero(st_present & (kinds == "substation") & (levels < source_kv)):
+        loads[int(j)] = f"S{j}@{int(levels[j])}"
+    return loads, sources
+
+
+def _state(grid: Grid, sc: Scenario) -> _State:
+    import networkx as nx
+
+    g, st_present, present = _scenario_graph(grid, sc)
+    loads, sources = _loads_and_sources(grid, st_present)
+    comp_of: dict[str, int] = {}
+    comps = list(nx.connected_components(g))
+    for k, c in enumerate(comps):
+        for n in c:
+            comp_of[n] = k
+    fed_comps = {comp_of[s] for s in sources}
+    unfed = {j: comp_of[n] for j, n in loads.items() if comp_of[n] not in fed_comps}
+
+    edges = grid.edges
+    line_present = present & (edges["kind"] == "line").to_numpy()
+    comp_edges: dict[int, list[str]] = defaultdict(list)
+    for eid, a in zip(edges.index[line_present], edges["u"].to_numpy()[line_present], strict=True):
+        comp_edges[comp_of[a]].append(eid)
+    by_comp: dict[int, set[int]] = defaultdict(set)
+    for j, k in unfed.items():
+        by_comp[k].add(j)
+    islands = {frozenset(js): sorted(comp_edges[k]) for k, js in by_comp.items()
+               if comp_edges.get(k)}
+
+    single = _single_supply(grid, present, sources,
+                            {j: n for j, n in loads.items() if j not in unfed})
+    return _State(sc, unfed, islands, single)
+
+
+def _single_supply(grid: Grid, present: np.ndarray, sources: list[str],
+                   fed: dict[int, str]) -> dict[int, str]:
+    """The fed loads that one line outage cuts off, with the line piece they depend on.
+
+    Every line piece becomes a path through a middle node (two paths for two circuits or
+    more); transformers and the links from a super-source to every source are doubled, so only
+    lines can be bridges. A load outside the super-source's 2-edge-connected component depends
+    on a bridge: the first one on its way to the sources.
+    """
+    import networkx as nx
+
+    if not fed or not sources:
+        return {}
+    edges = grid.edges
+    g = nx.Graph()
+    kinds = edges["kind"].to_numpy()
+    circuits = edges["circuits"].to_numpy(dtype="float64", na_value=1.0)
+    for eid, a, b, kind, c in zip(edges.index[present], edges["u"].to_numpy()[present],
+                                  edges["v"].to_numpy()[present], kinds[present],
+                                  circuits[present], strict=True):
+        if a == b:
+            continue
+        paths = 2 if kind == "transformer" or c >= 2 else 1
+        for i in range(paths):
+            mid = ("m", eid, i)
+            g.add_edge(a, mid)
+            g.add_edge(mid, b)
+    star = ("*",)
+    for s in sources:
+        for i in range(2):
+            g.add_edge(star, ("s", s, i))
+            g.add_edge(("s", s, i), s)
+    bridges = list(nx.bridges(g))
+    if not bridges:
+        return {}
+    h = g.copy()
+    h.remove_edges_from(bridges)
+    comp_of: dict[Any, int] = {}
+    for k, c in enumerate(nx.connected_components(h)):
+        for n in c:
+            comp_of[n] = k
+    tree = nx.Graph()
+    for a, b in bridges:
+        mid = a if isinstance(a, tuple) and a[0] == "m" else b
+        tree.add_edge(comp_of[a], comp_of[b], edge=mid[1])
+    root = comp_of[star]
+    if root not in tree:
+        return {}
+    parent_edge: dict[int, str] = {}
+    for parent, child in nx.bfs_edges(tree, root):
+        parent_edge[child] = tree.edges[parent, child]["edge"]
+    out: dict[int, str] = {}
+    for j, n in fed.items():
+        c = comp_of.get(n)
+        if c is not None and c != root and c in parent_edge:
+            out[j] = parent_edge[c]
+    return out
+
+
+# ---------------------------------------------------------------------------------- audit
+
+
+def _label(kind: str, layer: Any, fid: Any, name: Any) -> str:
+    text = f"{kind} {fid}"
+    if isinstance(name, str) and name and name != fid:
+        text += f" ({name})"
+    return text
+
+
+def _kv_label(k: Any) -> str:
+    return "unknown-voltage" if pd.isna(k) else f"{int(k)} kV"
+
+
+def _join(words: Sequence[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def audit_grid(grid: Grid, *, interconnection_table: gpd.GeoDataFrame | None = None
+               ) -> gpd.GeoDataFrame:
+    """The topology findings of a built grid (see the module docstring for the rules).
+
+    ``interconnection_table`` (from :func:`interconnections`) adds ``grid-interconnection``
+    findings.
+    """
+    return _audit(grid, interconnection_table)[0]
+
+
+def _audit(grid: Grid, table: gpd.GeoDataFrame | None
+           ) -> tuple[gpd.GeoDataFrame, list[_State]]:
+    parts = [_dangling_findings(grid), _mismatch_findings(grid)]
+    states = [_state(grid, sc) for sc in scenarios(grid)]
+    parts += [_unfed_findings(grid, states), _island_findings(grid, states),
+              _single_supply_findings(grid, states)]
+    if table is not None:
+        parts.append(_interconnection_findings(table, grid.crs))
+    return concat_findings(parts, crs=grid.crs), states
+
+
+def _dangling_findings(grid: Grid) -> gpd.GeoDataFrame:
+    ends = grid.ends[grid.ends["reaches"] == "dangling"].drop_duplicates(
+        ["layer", "feature_id", "part", "end"])
+    if not len(ends):
+        return empty_findings(grid.crs)
+    st = grid.stations
+    tol = grid.settings.tolerance_m
+    pts = np.asarray(ends.geometry.values, dtype=object)
+    nearest = np.full(len(ends), -1, dtype=np.int64)
+    dist = np.full(len(ends), np.nan)
+    if len(st):
+        tree = shapely.STRtree(np.asarray(st.geometry.values, dtype=object))
+        (i, j), d = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        nearest[i], dist[i] = j, d
+    records = []
+    for (_, row), j, d in zip(ends.iterrows(), nearest, dist, strict=True):
+        near = (f"the nearest station, {st['feature_id'].iat[j]}, is {d:,.0f} m away"
+                if j >= 0 else "the plan has no substation")
+        records.append({
+            "rule": "grid-dangling", "severity": "error", "layer": row["layer"],
+            "feature_id": row["feature_id"],
+            "other_layer": st["layer"].iat[j] if j >= 0 else None,
+            "other_id": st["feature_id"].iat[j] if j >= 0 else None,
+            "value": d, "unit": "m", "threshold": tol,
+            "message": (f"{_kv_label(row['voltage_kv'])} line {row['feature_id']}: its "
+                        f"{row['end']} reaches no substation, plant or other line ({near}; "
+                        f"ends within {tol:g} m connect). Connect it to a substation, or fix "
+                        "its geometry; for coarse drawings raise [grid] tolerance_m."),
+            "reference": REFERENCE, "geometry": row.geometry,
+        })
+    return make_findings(records, crs=grid.crs)
+
+
+def _mismatch_findings(grid: Grid) -> gpd.GeoDataFrame:
+    ends = grid.ends[grid.ends["mismatch"]]
+    records = []
+    st = grid.stations
+    lines = grid.lines
+    for _, row in ends.iterrows():
+        kv = _kv_label(row["voltage_kv"])
+        if row["reaches"] == "station":
+            j = int(row["station"])
+            levels = st["voltage_levels"].iat[j]
+            other_layer, other_id = st["layer"].iat[j], st["feature_id"].iat[j]
+            msg = (f"{kv} line {row['feature_id']} ends at substation {other_id} "
+                   f"({str(levels).replace(';', '/')} kV), which has no {kv} level; treated as "
+                   f"connected. Add the level to the substation (voltage_kv = "
+                   f"\"{levels};{row['voltage_kv']}\") or correct the line's voltage.")
+        else:
+            p = int(row["other_part"])
+            other_layer, other_id = lines["layer"].iat[p], lines["feature_id"].iat[p]
+            okv = _kv_label(lines["kv"].iat[p])
+            msg = (f"{kv} line {row['feature_id']} ends on {okv} line {other_id}: lines of "
+                   "different voltages join only in a substation; not connected. Add the "
+                   "substation, or correct a voltage.")
+        records.append({
+            "rule": "grid-voltage-mismatch", "severity": "error", "layer": row["layer"],
+            "feature_id": row["feature_id"], "other_layer": other_layer, "other_id": other_id,
+            "value": row["voltage_kv"], "unit": "kV", "message": msg, "reference": REFERENCE,
+            "geometry": row.geometry,
+        })
+    return make_findings(records, crs=grid.crs)
+
+
+def _station_geom(grid: Grid, j: int) -> Any:
+    return grid.stations.geometry.iat[j]
+
+
+def _unfed_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
+    when: dict[int, list[str]] = defaultdict(list)
+    for state in states:
+        for j in state.unfed:
+            when[j].append(state.scenario.label)
+    st = grid.stations
+    src = grid.settings.source_kv
+    records = []
+    for j, labels in when.items():
+        kv = _kv_label(st["voltage_kv"].iat[j])
+        records.append({
+            "rule": "grid-unfed", "severity": "error", "layer": st["layer"].iat[j],
+            "feature_id": st["feature_id"].iat[j], "value": len(labels), "unit": "scenarios",
+            "message": (f"{kv} substation {_name_of(st, j)} has no path to a source "
+                        f"(a substation of {src} kV or more, a plant, or the neighbouring grid) "
+                        f"{_join(labels)}. Plan a line to a {src} kV substation, or correct "
+                        "the status/period of the lines feeding it."),
+            "threshold": None, "reference": REFERENCE, "geometry": _station_geom(grid, j),
+        })
+    return make_findings(records, crs=grid.crs)
+
+
+def _name_of(st: pd.DataFrame, j: int) -> str:
+    fid, name = st["feature_id"].iat[j], st["name"].iat[j]
+    return f"{fid} ({name})" if isinstance(name, str) and name and name != fid else str(fid)
+
+
+def _island_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
+    when: dict[frozenset[int], list[str]] = defaultdict(list)
+    edges_of: dict[frozenset[int], list[str]] = {}
+    for state in states:
+        for key, edge_ids in state.islands.items():
+            when[key].append(state.scenario.label)
+            edges_of[key] = edge_ids
+    st = grid.stations
+    records = []
+    for key, labels in when.items():
+        js = sorted(key, key=lambda j: (st["layer"].iat[j], st["feature_id"].iat[j]))
+        e = grid.edges.loc[edges_of[key]]
+        line_ids = sorted(set(e["feature_id"]))
+        names = [_name_of(st, j) for j in js]
+        records.append({
+            "rule": "grid-island", "severity": "warning", "layer": st["layer"].iat[js[0]],
+            "feature_id": st["feature_id"].iat[js[0]], "value": float(e["length_m"].sum()) / 1e3,
+            "unit": "km",
+            "message": (f"{len(js)} substation(s) ({_join(names[:8])}"
+                        f"{' …' if len(names) > 8 else ''}) and {len(line_ids)} line(s) "
+                        f"({_join(line_ids[:8])}{' …' if len(line_ids) > 8 else ''}) form a "
+                        f"connected part with load but no source {_join(labels)}. Connect it "
+                        f"to a {grid.settings.source_kv} kV substation or a plant."),
+            "reference": REFERENCE,
+            "geometry": shapely.union_all(np.asarray(e.geometry.values, dtype=object)),
+        })
+    return make_findings(records, crs=grid.crs)
+
+
+def _single_supply_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
+    when: dict[int, list[str]] = defaultdict(list)
+    via: dict[int, str] = {}
+    for state in states:
+        for j, eid in state.single.items():
+            when[j].append(state.scenario.label)
+            via[j] = eid
+    st = grid.stations
+    edges = grid.edges
+    records = []
+    for j, labels in when.items():
+        e = edges.loc[via[j]]
+        records.append({
+            "rule": "grid-single-supply", "severity": "info", "layer": st["layer"].iat[j],
+            "feature_id": st["feature_id"].iat[j], "other_layer": e["layer"],
+            "other_id": e["feature_id"], "value": 1.0, "unit": "lines",
+            "message": (f"{_kv_label(st['voltage_kv'].iat[j])} substation {_name_of(st, j)} "
+                        f"depends on a single line {_join(labels)}: losing "
+                        f"{_kv_label(e['voltage_kv'])} line {e['feature_id']} cuts it off "
+                        "(N-1 not met; a line of two circuits counts as two)."),
+            "reference": REFERENCE, "geometry": _station_geom(grid, j),
+        })
+    return make_findings(records, crs=grid.crs)
+
+
+# ------------------------------------------------------------------------ interconnections
+
+
+def interconnections(lines: gpd.GeoDataFrame, province: Any,
+                     neighbours: gpd.GeoDataFrame | None = None, *,
+                     name_field: str = "name") -> gpd.GeoDataFrame:
+    """The lines that cross the province boundary, with the neighbouring province's name.
+
+    Parameters
+    ----------
+    lines
+        ``grid_line`` frame (metric CRS).
+    province
+        The province polygon in the same CRS.
+    neighbours
+        Polygons of the neighbouring provinces with a ``name_field`` column; a line whose part
+        outside the province touches none of them is listed with "unknown neighbour".
+
+    Returns
+    -------
+    GeoDataFrame
+        ``layer, feature_id, name, voltage_kv, status, neighbour, outside_km`` with the
+        crossing points as geometry.
+    """
+    columns = ["layer", "feature_id", "name", "voltage_kv", "status", "neighbour",
+               "outside_km", "geometry"]
+    if province is None or not len(lines):
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=lines.crs)
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    shapely.prepare(province)
+    crossing = shapely.intersects(geoms, province) & ~shapely.covered_by(geoms, province)
+    idx = np.flatnonzero(crossing)
+    outside = shapely.difference(geoms[idx], province)
+    points = shapely.intersection(geoms[idx], shapely.boundary(province))
+    names: list[str] = ["unknown neighbour"] * len(idx)
+    if neighbours is not None and len(neighbours) and len(idx):
+        ngeoms = np.asarray(neighbours.geometry.values, dtype=object)
+        nnames = neighbours[name_field].astype(object).to_numpy()
+        tree = shapely.STRtree(ngeoms)
+        i, j = tree.query(outside, predicate="intersects")
+        share = shapely.length(shapely.intersection(outside[i], ngeoms[j]))
+        found: dict[int, dict[str, float]] = defaultdict(dict)
+        for a, b, s in zip(i, j, share, strict=True):
+            if s > 0 or shapely.intersects(outside[a], ngeoms[b]):
+                found[int(a)][str(nnames[b])] = found[int(a)].get(str(nnames[b]), 0.0) + s
+        for a, by_name in found.items():
+            names[a] = _join([n for n, _ in sorted(by_name.items(), key=lambda t: -t[1])])
+    levels = _levels_of(lines)
+    return gpd.GeoDataFrame({
+        "layer": _layer_names(lines, "grid_line")[idx],
+        "feature_id": _ids(lines)[idx],
+        "name": _column(lines, "name")[idx],
+        "voltage_kv": pd.array([levels[i][0] if levels[i] else None for i in idx],
+                               dtype="Int64"),
+        "status": _column(lines, "status", "existing")[idx],
+        "neighbour": names,
+        "outside_km": shapely.length(outside) / 1e3,
+    }, geometry=gpd.GeoSeries(points, crs=lines.crs), crs=lines.crs)
+
+
+def _interconnection_findings(table: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    records = []
+    for _, row in table.iterrows():
+        where = ("a neighbouring province not named in the plan (unknown neighbour; add "
+                 "province polygons to the boundary layer or [grid] neighbours)"
+                 if row["neighbour"] == "unknown neighbour" else row["neighbour"])
+        records.append({
+            "rule": "grid-interconnection", "severity": "info", "layer": row["layer"],
+            "feature_id": row["feature_id"], "value": row["outside_km"], "unit": "km",
+            "message": (f"{_kv_label(row['voltage_kv'])} line {row['feature_id']} crosses the "
+                        f"province boundary into {where}: an interconnection with the "
+                        "neighbouring province."),
+            "reference": REFERENCE, "geometry": row.geometry,
+        })
+    return make_findings(records, crs=crs)
+
+
+# ------------------------------------------------------------------------- tables, export
+
+
+def components_table(grid: Grid) -> pd.DataFrame:
+    """One row per connected part of the whole plan's graph (every status).
+
+    Columns: ``component, substations, plants, lines, length_km, voltages, sources,
+    external_ends, dangling_ends``; biggest first. A substation without lines is a part of its
+    own.
+    """
+    nodes, edges, ends = grid.nodes, grid.edges, grid.ends
+    src_kv = grid.settings.source_kv
+    rows = []
+    stations_of = nodes[nodes["station"] >= 0].groupby("component")["station"].unique()
+    line_edges = edges[edges["kind"] == "line"]
+    kinds = grid.stations["kind"].to_numpy()
+    levels = grid.stations["voltage_kv"].to_numpy(dtype="float64", na_value=np.nan)
+    end_comp = nodes.loc[ends["node"], "component"].to_numpy() if len(ends) else np.array([])
+    reach = ends["reaches"].to_numpy()
+    for comp in sorted(nodes["component"].unique()):
+        js = stations_of.get(comp, np.array([], dtype=np.int64))
+        le = line_edges[line_edges["component"] == comp]
+        kv = sorted({int(x) for x in le["voltage_kv"].dropna()}, reverse=True)
+        subs = [j for j in js if kinds[j] == "substation"]
+        external = int(((end_comp == comp) & (reach == "external")).sum())
+        rows.append({
+            "component": int(comp), "substations": len(subs),
+            "plants": int(sum(kinds[j] == "plant" for j in js)),
+            "lines": int(le[["layer", "feature_id"]].drop_duplicates().shape[0]),
+            "length_km": float(le["length_m"].sum()) / 1e3,
+            "voltages": ";".join(map(str, kv)) or None,
+            "sources": bool(any(kinds[j] == "plant" or levels[j] >= src_kv for j in js)
+                            or (external and grid.settings.external_supply)),
+            "external_ends": external,
+            "dangling_ends": int(((end_comp == comp) & (reach == "dangling")).sum()),
+        })
+    return pd.DataFrame(rows, columns=["component", "substations", "plants", "lines",
+                                       "length_km", "voltages", "sources", "external_ends",
+                                       "dangling_ends"])
+
+
+def grid_geojson(grid: Grid) -> dict[str, Any]:
+    """The graph as a GeoJSON FeatureCollection in WGS 84: nodes (points, with ``degree`` and
+    ``component``) and line edges (with ``voltage_kv``); ``element`` says which."""
+    from geoplan.crs import to_wgs84
+
+    nodes = grid.nodes.drop(columns=["station", "declared"]).assign(element="node")
+    edges = grid.edges[grid.edges["kind"] == "line"].drop(columns=["station"]).assign(
+        element="edge")
+    nodes = nodes.rename(columns={"node": "id"}).reset_index(drop=True)
+    edges = edges.rename(columns={"edge": "id"}).reset_index(drop=True)
+    features = []
+    for frame in (nodes, edges):
+        if not len(frame):
+            continue
+        wgs = to_wgs84(frame)
+        features.extend(json.loads(wgs.to_json(drop_id=True, na="null"))["features"])
+    return {"type": "FeatureCollection", "features": features}
+
+
+def write_grid_geojson(grid: Grid, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write :func:`grid_geojson` atomically; returns the path written."""
+    from geoplan.io import atomic_path
+
+    target = Path(path)
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        tmp.write_text(json.dumps(grid_geojson(grid), ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+# ----------------------------------------------------------------------------- from a plan
+
+
+@dataclass(frozen=True)
+class GridResult:
+    """What :func:`geoplan.pipeline.run_grid` returns."""
+
+    grid: Grid
+    findings: gpd.GeoDataFrame
+    components: pd.DataFrame
+    interconnections: gpd.GeoDataFrame
+    scenarios: pd.DataFrame
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: components, dangling ends, findings per rule."""
+        comps = self.components
+        with_lines = comps[comps["lines"] > 0]
+        return {
+            "nodes": len(self.grid.nodes),
+            "edges": int((self.grid.edges["kind"] == "line").sum()),
+            "components": len(comps),
+            "components_with_lines": len(with_lines),
+            "isolated_substations": int(((comps["lines"] == 0)
+                                         & (comps["substations"] > 0)).sum()),
+            "dangling_ends": int(self.grid.ends.drop_duplicates(
+                ["layer", "feature_id", "part", "end"])["reaches"].eq("dangling").sum()),
+            "external_ends": int(self.grid.ends.drop_duplicates(
+                ["layer", "feature_id", "part", "end"])["reaches"].eq("external").sum()),
+            "inferred_substations": int(self.grid.stations["voltage_inferred"].sum()),
+            "interconnections": len(self.interconnections),
+            "findings": {str(k): int(v) for k, v in
+                         self.findings["rule"].value_counts().sort_index().items()},
+        }
+
+
+def _fold_province(name: Any) -> str:
+    text = fold(str(name))
+    for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text.strip()
+
+
+def province_and_neighbours(plan: Plan, settings: GridSettings
+                            ) -> tuple[Any, gpd.GeoDataFrame | None]:
+    """The plan's province polygon and the polygons of its neighbours (``name`` column).
+
+    The province: the boundary layers' province rows named like ``[plan] province`` (all of
+    them when the plan names none, or only one row is there), else the union of the communes.
+    Neighbours: the other province rows, plus the ``[grid] neighbours`` layer (rows that are
+    the province itself are left out).
+    """
+    from geoplan.crs import to_crs
+    from geoplan.io import read_vector
+
+    rows = plan.boundary
+    province = None
+    parts: list[gpd.GeoDataFrame] = []
+    own_key = _fold_province(plan.province) if plan.province else None
+    if rows is not None and len(rows):
+        keys = rows["name"].map(_fold_province)
+        own = (keys == own_key) if own_key is not None and (keys == own_key).any() else \
+            pd.Series(True, index=rows.index)
+        if own_key is not None and not (keys == own_key).any() and len(rows) > 1:
+            log.warning("grid: no boundary row is named %r; all %d province rows are taken as "
+                        "the province", plan.province, len(rows))
+        province = shapely.union_all(np.asarray(rows.geometry[own].values, dtype=object))
+        others = rows[~own]
+        if len(others):
+            parts.append(gpd.GeoDataFrame({"name": others["name"].astype(object)},
+                                          geometry=others.geometry, crs=plan.crs))
+    if province is None and plan.communes is not None:
+        province = shapely.union_all(np.asarray(plan.communes.geometry.values, dtype=object))
+    if settings.neighbours is not None:
+        raw = read_vector(settings.neighbours)
+        if settings.neighbours_field not in raw:
+            raise PlanError(f"{settings.neighbours}: no column {settings.neighbours_field!r} "
+                            f"for the province names (columns: {', '.join(map(str, raw.columns))}"
+                            "); set [grid] neighbours_field")
+        if raw.crs is None:
+            raise CRSError(f"{settings.neighbours}: the neighbours layer has no CRS; save it "
+                           "with one (GeoJSON is WGS 84)")
+        other = to_crs(raw[[settings.neighbours_field, raw.geometry.name]], plan.crs,
+                       name=str(settings.neighbours))
+        other = gpd.GeoDataFrame({"name": other[settings.neighbours_field].astype(object)},
+                                 geometry=other.geometry.values, crs=plan.crs)
+        keep = np.ones(len(other), dtype=bool)
+        if own_key is not None:
+            keep &= other["name"].map(_fold_province).to_numpy() != own_key
+        if province is not None and len(other):
+            area = shapely.area(np.asarray(other.geometry.values, dtype=object))
+            inside = shapely.area(shapely.intersection(
+                np.asarray(other.geometry.values, dtype=object), province))
+            keep &= ~(inside > 0.5 * np.maximum(area, 1e-9))
+        parts.append(other[keep])
+    neighbours = None
+    if parts:
+        neighbours = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                                      crs=plan.crs)
+    return province, neighbours
+
+
+def analyse_plan(plan: Plan, *, settings: GridSettings | None = None) -> GridResult:
+    """Build and audit the grid of a loaded plan (what ``geoplan grid`` runs)."""
+    settings = settings or grid_settings(plan.settings.get("grid"), base=plan.path.parent)
+    province, neighbours = province_and_neighbours(plan, settings)
+    lines = plan.frame("grid_line")
+    grid = build_grid(lines, plan.frame("substation"), plan.frame("power_plant"),
+                      province=province, settings=settings)
+    table = interconnections(lines, province, neighbours)
+    findings, states = _audit(grid, table)
+    scen = pd.DataFrame([{
+        "scenario": sc.key, "label": sc.label, "unfed": len(s.unfed), "islands": len(s.islands),
+        "single_supply": len(s.single),
+    } for sc, s in ((s.scenario, s) for s in states)])
+    return GridResult(grid=grid, findings=findings, components=components_table(grid),
+                      interconnections=table, scenarios=scen)
+
+
+def grid_findings(plan: Plan) -> gpd.GeoDataFrame:
+    """The grid audit findings of a plan, for ``geoplan check``; empty without grid lines."""
+    if not plan.of_kind("grid_line") and not plan.of_kind("substation"):
+        return empty_findings(plan.crs)
+    return analyse_plan(plan).findings
