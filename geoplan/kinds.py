@@ -466,7 +466,7 @@ def normalise_location(value: Any) -> str | None:
 _VOLT_NUM = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(kv|v)?$")
 
 
-def normalise_voltages(value: Any) -> tuple[int, ...]:
+def normalise_voltages(value: Any, *, extra_levels: tuple[float, ...] = ()) -> tuple[int, ...]:
     """All voltage levels of a value, in kV, highest first; ``()`` when missing.
 
     Accepts ``500``, ``"500kV"``, ``"500 kV"``, ``500000`` (volts), ``"220;110"``,
@@ -493,7 +493,7 @@ def normalise_voltages(value: Any) -> tuple[int, ...]:
         unit = m.group(2)
         volts = unit == "v" or (unit is None and number >= 6000)
         kv = number / 1000 if volts else number
-        if kv not in VOLTAGES_KV:
+        if kv not in VOLTAGES_KV and kv not in extra_levels:
             raise ValueError(f"{kv:g} kV is not a voltage level used in Vietnam; "
                              f"accepted levels (kV): {', '.join(map(str, VOLTAGES_KV))}")
         levels.add(int(kv))

@@ -17,6 +17,8 @@ Further layer keys: ``defaults`` (canonical field -> value for features that lac
 ``{ status = "existing" }``), ``x_field`` / ``y_field`` (coordinate columns of a CSV/Excel
 table; for VN-2000 tables remember that Vietnamese documents call the northing X),
 ``encoding`` (of a legacy Shapefile/CSV without .cpg), ``sheet`` (Excel), ``band`` (raster),
+``accept_voltages_kv`` (levels accepted beyond Vietnam's, e.g. ``[115, 230]`` for the foreign
+levels of cross-border lines in OpenStreetMap; reported as a note),
 ``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian.
 
 Unknown keys are errors that list the valid ones. The sections ``rules``, ``coverage``, ``grid``,
@@ -62,7 +64,7 @@ PLAN_FILE = "plan.toml"
 PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_choice",
              "description")
 LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
-              "encoding", "sheet", "band", "title")
+              "encoding", "sheet", "band", "title", "accept_voltages_kv")
 SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
 TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
 
@@ -97,6 +99,7 @@ class LayerSpec:
     sheet: str | None = None
     band: int = 1
     title: str | None = None
+    accept_voltages_kv: tuple[float, ...] = ()
 
     @property
     def is_raster(self) -> bool:
@@ -225,6 +228,12 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
     if ("x_field" in table) != ("y_field" in table):
         raise PlanError(f"{file}: {where} needs both x_field and y_field (x = easting or "
                         "longitude, y = northing or latitude)")
+    extra = table.get("accept_voltages_kv", [])
+    if not isinstance(extra, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in extra
+    ):
+        raise PlanError(f"{file}: {where} accept_voltages_kv must be a list of levels in kV, e.g. "
+                        f"[115, 230], got {extra!r}")
     band = table.get("band", 1)
     if not isinstance(band, int) or band < 1:
         raise PlanError(f"{file}: {where} band must be a band number ≥ 1, got {band!r}")
@@ -232,7 +241,7 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
         name=name, kind=kind, path=src, layer=table.get("layer"), crs=table.get("crs"),
         fields=dict(fields), defaults=dict(defaults), x_field=table.get("x_field"),
         y_field=table.get("y_field"), encoding=table.get("encoding"), sheet=table.get("sheet"),
-        band=band, title=table.get("title"),
+        band=band, title=table.get("title"), accept_voltages_kv=tuple(float(v) for v in extra),
     )
 
 

@@ -25,6 +25,7 @@ from geoplan import crs as gcrs
 from geoplan.errors import CRSError
 from geoplan.kinds import (
     KINDS,
+    VOLTAGES_KV,
     Field,
     LayerKind,
     alias_table,
@@ -250,14 +251,15 @@ def _match_columns(raw: pd.DataFrame, spec: LayerSpec, kind: LayerKind, col: _Co
     return chosen
 
 
-def _normaliser(kind: LayerKind, f: Field) -> Callable[[Any], Any]:
+def _normaliser(kind: LayerKind, f: Field, spec: LayerSpec) -> Callable[[Any], Any]:
     if f.type == "status":
         return lambda v: normalise_status(v, allowed=f.vocabulary)
     if f.type == "vocab":
         table = alias_table(f"{kind.name}.{f.name}")
         return lambda v: normalise_vocabulary(v, table, f.vocabulary)
     if f.type == "voltage":
-        return normalise_voltages
+        extra = spec.accept_voltages_kv
+        return lambda v: normalise_voltages(v, extra_levels=extra)
     if f.type in ("float", "int"):
         return normalise_number
     if f.type == "bool":
@@ -272,7 +274,7 @@ def _normaliser(kind: LayerKind, f: Field) -> Callable[[Any], Any]:
 def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Series,
                       col: _Collector, source_name: str) -> pd.Series:
     """Normalise one column through its unique values; bad values become missing + a problem."""
-    fn = _normaliser(kind, f)
+    fn = _normaliser(kind, f, col.spec)
     mapping: dict[Any, Any] = {}
     failures: dict[Any, str] = {}
     for value in pd.unique(values.astype("object")):
@@ -390,6 +392,14 @@ def canonicalise_layer(
                                                    spec.defaults[f.name])
         label = f"{source_name!r}" if source_name else f.name
         norm = _normalise_column(values, kind, f, ids, col, label)
+        if f.type == "voltage" and spec.accept_voltages_kv:
+            foreign = norm.map(lambda t: bool(t) and any(v not in VOLTAGES_KV for v in t))
+            if foreign.any():
+                found = sorted({v for t in norm[foreign] for v in t if v not in VOLTAGES_KV})
+                col.features("info", "accepted-voltage", _labels(ids, foreign.to_numpy()),
+                             f"levels not used in Vietnam accepted by the plan "
+                             f"(accept_voltages_kv): {', '.join(f'{v:g} kV' for v in found)}",
+                             field=f.name)
         if f.type == "voltage":
             levels = norm.map(lambda t: ";".join(map(str, t)) if t else None)
             norm = norm.map(lambda t: t[0] if t else None)
