@@ -305,7 +305,14 @@ def coverage_settings(overrides: Mapping[str, Any] | None = None) -> CoverageSet
 
     radius = _mapping("radius_km", merged["radius_km"], None, 0.0, 1000.0,
                       "{ 110 = 10, 220 = 35 }")
-    radius_kv = {_kv("radius_km key", k, "{ 110 = 10 }"): v for k, v in radius.items()}
+    radius_kv: dict[int, float] = {}
+    for k, v in radius.items():
+        try:
+            radius_kv[_kv("radius_km", k, "{ 110 = 10 }")] = v
+        except PlanError:
+            raise PlanError(f"radius_km: {k!r} is not a voltage level in kV (valid: "
+                            f"{', '.join(map(str, VOLTAGES_KV))}); e.g. radius_km = "
+                            "{ 110 = 10, 220 = 35 }") from None
     if any(v <= 0 for v in radius_kv.values()):
         raise PlanError(f"radius_km = {radius}: every radius must be above 0 km")
     supply = _kv("supply_level_kv", merged["supply_level_kv"], "110")
