@@ -648,6 +648,39 @@ def crs_label(crs: CRS) -> str:
     return proj4 if proj4 else crs.to_wkt()
 
 
+def _as_crs(value: Any, *, where: str) -> CRS:
+    """:func:`parse_crs` without logging the warnings (for internal, repeated calls)."""
+    if isinstance(value, CRS):
+        crs = value
+    else:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise CRSError(
+                f'no CRS given for {where}. Fix: declare one, e.g. crs = "EPSG:9210" for VN-2000 '
+                f'TM-3 105°45′ or crs = "EPSG:4326" for WGS 84 longitude/latitude.'
+            )
+        if isinstance(value, str) and value.strip().isdigit():
+            value = f"EPSG:{value.strip()}"
+        try:
+            crs = CRS.from_user_input(value)
+        except (PyprojCRSError, TypeError, ValueError) as exc:
+            raise CRSError(
+                f"cannot read the CRS {value!r} given for {where}: {exc}. Fix: use an EPSG code "
+                f'such as "EPSG:9210" (VN-2000 / TM-3 105°45′), "EPSG:4326" (WGS 84) or WKT.'
+            ) from exc
+    if crs.is_deprecated:  # cheap; the authority lookup below is not, for custom CRSs
+        authority = crs.to_authority(min_confidence=100)
+        if authority is not None and authority[0] == "EPSG":
+            code = int(authority[1])
+            if code in _DEPRECATED_TM3:
+                raise CRSError(
+                    f"EPSG:{code} given for {where} is deprecated: its false easting and "
+                    f"northing are swapped (FE 0, FN 500 000). Fix: use "
+                    f"EPSG:{_DEPRECATED_TM3[code]} ({CRS.from_epsg(_DEPRECATED_TM3[code]).name})"
+                    " instead."
+                )
+    return crs
+
+
 def parse_crs(value: Any, *, where: str) -> CRS:
     """Parse a CRS from user input (EPSG code, ``"EPSG:9210"``, WKT, PROJ string, CRS...).
 
@@ -670,28 +703,7 @@ def parse_crs(value: Any, *, where: str) -> CRS:
     >>> parse_crs("EPSG:9210", where="example").name
     'VN-2000 / TM-3 105-45'
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise CRSError(
-            f'no CRS given for {where}. Fix: declare one, e.g. crs = "EPSG:9210" for VN-2000 '
-            f'TM-3 105°45′ or crs = "EPSG:4326" for WGS 84 longitude/latitude.'
-        )
-    if isinstance(value, str) and value.strip().isdigit():
-        value = f"EPSG:{value.strip()}"
-    try:
-        crs = value if isinstance(value, CRS) else CRS.from_user_input(value)
-    except (PyprojCRSError, TypeError, ValueError) as exc:
-        raise CRSError(
-            f"cannot read the CRS {value!r} given for {where}: {exc}. Fix: use an EPSG code such "
-            f'as "EPSG:9210" (VN-2000 / TM-3 105°45′), "EPSG:4326" (WGS 84) or WKT.'
-        ) from exc
-    authority = crs.to_authority(min_confidence=100)
-    if authority is not None and authority[0] == "EPSG" and int(authority[1]) in _DEPRECATED_TM3:
-        code = int(authority[1])
-        raise CRSError(
-            f"EPSG:{code} given for {where} is deprecated: its false easting and northing are "
-            f"swapped (FE 0, FN 500 000). Fix: use EPSG:{_DEPRECATED_TM3[code]} "
-            f"({CRS.from_epsg(_DEPRECATED_TM3[code]).name}) instead."
-        )
+    crs = _as_crs(value, where=where)
     for message in crs_warnings(crs):
         logger.warning("%s: %s", where, message)
     return crs
@@ -920,8 +932,8 @@ def transformer(src: Any, dst: Any) -> Transformer:
     >>> [round(v, 3) for v in t.transform(106.6980, 10.7725)]
     [603481.588, 1191454.611]
     """
-    src_crs = _strip_vn_bound(parse_crs(src, where="the transformation source"))
-    dst_crs = _strip_vn_bound(parse_crs(dst, where="the transformation target"))
+    src_crs = _strip_vn_bound(_as_crs(src, where="the transformation source"))
+    dst_crs = _strip_vn_bound(_as_crs(dst, where="the transformation target"))
     return _cached_transformer(src_crs.to_wkt(), dst_crs.to_wkt())
 
 
@@ -1008,7 +1020,7 @@ def to_crs(gdf: gpd.GeoDataFrame, crs: Any, *, name: str | None = None) -> gpd.G
             f"{label} has no CRS, so it cannot be reprojected. Fix: declare its CRS (crs = "
             f'"EPSG:..." in the plan, or gdf.set_crs(...) in code).'
         )
-    dst = parse_crs(crs, where=f"the target CRS for {label}")
+    dst = _as_crs(crs, where=f"the target CRS for {label}")
     out = gdf.copy()
     for column in gdf.columns:
         series = gdf[column]
@@ -1053,8 +1065,13 @@ DiagnosisCode = Literal[
     "outside-vietnam",
 ]
 
-NEARLY_ALL = 0.95
-"""Share of sampled features that must fall inside after a reinterpretation."""
+RECOVERED_SHARE = 0.9
+"""A reinterpretation explains the extent when it brings at least this share of the sampled
+features that were outside back inside (and leaves a majority inside). Not "all": a real line
+layer clipped to a province keeps features whose representative point lies across the border."""
+OUTSIDE_SHARE = 0.5
+"""Without a fitting reinterpretation, report ``outside-*`` only when more than this share of the
+sampled features is outside (lines crossing the province border are normal)."""
 MAX_SAMPLE = 2000
 
 
@@ -1164,7 +1181,7 @@ def diagnose_extent(
     A sample of up to 2,000 representative points is read in ``declared_crs`` (default: the
     frame's CRS) and compared with the province polygon (WGS 84) or, without one, with
     :data:`VIETNAM_BOUNDS_WGS84`. When features fall outside, these reinterpretations are tried
-    and the one that puts (nearly) all of them inside is reported:
+    and the one that brings (nearly) all of the outside features inside is reported:
 
     ``xy-swapped``           projected X/Y swapped (Vietnamese X = northing, Y = easting);
     ``latlon-order``         latitude/longitude swapped in a geographic layer;
@@ -1176,7 +1193,7 @@ def diagnose_extent(
                              ≈220 m offset, ≈ +195 m E / −110 m N); only detectable with a
                              province polygon.
 
-    When nothing fits and most features are outside, ``outside-province`` /
+    When nothing fits and more than half of the features are outside, ``outside-province`` /
     ``outside-vietnam`` is returned without a suggestion. ``None`` means the layer looks fine.
 
     Parameters
@@ -1214,7 +1231,7 @@ def diagnose_extent(
         return None
 
     zones = (
-        [parse_crs(c, where="diagnose_extent candidates") for c in candidates]
+        [_as_crs(c, where="diagnose_extent candidates") for c in candidates]
         if candidates is not None
         else [*candidate_crss(), CRS.from_epsg(3405), CRS.from_epsg(3406)]
     )
@@ -1247,7 +1264,8 @@ def diagnose_extent(
     best_in, _, _, best, best_lon, best_lat = max(results, key=lambda r: r[:3])
     best_out = n - best_in
     enough = min(3, n) if best.code == "missing-datum-shift" else 1
-    if best_in >= NEARLY_ALL * n and best_out <= 0.1 * base_out and base_out >= enough:
+    recovered = base_out - best_out >= RECOVERED_SHARE * base_out
+    if recovered and best_in > 0.5 * n and base_out >= enough:
         ties = [
             r[3] for r in results if r[0] == best_in and r[3].code == best.code and r[3] != best
         ]
@@ -1266,7 +1284,7 @@ def diagnose_extent(
             ties,
             province_wgs84 is None,
         )
-    if n - base_out < NEARLY_ALL * n:
+    if base_out > OUTSIDE_SHARE * n:
         where = region_name if province_wgs84 is not None else "Vietnam"
         code: DiagnosisCode = (
             "outside-province" if province_wgs84 is not None else "outside-vietnam"

@@ -185,6 +185,10 @@ def test_deprecated_tm3_codes_are_rejected_with_replacement(old, new):
         gcrs.parse_crs(f"EPSG:{old}", where="layer x")
     with pytest.raises(CRSError, match=rf"Fix: use EPSG:{new}"):
         gcrs.parse_crs(old, where="layer x")
+    with pytest.raises(CRSError, match=rf"EPSG:{new}"):
+        gcrs.parse_crs(CRS.from_epsg(old), where="layer x")
+    with pytest.raises(CRSError, match=rf"EPSG:{new}"):
+        gcrs.transformer(CRS.from_epsg(old), "EPSG:4326")
 
 
 def test_parse_crs_errors_name_the_source():
@@ -637,6 +641,22 @@ def test_unexplained_extent():
     )
     assert d is not None
     assert d.code == "outside-province"
+
+
+@pytest.mark.shared
+def test_real_power_lines_are_not_misdiagnosed():
+    lines = gpd.read_file(_shared("vn-power-osm/power_line.gpkg"))
+    assert gcrs.diagnose_extent(lines, None) is None
+    provinces = gpd.read_file(_shared("vn-admin/vn_provinces_34_2025.geojson"))
+    bac_ninh = provinces[provinces["name"] == "Bắc Ninh"]
+    inside = lines[lines.intersects(bac_ninh.union_all())]  # some cross the border
+    assert gcrs.diagnose_extent(inside, None, province_wgs84=bac_ninh) is None
+    # the same lines with X/Y swapped in the province's TM-3 zone are recognised
+    tm3 = gcrs.to_crs(inside, gcrs.province_crs("Bắc Ninh"))
+    swapped = tm3.set_geometry(shapely.transform(tm3.geometry.values, lambda c: c[:, ::-1]))
+    d = gcrs.diagnose_extent(swapped, None, province_wgs84=bac_ninh)
+    assert d is not None
+    assert d.code == "xy-swapped"
 
 
 def test_diagnosis_samples_large_layers_and_skips_missing_geometries():
