@@ -83,14 +83,24 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
     _validate_settings(spec)
     report = ValidationReport()
 
+    known_province = False
     if spec.province:
         try:
             gcrs.province_meridian(spec.province, scheme=spec.province_scheme,
                                    choice=spec.meridian_choice)
+            known_province = True
         except CRSError as exc:
-            raise PlanError(f"{spec.path}: [plan] province: {exc}") from exc
+            if not spec.analysis_crs:
+                raise PlanError(f"{spec.path}: [plan] province: {exc}; or give analysis_crs"
+                                ) from exc
+            report.add(Problem("info", "unknown-province",
+                               f"{spec.province!r} is not one of the provinces of the "
+                               f"{spec.province_scheme} scheme; the analysis CRS comes from "
+                               f"analysis_crs = {spec.analysis_crs!r}",
+                               "spell the province as in the official list to get its zone",
+                               file=str(spec.path)))
         conflict = gcrs.meridian_conflict(spec.province, scheme=spec.province_scheme) \
-            if spec.meridian_choice is None else None
+            if known_province and spec.meridian_choice is None else None
         if conflict:
             report.add(Problem("warning", "meridian-conflict", conflict,
                                "choose with meridian_choice = <degrees> in [plan]",
@@ -174,7 +184,8 @@ def _analysis_crs(spec: PlanSpec, canonical: Mapping[str, tuple[LayerSpec, gpd.G
         arr = np.array(boxes)
         bounds = (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
     try:
-        return gcrs.analysis_crs(province=spec.province, override=spec.analysis_crs,
+        province = spec.province if not spec.analysis_crs else None
+        return gcrs.analysis_crs(province=province, override=spec.analysis_crs,
                                  bounds_wgs84=bounds, scheme=spec.province_scheme,
                                  choice=spec.meridian_choice)
     except CRSError as exc:

@@ -458,7 +458,10 @@ def canonicalise_layer(
     return frame, col.finish()
 
 
-_TCVN3_MARKS = set("¸µ¶·¹¨©®¬¾»¼½ªÒÑÖ×ÕÞßäåæçèéêëìíîïñòóôõö÷øùúûüýþ")
+# TCVN3 (ABC) text shown through a Latin-1/cp1252 font: tone marks land on these symbol code
+# points ("Hà Nội" -> "Hµ Néi"), which proper Vietnamese Unicode text never uses.
+_TCVN3_MARKS = set("¸µ¶·¹¨©®¬¾»¼½«¡¢£¤¥¦§°±²³´¿×÷ÞþÆÇ")
+_VIETNAMESE_ONLY = set("ăâđêôơưĂÂĐÊÔƠƯ")
 
 
 def _check_text(raw: pd.DataFrame, columns: list[str], ids: pd.Series, col: _Collector) -> None:
@@ -484,7 +487,8 @@ def _check_text(raw: pd.DataFrame, columns: list[str], ids: pd.Series, col: _Col
                          ".cpg file containing UTF-8 beside the .shp", field=c)
             continue
         legacy = values.map(lambda s: sum(ch in _TCVN3_MARKS for ch in s) >= 2
-                            and not any("\u1ea0" <= ch <= "\u1ef9" for ch in s))
+                            and not any("\u1ea0" <= ch <= "\u1ef9" or ch in _VIETNAMESE_ONLY
+                                        for ch in s))
         if legacy.mean() > 0.3:
             col.layer("warning", "legacy-encoding",
                       f"text in {c!r} looks like a TCVN3/VNI font encoding (e.g. "

@@ -416,3 +416,16 @@ def test_grouped_problem_counts(tmp_path: Path) -> None:
 
 def test_province_polygon_helper_is_in_zone() -> None:
     assert province_polygon().area == pytest.approx(400e6)
+
+
+def test_tcvn3_text_is_flagged_and_unicode_is_not(tmp_path: Path) -> None:
+    b = PlanBuilder(tmp_path)
+    frame = clusters()
+    frame["ten"] = ["CCN H\u00b5 N\u00e9i", "CCN \u00a7\u00abng Anh \u00b8", "CCN Ph\u00b6 L\u00b9i"]
+    frame["loai"] = ["Trên không", "Ngầm", "Cụm công nghiệp"]
+    b.add("ccn", "industrial_cluster", frame)
+    report = geoplan.validate_plan(b.write())
+    (problem,) = [p for p in report.problems if p.code == "legacy-encoding"]
+    assert problem.field == "ten" and problem.severity == "warning"
+    assert re.search(r"TCVN3/VNI font encoding \(e\.g\. 'CCN \u00a7\u00abng Anh \u00b8'\)",
+                     problem.message)
