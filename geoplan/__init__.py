@@ -33,10 +33,10 @@ from geoplan.plan import Layer, Plan, RasterLayer
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "CRSError",
     "FINDING_COLUMNS",
-    "GeoplanError",
     "KINDS",
+    "CRSError",
+    "GeoplanError",
     "Layer",
     "LayerReadError",
     "MissingDependencyError",

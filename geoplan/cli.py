@@ -100,10 +100,10 @@ def echo_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> 
     text = [[_cell(r.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(columns)]
     widths = [min(w, 80) for w in widths]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=False)))
     click.echo("  ".join("-" * w for w in widths))
     for t in text:
-        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(t, widths)))
+        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(t, widths, strict=False)))
 
 
 def _cell(value: Any) -> str:

@@ -434,7 +434,9 @@ def normalise_text(value: Any) -> str | None:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def normalise_vocabulary(value: Any, table: dict[str, str], accepted: tuple[str, ...]) -> str | None:
+def normalise_vocabulary(
+    value: Any, table: dict[str, str], accepted: tuple[str, ...]
+) -> str | None:
     """Look ``value`` up in an alias table; raise listing ``accepted`` when unknown."""
     if _missing(value):
         return None

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from geoplan.errors import PlanError
 from geoplan.kinds import KINDS, RASTER_KINDS
@@ -114,7 +114,7 @@ class PlanSpec:
     name: str
     province: str | None = None
     analysis_crs: str | None = None
-    province_scheme: str = "2025"
+    province_scheme: Literal["2025", "1999"] = "2025"
     meridian_choice: float | None = None
     description: str | None = None
     layers: tuple[LayerSpec, ...] = ()
@@ -184,7 +184,7 @@ def read_plan_file(path: str | Path) -> PlanSpec:
         name=name.strip(),
         province=head.get("province"),
         analysis_crs=head.get("analysis_crs"),
-        province_scheme=scheme,
+        province_scheme=cast(Literal["2025", "1999"], scheme),
         meridian_choice=float(choice) if choice is not None else None,
         description=head.get("description"),
         layers=layers,

@@ -156,7 +156,7 @@ class _Collector:
     def __init__(self, spec: LayerSpec) -> None:
         self.spec = spec
         self.problems: list[Problem] = []
-        self._groups: dict[tuple[str, str, str | None, str, str], list[str]] = {}
+        self._groups: dict[tuple[ProblemSeverity, str, str | None, str, str], list[str]] = {}
 
     def layer(self, severity: ProblemSeverity, code: str, message: str, fix: str = "",
               field: str | None = None) -> None:
@@ -608,11 +608,12 @@ def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.C
     b = shapely.bounds(np.asarray(frame.geometry.array, dtype=object)[present.to_numpy()])
     cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
     try:
-        lon, lat = gcrs.transform_points(cx, cy, source_crs, "EPSG:4326")
+        lon, lat = gcrs.transform_points(cx, cy, source_crs, "EPSG:4326", strict=False)
     except CRSError as exc:
         col.layer("error", "crs-transform", str(exc), "declare a CRS that PROJ can transform")
         return
     x0, y0, x1, y1 = gcrs.VIETNAM_BOUNDS_WGS84
+    # coordinates PROJ cannot transform (inf/nan) are outside too
     outside = ~((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
     present_ids = ids[present.to_numpy()]
     in_province_share = None

@@ -178,9 +178,9 @@ def test_population_raster_layer(tmp_path: Path) -> None:
 def test_atomic_path_keeps_existing_output(tmp_path: Path) -> None:
     target = tmp_path / "out.geojson"
     target.write_text("old")
-    with pytest.raises(OutputExistsError, match=r"exists already; pass --overwrite"):
-        with io.atomic_path(target):
-            pass
+    with (pytest.raises(OutputExistsError, match=r"exists already; pass --overwrite"),
+          io.atomic_path(target)):
+        pass
     with pytest.raises(RuntimeError), io.atomic_path(target, overwrite=True) as tmp:
         tmp.write_text("half")
         raise RuntimeError("writer failed")

@@ -351,7 +351,7 @@ def test_wrong_file(tmp_path: Path) -> None:
     messages = {p.layer: p.message for p in report.errors}
     assert re.search(r"ccn\.geojson: not a readable vector file", messages["ccn"])
     assert re.search(r"nowhere\.gpkg: file not found", messages["gone"])
-    code, out = _cli_validate(tmp_path)
+    code, _out = _cli_validate(tmp_path)
     assert code == 1
 
 
@@ -421,7 +421,8 @@ def test_province_polygon_helper_is_in_zone() -> None:
 def test_tcvn3_text_is_flagged_and_unicode_is_not(tmp_path: Path) -> None:
     b = PlanBuilder(tmp_path)
     frame = clusters()
-    frame["ten"] = ["CCN H\u00b5 N\u00e9i", "CCN \u00a7\u00abng Anh \u00b8", "CCN Ph\u00b6 L\u00b9i"]
+    frame["ten"] = ["CCN H\u00b5 N\u00e9i", "CCN \u00a7\u00abng Anh \u00b8",
+                    "CCN Ph\u00b6 L\u00b9i"]
     frame["loai"] = ["Trên không", "Ngầm", "Cụm công nghiệp"]
     b.add("ccn", "industrial_cluster", frame)
     report = geoplan.validate_plan(b.write())
