@@ -15,7 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_all_is_sorted_and_importable() -> None:
-    assert geoplan.__all__ == sorted(geoplan.__all__)
+    # isort-style order (CONSTANTS, Classes, functions), as ruff's RUF022 keeps it
+    def key(name: str) -> tuple[int, str]:
+        kind = 0 if name.isupper() else (1 if name[:1].isupper() else 2)
+        return kind, name
+
+    assert geoplan.__all__ == sorted(geoplan.__all__, key=key)
+    assert len(set(geoplan.__all__)) == len(geoplan.__all__)
     for name in geoplan.__all__:
         assert hasattr(geoplan, name), name
 
