@@ -135,3 +135,29 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[realparts.Bro
 # ============================================================================================
 # END real parts
 # ============================================================================================
+
+
+# ============================================================================================
+# BEGIN sample plan (owner: lead): the bundled sample province, loaded once per session
+# ============================================================================================
+
+SAMPLE_PLAN_PATH = Path(__file__).resolve().parents[1] / "layers" / "sample"
+
+
+@pytest.fixture(scope="session")
+def sample_plan_path() -> Path:
+    """The folder of the bundled sample province (holds plan.toml)."""
+    return SAMPLE_PLAN_PATH
+
+
+@pytest.fixture(scope="session")
+def sample_plan(sample_plan_path: Path) -> Any:
+    """The sample province loaded with geoplan.load_plan (shared: do not modify its frames)."""
+    import geoplan
+
+    return geoplan.load_plan(sample_plan_path)
+
+
+# ============================================================================================
+# END sample plan
+# ============================================================================================
