@@ -969,7 +969,7 @@ def _population(rng: np.random.Generator, prov_ll: BaseGeometry,
         s = g.representative_point()
         d2 = ((e - s.x) ** 2 + (n - s.y) ** 2) / 1e6
         weight += 1.6 * np.exp(-d2 / (2 * 0.9**2))
-    weight *= np.where(u > 14, 0.3, 1.0)  # the hilly tail
+    weight *= 0.3 + 0.7 / (1 + np.exp((u - 14.0) / 1.5))  # the hilly tail, thinly settled
     pts = shapely.points(e, n)
     for geoms, factor in ((restricted.geometry, 0.03), (parks.geometry, 0.08),
                           (clusters.geometry, 0.08)):
