@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import logging
 import math
 import re
@@ -146,6 +147,11 @@ def _short_value(value: Any) -> str:
 
 def default_parameters() -> dict[str, Parameter]:
     """The documented defaults of ``geoplan/data/coverage.toml``, by parameter name."""
+    return dict(_read_defaults())
+
+
+@functools.lru_cache(maxsize=1)
+def _read_defaults() -> dict[str, Parameter]:
     text = resources.files("geoplan").joinpath("data", _DATA_FILE).read_text(encoding="utf-8")
     data = tomllib.loads(text)
     out: dict[str, Parameter] = {}
