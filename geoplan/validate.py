@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -273,40 +274,39 @@ def _normaliser(kind: LayerKind, f: Field, spec: LayerSpec) -> Callable[[Any], A
 
 def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Series,
                       col: _Collector, source_name: str) -> pd.Series:
-    """Normalise one column through its unique values; bad values become missing + a problem."""
+    """Normalise one column through its distinct values; bad values become missing + a problem.
+
+    The normaliser runs once per distinct value (``pd.factorize``), not once per feature.
+    """
     fn = _normaliser(kind, f, col.spec)
-    mapping: dict[Any, Any] = {}
-    failures: dict[Any, str] = {}
-    for value in pd.unique(values.astype("object")):
-        key = _key(value)
-        if key in mapping or key in failures:
-            continue
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)  # the last slot serves missing values
+    results[-1] = fn(None)
+    bad = np.zeros(len(uniques) + 1, dtype=bool)
+    for j, value in enumerate(uniques):
         try:
-            mapping[key] = fn(value)
+            results[j] = fn(value)
         except ValueError as exc:
-            failures[key] = str(exc)
-    keys = values.astype("object").map(_key)
-    if failures:
-        for key, reason in failures.items():
-            mask = (keys == key).to_numpy()
+            bad[j] = True
+            mask = codes == j
             col.features("error", "bad-value", _labels(ids, mask),
-                         f"{source_name} = {key!r}: {reason}",
+                         f"{source_name} = {_key(value)!r}: {exc}",
                          f"correct the value in the file, or map another column with fields."
                          f"{f.name} = \"...\"", field=f.name)
-    out = keys.map(lambda k: mapping.get(k))
+    out = pd.Series(results[codes], index=values.index, dtype=object)
     if f.type in ("float", "int") and (f.minimum is not None or f.maximum is not None):
         nums = pd.to_numeric(out, errors="coerce")
         low = nums < f.minimum if f.minimum is not None else pd.Series(False, index=nums.index)
         high = nums > f.maximum if f.maximum is not None else pd.Series(False, index=nums.index)
-        bad = (low | high).fillna(False).to_numpy()
-        if bad.any():
+        out_of_range = (low | high).fillna(False).to_numpy()
+        if out_of_range.any():
             rng = f"{f.minimum if f.minimum is not None else '-∞'}–" \
                   f"{f.maximum if f.maximum is not None else '∞'}"
-            col.features("error", "out-of-range", _labels(ids, bad),
+            col.features("error", "out-of-range", _labels(ids, out_of_range),
                          f"{f.name} outside {rng} {f.unit}".strip(),
                          "correct the value (occupancy is a percentage 0–100)"
                          if f.name == "occupancy_pct" else "correct the value", field=f.name)
-            out = out.where(~bad, None)
+            out = out.where(~out_of_range, None)
     return out
 
 
@@ -464,32 +464,39 @@ _TCVN3_MARKS = set("¸µ¶·¹¨©®¬¾»¼½«¡¢£¤¥¦§°±²³´¿×÷Þ
 _VIETNAMESE_ONLY = set("ăâđêôơưĂÂĐÊÔƠƯ")
 
 
+# lead characters of UTF-8 multi-byte sequences shown as Latin-1/cp1252 (a cheap pre-filter; the
+# round trip in _utf8_read_as_latin1 decides)
+_MOJIBAKE = re.compile("[ÃÄÆÅáâ][^a-zA-Z0-9 ]")
+_TCVN3_CLASS = "[" + re.escape("".join(sorted(_TCVN3_MARKS))) + "]"
+_VIETNAMESE_CLASS = "[\u1ea0-\u1ef9" + "".join(sorted(_VIETNAMESE_ONLY)) + "]"
+
+
 def _check_text(raw: pd.DataFrame, columns: list[str], ids: pd.Series, col: _Collector) -> None:
+    """Text that is not valid UTF-8: replacement characters, UTF-8 read as Latin-1, TCVN3."""
     for c in columns:
         values = raw[c].dropna().astype(str)
+        values = values[~values.str.isascii()]  # plain ASCII cannot be mis-decoded
         if values.empty:
             continue
-        broken = values.str.contains("\ufffd", regex=False)
+        broken = values.str.contains("\ufffd", regex=False).to_numpy()
         if broken.any():
-            col.features("error", "bad-encoding", _labels(ids.loc[values.index], broken.to_numpy()),
+            col.features("error", "bad-encoding", _labels(ids.loc[values.index], broken),
                          f"text in {c!r} is not valid UTF-8 (replacement characters)",
                          "re-save the file as UTF-8, or declare encoding = \"cp1258\" (or the "
                          "right one) in the plan", field=c)
             continue
-        mojibake = values.map(_utf8_read_as_latin1)
-        if mojibake.notna().any():
-            sample = values[mojibake.notna()].iloc[0]
+        suspects = values[values.str.contains(_MOJIBAKE)]
+        mojibake = suspects.map(_utf8_read_as_latin1).dropna()
+        if len(mojibake):
             col.features("error", "bad-encoding",
-                         _labels(ids.loc[values.index], mojibake.notna().to_numpy()),
-                         f"text in {c!r} is UTF-8 read as Latin-1 (e.g. {sample!r} is "
-                         f"{mojibake.dropna().iloc[0]!r}): the file does not declare its "
-                         "encoding", "add encoding = \"UTF-8\" to the layer in the plan, or a "
-                         ".cpg file containing UTF-8 beside the .shp", field=c)
+                         _labels(ids.loc[values.index], values.index.isin(mojibake.index)),
+                         f"text in {c!r} is UTF-8 read as Latin-1 (e.g. "
+                         f"{values[mojibake.index[0]]!r} is {mojibake.iloc[0]!r}): the file does "
+                         "not declare its encoding", "add encoding = \"UTF-8\" to the layer in the "
+                         "plan, or a .cpg file containing UTF-8 beside the .shp", field=c)
             continue
-        legacy = values.map(lambda s: sum(ch in _TCVN3_MARKS for ch in s) >= 2
-                            and not any("\u1ea0" <= ch <= "\u1ef9" or ch in _VIETNAMESE_ONLY
-                                        for ch in s))
-        if legacy.mean() > 0.3:
+        legacy = (values.str.count(_TCVN3_CLASS) >= 2) & ~values.str.contains(_VIETNAMESE_CLASS)
+        if legacy.sum() > 0.3 * len(raw[c].dropna()):
             col.layer("warning", "legacy-encoding",
                       f"text in {c!r} looks like a TCVN3/VNI font encoding (e.g. "
                       f"{values[legacy].iloc[0]!r})",
