@@ -60,7 +60,7 @@ import pandas as pd
 import shapely
 
 from geoplan.errors import CRSError, PlanError
-from geoplan.findings import concat_findings, empty_findings, make_findings
+from geoplan.findings import empty_findings, make_findings
 from geoplan.kinds import fold, period_end
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1117,20 +1117,20 @@ def audit_grid(grid: Grid, *, interconnection_table: gpd.GeoDataFrame | None = N
 
 def _audit(grid: Grid, table: gpd.GeoDataFrame | None
            ) -> tuple[gpd.GeoDataFrame, list[_State]]:
-    parts = [_dangling_findings(grid), _mismatch_findings(grid)]
     states = [_state(grid, sc) for sc in scenarios(grid)]
-    parts += [_unfed_findings(grid, states), _island_findings(grid, states),
-              _single_supply_findings(grid, states)]
+    records = [*_dangling_findings(grid), *_mismatch_findings(grid),
+               *_unfed_findings(grid, states), *_island_findings(grid, states),
+               *_single_supply_findings(grid, states)]
     if table is not None:
-        parts.append(_interconnection_findings(table, grid.crs))
-    return concat_findings(parts, crs=grid.crs), states
+        records += _interconnection_findings(table)
+    return make_findings(records, crs=grid.crs), states
 
 
-def _dangling_findings(grid: Grid) -> gpd.GeoDataFrame:
+def _dangling_findings(grid: Grid) -> list[dict[str, Any]]:
     ends = grid.ends[grid.ends["reaches"] == "dangling"].drop_duplicates(
         ["layer", "feature_id", "part", "end"])
     if not len(ends):
-        return empty_findings(grid.crs)
+        return []
     st = grid.stations
     tol = grid.settings.tolerance_m
     pts = np.asarray(ends.geometry.values, dtype=object)
@@ -1156,10 +1156,10 @@ def _dangling_findings(grid: Grid) -> gpd.GeoDataFrame:
                         "its geometry; for coarse drawings raise [grid] tolerance_m."),
             "reference": REFERENCE, "geometry": row.geometry,
         })
-    return make_findings(records, crs=grid.crs)
+    return records
 
 
-def _mismatch_findings(grid: Grid) -> gpd.GeoDataFrame:
+def _mismatch_findings(grid: Grid) -> list[dict[str, Any]]:
     ends = grid.ends[grid.ends["mismatch"]]
     records = []
     st = grid.stations
@@ -1187,14 +1187,14 @@ def _mismatch_findings(grid: Grid) -> gpd.GeoDataFrame:
             "value": row["voltage_kv"], "unit": "kV", "message": msg, "reference": REFERENCE,
             "geometry": row.geometry,
         })
-    return make_findings(records, crs=grid.crs)
+    return records
 
 
 def _station_geom(grid: Grid, j: int) -> Any:
     return grid.stations.geometry.iat[j]
 
 
-def _unfed_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
+def _unfed_findings(grid: Grid, states: list[_State]) -> list[dict[str, Any]]:
     when: dict[int, list[str]] = defaultdict(list)
     for state in states:
         for j in state.unfed:
@@ -1213,7 +1213,7 @@ def _unfed_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
                         "the status/period of the lines feeding it."),
             "threshold": None, "reference": REFERENCE, "geometry": _station_geom(grid, j),
         })
-    return make_findings(records, crs=grid.crs)
+    return records
 
 
 def _name_of(st: pd.DataFrame, j: int) -> str:
@@ -1221,7 +1221,7 @@ def _name_of(st: pd.DataFrame, j: int) -> str:
     return f"{fid} ({name})" if isinstance(name, str) and name and name != fid else str(fid)
 
 
-def _island_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
+def _island_findings(grid: Grid, states: list[_State]) -> list[dict[str, Any]]:
     when: dict[frozenset[int], list[str]] = defaultdict(list)
     edges_of: dict[frozenset[int], list[str]] = {}
     for state in states:
@@ -1247,10 +1247,10 @@ def _island_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
             "reference": REFERENCE,
             "geometry": shapely.union_all(np.asarray(e.geometry.values, dtype=object)),
         })
-    return make_findings(records, crs=grid.crs)
+    return records
 
 
-def _single_supply_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFrame:
+def _single_supply_findings(grid: Grid, states: list[_State]) -> list[dict[str, Any]]:
     when: dict[int, list[str]] = defaultdict(list)
     via: dict[int, str] = {}
     for state in states:
@@ -1272,7 +1272,7 @@ def _single_supply_findings(grid: Grid, states: list[_State]) -> gpd.GeoDataFram
                         "(N-1 not met; a line of two circuits counts as two)."),
             "reference": REFERENCE, "geometry": _station_geom(grid, j),
         })
-    return make_findings(records, crs=grid.crs)
+    return records
 
 
 # ------------------------------------------------------------------------ interconnections
@@ -1335,7 +1335,7 @@ def interconnections(lines: gpd.GeoDataFrame, province: Any,
     }, geometry=gpd.GeoSeries(points, crs=lines.crs), crs=lines.crs)
 
 
-def _interconnection_findings(table: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+def _interconnection_findings(table: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     records = []
     for _, row in table.iterrows():
         where = ("a neighbouring province not named in the plan (unknown neighbour; add "
@@ -1349,7 +1349,7 @@ def _interconnection_findings(table: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataF
                         "neighbouring province."),
             "reference": REFERENCE, "geometry": row.geometry,
         })
-    return make_findings(records, crs=crs)
+    return records
 
 
 # ------------------------------------------------------------------------- tables, export
