@@ -256,7 +256,43 @@ def validate_plan(path: str | Path, *, strict: bool = False) -> ValidationReport
 # (issue 4 adds run_coverage here)
 
 # ----------------------------------------------------------------------------------- grid
-# (issue 7 adds run_grid here)
+
+
+def run_grid(
+    plan: Plan | str | Path,
+    *,
+    output: str | Path | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """The grid of a plan as a graph, with its topology audit (:mod:`geoplan.grid`).
+
+    Parameters
+    ----------
+    plan
+        A loaded plan, or the plan file / folder to load.
+    output
+        Write the graph (nodes with degree and component, line edges with voltage) as a
+        GeoJSON FeatureCollection in WGS 84.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    geoplan.grid.GridResult
+        ``grid`` (graph, node and edge tables), ``findings``, ``components``,
+        ``interconnections`` and ``scenarios``.
+    """
+    from geoplan.grid import analyse_plan, write_grid_geojson
+
+    if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
+        raise PlanError(f"{output}: the grid graph is written as GeoJSON; name the file "
+                        "*.geojson")
+    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    result = analyse_plan(loaded)
+    if output is not None:
+        write_grid_geojson(result.grid, output, overwrite=overwrite)
+    return result
+
 
 # ------------------------------------------------------------------------------------ map
 # (issue 5 adds build_map / write_map here)
