@@ -1,0 +1,86 @@
+"""Frames for the check tests, built in code, in canonical columns (as load_plan returns them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import box
+
+CRS = "EPSG:9209"  # VN-2000 / TM-3 105-30, metres
+X0, Y0 = 560_000.0, 2_340_000.0
+
+CLUSTER_COLUMNS = ("id", "name", "status", "area_ha", "occupancy_pct", "mountainous",
+                   "craft_village", "wastewater_ready", "period", "commune")
+PARK_COLUMNS = ("id", "name", "status", "area_ha", "occupancy_pct", "phased")
+TRADE_COLUMNS = ("id", "name", "type", "class", "status", "business_points", "floor_area_m2",
+                 "items")
+LINE_COLUMNS = ("id", "name", "voltage_kv", "status", "circuits", "location",
+                "conductor_offset_m")
+
+
+def rect(x: float, y: float, w: float, h: float) -> Any:
+    """Rectangle with lower-left corner (X0 + x, Y0 + y), width w and height h (metres)."""
+    return box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+
+
+def ha_square(x: float, y: float, ha: float) -> Any:
+    side = (ha * 10_000) ** 0.5
+    return rect(x, y, side, side)
+
+
+def line(*xy: tuple[float, float]) -> Any:
+    return shapely.LineString([(X0 + x, Y0 + y) for x, y in xy])
+
+
+def point(x: float, y: float) -> Any:
+    return shapely.Point(X0 + x, Y0 + y)
+
+
+def frame(rows: list[dict[str, Any]], columns: tuple[str, ...], *, layer: str | None = None,
+          crs: str = CRS) -> gpd.GeoDataFrame:
+    """A canonical frame: every column present (missing values NA), dtypes as the loader's."""
+    data: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in columns}
+    df = pd.DataFrame(data)
+    for col in ("mountainous", "craft_village", "wastewater_ready", "phased"):
+        if col in df:
+            df[col] = df[col].astype("boolean")
+    for col in ("voltage_kv", "class", "business_points", "items", "circuits"):
+        if col in df:
+            df[col] = pd.array(df[col], dtype="Int64")
+    for col in ("area_ha", "occupancy_pct", "floor_area_m2", "conductor_offset_m"):
+        if col in df:
+            df[col] = pd.to_numeric(df[col]).astype("float64")
+    for col in ("id", "name", "status", "type", "period", "commune", "location"):
+        if col in df:
+            df[col] = df[col].astype("string")
+    gdf = gpd.GeoDataFrame(df, geometry=[r["geometry"] for r in rows], crs=crs)
+    if layer is not None:
+        gdf.insert(0, "layer", layer)
+    return gdf
+
+
+def clusters(*rows: dict[str, Any], layer: str | None = None) -> gpd.GeoDataFrame:
+    return frame(list(rows), CLUSTER_COLUMNS, layer=layer)
+
+
+def parks(*rows: dict[str, Any], layer: str | None = None) -> gpd.GeoDataFrame:
+    return frame(list(rows), PARK_COLUMNS, layer=layer)
+
+
+def trade(*rows: dict[str, Any], layer: str | None = None) -> gpd.GeoDataFrame:
+    return frame(list(rows), TRADE_COLUMNS, layer=layer)
+
+
+def lines(*rows: dict[str, Any], layer: str | None = None) -> gpd.GeoDataFrame:
+    return frame(list(rows), LINE_COLUMNS, layer=layer)
+
+
+def zones(*rows: dict[str, Any], layer: str | None = None) -> gpd.GeoDataFrame:
+    return frame(list(rows), ("id", "name", "type"), layer=layer)
+
+
+def by_pair(findings: gpd.GeoDataFrame) -> dict[tuple[str, str], Any]:
+    return {(r.feature_id, r.other_id): r for r in findings.itertuples()}
