@@ -164,6 +164,125 @@ def validate(plan: Path, fmt: str, strict: bool) -> None:
 # -------------------------------------------------------- later commands: one section each below
 
 
+# ------------------------------------------------------------------------- coverage (issue 4)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready scalar: NaN/NA -> None, numpy scalars -> Python."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _coverage_records(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    cols = [c for c in (columns or list(frame.columns)) if c != "geometry" and c in frame]
+    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
+            for row in frame[cols].itertuples(index=False, name=None)]
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+@cli.command(epilog=EPILOG)
+@plan_argument
+@click.option("--site", "site", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="N", help="Propose up to N new 110 kV substation sites for the uncovered "
+                                "demand (exact maximal coverage).")
+@click.option("--capacitated", is_flag=True,
+              help="Assign demand to substations with the capacitated model (least overload, "
+                   "then least demand-weighted distance) instead of the nearest within radius.")
+@format_option
+@output_option
+@overwrite_option
+@handle_errors
+def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | None,
+             overwrite: bool) -> None:
+    """Is every cluster, park and trade hub served by a substation with room to spare?
+
+    For each feature: the nearest substation of each voltage level (from its edge), whether it
+    is within the service radius, its estimated demand and the 110 kV substation it is assigned
+    to; for each substation: firm capacity, load and headroom; service areas, gaps and the
+    population inside them; with --site N, proposed new sites. Radii, load densities and
+    capacity factors are planning assumptions (geoplan/data/coverage.toml), overridable in the
+    plan's [coverage] table. -o writes every output to one GeoJSON file (RFC 7946).
+
+    Exit 3 when there are error findings (coverage-gap, substation-overload).
+    """
+    from geoplan.findings import has_errors, severity_counts
+    from geoplan.pipeline import run_coverage
+
+    result = run_coverage(plan, site=site, capacitated=capacitated, output=output,
+                          overwrite=overwrite)
+    s = result.summary
+    finding_cols = ["severity", "rule", "layer", "feature_id", "value", "unit", "message"]
+    if fmt == "json":
+        echo_json({
+            "summary": {k: _plain(v) if not isinstance(v, dict) else v for k, v in s.items()},
+            "settings": result.settings.to_dict(),
+            "features": _coverage_records(result.features),
+            "substations": _coverage_records(result.substations),
+            "service_areas": _coverage_records(result.service_areas),
+            "gaps": _coverage_records(result.gaps),
+            "sites": _coverage_records(result.sites),
+            "findings": _coverage_records(result.findings),
+        })
+    else:
+        level = s["supply_level_kv"]
+        lines = [
+            f"Grid coverage ({level} kV service radius {s['radius_km'][str(level)]:g} km, "
+            f"{s['assignment']})",
+            f"  features covered     {s['features_covered']} / {s['features']} "
+            f"({_pct(s['share_features_covered'])})",
+            f"  clusters covered     {s['clusters_covered']} / {s['clusters']} "
+            f"({_pct(s['share_clusters_covered'])}; "
+            f"{_pct(s['share_cluster_area_covered'])} of cluster area)",
+            f"  demand               {s['demand_mw']:,.1f} MW, unserved "
+            f"{s['demand_unserved_mw']:,.1f} MW",
+            f"  substations          {s['supply_substations']} at {level} kV, "
+            f"{s['substations_overloaded']} overloaded ({s['overload_mw']:,.1f} MW over)",
+        ]
+        if s.get("population_raster"):
+            lines.append(f"  population           {s['population_total']:,.0f}; within "
+                         + ", ".join(f"{kv} kV {_pct(s.get(f'share_population_within_{kv}kv'))}"
+                                     for kv in result.settings.levels))
+        if site:
+            lines.append(f"  new sites            {s['sites_proposed']} of {site} asked, pick up "
+                         f"{s['demand_picked_up_mw']:,.1f} MW ({s['siting_status']})")
+        click.echo("\n".join(lines))
+        for title, rows, columns in (
+            ("Findings", _coverage_records(result.findings, finding_cols), finding_cols),
+            ("Substations", _coverage_records(result.substations), [
+                "substation_id", "voltage_kv", "firm_capacity_mw", "load_mw", "headroom_mw"]),
+            ("Features", _coverage_records(result.features), [
+                "layer", "feature_id", "substation_id", "substation_voltage_kv", "distance_m",
+                "covered", "demand_mw"]),
+            ("Service areas", _coverage_records(result.service_areas), [
+                "voltage_kv", "radius_km", "n_substations", "area_ha", "population",
+                "population_share"]),
+            ("Proposed sites", _coverage_records(result.sites), [
+                "site_id", "demand_mw", "n_features", "connect_id", "connect_distance_m",
+                "feature_ids"]),
+        ):
+            if title == "Proposed sites" and not site:
+                continue
+            click.echo(f"\n{title} ({len(rows)})")
+            echo_table(rows, columns)
+    counts = severity_counts(result.findings)
+    click.echo(f"coverage: {counts['error']} error(s), {counts['warning']} warning(s)"
+               + (f"; written to {output}" if output else ""), err=True)
+    sys.exit(EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="geoplan")

@@ -604,20 +604,6 @@ class CoverageResult:
                 "service_areas": self.service_areas, "gaps": self.gaps, "sites": self.sites,
                 "findings": self.findings}
 
-    def combined(self) -> gpd.GeoDataFrame:
-        """Every output layer in one frame with an ``output`` column (for one GeoJSON file)."""
-        crs = self.features.crs
-        parts = []
-        for name, frame in self.layers().items():
-            if len(frame):
-                parts.append(pd.DataFrame(frame).assign(output=name))
-        if not parts:
-            return gpd.GeoDataFrame({"output": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-        frame = pd.concat(parts, ignore_index=True)
-        frame = frame[["output", *[c for c in frame.columns if c not in ("output", "geometry")],
-                       "geometry"]]
-        return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
-
 
 # ============================================================================ main job
 

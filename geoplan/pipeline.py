@@ -255,6 +255,60 @@ def validate_plan(path: str | Path, *, strict: bool = False) -> ValidationReport
 # ------------------------------------------------------------------------------- coverage
 # (issue 4 adds run_coverage here)
 
+
+def run_coverage(
+    plan: Plan | str | Path,
+    *,
+    site: int = 0,
+    capacitated: bool = False,
+    output: str | Path | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """Grid coverage of a plan (:func:`geoplan.coverage.compute_coverage`), optionally written.
+
+    Parameters
+    ----------
+    plan
+        A loaded plan, or the plan file / folder to load.
+    site
+        Propose up to this many new 110 kV substation sites.
+    capacitated
+        Capacitated assignment (HiGHS ``milp``) instead of nearest-within-radius.
+    output
+        Write every output layer (features, substations, service areas, gaps, sites, findings)
+        into one RFC 7946 GeoJSON FeatureCollection (through :func:`geoplan.export.geojson_text`:
+        WGS 84 by the pinned transformation), each feature tagged with an ``output`` property
+        and carrying only its own layer's columns.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    geoplan.coverage.CoverageResult
+    """
+    from geoplan.coverage import compute_coverage
+
+    if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
+        raise PlanError(f"{output}: coverage outputs are written as GeoJSON; name the file "
+                        "*.geojson")
+    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    result = compute_coverage(loaded, site=site, capacitated=capacitated)
+    if output is not None:
+        import json
+
+        from geoplan.export import geojson_text
+
+        features: list[Any] = []
+        for name, frame in result.layers().items():  # each output with its own columns
+            if len(frame):
+                tagged = frame.assign(output=name)[["output", *frame.columns]]
+                features += json.loads(geojson_text(tagged, id_field=None, name=name))["features"]
+        text = json.dumps({"type": "FeatureCollection", "features": features},
+                          ensure_ascii=False, separators=(",", ":"))
+        with io.atomic_path(output, overwrite=overwrite) as tmp:
+            tmp.write_text(text + "\n", encoding="utf-8")
+    return result
+
 # ----------------------------------------------------------------------------------- grid
 
 

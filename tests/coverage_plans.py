@@ -97,6 +97,10 @@ def write_plan(folder: Path, layers: Mapping[str, tuple[str, gpd.GeoDataFrame]],
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["[plan]", 'name = "test plan"', f'analysis_crs = "{crs}"', ""]
     for name, (kind, gdf) in layers.items():
+        if "voltage_levels" in gdf:  # derived at load: several levels go in voltage_kv
+            gdf = gdf.assign(voltage_kv=[lv if isinstance(lv, str) else kv for lv, kv in
+                                         zip(gdf["voltage_levels"], gdf["voltage_kv"],
+                                             strict=True)]).drop(columns="voltage_levels")
         gdf.to_file(folder / f"{name}.gpkg", driver="GPKG")
         lines += [f"[layers.{name}]", f'kind = "{kind}"', f'path = "{name}.gpkg"', ""]
     if coverage:
