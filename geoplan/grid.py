@@ -698,8 +698,8 @@ def build_grid(
                 continue
             if _same_voltage(end_kv[a], end_kv[b]):
                 nodes.union(end_node[a], end_node[b])
-            elif other_part[a] < 0:
-                other_part[a] = end_part[b]
+            elif other_part[a] < 0 and feat[end_part[a]] != feat[end_part[b]]:
+                other_part[a] = end_part[b]  # the other voltages of its own line do not count
         # 3. ... or taps the interior of another line of its voltage, which is split there
         alone = np.array([e for e in free if nodes.size[nodes.find(end_node[e])] == 1],
                          dtype=np.int64)
