@@ -283,6 +283,168 @@ def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | 
     sys.exit(EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK)
 
 
+# ---------------------------------------------------------------------------- check (issue 3)
+
+_FINDING_FIELDS = ["rule", "severity", "layer", "feature_id", "other_layer", "other_id",
+                   "value", "unit", "threshold", "message", "reference"]
+
+
+def _finding_records(findings: Any) -> list[dict[str, Any]]:
+    rows = findings[_FINDING_FIELDS].itertuples(index=False, name=None)
+    return [{c: _plain(v) for c, v in zip(_FINDING_FIELDS, row, strict=True)} for row in rows]
+
+
+def _finding_text(rec: dict[str, Any]) -> str:
+    who = f"{rec['layer']}:{rec['feature_id']}" if rec["feature_id"] is not None else "(plan)"
+    if rec["other_id"] is not None:
+        who += f" ↔ {rec['other_layer']}:{rec['other_id']}"
+    value = rec["value"]
+    amount = "" if value is None else f"  {value:,.2f} {rec['unit'] or ''}".rstrip()
+    return (f"{rec['severity'].upper():<7} {rec['rule']:<17} {who}{amount}\n"
+            f"        {rec['message']}\n        [{rec['reference']}]")
+
+
+@cli.command(epilog=EPILOG)
+@plan_argument
+@click.option("--only", "only", multiple=True, metavar="RULE",
+              type=click.Choice(["overlap", "corridor", "cluster-size", "cluster-expansion",
+                                 "cluster-new", "park-phasing", "outside-boundary",
+                                 "trade-class", "duplicate"]),
+              help="Run only this rule (repeatable): overlap, corridor, cluster-size, "
+                   "cluster-expansion, cluster-new, park-phasing, outside-boundary, trade-class, "
+                   "duplicate.")
+@format_option
+@output_option
+@overwrite_option
+@handle_errors
+def check(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
+          overwrite: bool) -> None:
+    """Check PLAN against the planning rules and print every finding.
+
+    Overlapping clusters and parks, features inside power-line safety corridors, cluster size,
+    expansion and establishment conditions, park phasing, trade classes, features outside the
+    province and duplicates; each finding is located, measured and cites its legal source
+    (thresholds: geoplan/data/rules.toml, overridable in the plan's [rules] table).
+    -o writes the findings as GeoJSON (RFC 7946, WGS 84).
+
+    Exit 3 when any finding is an error, 0 otherwise.
+    """
+    from geoplan.findings import has_errors, severity_counts
+    from geoplan.pipeline import run_checks
+
+    findings = run_checks(plan, only=list(only) or None, output=output, overwrite=overwrite)
+    records = _finding_records(findings)
+    counts = severity_counts(findings)
+    if fmt == "json":
+        echo_json({"counts": counts, "findings": records})
+    elif records:
+        click.echo("\n".join(_finding_text(r) for r in records))
+    else:
+        click.echo("No findings.")
+    click.echo(f"check: {counts['error']} error(s), {counts['warning']} warning(s), "
+               f"{counts['info']} note(s)" + (f"; written to {output}" if output else ""),
+               err=True)
+    sys.exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
+
+
+# ------------------------------------------------------------- export / report / diff (issue 6)
+
+
+@cli.command("export", epilog=EPILOG)
+@plan_argument
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder (created when missing).")
+@overwrite_option
+@click.option("--shapefile", is_flag=True, default=None,
+              help="Also write one zipped Shapefile (UTF-8 .cpg) per plan layer.")
+@click.option("--precision", type=click.IntRange(0, 15), default=None, metavar="N",
+              help="Decimals of GeoJSON coordinates (default 7, about 1 cm).")
+@click.option("--findings", is_flag=True, help="Run the checks and export their findings.")
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="Run the coverage analysis and export its layers and findings.")
+@handle_errors
+def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
+                   precision: int | None, findings: bool, with_coverage: bool) -> None:
+    """Export every layer of PLAN: GeoJSON (RFC 7946), one GeoPackage, a manifest.
+
+    GeoJSON, one file per layer: WGS 84 longitude/latitude through the official VN-2000
+    transformation (EPSG:6960), counter-clockwise outer rings, coordinates rounded to 7 decimals.
+    The GeoPackage holds every layer in the plan's VN-2000 CRS with QGIS layer styles.
+    manifest.json records the input files' SHA-256, the rule table, the CRSs and the counts.
+    Existing outputs are kept unless --overwrite.
+    """
+    from geoplan.pipeline import export_plan
+
+    result = export_plan(plan, output, findings=findings, coverage=with_coverage,
+                         shapefile=shapefile or None, precision=precision, overwrite=overwrite)
+    for path in result.files:
+        click.echo(str(path))
+    counts = result.manifest.get("counts", {})
+    click.echo(f"export: {len(counts)} layer(s), {sum(counts.values())} feature(s), "
+               f"{len(result.files)} file(s) in {result.folder}", err=True)
+
+
+@cli.command("report", epilog=EPILOG)
+@plan_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="report.html (one self-contained, printable file) or report.xlsx.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
+              help="Language of the labels (default: [report] lang, else vi).")
+@click.option("--no-maps", is_flag=True, help="Leave out the small static maps.")
+@overwrite_option
+@handle_errors
+def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
+                   overwrite: bool) -> None:
+    """Write the Department's report on PLAN as HTML or Excel.
+
+    Industrial clusters and parks (number, areas, detailed plans, occupancy, by commune and by
+    status, those breaking a rule), trade infrastructure (by type, class and commune), the power
+    grid (km of line and substations by voltage and status, coverage, unserved demand,
+    overloaded substations) and every finding by rule with its legal reference. Areas and
+    lengths are measured in the plan's CRS.
+    """
+    from geoplan.pipeline import report_plan
+
+    report = report_plan(plan, output, lang=lang, maps=False if no_maps else None,
+                         overwrite=overwrite)
+    click.echo(str(output))
+    click.echo(f"report: {len(report.tables())} table(s) written to {output}", err=True)
+
+
+@cli.command("diff", epilog=EPILOG)
+@click.argument("plan_a", type=click.Path(exists=True, path_type=Path), metavar="PLAN_A")
+@click.argument("plan_b", type=click.Path(exists=True, path_type=Path), metavar="PLAN_B")
+@format_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the differences as GeoJSON (one feature per difference).")
+@click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
+              help="Geometries closer than M metres count as unmoved (default 0.01).")
+@overwrite_option
+@handle_errors
+def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
+                 tolerance: float | None, overwrite: bool) -> None:
+    """What changed from PLAN_A to PLAN_B, layer by layer, feature by feature (by id).
+
+    added / removed features, moved ones (distance of the centroid and largest displacement, in
+    metres, in PLAN_A's CRS) and changed ones (which fields, before → after).
+    """
+    from geoplan.pipeline import diff_plans
+
+    result = diff_plans(plan_a, plan_b, output=output, tolerance_m=tolerance,
+                        overwrite=overwrite)
+    records = result.to_records()
+    if fmt == "json":
+        echo_json(records)
+    else:
+        echo_table(records, ["layer", "id", "change", "distance_m", "area_change_ha", "fields",
+                             "details"])
+    summary = result.summary()
+    text = ", ".join(f"{c} {int(summary[c].sum())}" for c in ("added", "removed", "moved",
+                                                                "changed"))
+    click.echo(f"diff {result.before} → {result.after}: {text}"
+               + (f"; written to {output}" if output else ""), err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="geoplan")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +250,46 @@ def validate_plan(path: str | Path, *, strict: bool = False) -> ValidationReport
 
 
 # --------------------------------------------------------------------------------- checks
-# (issue 3 adds run_checks here)
+
+
+def run_checks(
+    plan: Plan | str | Path,
+    *,
+    only: str | Sequence[str] | None = None,
+    output: str | Path | None = None,
+    overwrite: bool = False,
+) -> gpd.GeoDataFrame:
+    """Run the plan checks (:func:`geoplan.checks.run_checks`), optionally writing the findings.
+
+    Parameters
+    ----------
+    plan
+        A loaded plan, or the plan file / folder to load.
+    only
+        Rule ids to run (all when None); see :data:`geoplan.rules.RULE_IDS`.
+    output
+        Write the findings as RFC 7946 GeoJSON (WGS 84 through the pinned transformation,
+        written atomically by :func:`geoplan.export.write_geojson`).
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    GeoDataFrame
+        The findings, in the plan's analysis CRS.
+    """
+    from geoplan.checks import run_checks as _run_checks
+
+    if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
+        raise PlanError(f"{output}: findings are written as GeoJSON; name the file *.geojson")
+    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    findings = _run_checks(loaded, only=only)
+    if output is not None:
+        from geoplan.export import write_geojson
+
+        write_geojson(findings, output, id_field=None, overwrite=overwrite)
+    return findings
+
 
 # ------------------------------------------------------------------------------- coverage
 # (issue 4 adds run_coverage here)
