@@ -392,3 +392,140 @@ def run_grid(
 
 # ------------------------------------------------------------------------- export / report
 # (issue 6 adds export / report / diff here)
+
+
+def _loaded(plan: Plan | str | Path) -> Plan:
+    return plan if isinstance(plan, Plan) else load_plan(plan)
+
+
+def _coverage_extra(result: Any) -> dict[str, tuple[str, gpd.GeoDataFrame]]:
+    """Coverage output layers for the export, named ``coverage_<output>``."""
+    extra: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+    for name, frame in result.layers().items():
+        if name != "findings":
+            extra[f"coverage_{name}"] = (f"coverage_{name}", frame)
+    return extra
+
+
+def export_plan(
+    plan: Plan | str | Path,
+    output: str | Path,
+    *,
+    findings: bool = False,
+    coverage: bool = False,
+    shapefile: bool | None = None,
+    precision: int | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """Export a plan into the folder ``output`` (:func:`geoplan.export.export_plan`).
+
+    Every layer goes to RFC 7946 GeoJSON (one file per layer) and to one GeoPackage in the
+    plan's CRS, with a ``manifest.json``; ``shapefile`` adds zipped Shapefiles.
+    ``findings`` runs the checks and exports their findings as the layer ``findings``;
+    ``coverage`` runs the coverage analysis and exports its layers (``coverage_features``,
+    ``coverage_substations``, ``coverage_service_areas``, ``coverage_gaps``,
+    ``coverage_sites``), its findings joining ``findings``.
+
+    Returns
+    -------
+    geoplan.export.ExportResult
+    """
+    from geoplan.export import export_plan as _export
+    from geoplan.findings import concat_findings
+
+    loaded = _loaded(plan)
+    extra: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+    parts = []
+    if findings:
+        parts.append(run_checks(loaded))
+    if coverage:
+        result = run_coverage(loaded)
+        extra.update(_coverage_extra(result))
+        parts.append(result.findings)
+    if parts:
+        extra = {"findings": ("findings", concat_findings(parts, crs=loaded.crs)), **extra}
+    return _export(loaded, output, extra=extra, precision=precision, shapefile=shapefile,
+                   overwrite=overwrite)
+
+
+def report_plan(
+    plan: Plan | str | Path,
+    output: str | Path | None = None,
+    *,
+    lang: str | None = None,
+    checks: bool = True,
+    coverage: bool = True,
+    maps: bool | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """The Department's report on a plan (:mod:`geoplan.report`), optionally written.
+
+    Parameters
+    ----------
+    plan
+        A loaded plan, or the plan file / folder to load.
+    output
+        ``*.html`` (one self-contained file that prints well) or ``*.xlsx`` (one sheet per
+        table); nothing is written when ``None``.
+    lang
+        ``"vi"`` or ``"en"`` (default: ``[report] lang``, else Vietnamese).
+    checks, coverage
+        Run the checks (every finding, by rule) and the coverage analysis (coverage of
+        clusters and parks, unserved demand, overloaded substations, proposed sites).
+    maps
+        Draw the small static maps (default: ``[report] maps``, else true).
+
+    Returns
+    -------
+    geoplan.report.Report
+    """
+    from geoplan.findings import concat_findings
+    from geoplan.report import build_report, write_report
+
+    if output is not None and Path(output).suffix.lower() not in (".html", ".htm", ".xlsx"):
+        raise PlanError(f"{output}: a report is written as .html or .xlsx; name the file "
+                        "report.html or report.xlsx")
+    loaded = _loaded(plan)
+    found = []
+    cov = None
+    if checks:
+        found.append(run_checks(loaded))
+    if coverage:
+        cov = run_coverage(loaded, site=int(loaded.settings.get("report", {}).get("sites", 0)))
+        found.append(cov.findings)
+    findings = concat_findings(found, crs=loaded.crs) if (checks or coverage) else None
+    report = build_report(loaded, findings=findings, coverage=cov, lang=lang, maps=maps)
+    if output is not None:
+        write_report(report, output, overwrite=overwrite)
+    return report
+
+
+def diff_plans(
+    before: Plan | str | Path,
+    after: Plan | str | Path,
+    *,
+    output: str | Path | None = None,
+    tolerance_m: float | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """What changed from ``before`` to ``after`` (:func:`geoplan.diff.diff_plans`).
+
+    ``output`` writes the differences as RFC 7946 GeoJSON (one feature per difference, the
+    feature's geometry in ``after``, in ``before`` for removed features).
+
+    Returns
+    -------
+    geoplan.diff.PlanDiff
+    """
+    from geoplan.diff import DEFAULT_TOLERANCE_M
+    from geoplan.diff import diff_plans as _diff
+
+    if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
+        raise PlanError(f"{output}: a diff is written as GeoJSON; name the file *.geojson")
+    result = _diff(_loaded(before), _loaded(after),
+                   tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m)
+    if output is not None:
+        from geoplan.export import write_geojson
+
+        write_geojson(result.frame, output, id_field=None, overwrite=overwrite)
+    return result
