@@ -70,16 +70,20 @@ def _geometry_pairs(g: np.ndarray, fam: str, d_geom: float, pct: float
 
 def _name_pairs(g: np.ndarray, names: np.ndarray, d_name: float
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of features with the same folded name within ``d_name``, and their distance."""
-    counts = pd.Series(names).value_counts()
-    repeated = np.flatnonzero(pd.Series(names).map(counts).fillna(0).to_numpy() > 1)
-    if len(repeated) < 2:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    sub = g[repeated]
-    tree = shapely.STRtree(sub)
-    i, j = _upper(*tree.query(sub, predicate="dwithin", distance=d_name))
-    i, j = repeated[i], repeated[j]
-    same = names[i] == names[j]
+    """Pairs of features with the same folded name within ``d_name``, and their distance.
+
+    The places are matched first (one STRtree query), so only the names of features that have a
+    neighbour are folded.
+    """
+    tree = shapely.STRtree(g)
+    i, j = _upper(*tree.query(g, predicate="dwithin", distance=d_name))
+    if not len(i):
+        return i, j, np.zeros(0)
+    involved = np.unique(np.concatenate([i, j]))
+    folded = np.full(len(g), None, dtype=object)
+    folded[involved] = c.fold_all(names[involved])
+    same = np.array([a is not None and a == b for a, b in zip(folded[i], folded[j],
+                                                                strict=True)], dtype=bool)
     i, j = i[same], j[same]
     return i, j, shapely.distance(g[i], g[j])
 
@@ -101,7 +105,7 @@ def _layer_duplicates(frame: gpd.GeoDataFrame, kind: str, rules: Rules) -> list[
         for a, b, v, same in zip(rows[i], rows[j], val, identical, strict=True):
             found[(int(a), int(b))] = (float(v), measure, limit, "identical" if same else "near")
     if kind != "grid_line":  # segments of one route share its name
-        names = c.fold_all(c.text(frame, "name"))
+        names = c.text(frame, "name")
         rows = np.flatnonzero(valid & (names != None))  # noqa: E711 (element-wise)
         i, j, dist = _name_pairs(g[rows], names[rows], d_name)
         for a, b, v in zip(rows[i], rows[j], dist, strict=True):

@@ -189,7 +189,8 @@ def _units(clusters: gpd.GeoDataFrame, unit: str,
     if unit == "province":
         return np.full(len(clusters), "province", dtype=object)
     names = c.text(clusters, "commune")
-    out = np.array([fold(n) if n else None for n in names], dtype=object)
+    folded = {n: fold(n) for n in set(names) if n}
+    out = np.array([folded.get(n) if n else None for n in names], dtype=object)
     missing = np.flatnonzero(out == None)  # noqa: E711 (element-wise)
     if len(missing) and communes is not None and len(communes):
         pts = shapely.point_on_surface(c.geoms(clusters)[missing])
@@ -222,47 +223,59 @@ def cluster_new_records(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame |
     max_free = float(rules.value("new_max_unleased_ha"))
     refs = rules.cite("new_min_average_occupancy_pct", "new_max_unleased_ha",
                       "cluster_aggregation_unit")
-    labels = _labels(clusters, "industrial_cluster", planned)
+    # per unit: established clusters, those giving occupancy, weighted sums
+    unit_key = pd.Series(units, dtype=object).fillna("\x00unknown").to_numpy()
+    known = est & ~np.isnan(occ)
+    w = np.where(known, area, 0.0)
+    stats = pd.DataFrame({
+        "unit": unit_key, "peers": est.astype(int), "known": known.astype(int), "w": w,
+        "w_occ": np.where(known, area * np.nan_to_num(occ), 0.0),
+        "free": np.where(known, area * (1.0 - np.nan_to_num(occ) / 100.0), 0.0),
+    }).groupby("unit").sum()
+    per = stats.reindex(unit_key[planned])
+    peers = per["peers"].to_numpy()
+    n_known = per["known"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg = per["w_occ"].to_numpy() / per["w"].to_numpy()
+    free = per["free"].to_numpy()
+    unknown_unit = units[planned] == None  # noqa: E711 (element-wise)
+    no_occ = ~unknown_unit & (peers > 0) & (n_known == 0)
+    fails = ~unknown_unit & (n_known > 0) & ~(avg > min_avg) & ~(free <= max_free)
+    report = np.flatnonzero(unknown_unit | no_occ | fails)
+    if not len(report):
+        return []
+    rows = planned[report]
+    labels = _labels(clusters, "industrial_cluster", rows)
     lay, fid, g = c.layers(clusters, "industrial_cluster"), c.ids(clusters), c.geoms(clusters)
     names = c.text(clusters, "commune")
     rec: list[dict[str, Any]] = []
-    for k, r in enumerate(planned):
+    for k, (q, r) in enumerate(zip(report, rows, strict=True)):
         base = {"rule": "cluster-new", "layer": lay[r], "feature_id": fid[r], "geometry": g[r],
                 "reference": refs}
-        u = units[r]
-        if u is None:
+        if unknown_unit[q]:
             rec.append({**base, "severity": "info",
                         "message": f"{labels[k]}: its commune is unknown (no commune field and "
                                    f"no commune boundary holds it), so the art. 8 condition on "
                                    f"the commune's clusters could not be checked. Fill commune "
                                    f"or add a commune boundary layer."})
             continue
-        peers = est & (units == u)
         where = ("the province" if unit_kind == "province"
-                 else f"commune {names[r] or u}")
-        if not peers.any():
-            continue  # no established cluster in the unit: the condition does not apply
-        known = peers & ~np.isnan(occ)
-        if not known.any():
+                 else f"commune {names[r] or units[r]}")
+        if no_occ[q]:
             rec.append({**base, "severity": "info",
-                        "message": f"{labels[k]}: none of the {int(peers.sum())} established "
+                        "message": f"{labels[k]}: none of the {int(peers[q])} established "
                                    f"clusters of {where} gives occupancy_pct, so the art. 8 "
                                    f"condition could not be checked."})
             continue
-        w = area[known]
-        avg = float(np.sum(w * occ[known]) / np.sum(w)) if np.sum(w) > 0 else float("nan")
-        free = float(np.sum(w * (1.0 - occ[known] / 100.0)))
-        if avg > min_avg or free <= max_free:
-            continue
-        partial = "" if known.sum() == peers.sum() else (
-            f" (from the {int(known.sum())} of {int(peers.sum())} clusters giving occupancy)")
-        rec.append({**base, "severity": "error", "value": avg, "unit": "%",
+        partial = "" if n_known[q] == peers[q] else (
+            f" (from the {int(n_known[q])} of {int(peers[q])} clusters giving occupancy)")
+        rec.append({**base, "severity": "error", "value": avg[q], "unit": "%",
                     "threshold": min_avg,
                     "message": f"{labels[k]} is a new cluster in {where}, whose established "
-                               f"clusters are {avg:.1f} % occupied on average (needs > "
-                               f"{min_avg:g} %) and have about {free:.1f} ha unleased (needs ≤ "
-                               f"{max_free:g} ha){partial}. Fill the existing clusters first or "
-                               f"drop this one from the plan period."})
+                               f"clusters are {avg[q]:.1f} % occupied on average (needs > "
+                               f"{min_avg:g} %) and have about {free[q]:.1f} ha unleased (needs "
+                               f"≤ {max_free:g} ha){partial}. Fill the existing clusters first "
+                               f"or drop this one from the plan period."})
     return c.rows_to_records(rec)
 
 
@@ -318,8 +331,18 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
     status = c.text(trade, "status")
     v = rules.value
     rec: list[dict[str, Any]] = []
-    rows = np.flatnonzero(np.isin(kind, ("market", "wholesale_market", "supermarket",
-                                         "shopping_mall")))
+    # rows that may contradict their class (vectorised); the messages are built for those only
+    c1, c2 = float(v("market_class1_min_points")), float(v("market_class2_min_points"))
+    is_market = np.isin(kind, ("market", "wholesale_market"))
+    expect = np.where(points > c1, 1, np.where(points >= c2, 2, 3))
+    maybe = is_market & ~np.isnan(cls) & ~np.isnan(points) & (expect != cls)
+    maybe |= (kind == "wholesale_market") & (floor < float(v("wholesale_market_min_m2")))
+    for n in ROMAN:
+        sup = (kind == "supermarket") & (cls == n)
+        maybe |= sup & ((floor < float(v(f"supermarket_class{n}_min_m2")))
+                        | (items < float(v(f"supermarket_class{n}_min_items"))))
+    maybe |= (kind == "shopping_mall") & np.isin(cls, list(ROMAN)) & ~np.isnan(floor)
+    rows = np.flatnonzero(maybe)
     if not len(rows):
         return []
     labels = dict(zip(rows.tolist(), _labels(trade, "trade_facility", rows), strict=True))
@@ -332,7 +355,6 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
                     "threshold": threshold, "message": message,
                     "reference": rules.cite(*keys), "geometry": g[r]})
 
-    c1, c2 = float(v("market_class1_min_points")), float(v("market_class2_min_points"))
     for r in rows.tolist():
         lab, k = labels[r], cls[r]
         if kind[r] in ("market", "wholesale_market") and not np.isnan(k) and \
