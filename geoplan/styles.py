@@ -484,21 +484,21 @@ def style_table(settings: Mapping[str, Any] | None = None) -> StyleTable:
     settings = settings or {}
     palette = settings.get("palette", "openinframap")
     if palette not in PALETTES:
-        raise PlanError(f"[map] palette = {palette!r} is unknown; use one of: "
+        raise PlanError(f"palette = {palette!r} is unknown; use one of: "
                         f"{', '.join(PALETTES)}")
     colors = dict(PALETTES[palette])
     overrides = settings.get("voltage_colors", {}) or {}
     if not isinstance(overrides, Mapping):
-        raise PlanError("[map] voltage_colors must be a table like { 500 = \"#b54eb2\" }, got "
+        raise PlanError("voltage_colors must be a table like { 500 = \"#b54eb2\" }, got "
                         f"{overrides!r}")
     for key, color in overrides.items():
         try:
             kv = int(str(key).lower().replace("kv", "").strip())
         except ValueError:
-            raise PlanError(f"[map] voltage_colors key {key!r} is not a voltage in kV; write e.g. "
+            raise PlanError(f"voltage_colors key {key!r} is not a voltage in kV; write e.g. "
                             "{ 220 = \"#c73030\" }") from None
         if not isinstance(color, str) or not _HEX.match(color):
-            raise PlanError(f"[map] voltage_colors.{key} = {color!r} is not a colour; write "
+            raise PlanError(f"voltage_colors.{key} = {color!r} is not a colour; write "
                             "\"#rrggbb\"")
         colors[kv] = color  # a band of its own from this level up, or the band recoloured
     table = StyleTable(palette=palette)
@@ -547,7 +547,7 @@ def legend_sections(
     table: StyleTable,
     kinds: Mapping[str, Any] | set[str] | list[str] | tuple[str, ...],
     *,
-    voltages: set[int] | None = None,
+    voltages: set[int | None] | None = None,
     statuses: set[str] | None = None,
     trade_types: set[str] | None = None,
     plant_sources: set[str] | None = None,

@@ -1,0 +1,468 @@
+/* geoplan map runtime (MIT, part of geoplan).
+ *
+ * Draws the compact layers written by geoplan.render on one Leaflet canvas:
+ *   d.c   flat integer coordinates [lat0, lon0, dlat1, dlon1, ...] (deltas from the previous
+ *         vertex of the whole layer), in units of 1 / d.s degrees. geoplan.render has already put
+ *         latitude first, so nothing here swaps axes.
+ *   d.g   parts per feature, d.r rings per part, d.k vertices per ring (absent = all 1)
+ *   d.t   geometry type per feature (0 point, 1 line, 2 polygon) or d.type for the whole layer
+ *   d.p   attributes by column: an array, or {k: codes, v: values} for repeated values
+ *   d.st  the distinct styles of the layer, d.si the style index of each feature
+ * Styles come from geoplan.styles (Python); this file only applies them.
+ */
+(function (global) {
+  'use strict';
+  var G = global.geoplan = global.geoplan || {};
+  G.layers = G.layers || {};
+  G.order = G.order || [];
+  G.pending = 0;
+  G.t0 = performance.now();
+
+  // ------------------------------------------------------------------ symbols on the canvas
+  function tracePath(ctx, shape, x, y, r) {
+    var i, n, a0, a, rr;
+    if (shape === 'circle') {
+      ctx.arc(x, y, r, 0, Math.PI * 2, false);
+      return;
+    }
+    if (shape === 'star') {
+      for (i = 0; i < 10; i++) {
+        a = -Math.PI / 2 + i * Math.PI / 5;
+        rr = (i % 2 === 0) ? r * 1.25 : r * 0.55;
+        if (i === 0) { ctx.moveTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
+        else { ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
+      }
+      ctx.closePath();
+      return;
+    }
+    n = {square: 4, diamond: 4, triangle: 3, triangle_down: 3, pentagon: 5, hexagon: 6}[shape] || 4;
+    a0 = {square: Math.PI / 4, diamond: -Math.PI / 2, triangle: -Math.PI / 2,
+          triangle_down: Math.PI / 2, pentagon: -Math.PI / 2, hexagon: 0}[shape] || 0;
+    rr = {square: r * 1.3, diamond: r * 1.3, triangle: r * 1.4, triangle_down: r * 1.4,
+          pentagon: r * 1.15, hexagon: r * 1.1}[shape] || r;
+    for (i = 0; i < n; i++) {
+      a = a0 + i * 2 * Math.PI / n;
+      if (i === 0) { ctx.moveTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
+      else { ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
+    }
+    ctx.closePath();
+  }
+  G.tracePath = tracePath;
+
+  L.Canvas.include({
+    _updateGeoplanSymbol: function (layer) {
+      if (!this._drawing || layer._empty()) { return; }
+      var p = layer._point, ctx = this._ctx, o = layer.options;
+      var r = Math.max(Math.round(layer._radius), 1);
+      ctx.beginPath();
+      tracePath(ctx, o.shape || 'circle', p.x, p.y, r);
+      this._fillStroke(ctx, layer);
+      if (o.glyph && r >= 6) {
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = o.glyphColor || '#ffffff';
+        ctx.font = 'bold ' + Math.round(Math.min(r * 1.15, 2.6 * r / o.glyph.length)) +
+          'px sans-serif';
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'middle';
+        ctx.fillText(o.glyph, p.x, p.y + 0.5);
+      }
+    }
+  });
+
+  G.Symbol = L.CircleMarker.extend({
+    _updatePath: function () {
+      if (this._renderer._updateGeoplanSymbol) { this._renderer._updateGeoplanSymbol(this); }
+      else { this._renderer._updateCircle(this); }
+    }
+  });
+
+  // ------------------------------------------------------------------------------ values
+  function esc(v) {
+    return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;');
+  }
+  G.esc = esc;
+
+  function value(d, name, i) {
+    var col = d.p[name];
+    if (col === undefined || col === null) { return null; }
+    if (Array.isArray(col)) { return col[i]; }
+    var code = col.k[i];
+    return code === null || code === undefined || code < 0 ? null : col.v[code];
+  }
+  G.value = value;
+
+  function fmtNumber(v) {
+    var a = Math.abs(v), digits = a >= 100 ? 0 : (a >= 10 ? 1 : 2);
+    if (Number.isInteger(v)) { digits = 0; }
+    return v.toLocaleString('vi-VN', {maximumFractionDigits: digits});
+  }
+
+  function show(d, name, v, lang) {
+    if (v === null || v === undefined || v === '') { return '—'; }
+    if (typeof v === 'boolean') {
+      return lang === 'en' ? (v ? 'yes' : 'no') : (v ? 'có' : 'không');
+    }
+    var labels = G.config && G.config.values[name];
+    if (labels && labels[v]) { return labels[v][lang === 'en' ? 1 : 0]; }
+    if (typeof v === 'number') { return fmtNumber(v); }
+    return String(v);
+  }
+
+  function withUnit(d, name, v) {
+    var f = d.f[name], u = f && f[2];
+    var text = esc(show(d, name, v, 'vi'));
+    var en = (typeof v === 'string' || typeof v === 'boolean') ? show(d, name, v, 'en') : null;
+    if (en !== null && en !== show(d, name, v, 'vi')) {
+      text += ' <span class="gp-en">/ ' + esc(en) + '</span>';
+    }
+    if (u && v !== null && v !== undefined && v !== '') { text += ' ' + esc(u); }
+    return text;
+  }
+
+  G.popupHtml = function (d, i) {
+    var name = value(d, 'name', i), rows = [], cols = d.cols, k, f, v;
+    for (k = 0; k < cols.length; k++) {
+      f = d.f[cols[k]];
+      v = value(d, cols[k], i);
+      rows.push('<tr><th>' + esc(f[0]) + '<br><span class="gp-en">' + esc(f[1]) +
+                '</span></th><td>' + withUnit(d, cols[k], v) + '</td></tr>');
+    }
+    return '<div class="gp-popup"><div class="gp-popup-kind">' + esc(d.kindVi) +
+      ' <span class="gp-en">/ ' + esc(d.kindEn) + '</span> · ' + esc(d.title) + '</div>' +
+      '<h4>' + esc(name === null || name === undefined ? (value(d, 'id', i) || '—') : name) +
+      '</h4><table>' + rows.join('') + '</table></div>';
+  };
+
+  G.tooltipHtml = function (d, i) {
+    var head = value(d, d.label || 'name', i), parts = [], k, v, f;
+    if (head === null || head === undefined) { head = value(d, 'id', i); }
+    for (k = 0; k < d.tt.length; k++) {
+      v = value(d, d.tt[k], i);
+      if (v === null || v === undefined || v === '') { continue; }
+      f = d.f[d.tt[k]];
+      parts.push(esc(show(d, d.tt[k], v, 'vi')) + (f && f[2] ? ' ' + esc(f[2]) : ''));
+    }
+    return '<b>' + esc(head === null || head === undefined ? '—' : head) + '</b>' +
+      (parts.length ? '<br>' + parts.join(' · ') : '');
+  };
+
+  // ----------------------------------------------------------------------------- geometry
+  function decode(d) {
+    var c = d.c, n = c.length, out = new Float64Array(n), s = d.s, a = 0, b = 0, i;
+    for (i = 0; i < n; i += 2) {
+      a += c[i];
+      b += c[i + 1];
+      out[i] = a / s;
+      out[i + 1] = b / s;
+    }
+    return out;
+  }
+
+  function geometries(d) {
+    var xy = decode(d), feats = new Array(d.n), ci = 0, ri = 0, pi = 0, f, p, r, k;
+    for (f = 0; f < d.n; f++) {
+      var np = d.g ? d.g[f] : 1, parts = new Array(np);
+      for (p = 0; p < np; p++, pi++) {
+        var nr = d.r ? d.r[pi] : 1, rings = new Array(nr);
+        for (r = 0; r < nr; r++, ri++) {
+          var nc = d.k ? d.k[ri] : 1, ring = new Array(nc);
+          for (k = 0; k < nc; k++, ci += 2) { ring[k] = new L.LatLng(xy[ci], xy[ci + 1]); }
+          rings[r] = ring;
+        }
+        parts[p] = rings;
+      }
+      feats[f] = parts;
+    }
+    return feats;
+  }
+
+  function featureLayer(d, parts, type, style, i) {
+    var obj, p;
+    if (type === 0) {
+      if (parts.length === 1) {
+        obj = new G.Symbol(parts[0][0][0], style);
+      } else {
+        var marks = [];
+        for (p = 0; p < parts.length; p++) { marks.push(new G.Symbol(parts[p][0][0], style)); }
+        obj = L.featureGroup(marks);
+      }
+    } else if (type === 1) {
+      var lines = [];
+      for (p = 0; p < parts.length; p++) { lines.push(parts[p][0]); }
+      obj = L.polyline(lines.length === 1 ? lines[0] : lines, style);
+    } else {
+      obj = L.polygon(parts.length === 1 ? parts[0] : parts, style);
+    }
+    obj._gp = {d: d, i: i};
+    return obj;
+  }
+
+  // A diagonal hatch usable as a canvas fillStyle (restricted zones, coverage gaps).
+  var hatches = {};
+  function hatch(color) {
+    if (hatches[color]) { return hatches[color]; }
+    var c = document.createElement('canvas'), ctx;
+    c.width = c.height = 8;
+    ctx = c.getContext('2d');
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(0, 8); ctx.lineTo(8, 0);
+    ctx.moveTo(-2, 2); ctx.lineTo(2, -2);
+    ctx.moveTo(6, 10); ctx.lineTo(10, 6);
+    ctx.stroke();
+    hatches[color] = ctx.createPattern(c, 'repeat');
+    return hatches[color];
+  }
+  G.hatch = hatch;
+
+  function openFeature(map, obj, latlng) {
+    var info = obj._gp || (obj.getLayers && obj.getLayers()[0] && obj.getLayers()[0]._gp);
+    if (!info) { return; }
+    L.popup({maxWidth: 360, maxHeight: 360, autoPanPadding: [20, 20]})
+      .setLatLng(latlng || centre(obj))
+      .setContent(G.popupHtml(info.d, info.i))
+      .openOn(map);
+  }
+  G.openFeature = openFeature;
+
+  function centre(obj) {
+    if (obj.getLatLng) { return obj.getLatLng(); }
+    return obj.getBounds().getCenter();
+  }
+
+  // Dense point layers: clusters from supercluster (a k-d tree per zoom level, built once in a
+  // few tens of milliseconds), drawn as canvas symbols; only what is in view is on the map.
+  G.ClusterLayer = L.FeatureGroup.extend({
+    initialize: function (markers, options) {
+      L.FeatureGroup.prototype.initialize.call(this, [], options);
+      this._markers = markers;
+      this._clusterStyle = options.clusterStyle;
+      var points = [], i, ll;
+      for (i = 0; i < markers.length; i++) {
+        ll = markers[i].getLatLng();
+        points.push({type: 'Feature', properties: {i: i},
+                     geometry: {type: 'Point', coordinates: [ll.lng, ll.lat]}});
+      }
+      this._index = new Supercluster({radius: 50, maxZoom: options.maxClusterZoom || 14,
+                                      minZoom: 0}).load(points);
+      this._shown = {};
+    },
+    onAdd: function (map) {
+      L.FeatureGroup.prototype.onAdd.call(this, map);
+      map.on('moveend', this._refresh, this);
+      this._refresh();
+    },
+    onRemove: function (map) {
+      map.off('moveend', this._refresh, this);
+      L.FeatureGroup.prototype.onRemove.call(this, map);
+      this.clearLayers();
+      this._shown = {};
+    },
+    markerCount: function () { return this._markers.length; },
+    _refresh: function () {
+      var map = this._map;
+      if (!map) { return; }
+      var b = map.getBounds().pad(0.25), z = Math.round(map.getZoom()), next = {}, k, c, key;
+      var clusters = this._index.getClusters(
+        [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+         Math.min(180, b.getEast()), Math.min(85, b.getNorth())], z);
+      for (k = 0; k < clusters.length; k++) {
+        c = clusters[k];
+        key = c.properties.cluster ? 'c' + c.properties.cluster_id + '@' + z : 'm' + c.properties.i;
+        next[key] = this._shown[key] || this._make(c);
+      }
+      for (key in this._shown) {
+        if (!next[key]) { this.removeLayer(this._shown[key]); }
+      }
+      for (key in next) {
+        if (!this._shown[key]) { this.addLayer(next[key]); }
+      }
+      this._shown = next;
+    },
+    _make: function (c) {
+      if (!c.properties.cluster) { return this._markers[c.properties.i]; }
+      var n = c.properties.point_count, st = L.extend({}, this._clusterStyle);
+      st.radius = Math.min(22, 9 + 3 * Math.log10(n) * 1.6);
+      st.glyph = n >= 1000 ? Math.round(n / 1000) + 'k' : String(n);
+      var m = new G.Symbol([c.geometry.coordinates[1], c.geometry.coordinates[0]], st);
+      m._gpCluster = {id: c.properties.cluster_id, n: n, layer: this};
+      return m;
+    },
+    // Zoom until a marker is shown on its own, then call back (search).
+    zoomToShowLayer: function (marker, callback) {
+      var map = this._map, i = this._markers.indexOf(marker), z, self = this;
+      if (!map || i < 0) { return; }
+      z = Math.max(map.getZoom(), (this._index.options.maxZoom || 14) + 1);
+      map.setView(marker.getLatLng(), z, {animate: false});
+      self._refresh();
+      if (callback) { callback(); }
+    },
+    expand: function (cluster) {
+      var info = cluster._gpCluster, z = this._index.getClusterExpansionZoom(info.id);
+      this._map.setView(cluster.getLatLng(), Math.min(z, this._map.getMaxZoom()));
+    }
+  });
+
+  // Build one plan layer: returns the Leaflet group that the layer control toggles.
+  G.buildLayer = function (map, d) {
+    var t0 = performance.now();
+    var feats = geometries(d), objs = new Array(d.n), f, type, style;
+    var group;
+    var list = [], k;
+    for (k = 0; k < d.st.length; k++) {
+      if (d.st[k].hatch) { d.st[k].fillColor = hatch(d.st[k].fillColor); d.st[k].fillOpacity = 0.8; }
+    }
+    for (f = 0; f < d.n; f++) {
+      if (feats[f].length === 0) { continue; }  // empty geometry: nothing to draw
+      type = d.t ? d.t[f] : d.type;
+      style = d.st[d.si ? d.si[f] : 0];
+      objs[f] = featureLayer(d, feats[f], type, style, f);
+      list.push(objs[f]);
+    }
+    if (d.cluster) {
+      group = new G.ClusterLayer(list, {clusterStyle: d.clusterStyle});
+    } else {
+      group = L.featureGroup(list);
+    }
+    group.on('click', function (e) {
+      var obj = e.propagatedFrom || e.layer;
+      if (obj._gpCluster) { obj._gpCluster.layer.expand(obj); return; }
+      openFeature(map, obj, e.latlng);
+    });
+    group.bindTooltip(function (obj) {
+      if (obj._gpCluster) {
+        return '<b>' + obj._gpCluster.n.toLocaleString('vi-VN') + '</b> ' + esc(d.kindVi) +
+          ' <span class="gp-en">/ ' + esc(d.kindEn) + '</span><br>' +
+          '<i>Bấm để phóng to / click to zoom in</i>';
+      }
+      var info = obj._gp || (obj.getLayers && obj.getLayers()[0] && obj.getLayers()[0]._gp);
+      return info ? G.tooltipHtml(info.d, info.i) : '';
+    }, {sticky: true, direction: 'top', opacity: 0.95, className: 'gp-tooltip'});
+    G.layers[d.name] = {data: d, group: group, objects: objs, drawn: list.length,
+                        buildMs: performance.now() - t0};
+    G.order.push(d.name);
+    return group;
+  };
+
+  // Read the layer's embedded JSON (a <script type="application/json"> element).
+  G.data = function (id) {
+    G.parseMs = G.parseMs || 0;
+    var t = performance.now();
+    var el = document.getElementById(id);
+    var d = JSON.parse(el.textContent);
+    el.parentNode.removeChild(el);  // the text is no longer needed: free it
+    G.parseMs += performance.now() - t;
+    if (G.firstData === undefined) { G.firstData = t; }
+    return d;
+  };
+
+  // ------------------------------------------------------------------------------ controls
+  G.searchControl = function (map) {
+    var ctl = L.control({position: 'topleft'});
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create('div', 'leaflet-bar gp-search');
+      var names = [], seen = {}, n, k, i, d, v, label;
+      for (k = 0; k < G.order.length; k++) {
+        d = G.layers[G.order[k]].data;
+        if (!d.search) { continue; }
+        for (i = 0; i < d.n; i++) {
+          v = value(d, 'name', i);
+          if (v === null || v === undefined || !G.layers[d.name].objects[i]) { continue; }
+          label = v + ' — ' + d.kindVi;
+          n = seen[label] ? ++seen[label] : (seen[label] = 1);
+          if (n > 1) { label += ' (' + n + ')'; }
+          names.push([label, d.name, i]);
+        }
+      }
+      names.sort(function (a, b) { return a[0].localeCompare(b[0], 'vi'); });
+      var index = {}, opts = [];
+      for (k = 0; k < names.length; k++) {
+        index[names[k][0]] = names[k];
+        opts.push('<option value="' + esc(names[k][0]) + '"></option>');
+      }
+      div.innerHTML = '<input type="search" list="gp-search-list" class="gp-search-input" ' +
+        'placeholder="Tìm theo tên / Search by name" aria-label="Tìm theo tên / Search by name">' +
+        '<datalist id="gp-search-list">' + opts.join('') + '</datalist>';
+      var input = div.querySelector('input');
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      function go() {
+        var hit = index[input.value];
+        if (!hit) { return; }
+        var entry = G.layers[hit[1]], obj = entry.objects[hit[2]];
+        if (!map.hasLayer(entry.group)) { map.addLayer(entry.group); }
+        var open = function () { openFeature(map, obj); };
+        if (entry.group.zoomToShowLayer && obj.getLatLng) {
+          entry.group.zoomToShowLayer(obj, open);
+        } else if (obj.getLatLng) {
+          map.setView(obj.getLatLng(), Math.max(map.getZoom(), 14));
+          open();
+        } else {
+          map.fitBounds(obj.getBounds(), {maxZoom: 15});
+          open();
+        }
+      }
+      input.addEventListener('change', go);
+      input.addEventListener('keydown', function (e) { if (e.key === 'Enter') { go(); } });
+      G.searchIndex = index;
+      G.search = function (label) { input.value = label; go(); };
+      return div;
+    };
+    return ctl;
+  };
+
+  G.htmlControl = function (html, position, className) {
+    var ctl = L.control({position: position});
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create('div', className);
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    return ctl;
+  };
+
+  // Called once every layer of the map is built: controls that need all layers, and the
+  // "drawn" mark (after two animation frames, when the canvas has painted).
+  G.finish = function (map, options) {
+    options = options || {};
+    L.control.scale({imperial: false, maxWidth: 160, position: 'bottomleft'}).addTo(map);
+    if (L.Control.FullScreen) {
+      L.control.fullscreen({position: 'topleft', title: 'Toàn màn hình / Full screen',
+                            titleCancel: 'Thoát toàn màn hình / Exit full screen'}).addTo(map);
+    }
+    if (L.Control.Measure) {
+      // Workaround for leaflet-measure with Leaflet >= 1.8 (ljagis/leaflet-measure#171),
+      // the same as folium's.
+      L.Control.Measure.include({
+        _setCaptureMarkerIcon: function () {
+          this._captureMarker.options.autoPanOnFocus = false;
+          this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
+        }
+      });
+      new L.Control.Measure({
+        position: 'topleft', primaryLengthUnit: 'kilometers', secondaryLengthUnit: 'meters',
+        primaryAreaUnit: 'hectares', secondaryAreaUnit: 'sqmeters', activeColor: '#d7191c',
+        completedColor: '#2c7bb6'
+      }).addTo(map);
+    }
+    if (options.search) { G.searchControl(map).addTo(map); }
+    if (options.attribution && map.attributionControl) {
+      map.attributionControl.addAttribution(options.attribution);
+    }
+    G.map = map;
+    G.finished = performance.now();
+    var mark = function () {
+      G.drawn = performance.now();
+      document.documentElement.setAttribute('data-geoplan-drawn', '1');
+    };
+    if (global.requestAnimationFrame) {
+      global.requestAnimationFrame(function () { global.requestAnimationFrame(mark); });
+    } else {
+      setTimeout(mark, 0);
+    }
+  };
+})(window);
