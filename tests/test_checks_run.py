@@ -1,0 +1,150 @@
+"""run_checks on loaded plans (the sample province, the workload) and the `geoplan check` CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from planbuilder import X0, Y0, PlanBuilder, ha_square
+
+from geoplan.checks import run_checks
+from geoplan.cli import cli
+from geoplan.errors import PlanError
+from geoplan.findings import FINDING_COLUMNS
+from geoplan.pipeline import load_plan
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+# The sample's planted problems (layers/sample/README.md) for the rules of issue 3.
+PLANTED = {
+    ("overlap", "CCN-08", "CCN-09"): ("error", 4.72, "ha"),
+    ("overlap", "CCN-18", "VHC-01"): ("error", 3.87, "ha"),
+    ("corridor", "CCN-28", "DZ-220-03"): ("warning", 678 * 2 * 13 / 10_000, "ha"),
+    ("corridor", "TM-089", "DZ-220-01"): ("warning", 4.0, "m"),
+    ("cluster-size", "CCN-25", None): ("error", 9.0, "ha"),
+    ("cluster-size", "CCN-17", None): ("warning", (48.0 - 41.0) / 41.0 * 100, "%"),
+    ("park-phasing", "KCN-03", None): ("error", 505.0, "ha"),
+    ("trade-class", "TM-007", None): ("error", 140.0, "business points"),
+}
+
+
+def test_the_sample_gives_exactly_its_planted_problems(sample_plan: Any) -> None:
+    found = run_checks(sample_plan)
+    assert list(found.columns) == list(FINDING_COLUMNS)
+    assert found.crs.equals(sample_plan.crs)
+    got = {(r.rule, r.feature_id, r.other_id): r for r in found.itertuples()}
+    assert set(got) == set(PLANTED)
+    for key, (severity, value, unit) in PLANTED.items():
+        r = got[key]
+        assert (r.severity, r.unit) == (severity, unit), key
+        assert r.value == pytest.approx(value, rel=0.01), key
+        assert r.message and r.reference, key
+        assert r.geometry is not None and not r.geometry.is_empty, key
+
+
+def test_only_runs_the_rules_asked(sample_plan: Any) -> None:
+    found = run_checks(sample_plan, only=["overlap", "trade-class"])
+    assert set(found["rule"]) == {"overlap", "trade-class"}
+    with pytest.raises(PlanError, match="unknown rule 'overlaps'; valid rules: overlap, corridor"):
+        run_checks(sample_plan, only=["overlaps"])
+
+
+def test_small_workload_runs_every_rule(tmp_path: Path) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from workload import make_workload
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    plan = load_plan(make_workload(tmp_path / "wl", scale=0.05))
+    found = run_checks(plan)
+    rules = set(found["rule"])
+    assert {"overlap", "corridor", "cluster-size", "cluster-expansion", "trade-class"} <= rules
+    # no boundary in the workload: said once, not silently skipped
+    assert found[found["rule"] == "outside-boundary"]["severity"].tolist() == ["info"]
+    # lines of unknown voltage are reported, never dropped
+    lines = plan.frame("grid_line")
+    unknown = set(lines.loc[lines["voltage_kv"].isna(), "id"])
+    infos = found[(found["rule"] == "corridor") & (found["severity"] == "info")]
+    assert set(infos["feature_id"]) == unknown
+
+
+def _plan_with_rules(tmp_path: Path, rules: str) -> Path:
+    import geopandas as gpd
+
+    b = PlanBuilder(tmp_path / "plan")
+    b.add_boundary()
+    frame = gpd.GeoDataFrame(
+        {"id": ["C1", "C2"], "name": ["Cụm A", "Cụm B"], "status": ["planned", "planned"],
+         "area_ha": [9.0, 30.0]},
+        geometry=[ha_square(X0 + 3000, Y0 + 3000, 9.0), ha_square(X0 + 8000, Y0 + 3000, 30.0)],
+        crs="EPSG:9209")
+    b.add("clusters", "industrial_cluster", frame)
+    b.extra = rules
+    return b.write()
+
+
+def test_plan_rules_table_is_applied_and_cited(tmp_path: Path) -> None:
+    path = _plan_with_rules(tmp_path, "\n[rules]\ncluster_min_ha = 8.5\n")
+    plan = load_plan(path)
+    assert run_checks(plan, only="cluster-size").empty
+    path = _plan_with_rules(tmp_path, "\n[rules]\ncluster_min_ha = 9.5\n")
+    found = run_checks(load_plan(path), only="cluster-size")
+    assert found["reference"].tolist() == [
+        "plan override (was 10 ha: Decree 32/2024/ND-CP art. 2 cl. 1 [C])"]
+
+
+def test_unknown_rules_key_fails_at_load(tmp_path: Path) -> None:
+    path = _plan_with_rules(tmp_path, "\n[rules]\ncluster_minimum = 8\n")
+    with pytest.raises(PlanError, match=r"\[rules\].*unknown key 'cluster_minimum' \(did you "
+                                        r"mean 'cluster_min_ha'\?\); valid keys:"):
+        load_plan(path)
+
+
+# ------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_table_exit_3_and_geojson(tmp_path: Path, sample_plan_path: Path) -> None:
+    out = tmp_path / "findings.geojson"
+    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "-o", str(out)])
+    assert res.exit_code == 3, res.output
+    assert "ERROR   overlap           clusters:CCN-08 ↔ clusters:CCN-09  4.72 ha" in res.stdout
+    assert "[Decree 35/2022/ND-CP art. 9 [S]]" in res.stdout
+    assert "check: 5 error(s), 3 warning(s), 0 note(s); written to" in res.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection" and "crs" not in data
+    assert len(data["features"]) == 8
+    props = data["features"][0]["properties"]
+    assert set(props) == set(FINDING_COLUMNS) - {"geometry"}
+    lon, lat = data["features"][0]["geometry"]["coordinates"][0][0]
+    assert 105.7 < lon < 106.5 and 20.9 < lat < 21.5  # WGS 84, lon/lat order
+
+
+def test_cli_json_only_and_exit_0(sample_plan_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "--format", "json",
+                                   "--only", "corridor", "--only", "cluster-expansion"])
+    assert res.exit_code == 0, res.output  # corridor findings here are warnings only
+    data = json.loads(res.stdout)
+    assert data["counts"] == {"error": 0, "warning": 2, "info": 0}
+    assert {f["rule"] for f in data["findings"]} == {"corridor"}
+    assert {f["other_id"] for f in data["findings"]} == {"DZ-220-03", "DZ-220-01"}
+
+
+def test_cli_usage_and_input_errors(tmp_path: Path, sample_plan_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "--only", "overlaps"])
+    assert res.exit_code == 2 and "'overlaps' is not one of" in res.output
+    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "-o",
+                                   str(tmp_path / "f.shp")])
+    assert res.exit_code == 1 and "name the file *.geojson" in res.stderr
+    out = tmp_path / "f.geojson"
+    out.write_text("{}")
+    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "-o", str(out)])
+    assert res.exit_code == 1 and "--overwrite" in res.stderr and out.read_text() == "{}"
+    path = _plan_with_rules(tmp_path, "\n[rules]\ncluster_min_ha = 'ten'\n")
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert res.exit_code == 1
+    assert "cluster_min_ha must be a number (ha), got 'ten'" in res.stderr
+    assert "Traceback" not in res.output
