@@ -112,6 +112,8 @@ TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
     "restricted_zone": ("type",),
     "findings": ("severity", "rule", "message"),
 }
+#: Layers listed in the layer control but not drawn until ticked (they would hide the rest).
+HIDDEN_AT_START = frozenset({"coverage_service_area"})
 #: Kinds whose features can be found by name in the search box.
 SEARCHABLE = frozenset({"industrial_cluster", "industrial_park", "substation", "power_plant"})
 
@@ -663,9 +665,28 @@ def _layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, tolera
                                 "fillOpacity": 0.85, "glyphColor": "#ffffff"}
     if layer.kind == "findings":
         data["label"] = "rule"
+    if layer.kind == "boundary" and "name" in frame.columns and len(frame):
+        data["lbl"] = _label_points(layer, precision=min(precision, 5))
     if codes is not None:
         data["si"] = codes
     return data
+
+
+def _label_points(layer: MapLayer, *, precision: int) -> list[list[float] | None]:
+    """``[lat, lon]`` of a point inside each polygon (for its name label), ``None`` if empty."""
+    import geopandas as gpd
+    import shapely
+
+    from geoplan.crs import to_wgs84
+
+    geoms = np.asarray(layer.frame.geometry.values)
+    points = shapely.point_on_surface(geoms)
+    wgs = to_wgs84(gpd.GeoDataFrame(geometry=gpd.GeoSeries(points, crs=layer.frame.crs)))
+    xy = shapely.get_coordinates(np.asarray(wgs.geometry.values), return_index=True)
+    out: list[list[float] | None] = [None] * len(geoms)
+    for (lon, lat), i in zip(xy[0].tolist(), xy[1].tolist(), strict=True):
+        out[i] = [round(lat, precision), round(lon, precision)]  # Leaflet's order
+    return out
 
 
 def _json_text(data: Any) -> str:
@@ -1111,10 +1132,9 @@ def plan_map(
     for ml in mls:
         payload = _layer_payload(ml, table, precision=precision, tolerance=tolerance,
                                  cluster_points=cluster_points, offline=offline)
-        vi, _en = ml.kind_labels
-        label = (f"{html.escape(vi)}: {html.escape(ml.title)} "
-                 f'<span class="gp-layer-n">({len(ml.frame):,})</span>')
-        m.add_child(el["DataLayer"](payload, label), name=f"layer_{ml.name}")
+        m.add_child(el["DataLayer"](payload, layer_label(ml),
+                                    show=ml.kind not in HIDDEN_AT_START),
+                    name=f"layer_{ml.name}")
 
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     m.add_child(el["Control"](legend_html(_legend_for(mls, table)), "bottomright", "gp-legend",
@@ -1125,6 +1145,15 @@ def plan_map(
     m.add_child(el["Finish"]({"search": any(ml.kind in SEARCHABLE for ml in mls),
                               "attribution": attribution}))
     return m
+
+
+def layer_label(ml: MapLayer) -> str:
+    """The layer's entry in the layer control: kind, title and feature count (HTML)."""
+    vi, en = ml.kind_labels
+    n = f' <span class="gp-layer-n">({len(ml.frame):,})</span>'
+    if ml.title in (vi, en):  # findings and coverage layers: the kind is the title
+        return f'{html.escape(vi)} <span class="gp-en">/ {html.escape(en)}</span>{n}'
+    return f"{html.escape(vi)}: {html.escape(ml.title)}{n}"
 
 
 def _config(table: StyleTable) -> dict[str, Any]:

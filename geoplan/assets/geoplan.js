@@ -305,6 +305,34 @@
     }
   });
 
+  // Names of boundary polygons (communes, the province) as text on the map, shown with their
+  // layer once zoomed in enough that they do not crowd each other.
+  function nameLabels(map, d, group) {
+    var labels = L.layerGroup(), made = false, i, p, v;
+    function update() {
+      var want = map.hasLayer(group) && map.getZoom() >= (d.lblZoom || 10);
+      if (want && !made) {
+        for (i = 0; i < d.n; i++) {
+          p = d.lbl[i];
+          v = value(d, 'name', i);
+          if (!p || v === null || v === undefined) { continue; }
+          if (value(d, 'level', i) === 'province') { continue; }
+          labels.addLayer(L.marker(p, {
+            interactive: false, keyboard: false,
+            icon: L.divIcon({className: 'gp-label', html: '<span>' + esc(v) + '</span>',
+                           iconSize: null})
+          }));
+        }
+        made = true;
+      }
+      if (want && !map.hasLayer(labels)) { map.addLayer(labels); }
+      if (!want && map.hasLayer(labels)) { map.removeLayer(labels); }
+    }
+    map.on('zoomend', update);
+    group.on('add remove', function () { setTimeout(update, 0); });
+    setTimeout(update, 0);
+  }
+
   // Build one plan layer: returns the Leaflet group that the layer control toggles.
   G.buildLayer = function (map, d) {
     var t0 = performance.now();
@@ -340,6 +368,7 @@
       var info = obj._gp || (obj.getLayers && obj.getLayers()[0] && obj.getLayers()[0]._gp);
       return info ? G.tooltipHtml(info.d, info.i) : '';
     }, {sticky: true, direction: 'top', opacity: 0.95, className: 'gp-tooltip'});
+    if (d.lbl) { nameLabels(map, d, group); }
     G.layers[d.name] = {data: d, group: group, objects: objs, drawn: list.length,
                         buildMs: performance.now() - t0};
     G.order.push(d.name);
