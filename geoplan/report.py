@@ -1,0 +1,1033 @@
+"""The Department's report on a plan: industry, trade and power figures, as HTML or Excel.
+
+The Ministry asks every province for a six-monthly and yearly report on industry and trade
+development; this module computes the figures such a report needs from a loaded plan, with the
+findings of the checks and the coverage analysis when given:
+
+* **industrial clusters** and **industrial parks**: number, total and average area, area with an
+  approved detailed plan, occupancy, by commune and by status, the list, and those that break a
+  rule;
+* **trade infrastructure**: counts by type and class, and by commune;
+* **power grid**: km of line by voltage and status (inside the province when the plan has a
+  province boundary), substations and MVA by voltage and status, coverage of clusters and parks,
+  unserved demand, overloaded substations, proposed sites;
+* **findings**: every finding, grouped by rule, with its legal reference.
+
+Conventions, stated in the report itself:
+
+* areas and lengths are measured on the geometries in the plan's analysis CRS (metres), never
+  taken from the declared ``area_ha``, which is shown beside the measured area;
+* occupancy of a group = occupied area / area of the features whose occupancy is known, where a
+  feature's occupied area = measured area × ``occupancy_pct`` / 100;
+* a feature's commune is its ``commune`` field when filled, else the commune polygon of the plan
+  that holds the largest part of it (area for polygons, length for lines, the point itself);
+  features in no commune are counted under "(unknown commune)".
+
+:func:`build_report` returns a :class:`Report` (sections of headline figures, tables and small
+maps); :func:`write_html` writes one self-contained HTML file that prints well (jinja2, maps
+embedded as PNG), :func:`write_xlsx` an Excel workbook with one sheet per table (openpyxl:
+typed cells, frozen header row, a totals row). Labels are Vietnamese or English (``lang``).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import logging
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.errors import MissingDependencyError, PlanError
+from geoplan.io import atomic_path
+from geoplan.kinds import KINDS, STATUSES, TRADE_TYPES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geoplan.plan import Plan
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "LANGS",
+    "SETTINGS_KEYS",
+    "Column",
+    "Figure",
+    "Report",
+    "Section",
+    "Table",
+    "build_report",
+    "commune_of",
+    "format_number",
+    "validate_settings",
+    "write_html",
+    "write_report",
+    "write_xlsx",
+]
+
+Lang = Literal["vi", "en"]
+LANGS: tuple[str, ...] = ("vi", "en")
+#: Keys of the plan file's ``[report]`` table.
+SETTINGS_KEYS = ("lang", "title", "maps", "sites")
+
+ColumnKind = Literal["text", "int", "ha", "km", "mva", "mw", "pct", "float", "bool"]
+
+# ------------------------------------------------------------------------------ the labels
+
+_T: dict[str, tuple[str, str]] = {
+    "report": ("Báo cáo hạ tầng công nghiệp, thương mại và điện", "Industry, trade and power "
+               "infrastructure report"),
+    "plan": ("Quy hoạch", "Plan"),
+    "province": ("Tỉnh", "Province"),
+    "created": ("Ngày lập", "Created"),
+    "crs": ("Hệ tọa độ tính toán", "Analysis CRS"),
+    "generator": ("Lập bằng", "Made with"),
+    "contents": ("Mục lục", "Contents"),
+    "method": ("Phương pháp", "Method"),
+    "method_text": (
+        "Diện tích và chiều dài được đo trên hình học trong hệ tọa độ tính toán của quy hoạch "
+        "(mét), không lấy từ diện tích khai báo (được ghi bên cạnh). Tỷ lệ lấp đầy của một nhóm "
+        "= diện tích đã lấp đầy / diện tích của các đối tượng có số liệu lấp đầy. Xã/phường của "
+        "một đối tượng là trường xã/phường nếu có, nếu không là xã/phường chứa phần lớn nhất "
+        "của đối tượng.",
+        "Areas and lengths are measured on the geometries in the plan's analysis CRS (metres), "
+        "not taken from the declared areas (shown beside them). Occupancy of a group = occupied "
+        "area / area of the features whose occupancy is known. A feature's commune is its "
+        "commune field when filled, else the commune holding the largest part of it."),
+    "clusters": ("Cụm công nghiệp", "Industrial clusters"),
+    "parks": ("Khu công nghiệp", "Industrial parks"),
+    "trade": ("Hạ tầng thương mại", "Trade infrastructure"),
+    "grid": ("Lưới điện", "Power grid"),
+    "findings": ("Kết quả kiểm tra theo quy tắc", "Findings by rule"),
+    "number": ("Số lượng", "Number"),
+    "total_area": ("Tổng diện tích (đo)", "Total area (measured)"),
+    "avg_area": ("Diện tích bình quân", "Average area"),
+    "declared_area": ("Diện tích khai báo", "Declared area"),
+    "area": ("Diện tích (đo)", "Area (measured)"),
+    "detailed_area": ("Diện tích có quy hoạch chi tiết", "Area with a detailed plan"),
+    "detailed_count": ("Số có quy hoạch chi tiết", "Number with a detailed plan"),
+    "occupied_area": ("Diện tích đã lấp đầy", "Occupied area"),
+    "occupancy": ("Tỷ lệ lấp đầy", "Occupancy"),
+    "breaking": ("Số vi phạm quy tắc", "Number breaking a rule"),
+    "commune": ("Xã/phường", "Commune"),
+    "status": ("Trạng thái", "Status"),
+    "id": ("Mã", "ID"),
+    "name": ("Tên", "Name"),
+    "layer": ("Lớp", "Layer"),
+    "rules": ("Quy tắc vi phạm", "Rules broken"),
+    "rule": ("Quy tắc", "Rule"),
+    "rule_title": ("Nội dung quy tắc", "What the rule checks"),
+    "severity": ("Mức độ", "Severity"),
+    "message": ("Nội dung", "Message"),
+    "reference": ("Căn cứ", "Reference"),
+    "references": ("Căn cứ pháp lý", "Legal references"),
+    "errors": ("Lỗi", "Errors"),
+    "warnings": ("Cảnh báo", "Warnings"),
+    "infos": ("Thông tin", "Information"),
+    "value": ("Giá trị", "Value"),
+    "threshold": ("Ngưỡng", "Threshold"),
+    "unit": ("Đơn vị", "Unit"),
+    "other": ("Đối tượng liên quan", "Other feature"),
+    "by_commune": ("theo xã/phường", "by commune"),
+    "by_status": ("theo trạng thái", "by status"),
+    "list": ("danh sách", "list"),
+    "break_rules": ("vi phạm quy tắc", "breaking a rule"),
+    "type": ("Loại hình", "Type"),
+    "class": ("Hạng", "Class"),
+    "class_1": ("Hạng I", "Class I"),
+    "class_2": ("Hạng II", "Class II"),
+    "class_3": ("Hạng III", "Class III"),
+    "class_none": ("Chưa phân hạng", "Unclassified"),
+    "by_type_class": ("theo loại hình và hạng", "by type and class"),
+    "facilities": ("Số cơ sở", "Facilities"),
+    "types": ("Số loại hình", "Types"),
+    "total": ("Tổng cộng", "Total"),
+    "unknown_commune": ("(không xác định xã/phường)", "(unknown commune)"),
+    "unknown": ("(không rõ)", "(unknown)"),
+    "voltage": ("Cấp điện áp", "Voltage"),
+    "lines": ("Đường dây", "Lines"),
+    "line_count": ("Số đường dây", "Number of lines"),
+    "km": ("Chiều dài", "Length"),
+    "km_in_province": ("Chiều dài trong tỉnh", "Length in the province"),
+    "lines_by": ("Đường dây theo cấp điện áp và trạng thái",
+                 "Lines by voltage and status"),
+    "subs_by": ("Trạm biến áp theo cấp điện áp và trạng thái",
+                "Substations by voltage and status"),
+    "substations": ("Trạm biến áp", "Substations"),
+    "capacity": ("Công suất", "Capacity"),
+    "coverage": ("Cấp điện cho cụm, khu công nghiệp", "Power supply of clusters and parks"),
+    "kind": ("Loại đối tượng", "Kind"),
+    "covered": ("Được cấp điện", "Covered"),
+    "covered_share": ("Tỷ lệ được cấp điện", "Share covered"),
+    "demand": ("Nhu cầu phụ tải", "Demand"),
+    "unserved": ("Phụ tải chưa được cấp", "Unserved demand"),
+    "unserved_features": ("Đối tượng chưa được cấp điện", "Features without supply"),
+    "distance_km": ("Khoảng cách tới trạm gần nhất", "Distance to the nearest substation"),
+    "overloaded": ("Trạm biến áp quá tải", "Overloaded substations"),
+    "firm_mw": ("Công suất khả dụng", "Firm capacity"),
+    "load_mw": ("Phụ tải", "Load"),
+    "headroom_mw": ("Dự phòng", "Headroom"),
+    "sites": ("Vị trí trạm đề xuất", "Proposed substation sites"),
+    "site": ("Vị trí", "Site"),
+    "n_features": ("Số đối tượng phục vụ", "Features served"),
+    "connect": ("Đấu nối vào", "Connects to"),
+    "connect_km": ("Khoảng cách đấu nối", "Connection distance"),
+    "no_coverage": ("Chưa chạy phân tích cấp điện.", "The coverage analysis was not run."),
+    "no_findings": ("Không có phát hiện nào.", "No findings."),
+    "no_checks": ("Chưa chạy kiểm tra.", "The checks were not run."),
+    "none": ("Không có.", "None."),
+    "no_layer": ("Quy hoạch không có lớp này.", "The plan has no such layer."),
+    "all_findings": ("Tất cả phát hiện", "All findings"),
+    "findings_by_rule": ("Phát hiện theo quy tắc", "Findings by rule"),
+    "findings_count": ("Số phát hiện", "Findings"),
+    "map": ("Bản đồ", "Map"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "declared_note": ("Diện tích khai báo lấy từ trường area_ha của lớp.",
+                      "The declared area is the layer's area_ha field."),
+    "km_note_province": ("Chiều dài tính phần nằm trong ranh giới tỉnh.",
+                         "Lengths count the part inside the province boundary."),
+    "km_note_all": ("Quy hoạch không có ranh giới tỉnh: chiều dài tính toàn tuyến.",
+                    "The plan has no province boundary: lengths count whole lines."),
+    "about": ("Thông tin", "About"),
+    "item": ("Mục", "Item"),
+}
+
+_UNITS: dict[str, str] = {"ha": "ha", "km": "km", "mva": "MVA", "mw": "MW", "pct": "%"}
+
+
+def _t(key: str, lang: Lang) -> str:
+    vi, en = _T[key]
+    return vi if lang == "vi" else en
+
+
+def validate_settings(mapping: Mapping[str, Any]) -> None:
+    """Check the plan file's ``[report]`` table; raise :class:`PlanError` naming bad keys.
+
+    Keys: ``lang`` (``"vi"`` or ``"en"``), ``title`` (the report's title), ``maps`` (draw the
+    small maps, default true), ``sites`` (number of new substation sites the coverage analysis
+    proposes for the report, default 0).
+
+    >>> validate_settings({"lang": "en"})
+    >>> validate_settings({"language": "en"})
+    Traceback (most recent call last):
+    ...
+    geoplan.errors.PlanError: unknown key 'language' in [report]; valid keys: lang, title, \
+maps, sites
+    """
+    import difflib
+
+    for key in mapping:
+        if key not in SETTINGS_KEYS:
+            close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close and close[0] != "lang" else ""
+            raise PlanError(f"unknown key {key!r} in [report]{hint}; valid keys: "
+                            f"{', '.join(SETTINGS_KEYS)}")
+    if "lang" in mapping and mapping["lang"] not in LANGS:
+        raise PlanError(f"[report] lang = {mapping['lang']!r}: use \"vi\" or \"en\"")
+    if "title" in mapping and not isinstance(mapping["title"], str):
+        raise PlanError(f"[report] title = {mapping['title']!r}: write the title as text")
+    if "maps" in mapping and not isinstance(mapping["maps"], bool):
+        raise PlanError(f"[report] maps = {mapping['maps']!r}: write true or false")
+    sites = mapping.get("sites", 0)
+    if isinstance(sites, bool) or not isinstance(sites, int) or not 0 <= sites <= 50:
+        raise PlanError(f"[report] sites = {sites!r}: give a number of sites from 0 to 50")
+
+
+# ------------------------------------------------------------------------------ the model
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a report table: key in :attr:`Table.rows`, label, and kind of value."""
+
+    key: str
+    label: str
+    kind: ColumnKind = "text"
+
+    @property
+    def unit(self) -> str:
+        return _UNITS.get(self.kind, "")
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: rows keyed by column key, and an optional totals row."""
+
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: pd.DataFrame
+    total: Mapping[str, Any] | None = None
+    note: str = ""
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline figure of a section."""
+
+    key: str
+    label: str
+    value: Any
+    kind: ColumnKind = "float"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the report: headline figures, tables and a small map (PNG)."""
+
+    key: str
+    title: str
+    figures: tuple[Figure, ...] = ()
+    tables: tuple[Table, ...] = ()
+    map_png: bytes | None = None
+    note: str = ""
+
+    def figure(self, key: str) -> Any:
+        for f in self.figures:
+            if f.key == key:
+                return f.value
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures of a plan, ready to write as HTML or Excel."""
+
+    title: str
+    plan_name: str
+    province: str | None
+    lang: Lang
+    created: str
+    crs: str
+    generator: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+    def table(self, key: str) -> Table:
+        for t in self.tables():
+            if t.key == key:
+                return t
+        raise KeyError(f"no table {key!r}; tables: {', '.join(t.key for t in self.tables())}")
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def format_number(value: Any, kind: ColumnKind, lang: Lang = "vi") -> str:
+    """A value as text: Vietnamese ``1.234,5``, English ``1,234.5``; missing as ``–``.
+
+    >>> format_number(1234.5, "ha", "vi"), format_number(1234.5, "ha", "en")
+    ('1.234,50', '1,234.50')
+    >>> format_number(None, "int"), format_number(True, "bool", "en")
+    ('–', 'Yes')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kind == "bool":
+        return _t("yes" if bool(value) else "no", lang)
+    if kind == "text":
+        return str(value)
+    decimals = {"int": 0, "ha": 2, "km": 2, "mva": 1, "mw": 1, "pct": 1, "float": 2}[kind]
+    text = f"{float(value):,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def _isna(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+def commune_of(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None) -> pd.Series:
+    """The commune of each feature: its ``commune`` field, else the commune polygon holding the
+    largest part of it (area for polygons, length for lines); ``None`` when neither applies."""
+    out = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if "commune" in frame.columns:
+        given = frame["commune"].map(_nfc)
+        out = given.where(given.notna() & (given != ""), None).astype(object)
+    missing = out.isna().to_numpy()
+    if communes is None or not len(communes) or not missing.any():
+        return out
+    geoms = np.asarray(frame.geometry.array, dtype=object)[missing]
+    polys = np.asarray(communes.geometry.array, dtype=object)
+    names = communes["name"].map(_nfc).to_numpy(dtype=object)
+    tree = shapely.STRtree(polys)
+    left, right = tree.query(geoms, predicate="intersects")
+    if len(left):
+        parts = shapely.intersection(geoms[left], polys[right])
+        measure = np.where(shapely.area(parts) > 0, shapely.area(parts),
+                           np.where(shapely.length(parts) > 0, shapely.length(parts), 1e-9))
+        best = pd.DataFrame({"left": left, "right": right, "m": measure}).sort_values(
+            ["left", "m", "right"], ascending=[True, False, True]).drop_duplicates("left")
+        idx = np.flatnonzero(missing)[best["left"].to_numpy()]
+        values = out.to_numpy(dtype=object)
+        values[idx] = names[best["right"].to_numpy()]
+        out = pd.Series(values, index=frame.index, dtype=object)
+    return out
+
+
+def _status_label(status: Any, lang: Lang) -> str:
+    from geoplan.styles import value_label
+
+    return _t("unknown", lang) if _isna(status) else value_label("status", status, lang)
+
+
+def _table(key: str, title: str, columns: Sequence[Column], rows: pd.DataFrame,
+           total: Mapping[str, Any] | None = None, note: str = "") -> Table:
+    frame = rows.reset_index(drop=True)
+    for c in columns:
+        if c.key not in frame.columns:
+            frame[c.key] = None
+    return Table(key, title, tuple(columns), frame[[c.key for c in columns]], total, note)
+
+
+def _occupancy(area: pd.Series, occ: pd.Series) -> tuple[float, float]:
+    """(occupied area, occupancy %) of a group; occupancy over the features whose is known."""
+    known = occ.notna()
+    occupied = float((area[known] * occ[known] / 100.0).sum())
+    base = float(area[known].sum())
+    return occupied, (100.0 * occupied / base if base > 0 else float("nan"))
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+def _rule_breakers(findings: gpd.GeoDataFrame | None, layers: Iterable[str]) -> pd.DataFrame:
+    """(layer, id, rule, severity, message, reference) of every finding touching ``layers``."""
+    cols = ["layer", "id", "rule", "severity", "message", "reference"]
+    if findings is None or not len(findings):
+        return pd.DataFrame(columns=cols)
+    names = set(layers)
+    f = pd.DataFrame(findings.drop(columns="geometry"))
+    own = f[f["layer"].isin(names) & f["feature_id"].notna()]
+    other = f[f["other_layer"].isin(names) & f["other_id"].notna()]
+    rows = pd.concat([
+        own.assign(id=own["feature_id"])[cols],
+        other.assign(layer=other["other_layer"], id=other["other_id"])[cols],
+    ], ignore_index=True)
+    return rows.drop_duplicates().sort_values(["id", "rule", "severity"], kind="stable")
+
+
+def _area_section(plan: Plan, kind: str, key: str, findings: gpd.GeoDataFrame | None,
+                  lang: Lang, maps: bool) -> Section:
+    from geoplan.styles import STATUS_LABELS
+
+    title = _t(key, lang)
+    frame = plan.frame(kind)
+    if not len(frame):
+        return Section(key, title, note=_t("no_layer", lang))
+    layers = [layer.name for layer in plan.of_kind(kind)]
+    df = pd.DataFrame({
+        "layer": frame["layer"].to_numpy(dtype=object),
+        "id": frame["id"].to_numpy(dtype=object),
+        "name": frame["name"].to_numpy(dtype=object),
+        "status": frame["status"].to_numpy(dtype=object),
+        "commune": commune_of(frame, plan.communes).to_numpy(dtype=object),
+        "area": frame.geometry.area.to_numpy() / 10_000.0,
+        "declared": pd.to_numeric(frame["area_ha"], errors="coerce").to_numpy(dtype=float),
+        "occupancy": pd.to_numeric(frame["occupancy_pct"], errors="coerce")
+        .to_numpy(dtype=float),
+        "detailed": frame["detailed_plan"].astype("boolean").fillna(False)
+        .to_numpy(dtype=bool),
+    })
+    df["commune_label"] = df["commune"].where(df["commune"].notna(),
+                                              _t("unknown_commune", lang))
+    breakers = _rule_breakers(findings, layers)
+    rules_of = breakers.groupby(["layer", "id"])["rule"].agg(
+        lambda s: ", ".join(dict.fromkeys(s))).to_dict() if len(breakers) else {}
+    df["rules"] = [rules_of.get((la, i)) for la, i in zip(df["layer"], df["id"], strict=True)]
+
+    occupied, occupancy = _occupancy(df["area"], df["occupancy"])
+    n_breaking = int(df["rules"].notna().sum())
+    figures = (
+        Figure("number", _t("number", lang), len(df), "int"),
+        Figure("total_area", _t("total_area", lang), float(df["area"].sum()), "ha"),
+        Figure("avg_area", _t("avg_area", lang), float(df["area"].mean()), "ha"),
+        Figure("declared_area", _t("declared_area", lang), float(np.nansum(df["declared"])),
+               "ha"),
+        Figure("detailed_area", _t("detailed_area", lang),
+               float(df.loc[df["detailed"], "area"].sum()), "ha"),
+        Figure("occupied_area", _t("occupied_area", lang), occupied, "ha"),
+        Figure("occupancy", _t("occupancy", lang), occupancy, "pct"),
+        Figure("breaking", _t("breaking", lang), n_breaking, "int"),
+    )
+
+    group_cols = [
+        Column("number", _t("number", lang), "int"),
+        Column("area", _t("area", lang), "ha"),
+        Column("detailed_area", _t("detailed_area", lang), "ha"),
+        Column("occupied_area", _t("occupied_area", lang), "ha"),
+        Column("occupancy", _t("occupancy", lang), "pct"),
+    ]
+
+    def grouped(by: str) -> pd.DataFrame:
+        rows = []
+        for value, part in df.groupby(by, sort=False, dropna=False):
+            occ_area, occ_pct = _occupancy(part["area"], part["occupancy"])
+            rows.append({by: value, "number": len(part), "area": float(part["area"].sum()),
+                         "detailed_area": float(part.loc[part["detailed"], "area"].sum()),
+                         "occupied_area": occ_area, "occupancy": occ_pct})
+        return pd.DataFrame(rows)
+
+    total = {"number": len(df), "area": float(df["area"].sum()),
+             "detailed_area": float(df.loc[df["detailed"], "area"].sum()),
+             "occupied_area": occupied, "occupancy": occupancy}
+    by_commune = grouped("commune_label").sort_values("commune_label", key=_vi_sort_key)
+    by_commune = by_commune.rename(columns={"commune_label": "commune"})
+    order = {s: i for i, s in enumerate(STATUSES)}
+    by_status = grouped("status")
+    by_status = by_status.sort_values("status", key=lambda s: s.map(
+        lambda v: order.get(v, 99)))
+    by_status["status"] = [_status_label(s, lang) for s in by_status["status"]]
+    _ = STATUS_LABELS  # the labels come from geoplan.styles through _status_label
+
+    listing = df.assign(status=[_status_label(s, lang) for s in df["status"]],
+                        commune=df["commune_label"])
+    listing = listing.sort_values(["id"], kind="stable")
+    breaking = breakers.merge(df[["layer", "id", "name"]], on=["layer", "id"], how="left")
+    breaking = breaking.assign(severity=[_severity_label(s, lang) for s in breaking["severity"]])
+
+    tables = (
+        _table(f"{key}_by_commune", f"{title} {_t('by_commune', lang)}",
+               [Column("commune", _t("commune", lang)), *group_cols], by_commune, total),
+        _table(f"{key}_by_status", f"{title} {_t('by_status', lang)}",
+               [Column("status", _t("status", lang)), *group_cols], by_status, total),
+        _table(f"{key}_list", f"{title}: {_t('list', lang)}", [
+            Column("id", _t("id", lang)), Column("name", _t("name", lang)),
+            Column("commune", _t("commune", lang)), Column("status", _t("status", lang)),
+            Column("area", _t("area", lang), "ha"),
+            Column("declared", _t("declared_area", lang), "ha"),
+            Column("occupancy", _t("occupancy", lang), "pct"),
+            Column("detailed", _t("detailed_count", lang), "bool"),
+            Column("rules", _t("rules", lang))], listing,
+            {"area": float(df["area"].sum()), "declared": float(np.nansum(df["declared"]))},
+            note=_t("declared_note", lang)),
+        _table(f"{key}_breaking", f"{title} {_t('break_rules', lang)}", [
+            Column("id", _t("id", lang)), Column("name", _t("name", lang)),
+            Column("rule", _t("rule", lang)), Column("severity", _t("severity", lang)),
+            Column("message", _t("message", lang)),
+            Column("reference", _t("reference", lang))], breaking),
+    )
+    highlight = sorted({i for i in breakers["id"]}) if len(breakers) else []
+    return Section(key, title, figures, tables,
+                   _map_png(plan, [kind], highlight=highlight, lang=lang) if maps else None)
+
+
+def _vi_sort_key(s: pd.Series) -> pd.Series:
+    from geoplan.kinds import fold
+
+    return s.map(lambda v: (1 if str(v).startswith("(") else 0, fold(str(v))))
+
+
+def _severity_label(value: Any, lang: Lang) -> str:
+    from geoplan.styles import value_label
+
+    return "" if _isna(value) else value_label("severity", value, lang)
+
+
+def _trade_section(plan: Plan, lang: Lang, maps: bool) -> Section:
+    from geoplan.styles import value_label
+
+    key, title = "trade", _t("trade", lang)
+    frame = plan.frame("trade_facility")
+    if not len(frame):
+        return Section(key, title, note=_t("no_layer", lang))
+    classes = pd.to_numeric(frame["class"], errors="coerce")
+    df = pd.DataFrame({
+        "type": frame["type"].to_numpy(dtype=object),
+        "class": classes.to_numpy(dtype=float),
+        "commune": commune_of(frame, plan.communes).to_numpy(dtype=object),
+    })
+    df["commune"] = df["commune"].where(df["commune"].notna(), _t("unknown_commune", lang))
+    class_cols = [("class_1", 1.0), ("class_2", 2.0), ("class_3", 3.0)]
+    rows = []
+    for t in [t for t in TRADE_TYPES if t in set(df["type"])]:
+        part = df[df["type"] == t]
+        row: dict[str, Any] = {"type": value_label("type", t, lang)}
+        for col, value in class_cols:
+            row[col] = int((part["class"] == value).sum())
+        row["class_none"] = int(part["class"].isna().sum())
+        row["total"] = len(part)
+        rows.append(row)
+    by_type = pd.DataFrame(rows)
+    type_total = {c: int(by_type[c].sum()) for c in
+                  ("class_1", "class_2", "class_3", "class_none", "total")}
+    present = [t for t in TRADE_TYPES if t in set(df["type"])]
+    crow = []
+    for commune, part in df.groupby("commune", sort=False):
+        row = {"commune": commune, "total": len(part)}
+        for t in present:
+            row[t] = int((part["type"] == t).sum())
+        crow.append(row)
+    by_commune = pd.DataFrame(crow).sort_values("commune", key=_vi_sort_key)
+    commune_total = {"total": len(df), **{t: int((df["type"] == t).sum()) for t in present}}
+    figures = (
+        Figure("number", _t("facilities", lang), len(df), "int"),
+        Figure("types", _t("types", lang), len(present), "int"),
+    )
+    tables = (
+        _table("trade_by_type_class", f"{title} {_t('by_type_class', lang)}", [
+            Column("type", _t("type", lang)),
+            *[Column(c, _t(c, lang), "int") for c, _ in class_cols],
+            Column("class_none", _t("class_none", lang), "int"),
+            Column("total", _t("total", lang), "int")], by_type, type_total),
+        _table("trade_by_commune", f"{title} {_t('by_commune', lang)}", [
+            Column("commune", _t("commune", lang)),
+            Column("total", _t("facilities", lang), "int"),
+            *[Column(t, value_label("type", t, lang), "int") for t in present]],
+            by_commune, commune_total),
+    )
+    return Section(key, title, figures, tables,
+                   _map_png(plan, ["trade_facility"], lang=lang) if maps else None)
+
+
+def _voltage_label(kv: Any, lang: Lang) -> str:
+    return _t("unknown", lang) if _isna(kv) else f"{int(kv)} kV"
+
+
+def _grid_section(plan: Plan, coverage: Any, lang: Lang, maps: bool) -> Section:
+    key, title = "grid", _t("grid", lang)
+    lines = plan.frame("grid_line")
+    subs = plan.frame("substation")
+    tables: list[Table] = []
+    figures: list[Figure] = []
+    order: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
+    boundary = plan.boundary
+    if len(lines):
+        geoms = np.asarray(lines.geometry.array, dtype=object)
+        if boundary is not None:
+            region = shapely.union_all(np.asarray(boundary.geometry.array, dtype=object))
+            length = shapely.length(shapely.intersection(geoms, region)) / 1000.0
+            note = _t("km_note_province", lang)
+        else:
+            length = shapely.length(geoms) / 1000.0
+            note = _t("km_note_all", lang)
+        df = pd.DataFrame({"kv": pd.to_numeric(lines["voltage_kv"], errors="coerce")
+                           .to_numpy(dtype=float),
+                           "status": lines["status"].to_numpy(dtype=object), "km": length})
+        rows = []
+        for (kv, status), part in df.groupby(["kv", "status"], dropna=False, sort=False):
+            rows.append({"kv": kv, "order": order.get(str(status), 99), "status": status,
+                         "count": len(part), "km": float(part["km"].sum())})
+        table = pd.DataFrame(rows).sort_values(["kv", "order"], ascending=[False, True],
+                                               na_position="last")
+        table["voltage"] = [_voltage_label(v, lang) for v in table["kv"]]
+        table["status"] = [_status_label(s, lang) for s in table["status"]]
+        tables.append(_table("grid_lines", _t("lines_by", lang), [
+            Column("voltage", _t("voltage", lang)), Column("status", _t("status", lang)),
+            Column("count", _t("line_count", lang), "int"),
+            Column("km", _t("km_in_province" if boundary is not None else "km", lang), "km")],
+            table, {"count": len(df), "km": float(df["km"].sum())}, note))
+        figures += [Figure("line_km", _t("km_in_province" if boundary is not None else "km",
+                                         lang), float(df["km"].sum()), "km"),
+                    Figure("lines", _t("line_count", lang), len(df), "int")]
+    if len(subs):
+        df = pd.DataFrame({"kv": pd.to_numeric(subs["voltage_kv"], errors="coerce")
+                           .to_numpy(dtype=float),
+                           "status": subs["status"].to_numpy(dtype=object),
+                           "mva": pd.to_numeric(subs["capacity_mva"], errors="coerce")
+                           .to_numpy(dtype=float)})
+        rows = []
+        for (kv, status), part in df.groupby(["kv", "status"], dropna=False, sort=False):
+            rows.append({"kv": kv, "order": order.get(str(status), 99), "status": status,
+                         "count": len(part), "mva": float(np.nansum(part["mva"]))})
+        table = pd.DataFrame(rows).sort_values(["kv", "order"], ascending=[False, True],
+                                               na_position="last")
+        table["voltage"] = [_voltage_label(v, lang) for v in table["kv"]]
+        table["status"] = [_status_label(s, lang) for s in table["status"]]
+        tables.append(_table("grid_substations", _t("subs_by", lang), [
+            Column("voltage", _t("voltage", lang)), Column("status", _t("status", lang)),
+            Column("count", _t("number", lang), "int"),
+            Column("mva", _t("capacity", lang), "mva")],
+            table, {"count": len(df), "mva": float(np.nansum(df["mva"]))}))
+        figures += [Figure("substations", _t("substations", lang), len(df), "int"),
+                    Figure("mva", _t("capacity", lang), float(np.nansum(df["mva"])), "mva")]
+    note = ""
+    if coverage is None:
+        note = _t("no_coverage", lang)
+    else:
+        cov_tables, cov_figures = _coverage_tables(coverage, lang)
+        tables += cov_tables
+        figures += cov_figures
+    return Section(key, title, tuple(figures), tuple(tables),
+                   _map_png(plan, ["grid_line", "substation", "power_plant"], lang=lang,
+                            coverage=coverage) if maps else None, note)
+
+
+def _coverage_tables(coverage: Any, lang: Lang) -> tuple[list[Table], list[Figure]]:
+    feats = coverage.features
+    subs = coverage.substations
+    tables: list[Table] = []
+    rows = []
+    for kind in ("industrial_cluster", "industrial_park"):
+        part = feats[feats["kind"] == kind]
+        demand = part["demand_mw"].fillna(0.0)
+        covered = part["covered"].astype(bool)
+        rows.append({"kind": KINDS[kind].label_vi if lang == "vi" else KINDS[kind].label_en,
+                     "number": len(part), "covered": int(covered.sum()),
+                     "share": 100.0 * covered.sum() / len(part) if len(part) else float("nan"),
+                     "demand": float(demand.sum()), "unserved": float(demand[~covered].sum())})
+    table = pd.DataFrame(rows)
+    tables.append(_table("grid_coverage", _t("coverage", lang), [
+        Column("kind", _t("kind", lang)), Column("number", _t("number", lang), "int"),
+        Column("covered", _t("covered", lang), "int"),
+        Column("share", _t("covered_share", lang), "pct"),
+        Column("demand", _t("demand", lang), "mw"),
+        Column("unserved", _t("unserved", lang), "mw")], table, {
+            "number": int(table["number"].sum()), "covered": int(table["covered"].sum()),
+            "share": (100.0 * table["covered"].sum() / table["number"].sum()
+                      if table["number"].sum() else float("nan")),
+            "demand": float(table["demand"].sum()), "unserved": float(table["unserved"].sum())}))
+    out = feats[~feats["covered"].astype(bool)]
+    level = coverage.settings.supply_level_kv
+    dist_col = f"distance_{level}kv_m"
+    tables.append(_table("grid_unserved", _t("unserved_features", lang), [
+        Column("layer", _t("layer", lang)), Column("feature_id", _t("id", lang)),
+        Column("name", _t("name", lang)),
+        Column("distance", _t("distance_km", lang), "km"),
+        Column("demand", _t("demand", lang), "mw")],
+        pd.DataFrame({"layer": out["layer"], "feature_id": out["feature_id"],
+                      "name": out["name"],
+                      "distance": (out[dist_col] if dist_col in out else out["distance_m"])
+                      / 1000.0, "demand": out["demand_mw"]}),
+        {"demand": float(out["demand_mw"].fillna(0).sum())}))
+    over = subs[subs["overloaded"].astype(bool)]
+    tables.append(_table("grid_overloaded", _t("overloaded", lang), [
+        Column("substation_id", _t("id", lang)), Column("name", _t("name", lang)),
+        Column("capacity_mva", _t("capacity", lang), "mva"),
+        Column("firm_capacity_mw", _t("firm_mw", lang), "mw"),
+        Column("load_mw", _t("load_mw", lang), "mw"),
+        Column("headroom_mw", _t("headroom_mw", lang), "mw")], pd.DataFrame(over)))
+    sites = coverage.sites
+    if len(sites):
+        tables.append(_table("grid_sites", _t("sites", lang), [
+            Column("site_id", _t("site", lang)), Column("demand_mw", _t("demand", lang), "mw"),
+            Column("n_features", _t("n_features", lang), "int"),
+            Column("connect_id", _t("connect", lang)),
+            Column("connect_km", _t("connect_km", lang), "km")],
+            pd.DataFrame(sites).assign(connect_km=sites["connect_distance_m"] / 1000.0)))
+    s = coverage.summary
+    figures = [
+        Figure("clusters_covered_share", f"{_t('covered_share', lang)} "
+               f"({_t('clusters', lang).lower()})",
+               100.0 * s["share_clusters_covered"] if s.get("share_clusters_covered")
+               is not None else None, "pct"),
+        Figure("unserved_mw", _t("unserved", lang), float(s["demand_unserved_mw"]), "mw"),
+        Figure("overloaded", _t("overloaded", lang), int(s["substations_overloaded"]), "int"),
+        Figure("sites", _t("sites", lang), len(sites), "int"),
+    ]
+    return tables, figures
+
+
+def _findings_section(findings: gpd.GeoDataFrame | None, lang: Lang) -> Section:
+    from geoplan.rules import rule_info
+
+    key, title = "findings", _t("findings", lang)
+    if findings is None:
+        return Section(key, title, note=_t("no_checks", lang))
+    if not len(findings):
+        return Section(key, title, (Figure("findings", _t("findings_count", lang), 0, "int"),),
+                       note=_t("no_findings", lang))
+    infos = rule_info()
+    f = pd.DataFrame(findings.drop(columns="geometry"))
+    rows = []
+    for rule, part in f.groupby("rule", sort=False):
+        info = infos.get(rule)
+        refs = list(dict.fromkeys(r for r in part["reference"] if not _isna(r)))
+        rows.append({"rule": rule, "title": info.title if info else "",
+                     "errors": int((part["severity"] == "error").sum()),
+                     "warnings": int((part["severity"] == "warning").sum()),
+                     "infos": int((part["severity"] == "info").sum()),
+                     "total": len(part), "references": "; ".join(refs)})
+    by_rule = pd.DataFrame(rows).sort_values("rule", kind="stable")
+    counts = {c: int(by_rule[c].sum()) for c in ("errors", "warnings", "infos", "total")}
+    other: list[Any] = [f"{la}:{i}" if not _isna(i) else None
+                        for la, i in zip(f["other_layer"], f["other_id"], strict=True)]
+    listing = f.assign(severity=[_severity_label(s, lang) for s in f["severity"]], other=other)
+    figures = (Figure("findings", _t("findings_count", lang), len(f), "int"),
+               Figure("errors", _t("errors", lang), counts["errors"], "int"),
+               Figure("warnings", _t("warnings", lang), counts["warnings"], "int"))
+    tables = (
+        _table("findings_by_rule", _t("findings_by_rule", lang), [
+            Column("rule", _t("rule", lang)), Column("title", _t("rule_title", lang)),
+            Column("errors", _t("errors", lang), "int"),
+            Column("warnings", _t("warnings", lang), "int"),
+            Column("infos", _t("infos", lang), "int"),
+            Column("total", _t("total", lang), "int"),
+            Column("references", _t("references", lang))], by_rule, counts),
+        _table("findings_all", _t("all_findings", lang), [
+            Column("rule", _t("rule", lang)), Column("severity", _t("severity", lang)),
+            Column("layer", _t("layer", lang)), Column("feature_id", _t("id", lang)),
+            Column("other", _t("other", lang)), Column("value", _t("value", lang), "float"),
+            Column("unit", _t("unit", lang)), Column("threshold", _t("threshold", lang), "float"),
+            Column("message", _t("message", lang)),
+            Column("reference", _t("reference", lang))], listing),
+    )
+    return Section(key, title, figures, tables)
+
+
+# ------------------------------------------------------------------------------ maps
+
+
+def _map_png(plan: Plan, kinds: Sequence[str], *, lang: Lang, highlight: Sequence[str] = (),
+             coverage: Any = None) -> bytes | None:
+    """A small static map of ``kinds`` as PNG bytes, drawn by :mod:`geoplan.staticmap`.
+
+    ``None`` when geoplan has no static map renderer or matplotlib is missing (the report is
+    then written without maps, and says nothing false).
+    """
+    try:
+        from geoplan import staticmap  # type: ignore[attr-defined]
+    except ImportError:
+        log.info("no static map renderer (geoplan.staticmap): the report has no maps")
+        return None
+    draw = getattr(staticmap, "report_map_png", None)
+    if draw is None:
+        log.info("geoplan.staticmap has no report_map_png: the report has no maps")
+        return None
+    png: bytes = draw(plan, kinds=list(kinds), highlight=list(highlight), lang=lang,
+                      coverage=coverage)
+    return png
+
+
+# ------------------------------------------------------------------------------ build
+
+
+def build_report(
+    plan: Plan,
+    *,
+    findings: gpd.GeoDataFrame | None = None,
+    coverage: Any = None,
+    lang: str | None = None,
+    maps: bool | None = None,
+    title: str | None = None,
+) -> Report:
+    """Compute every figure, table and map of the report.
+
+    Parameters
+    ----------
+    plan
+        A loaded plan.
+    findings
+        The findings of the checks (and of the coverage analysis), in the plan's CRS; ``None``
+        when the checks were not run (the report says so).
+    coverage
+        A :class:`geoplan.coverage.CoverageResult`; ``None`` leaves out the coverage figures.
+    lang
+        ``"vi"`` or ``"en"``; default ``[report] lang``, else ``"vi"``.
+    maps
+        Draw the small maps; default ``[report] maps``, else true.
+    title
+        The report's title; default ``[report] title``, else a standard title.
+    """
+    from geoplan import __version__
+    from geoplan.crs import crs_label
+
+    settings = dict(plan.settings.get("report", {}))
+    validate_settings(settings)
+    language = lang if lang is not None else settings.get("lang", "vi")
+    if language not in LANGS:
+        raise PlanError(f"lang = {language!r}: use \"vi\" or \"en\" (--lang vi|en)")
+    lg: Lang = "vi" if language == "vi" else "en"
+    draw = settings.get("maps", True) if maps is None else maps
+    if findings is not None and findings.crs is not None and not findings.crs.equals(plan.crs):
+        raise PlanError("the findings are not in the plan's CRS; pass the findings of this plan")
+    sections = (
+        _area_section(plan, "industrial_cluster", "clusters", findings, lg, draw),
+        _area_section(plan, "industrial_park", "parks", findings, lg, draw),
+        _trade_section(plan, lg, draw),
+        _grid_section(plan, coverage, lg, draw),
+        _findings_section(findings, lg),
+    )
+    return Report(
+        title=title or settings.get("title") or _t("report", lg),
+        plan_name=plan.name,
+        province=plan.province,
+        lang=lg,
+        created=_dt.date.today().isoformat(),
+        crs=crs_label(plan.crs),
+        generator=f"geoplan {__version__}",
+        sections=sections,
+    )
+
+
+# ------------------------------------------------------------------------------ HTML
+
+
+def _cell_text(table: Table, column: Column, value: Any, lang: Lang) -> str:
+    return format_number(value, column.kind, lang)
+
+
+def write_html(report: Report, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the report as one self-contained HTML file (inline CSS, maps as base64 PNG)."""
+    try:
+        import jinja2
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise MissingDependencyError("the HTML report needs jinja2: pip install jinja2") from exc
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("geoplan", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v, kind: format_number(v, kind, report.lang)
+    env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
+    template = env.get_template("report.html.j2")
+    labels = {k: _t(k, report.lang) for k in _T}
+    text = template.render(report=report, t=labels, numeric=_NUMERIC)
+    target = Path(path)
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+_NUMERIC = ("int", "ha", "km", "mva", "mw", "pct", "float")
+
+
+# ------------------------------------------------------------------------------ Excel
+
+
+_EXCEL_FORMATS: dict[str, str] = {
+    "int": "#,##0", "ha": "#,##0.00", "km": "#,##0.00", "mva": "#,##0.0", "mw": "#,##0.0",
+    "pct": "0.0", "float": "#,##0.00",
+}
+
+
+def _sheet_name(index: int, title: str, used: set[str]) -> str:
+    clean = "".join(" " if ch in "[]:*?/\\" else ch for ch in title)
+    name = f"{index:02d} {clean}"[:31].rstrip()
+    n = 2
+    while name.casefold() in used:
+        suffix = f" ({n})"
+        name = f"{index:02d} {clean}"[:31 - len(suffix)].rstrip() + suffix
+        n += 1
+    used.add(name.casefold())
+    return name
+
+
+def _excel_value(value: Any, kind: ColumnKind, lang: Lang) -> Any:
+    if _isna(value):
+        return None
+    if kind == "bool":
+        return _t("yes" if bool(value) else "no", lang)
+    if kind == "text":
+        return str(value)
+    if kind == "int":
+        return int(value)
+    return float(value)
+
+
+def write_xlsx(report: Report, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the report as an Excel workbook: an "about" sheet, then one sheet per table.
+
+    Numbers are numeric cells with a number format (units in the headings), the header row is
+    bold and frozen with an auto-filter, and tables with totals end with a bold totals row.
+    """
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise MissingDependencyError("the Excel report needs openpyxl: pip install openpyxl"
+                                     ) from exc
+
+    lang = report.lang
+    wb = Workbook()
+    about = wb.active
+    assert about is not None
+    about.title = _t("about", lang)
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDE5F0")
+    about.append([_t("item", lang), _t("value", lang)])
+    for cell in about[1]:
+        cell.font = bold
+        cell.fill = head_fill
+    for key, value in (("report", report.title), ("plan", report.plan_name),
+                       ("province", report.province or "–"), ("crs", report.crs),
+                       ("created", report.created), ("generator", report.generator),
+                       ("method", _t("method_text", lang))):
+        about.append([_t(key, lang) if key != "report" else _t("report", lang), value])
+    about.column_dimensions["A"].width = 28
+    about.column_dimensions["B"].width = 100
+    for row in about.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    about.freeze_panes = "A2"
+
+    used = {about.title.casefold()}
+    for index, table in enumerate(report.tables(), start=1):
+        ws = wb.create_sheet(_sheet_name(index, table.title, used))
+        ws.append([c.heading for c in table.columns])
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for values in table.rows.itertuples(index=False, name=None):
+            ws.append([_excel_value(v, c.kind, lang)
+                       for v, c in zip(values, table.columns, strict=True)])
+        last_data = ws.max_row
+        if table.total is not None:
+            ws.append([_t("total", lang) if i == 0 else
+                       _excel_value(table.total.get(c.key), c.kind, lang)
+                       for i, c in enumerate(table.columns)])
+            for cell in ws[ws.max_row]:
+                cell.font = bold
+        for j, column in enumerate(table.columns, start=1):
+            fmt = _EXCEL_FORMATS.get(column.kind)
+            letter = get_column_letter(j)
+            if fmt:
+                for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    row[0].number_format = fmt
+            width = max([len(column.heading) * 0.9] + [
+                len(str(v)) for v in table.rows[column.key].head(200) if not _isna(v)])
+            ws.column_dimensions[letter].width = min(max(10, width + 2), 60)
+        ws.freeze_panes = "A2"
+        if last_data > 1:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{last_data}"
+        if table.note:
+            ws.append([])
+            ws.append([table.note])
+    target = Path(path)
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        wb.save(tmp)
+    return target
+
+
+def write_report(report: Report, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write ``report`` as HTML or Excel, by the file's suffix (``.html`` / ``.xlsx``)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".html", ".htm"):
+        return write_html(report, path, overwrite=overwrite)
+    if suffix == ".xlsx":
+        return write_xlsx(report, path, overwrite=overwrite)
+    raise PlanError(f"{path}: a report is written as .html or .xlsx; name the file report.html "
+                    "or report.xlsx")
