@@ -387,6 +387,58 @@ def run_grid(
     return result
 
 
+def run_pdp8(
+    plan: Plan | str | Path,
+    national: str | Path,
+    *,
+    min_score: float | None = None,
+    sheet: str | None = None,
+    output: str | Path | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """Reconcile a plan's 220/500 kV layers with a national PDP8 project list
+    (:mod:`geoplan.pdp8`).
+
+    Parameters
+    ----------
+    plan
+        A loaded plan, or the plan file / folder to load.
+    national
+        The national list (``.csv`` or ``.xlsx``) in the layout of the PDP8 grid appendix.
+    min_score
+        Lowest name-match score, 0-100 (default :data:`geoplan.pdp8.MIN_SCORE`).
+    sheet
+        Read only this sheet of an ``.xlsx`` list.
+    output
+        Write the comparison table: ``.csv`` (UTF-8 with BOM, for Excel), ``.xlsx`` or
+        ``.json``.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    geoplan.pdp8.Pdp8Result
+    """
+    from geoplan.pdp8 import MIN_SCORE, reconcile_plan
+
+    suffix = Path(output).suffix.lower() if output is not None else None
+    if suffix is not None and suffix not in (".csv", ".xlsx", ".json"):
+        raise PlanError(f"{output}: the comparison is written as .csv, .xlsx or .json")
+    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    result = reconcile_plan(loaded, national, sheet=sheet,
+                            min_score=MIN_SCORE if min_score is None else min_score)
+    if output is not None:
+        with io.atomic_path(output, overwrite=overwrite) as tmp:
+            if suffix == ".csv":
+                result.table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            elif suffix == ".xlsx":
+                result.table.to_excel(tmp, index=False, sheet_name="PDP8", engine="openpyxl")
+            else:
+                tmp.write_text(result.table.to_json(orient="records", force_ascii=False,
+                                                    indent=2), encoding="utf-8")
+    return result
+
+
 # ------------------------------------------------------------------------------------ map
 # (issue 5 adds build_map / write_map here)
 
