@@ -1015,8 +1015,14 @@ def _wgs84_bounds(bounds: tuple[float, float, float, float], crs: Any) -> list[l
 
     from geoplan.crs import to_wgs84
 
-    box = gpd.GeoDataFrame(geometry=[shapely.box(*bounds).segmentize(
-        max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / 16 or 1.0)], crs=crs)
+    x0, y0, x1, y1 = bounds
+    pad = max(250.0, 0.02 * max(x1 - x0, y1 - y0))  # a single point or a straight line
+    if x1 - x0 < pad:
+        x0, x1 = x0 - pad, x1 + pad
+    if y1 - y0 < pad:
+        y0, y1 = y0 - pad, y1 + pad
+    box = gpd.GeoDataFrame(geometry=[shapely.box(x0, y0, x1, y1).segmentize(
+        max(x1 - x0, y1 - y0) / 16)], crs=crs)
     w, s, e, n = to_wgs84(box).total_bounds
     return [[float(s), float(w)], [float(n), float(e)]]
 
@@ -1119,7 +1125,7 @@ def plan_map(
     m.default_css = []
     el = _elements()
     m.get_root().header.add_child(el["Raw"](assets_html()), name="geoplan_assets", index=0)
-    m.get_root().title = title or settings.get("title") or plan.name
+    m.get_root().title = html.escape(title or settings.get("title") or plan.name)
     m.add_child(el["FitBounds"](bounds))
 
     if not offline:
