@@ -390,7 +390,7 @@ def commune_of(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None) -> pd
         best = pd.DataFrame({"left": left, "right": right, "m": measure}).sort_values(
             ["left", "m", "right"], ascending=[True, False, True]).drop_duplicates("left")
         idx = np.flatnonzero(missing)[best["left"].to_numpy()]
-        values = out.to_numpy(dtype=object)
+        values = np.array(out.to_numpy(dtype=object), dtype=object)  # writable copy
         values[idx] = names[best["right"].to_numpy()]
         out = pd.Series(values, index=frame.index, dtype=object)
     return out
@@ -875,7 +875,8 @@ def build_report(
         province=plan.province,
         lang=lg,
         created=_dt.date.today().isoformat(),
-        crs=crs_label(plan.crs),
+        crs=f"{plan.crs.name} ({crs_label(plan.crs)})" if plan.crs.name not in crs_label(
+            plan.crs) else crs_label(plan.crs),
         generator=f"geoplan {__version__}",
         sections=sections,
     )
