@@ -445,6 +445,145 @@ def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
                + (f"; written to {output}" if output else ""), err=True)
 
 
+# ------------------------------------------------------------------------- grid, pdp8 (issue 7)
+
+
+def _grid_rows(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows without geometry; missing values as None, numpy scalars as Python ones."""
+    import pandas as pd
+
+    cols = [c for c in (columns or list(frame.columns)) if c != "geometry" and c in frame]
+    part = pd.DataFrame(frame[cols]).astype(object)
+    rows = part.where(part.notna(), None).to_dict("records")
+    return [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+            for r in rows]
+
+
+_GRID_FINDING_COLUMNS = ["severity", "rule", "layer", "feature_id", "other_id", "value", "unit",
+                         "message"]
+
+
+@cli.command(epilog=EPILOG)
+@plan_argument
+@format_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the graph as GeoJSON (WGS 84): nodes with degree and component, line "
+                   "edges with voltage.")
+@overwrite_option
+@click.option("--graph", "show_graph", is_flag=True,
+              help="Also print the node and edge tables (always in --format json).")
+@handle_errors
+def grid(plan: Path, fmt: str, output: Path | None, overwrite: bool, show_graph: bool) -> None:
+    """Build PLAN's power grid as a graph and audit its topology.
+
+    Line ends are snapped to substations within [grid] tolerance_m (metres, default 50), lines
+    passing through a substation of their voltage are split there, multi-voltage substations
+    join their levels; substations without a voltage take the levels of their lines. Findings:
+    grid-dangling, grid-unfed (today and by the end of each plan period),
+    grid-voltage-mismatch, grid-island, grid-single-supply (N-1) and grid-interconnection
+    (lines into the neighbouring provinces).
+
+    Exit 3 when any finding is an error, 0 otherwise.
+    """
+    from geoplan.findings import has_errors, severity_counts
+    from geoplan.pipeline import run_grid
+
+    result = run_grid(plan, output=output, overwrite=overwrite)
+    g = result.grid
+    node_cols = ["node", "kind", "layer", "feature_id", "name", "voltage_kv", "status",
+                 "degree", "component"]
+    edge_cols = ["edge", "kind", "u", "v", "layer", "feature_id", "voltage_kv", "status",
+                 "period", "circuits", "length_m", "component"]
+    findings = _grid_rows(result.findings, _GRID_FINDING_COLUMNS)
+    if fmt == "json":
+        echo_json({
+            "summary": result.summary(),
+            "components": _grid_rows(result.components),
+            "scenarios": _grid_rows(result.scenarios),
+            "interconnections": _grid_rows(result.interconnections),
+            "substations": _grid_rows(g.stations.assign(id=g.stations["feature_id"]),
+                                      ["layer", "id", "name", "kind", "voltage_levels",
+                                       "voltage_inferred", "status", "period"]),
+            "nodes": _grid_rows(g.nodes, node_cols),
+            "edges": _grid_rows(g.edges, edge_cols),
+            "findings": findings,
+        })
+    else:
+        s = result.summary()
+        click.echo(f"Grid: {s['nodes']} nodes, {s['edges']} line edges, {s['components']} "
+                   f"connected part(s) ({s['components_with_lines']} with lines, "
+                   f"{s['isolated_substations']} substation(s) without any line); "
+                   f"{s['dangling_ends']} dangling end(s), {s['external_ends']} end(s) "
+                   f"outside the province; {s['inferred_substations']} substation voltage(s) "
+                   "inferred from their lines.")
+        click.echo("\nConnected parts")
+        echo_table(_grid_rows(result.components))
+        click.echo("\nScenarios")
+        echo_table(_grid_rows(result.scenarios))
+        click.echo("\nInterconnections")
+        echo_table(_grid_rows(result.interconnections, ["layer", "feature_id", "voltage_kv",
+                                                        "status", "neighbour", "outside_km"]))
+        if show_graph:
+            click.echo("\nNodes")
+            echo_table(_grid_rows(g.nodes, node_cols))
+            click.echo("\nEdges")
+            echo_table(_grid_rows(g.edges, edge_cols))
+        click.echo("\nFindings")
+        for rec in findings:
+            who = f"{rec['layer']}:{rec['feature_id']}"
+            click.echo(f"{rec['severity'].upper():<7} {rec['rule']:<21} {who}\n"
+                       f"        {rec['message']}")
+        if not findings:
+            click.echo("(none)")
+    counts = severity_counts(result.findings)
+    click.echo(f"grid: {counts['error']} error(s), {counts['warning']} warning(s), "
+               f"{counts['info']} note(s)" + (f"; graph written to {output}" if output else ""),
+               err=True)
+    sys.exit(EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK)
+
+
+@cli.command(epilog=EPILOG)
+@plan_argument
+@click.option("--list", "national", type=click.Path(exists=True, dir_okay=False,
+                                                    path_type=Path), required=True,
+              help="The national project list (.csv or .xlsx) in the layout of the PDP8 grid "
+                   "appendix: name, capacity MVA or circuits × km, note, under phase headers.")
+@click.option("--sheet", default=None, help="Read only this sheet of an .xlsx list.")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=None, metavar="0-100",
+              help="Lowest fuzzy name-match score accepted (default 85).")
+@format_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the comparison table (.csv, .xlsx or .json).")
+@overwrite_option
+@handle_errors
+def pdp8(plan: Path, national: Path, sheet: str | None, min_score: float | None, fmt: str,
+         output: Path | None, overwrite: bool) -> None:
+    """Compare PLAN's 220 and 500 kV substations and lines with the national plan (PDP8).
+
+    Names are matched after normalisation (diacritics, "TBA", "500kV", "Rẽ" loop-ins,
+    "nối cấp"...) with a fuzzy score; results: in both (capacity MVA, circuits × km and phase
+    compared), in the national list only (when it concerns the province), in the provincial
+    plan only.
+    """
+    from geoplan.pipeline import run_pdp8
+
+    result = run_pdp8(plan, national, min_score=min_score, sheet=sheet, output=output,
+                      overwrite=overwrite)
+    counts = result.counts()
+    if fmt == "json":
+        echo_json({"counts": counts, "results": _grid_rows(result.table),
+                   "elsewhere": _grid_rows(result.elsewhere, ["row", "kind", "voltage_kv",
+                                                               "name", "phase"])})
+    else:
+        echo_table(_grid_rows(result.table),
+                   ["result", "kind", "voltage_kv", "national_name", "plan_id", "score",
+                    "phase", "mva", "circuits_km", "remarks"])
+    click.echo(f"pdp8: {counts['both']} in both, {counts['national only']} in the national "
+               f"list only, {counts['plan only']} in the plan only; {counts['elsewhere']} "
+               "national project(s) concern other provinces"
+               + (f"; written to {output}" if output else ""), err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="geoplan")
