@@ -417,9 +417,11 @@
       var input = div.querySelector('input');
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
+      var last = null;
       function go() {
         var hit = index[input.value];
-        if (!hit) { return; }
+        if (!hit || hit === last) { return; }
+        last = hit;
         var entry = G.layers[hit[1]], obj = entry.objects[hit[2]];
         if (!map.hasLayer(entry.group)) { map.addLayer(entry.group); }
         var open = function () { openFeature(map, obj); };
@@ -433,7 +435,8 @@
           open();
         }
       }
-      input.addEventListener('change', go);
+      // a pick in the list fires 'input'; Enter confirms what was typed
+      input.addEventListener('input', function () { last = null; if (index[input.value]) { go(); } });
       input.addEventListener('keydown', function (e) { if (e.key === 'Enter') { go(); } });
       G.searchIndex = index;
       G.search = function (label) { input.value = label; go(); };

@@ -1,0 +1,264 @@
+"""The written maps in a real headless Chromium with every network request blocked.
+
+The ``page`` fixture (tests/realparts.py) blocks and records any request that would leave the
+machine and records console errors and uncaught exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import geoplan
+from geoplan import pipeline, render
+from geoplan.crs import to_wgs84
+
+pytestmark = pytest.mark.browser
+
+DRAWN = "document.documentElement.getAttribute('data-geoplan-drawn') === '1'"
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def sample_results(sample_plan: geoplan.Plan) -> dict[str, Any]:
+    from geoplan.grid import grid_findings
+
+    return {"findings": pipeline.run_checks(sample_plan),
+            "coverage": pipeline.run_coverage(sample_plan, site=1),
+            "grid": grid_findings(sample_plan)}
+
+
+@pytest.fixture(scope="module")
+def sample_map(sample_plan: geoplan.Plan, sample_results: dict[str, Any],
+               tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline map of the sample province with findings, coverage and the grid audit."""
+    folder = tmp_path_factory.mktemp("maps")
+    return render.write_map(sample_plan, folder / "sample.html", offline=True,
+                            date="2025-07-01", **sample_results)
+
+
+def open_map(page: Any, path: Path) -> Any:
+    page.page.set_viewport_size(VIEWPORT)
+    page.open_html(path)
+    page.page.wait_for_function(DRAWN)
+    return page.page
+
+
+def test_sample_map_has_no_console_error_and_makes_no_request(page: Any,
+                                                              sample_map: Path) -> None:
+    open_map(page, sample_map)
+    page.assert_no_console_errors()
+    assert page.blocked_requests == []  # nothing even tried to leave the machine
+    assert page.failed_requests == []
+
+
+def test_every_plan_layer_is_in_the_layer_control(page: Any, sample_map: Path,
+                                                  sample_plan: geoplan.Plan) -> None:
+    p = open_map(page, sample_map)
+    labels = p.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    for layer in sample_plan.layers.values():
+        n = len(layer.frame)
+        assert any(f": {layer.title} ({n:,})" in text for text in labels), (layer.name, labels)
+    assert any("Kết quả kiểm tra / Check findings" in text for text in labels)
+    assert any("Vùng thiếu nguồn cấp / Coverage gaps" in text for text in labels)
+    # untick the clusters: their group leaves the map
+    label = p.locator(".leaflet-control-layers-overlays label", has_text=": clusters (")
+    label.locator("input").uncheck()
+    assert p.evaluate("geoplan.map.hasLayer(geoplan.layers.clusters.group)") is False
+    label.locator("input").check()
+    assert p.evaluate("geoplan.map.hasLayer(geoplan.layers.clusters.group)") is True
+    page.assert_no_console_errors()
+
+
+def test_drawn_features_per_layer_equal_the_plan(page: Any, sample_map: Path,
+                                                 sample_plan: geoplan.Plan,
+                                                 sample_results: dict[str, Any]) -> None:
+    p = open_map(page, sample_map)
+    drawn = p.evaluate("""() => Object.fromEntries(Object.entries(geoplan.layers).map(
+        ([k, v]) => [k, {drawn: v.drawn, inGroup: v.group.markerCount ? v.group.markerCount()
+                                                     : v.group.getLayers().length}]))""")
+    for name, layer in sample_plan.layers.items():
+        expected = int((~layer.frame.geometry.is_empty & layer.frame.geometry.notna()).sum())
+        assert expected == len(layer.frame)
+        assert drawn[name] == {"drawn": expected, "inGroup": expected}, name
+    findings = pd_concat_count(sample_results)
+    assert drawn["findings"]["drawn"] == findings
+    # every visible layer's features are on the one canvas renderer
+    on_canvas = p.evaluate("""() => {
+        const r = Object.values(geoplan.map._layers).find(l => l._ctx);
+        return Object.keys(r._layers).length; }""")
+    visible = sum(v["inGroup"] for k, v in drawn.items() if k != "coverage-service_area")
+    assert on_canvas >= visible
+
+
+def pd_concat_count(results: dict[str, Any]) -> int:
+    frames = [results["findings"], results["grid"]]
+    return sum(int((f.geometry.notna() & ~f.geometry.is_empty).sum()) for f in frames)
+
+
+def _click_point(plan: geoplan.Plan) -> tuple[str, float, float]:
+    """A cluster and a point inside it, away from anything drawn above clusters."""
+    above = [plan.frame(k) for k in ("grid_line", "substation", "power_plant", "trade_facility")]
+    others = shapely.union_all(np.concatenate([np.asarray(f.geometry.values) for f in above]))
+    clusters = plan.layers["clusters"].frame
+    free = shapely.difference(np.asarray(clusters.geometry.values), others.buffer(250))
+    best = int(np.argmax(shapely.area(free)))
+    inner = shapely.maximum_inscribed_circle(free[best])  # line from the centre to the edge
+    centre = shapely.get_point(inner, 0)
+    wgs = to_wgs84(gpd.GeoDataFrame(geometry=[centre], crs=plan.crs))
+    lon, lat = wgs.geometry.iloc[0].coords[0]
+    return str(clusters["name"].iloc[best]), lat, lon
+
+
+def test_clicking_a_cluster_opens_a_popup_with_its_name(page: Any, sample_plan: geoplan.Plan,
+                                                        tmp_path: Path) -> None:
+    # without findings or coverage on top, so the click lands on the cluster itself
+    path = render.write_map(sample_plan, tmp_path / "plain.html", offline=True)
+    p = open_map(page, path)
+    name, lat, lon = _click_point(sample_plan)
+    xy = p.evaluate(f"""() => {{
+        geoplan.map.setView([{lat}, {lon}], 15, {{animate: false}});
+        const pt = geoplan.map.latLngToContainerPoint([{lat}, {lon}]);
+        const box = geoplan.map.getContainer().getBoundingClientRect();
+        return [box.left + pt.x, box.top + pt.y]; }}""")
+    p.wait_for_timeout(100)  # one frame for the canvas
+    p.mouse.move(xy[0], xy[1])
+    tooltip = p.locator(".gp-tooltip")
+    tooltip.wait_for()
+    assert name in tooltip.inner_text() and "ha" in tooltip.inner_text()
+    p.mouse.click(xy[0], xy[1])
+    popup = p.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert name in text
+    for label in ("Diện tích khai báo", "Declared area", "Tỷ lệ lấp đầy", "Occupancy",
+                  "Trạng thái", "Status", "Cụm công nghiệp", "Industrial cluster"):
+        assert label in text
+    page.assert_no_console_errors()
+
+
+def test_search_by_name_finds_a_substation(page: Any, sample_map: Path,
+                                           sample_plan: geoplan.Plan) -> None:
+    p = open_map(page, sample_map)
+    name = str(sample_plan.layers["substations"].frame["name"].iloc[0])
+    options = p.locator("#gp-search-list option").evaluate_all("os => os.map(o => o.value)")
+    label = next(o for o in options if o.startswith(f"{name} — "))
+    clusters = sample_plan.layers["clusters"].frame["name"].dropna()
+    assert all(any(o.startswith(f"{c} — ") for o in options) for c in clusters)
+    box = p.locator(".gp-search-input")
+    box.fill(label)
+    box.press("Enter")
+    popup = p.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert name in popup.inner_text() and "Công suất" in popup.inner_text()
+    page.assert_no_console_errors()
+
+
+def test_legend_title_and_controls_are_visible(page: Any, sample_map: Path,
+                                               sample_plan: geoplan.Plan) -> None:
+    p = open_map(page, sample_map)
+    legend = p.locator(".gp-legend")
+    assert legend.is_visible()
+    text = legend.inner_text()
+    for words in ("Chú giải", "Legend", "500 kV", "220 kV", "110 kV", "Cụm công nghiệp",
+                  "Hạ tầng thương mại", "Chợ", "Kết quả kiểm tra", "Lỗi"):
+        assert words in text, words
+    title = p.locator(".gp-title")
+    assert title.is_visible()
+    assert sample_plan.name in title.inner_text() and "2025-07-01" in title.inner_text()
+    for selector in (".leaflet-control-scale-line", ".leaflet-control-zoom-fullscreen",
+                     ".leaflet-control-measure-toggle", ".gp-search-input",
+                     ".leaflet-control-layers"):
+        assert p.locator(selector).first.is_visible(), selector
+
+
+def test_screenshot_of_the_sample_map(page: Any, sample_map: Path) -> None:
+    open_map(page, sample_map)
+    shot = page.screenshot("sample-province-map")
+    assert shot.exists() and shot.stat().st_size > 50_000  # a drawn map, not a blank page
+    page.assert_no_console_errors()
+
+
+def test_online_map_only_asks_for_tiles(page: Any, sample_plan: geoplan.Plan,
+                                        tmp_path: Path) -> None:
+    path = render.write_map(sample_plan, tmp_path / "online.html", offline=False,
+                            basemaps=["osm"])
+    p = open_map(page, path)
+    p.wait_for_timeout(300)
+    assert page.blocked_requests, "the online map asks for its base map"
+    assert all(url.startswith("https://tile.openstreetmap.org/")
+               for url in page.blocked_requests), page.blocked_requests[:3]
+    assert page.page_errors == []
+    attribution = p.locator(".leaflet-control-attribution").inner_text()
+    assert "OpenStreetMap" in attribution
+
+
+@pytest.mark.shared
+def test_real_osm_grid_of_vietnam_draws_offline(page: Any, shared_data: Path,
+                                                tmp_path: Path) -> None:
+    osm = shared_data / "vn-power-osm"
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(f"""
+[plan]
+name = "Lưới điện OpenStreetMap Việt Nam"
+[layers.osm_lines]
+kind = "grid_line"
+path = {json.dumps(str(osm / 'power_line.gpkg'))}
+layer = "power_line"
+fields = {{ voltage_kv = "max_voltage", circuits = "circuits", location = "location" }}
+defaults = {{ status = "existing" }}
+accept_voltages_kv = [115, 230, 50, 33, 25]
+[layers.osm_substations]
+kind = "substation"
+path = {json.dumps(str(osm / 'power_substation_points_coords_only.geojson'))}
+defaults = {{ status = "existing" }}
+""", encoding="utf-8")
+    plan = geoplan.load_plan(plan_file)
+    path = render.write_map(plan, tmp_path / "osm.html", offline=True)
+    assert path.stat().st_size < 8_000_000
+    p = open_map(page, path)
+    page.assert_no_console_errors()
+    assert page.blocked_requests == []
+    drawn = p.evaluate("[geoplan.layers.osm_lines.drawn, geoplan.layers.osm_substations.drawn]")
+    assert drawn == [10_023, 687]
+    assert "© OpenStreetMap contributors" in p.locator(
+        ".leaflet-control-attribution").inner_text()
+    page.screenshot("osm-grid-of-vietnam")
+
+
+def test_dense_points_are_clustered_and_all_counted(page: Any, tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from workload import make_workload
+
+    plan = geoplan.load_plan(make_workload(tmp_path / "wl", scale=0.02))
+    n_trade = len(plan.layers["trade"].frame)
+    path = render.write_map(plan, tmp_path / "wl.html", offline=True, cluster_points=100)
+    p = open_map(page, path)
+    page.assert_no_console_errors()
+    state = p.evaluate("""() => {
+        const t = geoplan.layers.trade;
+        const shown = t.group.getLayers();
+        return {count: t.group.markerCount(), drawn: t.drawn,
+                clusters: shown.filter(l => l._gpCluster).length,
+                inClusters: shown.reduce((s, l) => s + (l._gpCluster ? l._gpCluster.n : 1), 0),
+                zoom: geoplan.map.getZoom()}; }""")
+    assert state["count"] == state["drawn"] == n_trade
+    assert state["clusters"] > 0
+    assert state["inClusters"] == n_trade  # every point is in view, in a cluster or alone
+    # a click on a cluster zooms in
+    xy = p.evaluate("""() => {
+        const c = geoplan.layers.trade.group.getLayers().find(l => l._gpCluster);
+        const pt = geoplan.map.latLngToContainerPoint(c.getLatLng());
+        const box = geoplan.map.getContainer().getBoundingClientRect();
+        return [box.left + pt.x, box.top + pt.y]; }""")
+    p.mouse.click(xy[0], xy[1])
+    p.wait_for_function(f"geoplan.map.getZoom() > {state['zoom']}")
+    page.assert_no_console_errors()
