@@ -592,3 +592,35 @@ def test_write_geojson_is_atomic_and_refuses_to_overwrite(tmp_path: Path) -> Non
         write_geojson(frame, path)
     write_geojson(frame, path, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["a.geojson"]
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_export_of_the_sample_with_findings_and_coverage(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from geoplan.cli import cli
+
+    runner = CliRunner()
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["export", str(SAMPLE), "-o", str(out), "--findings",
+                                 "--coverage", "--precision", "6"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"findings.geojson", "coverage_features.geojson", "coverage_substations.geojson",
+            "coverage_service_areas.geojson", "clusters.geojson", MANIFEST_NAME} <= names
+    for name in ("findings.geojson", "coverage_features.geojson", "coverage_gaps.geojson"):
+        _assert_rfc7946(out / name)
+    assert _max_decimals((out / "clusters.geojson").read_text(encoding="utf-8")) <= 6
+    findings = json.loads((out / "findings.geojson").read_text(encoding="utf-8"))
+    rules = {(f["properties"]["rule"], f["properties"]["feature_id"])
+             for f in findings["features"]}
+    assert {("cluster-size", "CCN-25"), ("coverage-gap", "CCN-47"),
+            ("substation-overload", "TBA-110-08")} <= rules
+    gpkg_layers = [str(n) for n, _ in pyogrio.list_layers(_gpkg(out))]
+    assert "findings" in gpkg_layers and "coverage_sites" in gpkg_layers
+    assert str(out / MANIFEST_NAME) in result.stdout.splitlines()
+    again = runner.invoke(cli, ["export", str(SAMPLE), "-o", str(out)])
+    assert again.exit_code == 1
+    assert "--overwrite" in again.stderr and "Traceback" not in again.output
