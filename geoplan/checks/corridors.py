@@ -175,22 +175,19 @@ def corridor_records(
         return out
     li = np.flatnonzero(ok)
     hw_all = params["half_width_m"].to_numpy()
-    tree = shapely.STRtree(line_geom[li])
     for kind in kinds:
         frame = features[kind]
         fgeom = c.geoms(frame)
         valid = ~pd.isna(fgeom) & ~shapely.is_empty(fgeom)
         query = fgeom.copy()
         query[~valid] = None
-        fi, ci = tree.query(query, predicate="dwithin", distance=float(hw_all[li].max()))
+        # one query of the lines, each with its own half-width, over the features' tree
+        qi, fi = shapely.STRtree(query).query(line_geom[li], predicate="dwithin",
+                                              distance=hw_all[li])
         if not len(fi):
             continue
-        lrow = li[ci]
+        lrow = li[qi]
         hw = hw_all[lrow]
-        close = shapely.dwithin(fgeom[fi], line_geom[lrow], hw)
-        fi, lrow, hw = fi[close], lrow[close], hw[close]
-        if not len(fi):
-            continue
         parts = corridor_parts(fgeom[fi], line_geom[lrow], hw)
         is_poly = np.isin(shapely.get_type_id(fgeom[fi]), (3, 6))
         value = np.empty(len(fi))
