@@ -334,8 +334,8 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
     # rows that may contradict their class (vectorised); the messages are built for those only
     c1, c2 = float(v("market_class1_min_points")), float(v("market_class2_min_points"))
     is_market = np.isin(kind, ("market", "wholesale_market"))
-    expect = np.where(points > c1, 1, np.where(points >= c2, 2, 3))
-    maybe = is_market & ~np.isnan(cls) & ~np.isnan(points) & (expect != cls)
+    expected = np.where(points > c1, 1, np.where(points >= c2, 2, 3))
+    maybe = is_market & ~np.isnan(cls) & ~np.isnan(points) & (expected != cls)
     maybe |= (kind == "wholesale_market") & (floor < float(v("wholesale_market_min_m2")))
     for n in ROMAN:
         sup = (kind == "supermarket") & (cls == n)
