@@ -988,7 +988,8 @@ def _manifest(plan: Plan, layers: Sequence[ExportLayer], outputs: Mapping[str, M
         "plan": {"name": plan.name, "province": plan.province, "file": plan.path.name,
                  "sha256": file_sha256(plan.path)},
         "inputs": inputs,
-        "rules": _rules_version(),
+        "rules": {**_rules_version(),
+                  "plan_overrides": dict(plan.settings.get("rules", {}))},
         "crs": {
             "analysis": _crs_record(plan.crs),
             "geopackage": _crs_record(plan.crs),
