@@ -100,3 +100,14 @@ def test_findings_cite_the_override() -> None:
     stricter = check_cluster_size(frame, settings={"cluster_min_ha": 9.5})
     assert stricter["threshold"].tolist() == [9.5]
     assert stricter["reference"].iloc[0].startswith("plan override (was 10 ha")
+
+
+def test_the_readme_documents_every_rule_and_threshold() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Checks: `geoplan check` and the rules", 1)[1]
+    for rule in RULE_IDS:
+        assert f"| `{rule}` |" in section, rule
+    for key in default_rules():
+        assert f"`{key}`" in section, key
