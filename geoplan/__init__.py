@@ -16,6 +16,7 @@ import logging
 
 __version__ = "0.1.0"
 
+from geoplan.checks import run_checks
 from geoplan.errors import (
     CRSError,
     GeoplanError,
@@ -47,5 +48,6 @@ __all__ = [
     "RasterLayer",
     "__version__",
     "load_plan",
+    "run_checks",
     "validate_plan",
 ]
