@@ -39,8 +39,10 @@ def _geometry_pairs(g: np.ndarray, fam: str, d_geom: float, pct: float
     tree = shapely.STRtree(g)
     if fam == "point":
         i, j = _upper(*tree.query(g, predicate="dwithin", distance=d_geom))
-        val = shapely.distance(g[i], g[j])  # the Hausdorff distance of two points
-        identical = val == 0
+        val = shapely.hausdorff_distance(g[i], g[j])  # = distance for single points
+        identical = shapely.equals_exact(g[i], g[j], tolerance=0.0)
+        keep = val <= d_geom  # multipoints: the query only bounded their nearest parts
+        i, j, val, identical = i[keep], j[keep], val[keep], identical[keep]
         return i, j, val, identical
     # envelopes within d_geom (no exact predicate: cheap), then bounds / areas, then the measure
     bounds = shapely.bounds(g)
