@@ -71,6 +71,10 @@ __all__ = [
     "BASEMAPS",
     "MAP_KEYS",
     "MapLayer",
+    "layer_label",
+    "layer_styles",
+    "legend_for",
+    "legend_html",
     "map_html",
     "map_layers",
     "plan_map",
@@ -526,9 +530,13 @@ def _symbol(shape: str, fill: str, radius: float, status: Any, *, glyph: str = "
     return style
 
 
-def _styles(layer: MapLayer, table: StyleTable, *, offline: bool) -> tuple[list[dict[str, Any]],
-                                                                            list[int] | None]:
-    """Distinct Leaflet styles of a layer and the style index of each feature."""
+def layer_styles(layer: MapLayer, table: StyleTable, *,
+                 offline: bool) -> tuple[list[dict[str, Any]], list[int] | None]:
+    """Distinct styles of a layer (Leaflet options) and the style index of each feature.
+
+    The static map (:mod:`geoplan.staticmap`) converts the same styles for matplotlib, so both
+    maps draw every feature alike. The index list is ``None`` when the layer has one style.
+    """
     frame = layer.frame
     kind = layer.kind
 
@@ -641,7 +649,7 @@ def _layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, tolera
     columns = layer.columns
     labels = field_labels(layer.kind if layer.kind in KINDS else None)
     unit_kind = layer.kind if layer.kind in KINDS else None
-    styles, codes = _styles(layer, table, offline=offline)
+    styles, codes = layer_styles(layer, table, offline=offline)
     vi, en = layer.kind_labels
     data.update(
         name=layer.name,
@@ -974,7 +982,8 @@ def _present(layers: Sequence[MapLayer], kind: str, column: str) -> set[Any]:
     return values
 
 
-def _legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSection]:
+def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSection]:
+    """Legend sections for the map layers, listing only the values present in them."""
     kinds = {m.kind for m in layers if m.kind in KINDS}
     volt = _present(layers, "grid_line", "voltage_kv") | _present(layers, "substation",
                                                                    "voltage_kv")
@@ -1143,7 +1152,7 @@ def plan_map(
                     name=f"layer_{ml.name}")
 
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    m.add_child(el["Control"](legend_html(_legend_for(mls, table)), "bottomright", "gp-legend",
+    m.add_child(el["Control"](legend_html(legend_for(mls, table)), "bottomright", "gp-legend",
                               "Legend"))
     m.add_child(el["TitleBlock"](_title_html(plan, title or settings.get("title"),
                                              subtitle or settings.get("subtitle"), date,
