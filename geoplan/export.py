@@ -276,6 +276,8 @@ def _geometry_json(geoms: np.ndarray, precision: int | None) -> list[str]:
     round-trip ``repr``, which gives back the rounded decimal.
     """
     texts = shapely.to_geojson(geoms)
+    if not len(texts):
+        return []
     joined = "\x1e".join("null" if t is None else t for t in texts)
     if precision is None:
         return joined.split("\x1e")
@@ -317,18 +319,43 @@ def geojson_text(frame: gpd.GeoDataFrame, *, precision: int | None = DEFAULT_PRE
     geoms = rfc7946_geometries(wgs.geometry.values, precision=precision, ids=ids, layer=label)
     geom_json = _geometry_json(geoms, precision)
     columns = [c for c in frame.columns if c != geom_name and not (has_id and c == id_field)]
-    values = [_column_values(frame[c]) for c in columns]
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
     keys = [_nfc(str(c)) for c in columns]
-    parts = []
-    rows = zip(*values, strict=True) if values else iter([()] * len(frame))
-    for i, row in enumerate(rows):
-        props = encode(dict(zip(keys, row, strict=True)))
-        geom = geom_json[i]
-        fid = ids[i] if ids is not None else None
-        head = '{"type":"Feature",' + (f'"id":{encode(fid)},' if fid is not None else "")
-        parts.append(f'{head}"geometry":{geom},"properties":{props}}}')
+    if len(set(keys)) != len(keys):
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise GeoplanError(f"{label}: column(s) {', '.join(map(repr, twice))} appear twice; a "
+                           "GeoJSON feature cannot hold two properties of one name")
+    encode = _ENCODER.encode
+    fragments = [_fragments(key, _column_values(frame[c])) for key, c in zip(keys, columns,
+                                                                             strict=True)]
+    props = ["{" + ",".join(row) + "}" for row in zip(*fragments, strict=True)] if fragments \
+        else ["{}"] * len(frame)
+    heads = ['{"type":"Feature",' + (f'"id":{encode(fid)},' if fid is not None else "")
+             for fid in (ids if ids is not None else [None] * len(frame))]
+    parts = [f'{head}"geometry":{geom},"properties":{prop}}}'
+             for head, geom, prop in zip(heads, geom_json, props, strict=True)]
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(parts) + "\n]}\n"
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _fragments(key: str, values: list[Any]) -> list[str]:
+    """``"key":value`` JSON text of every value of one column.
+
+    Columns of numbers, booleans and nulls are encoded in one call and split at the commas
+    (their JSON holds no other comma); text goes through the C string encoder one value at a
+    time; anything else through the full encoder.
+    """
+    from json.encoder import encode_basestring  # the C implementation when available
+
+    prefix = encode_basestring(key) + ":"
+    kinds = {type(v) for v in values}
+    if kinds <= {int, float, bool, type(None)}:
+        body = _ENCODER.encode(values)[1:-1]
+        return [prefix + v for v in body.split(",")] if values else []
+    if kinds <= {str, type(None)}:
+        return [prefix + ("null" if v is None else encode_basestring(v)) for v in values]
+    return [prefix + _ENCODER.encode(v) for v in values]
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *,

@@ -626,3 +626,32 @@ def test_cli_export_of_the_sample_with_findings_and_coverage(tmp_path: Path) -> 
     again = runner.invoke(cli, ["export", str(SAMPLE), "-o", str(out)])
     assert again.exit_code == 1
     assert "--overwrite" in again.stderr and "Traceback" not in again.output
+
+
+def test_an_empty_layer_is_an_empty_feature_collection() -> None:
+    frame = gpd.GeoDataFrame({"id": [], "name": []}, geometry=gpd.GeoSeries([], crs=mp.CRS),
+                             crs=mp.CRS)
+    doc = json.loads(geojson_text(frame))
+    assert doc == {"type": "FeatureCollection", "features": []}
+    assert schema_errors(doc) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.one_of(st.none(), st.text(max_size=12)),
+    st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=64)),
+    st.one_of(st.none(), st.integers(-10**12, 10**12)),
+    st.one_of(st.none(), st.booleans())), min_size=1, max_size=8))
+def test_properties_round_trip_through_json(rows: list[tuple[Any, ...]]) -> None:
+    text = pd.Series([r[0] for r in rows], dtype=object)
+    frame = gpd.GeoDataFrame({
+        "id": [f"F{i}" for i in range(len(rows))], "text": text,
+        "number": pd.Series([r[1] for r in rows], dtype=object),
+        "count": pd.array([r[2] for r in rows], dtype="Int64"),
+        "flag": pd.array([r[3] for r in rows], dtype="boolean")},
+        geometry=[shapely.Point(mp.X0, mp.Y0)] * len(rows), crs=mp.CRS)
+    doc = json.loads(geojson_text(frame))
+    for feature, (t, x, n, b) in zip(doc["features"], rows, strict=True):
+        assert feature["properties"] == {
+            "text": None if t is None else unicodedata.normalize("NFC", t),
+            "number": x, "count": n, "flag": b}
