@@ -830,6 +830,10 @@ def export_layers(plan: Plan, extra: Mapping[str, tuple[str, gpd.GeoDataFrame]] 
     """
     out = [ExportLayer(layer.name, layer.kind, layer.frame, layer.title)
            for layer in plan.layers.values()]
+    for name in [*plan.layers, *(extra or {})]:
+        if not name or name.startswith(".") or any(ch in name for ch in '/\\:*?"<>|\x00'):
+            raise PlanError(f"{plan.path}: layer name {name!r} cannot be a file name; rename "
+                            "[layers.\"...\"] with letters, digits, '-' and '_'")
     for name, (kind, frame) in (extra or {}).items():
         if name in plan.layers:
             raise PlanError(f"{plan.path}: the plan has a layer named {name!r}, which the export "

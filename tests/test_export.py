@@ -655,3 +655,11 @@ def test_properties_round_trip_through_json(rows: list[tuple[Any, ...]]) -> None
         assert feature["properties"] == {
             "text": None if t is None else unicodedata.normalize("NFC", t),
             "number": x, "count": n, "flag": b}
+
+
+def test_a_layer_name_that_is_no_file_name_is_refused(mini_plan: geoplan.Plan,
+                                                      tmp_path: Path) -> None:
+    frame = mini_plan.layers["clusters"].frame
+    with pytest.raises(PlanError, match=r"'\.\./x' cannot be a file name"):
+        export_plan(mini_plan, tmp_path, extra={"../x": ("findings", frame)})
+    assert not list(tmp_path.iterdir())
