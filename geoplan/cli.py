@@ -184,9 +184,19 @@ def _plain(value: Any) -> Any:
 
 
 def _coverage_records(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows without geometry, missing values as None (vectorised: tables can be large)."""
+    import pandas as pd
+
     cols = [c for c in (columns or list(frame.columns)) if c != "geometry" and c in frame]
-    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
-            for row in frame[cols].itertuples(index=False, name=None)]
+    part = pd.DataFrame(frame[cols]).astype(object)
+    return [{str(k): v for k, v in row.items()}
+            for row in part.where(part.notna(), None).to_dict("records")]
+
+
+def _echo_compact_json(data: Any) -> None:
+    """One line of JSON through the C encoder (the indented shared form is several times
+    slower on national tables)."""
+    click.echo(json.dumps(data, ensure_ascii=False, allow_nan=False, default=_plain))
 
 
 def _pct(value: Any) -> str:
@@ -226,7 +236,7 @@ def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | 
     s = result.summary
     finding_cols = ["severity", "rule", "layer", "feature_id", "value", "unit", "message"]
     if fmt == "json":
-        echo_json({
+        _echo_compact_json({
             "summary": {k: _plain(v) if not isinstance(v, dict) else v for k, v in s.items()},
             "settings": result.settings.to_dict(),
             "features": _coverage_records(result.features),
@@ -582,6 +592,41 @@ def pdp8(plan: Path, national: Path, sheet: str | None, min_score: float | None,
                f"list only, {counts['plan only']} in the plan only; {counts['elsewhere']} "
                "national project(s) concern other provinces"
                + (f"; written to {output}" if output else ""), err=True)
+
+
+# ------------------------------------------------------------------------------ demo (lead)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("plan", type=click.Path(exists=True, path_type=Path), required=False,
+                metavar="[PLAN]")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("maps"),
+              show_default=True, help="Folder for the map, exports and report.")
+@click.option("--sites", type=click.IntRange(0, 50), default=3, show_default=True,
+              help="How many new 110 kV substation sites to propose.")
+@handle_errors
+def demo(plan: Path | None, output: Path, sites: int) -> None:
+    """The main job on the bundled sample province (or PLAN).
+
+    Checks the plan (overlaps, corridors, legal rules, grid topology, coverage), then writes
+    under OUTPUT: NAME.html (offline interactive map), NAME-export/ (GeoJSON per layer,
+    GeoPackage, manifest) and NAME-report.html. Exit 0 when written, even with findings.
+    """
+    from geoplan.findings import severity_counts
+    from geoplan.pipeline import run_demo
+
+    result = run_demo(plan, output, sites=sites)
+    counts = severity_counts(result.findings)
+    click.echo(f"plan: {result.plan.name} ({len(result.plan.layers)} layers, analysis CRS "
+               f"{result.plan.crs.name})")
+    click.echo(f"findings: {counts['error']} errors, {counts['warning']} warnings, "
+               f"{counts['info']} notes")
+    by_rule = result.findings[result.findings["severity"] != "info"].groupby("rule").size()
+    for rule, n in by_rule.items():
+        click.echo(f"  {rule}: {n}")
+    click.echo(f"map:     {result.map_html}")
+    click.echo(f"exports: {result.export_folder}/ ({len(result.files) - 2} files)")
+    click.echo(f"report:  {result.report_html}")
 
 
 def main() -> None:

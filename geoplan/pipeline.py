@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from geoplan.validate import Problem, ValidationReport, canonicalise_layer, reso
 
 log = logging.getLogger(__name__)
 
-__all__ = ["load_plan", "validate_plan"]
+__all__ = ["DemoResult", "default_sample_path", "load_plan", "run_demo", "validate_plan"]
 
 #: Which module checks the keys of each optional plan section.
 SETTINGS_OWNERS: Mapping[str, str] = {
@@ -581,3 +582,65 @@ def diff_plans(
 
         write_geojson(result.frame, output, id_field=None, overwrite=overwrite)
     return result
+
+
+# ------------------------------------------------------------------------------------ demo
+
+
+def default_sample_path() -> Path:
+    """The bundled sample province: ``layers/sample`` of the working folder or the checkout."""
+    here = Path.cwd() / "layers" / "sample"
+    if (here / "plan.toml").exists():
+        return here
+    checkout = Path(__file__).resolve().parents[1] / "layers" / "sample"
+    if (checkout / "plan.toml").exists():
+        return checkout
+    raise PlanError("the bundled sample province (layers/sample/plan.toml) was not found; run "
+                    "geoplan demo from the project folder or pass the plan to use")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`run_demo` wrote and found."""
+
+    plan: Plan
+    map_html: Path
+    export_folder: Path
+    report_html: Path
+    findings: gpd.GeoDataFrame
+    coverage_summary: Mapping[str, Any]
+    files: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def run_demo(
+    plan: Plan | str | Path | None = None,
+    output: str | Path = "maps",
+    *,
+    sites: int = 3,
+) -> DemoResult:
+    """The main job: check a plan, then write its offline map, exports and report.
+
+    Everything goes under ``output`` (default ``maps/``), named after the plan's folder:
+    ``NAME.html`` (the offline interactive map with the findings, coverage and grid layers),
+    ``NAME-export/`` (RFC 7946 GeoJSON per layer, one GeoPackage, manifest) and
+    ``NAME-report.html``. Earlier outputs of the demo are replaced.
+    """
+    from geoplan.export import export_plan as _export
+    from geoplan.findings import concat_findings
+    from geoplan.render import write_map
+
+    loaded = _loaded(plan if plan is not None else default_sample_path())
+    stem = loaded.path.parent.name or "plan"
+    out = Path(output)
+    findings = run_checks(loaded)
+    coverage = run_coverage(loaded, site=sites)
+    grid = run_grid(loaded)
+    all_findings = concat_findings([findings, coverage.findings], crs=loaded.crs)
+    map_path = write_map(loaded, out / f"{stem}.html", findings=all_findings,
+                         coverage=coverage, grid=grid, offline=True, overwrite=True)
+    extra = {"findings": ("findings", all_findings), **_coverage_extra(coverage)}
+    exported = _export(loaded, out / f"{stem}-export", extra=extra, overwrite=True)
+    report_path = out / f"{stem}-report.html"
+    report_plan(loaded, report_path, overwrite=True)
+    return DemoResult(loaded, map_path, exported.folder, report_path, all_findings,
+                      coverage.summary, (map_path, *exported.files, report_path))
