@@ -807,7 +807,7 @@ def _map_png(plan: Plan, kinds: Sequence[str], *, lang: Lang, highlight: Sequenc
     then written without maps, and says nothing false).
     """
     try:
-        from geoplan import staticmap  # type: ignore[attr-defined]
+        from geoplan import staticmap
     except ImportError:
         log.info("no static map renderer (geoplan.staticmap): the report has no maps")
         return None

@@ -283,8 +283,20 @@ def test_sample_trade_counts_by_type(sample_report: Report) -> None:
 
 
 @pytest.fixture(scope="module")
-def html_file(mini_report: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_html(mini_report, tmp_path_factory.mktemp("html") / "report.html")
+def html_file(mini_plan: geoplan.Plan, mini_findings: Any,
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    report = build_report(mini_plan, findings=mini_findings, lang="vi", maps=True)
+    return write_html(report, tmp_path_factory.mktemp("html") / "report.html")
+
+
+def test_html_embeds_one_small_map_per_section(html_file: Path) -> None:
+    import base64
+
+    text = html_file.read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
+    assert len(images) == 4  # clusters, parks, trade, grid; the findings section has none
+    for data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_html_is_self_contained_and_labelled(html_file: Path) -> None:
@@ -303,6 +315,8 @@ def test_html_renders_and_prints_in_chromium(page: Any, html_file: Path, mini_re
     p = page.open_html(html_file)
     page.assert_no_console_errors()
     assert p.locator("section.report-section").count() == 5
+    widths = p.evaluate("[...document.images].map(i => i.complete ? i.naturalWidth : 0)")
+    assert len(widths) == 4 and min(widths) > 300
     cell = p.locator("table[data-key=clusters_by_commune] tfoot td").nth(2)
     total = mini_report.table("clusters_by_commune").total
     assert total is not None
