@@ -39,6 +39,7 @@ __all__ = [
     "add_scale_bar",
     "draw_layers",
     "draw_legend",
+    "report_map_png",
     "static_map",
     "write_static_map",
 ]
@@ -100,14 +101,15 @@ def path_kwargs(style: dict[str, Any], *, polygon: bool) -> dict[str, Any]:
     return kw
 
 
-def symbol_kwargs(style: dict[str, Any]) -> dict[str, Any]:
+def symbol_kwargs(style: dict[str, Any], *, scale: float = 1.0) -> dict[str, Any]:
     """matplotlib ``scatter`` keyword arguments for a canvas symbol style."""
     shape = style.get("shape", "circle")
     radius = float(style.get("radius", 6.0))
     fill = style.get("fill", True)
     return {
         "marker": MPL_MARKERS.get(shape, "o"),
-        "s": (2 * radius * PT_PER_PX * (1.3 if shape in ("square", "diamond") else 1.0)) ** 2,
+        "s": (2 * radius * PT_PER_PX * scale
+              * (1.3 if shape in ("square", "diamond") else 1.0)) ** 2,
         "facecolors": [_rgba(style.get("fillColor", "#777777"),
                              float(style.get("fillOpacity", 1.0)) if fill else 0.0)],
         "edgecolors": [_rgba(style.get("color", "#333333"), float(style.get("opacity", 1.0)))],
@@ -131,6 +133,7 @@ def draw_layers(
     labels: bool = True,
     offline_fill: bool = True,
     service_areas: bool = False,
+    symbol_scale: float = 1.0,
 ) -> list[LegendSection]:
     """Draw plan layers into a matplotlib Axes, in the plan's analysis CRS.
 
@@ -154,6 +157,8 @@ def draw_layers(
         Fill the province with the land colour (the sheet has no base map).
     service_areas : bool
         Draw the coverage service areas too (off by default: on paper they veil the rest).
+    symbol_scale : float
+        Size factor of point symbols (small maps want smaller symbols).
 
     Returns
     -------
@@ -165,7 +170,7 @@ def draw_layers(
                                  layers=layers)
            if service_areas or m.kind != "coverage_service_area"]
     for ml in mls:
-        _draw_layer(ax, ml, table, offline_fill=offline_fill)
+        _draw_layer(ax, ml, table, offline_fill=offline_fill, symbol_scale=symbol_scale)
         if labels and ml.kind == "boundary":
             _label_communes(ax, ml)
     ax.set_aspect("equal")
@@ -191,7 +196,8 @@ def _extent(mls: Sequence[MapLayer]) -> tuple[float, float, float, float] | None
     return float(x0 - pad), float(y0 - pad), float(x1 + pad), float(y1 + pad)
 
 
-def _draw_layer(ax: Axes, ml: MapLayer, table: StyleTable, *, offline_fill: bool) -> None:
+def _draw_layer(ax: Axes, ml: MapLayer, table: StyleTable, *, offline_fill: bool,
+                symbol_scale: float = 1.0) -> None:
     import shapely
 
     frame = ml.frame
@@ -213,7 +219,8 @@ def _draw_layer(ax: Axes, ml: MapLayer, table: StyleTable, *, offline_fill: bool
             _draw_lines(ax, lines, style, z)
         if len(points):
             xy = shapely.get_coordinates(points)
-            ax.scatter(xy[:, 0], xy[:, 1], zorder=z + 0.5, **symbol_kwargs(style))
+            ax.scatter(xy[:, 0], xy[:, 1], zorder=z + 0.5,
+                       **symbol_kwargs(style, scale=symbol_scale))
 
 
 def _draw_polygons(ax: Axes, polys: np.ndarray, style: dict[str, Any], z: float) -> None:
@@ -280,8 +287,15 @@ def _halo() -> list[Any]:
 
 
 def draw_legend(ax: Axes, sections: Sequence[LegendSection], *, title: bool = True,
-                fontsize: float = 6.5) -> None:
-    """Draw legend sections into an Axes of their own (axis off), top to bottom."""
+                fontsize: float = 6.5, lang: Literal["both", "vi", "en"] = "both") -> None:
+    """Draw legend sections into an Axes of their own (axis off), top to bottom.
+
+    ``lang`` picks the labels: Vietnamese and English (``"both"``), or one of them.
+    """
+
+    def label(vi: str, en: str) -> str:
+        return {"vi": vi, "en": en}.get(lang, f"{vi} / {en}")
+
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -290,16 +304,18 @@ def draw_legend(ax: Axes, sections: Sequence[LegendSection], *, title: bool = Tr
     ax.set_ylim(0, 1)
     rows = sum(len(s.entries) + 1.4 for s in sections) + (1.6 if title else 0)
     step = 0.98 / max(rows, 1)
-    fig = ax.get_figure()
-    height_pt = ax.get_position().height * (fig.get_figheight() if fig else 8.0) * 72.0
+    fig = ax.get_figure(root=True)
+    height_in = fig.get_figheight() if fig is not None else 8.0
+    height_pt = ax.get_position().height * height_in * 72.0
     size = min(fontsize, step * height_pt * 0.62)  # a row is ~1.6 times the font size
     step = min(step, fontsize * 1.7 / height_pt)  # do not spread a short legend out
     y = 0.99
     if title:
-        ax.text(0, y, "Chú giải / Legend", fontsize=size * 1.3, fontweight="bold", va="top")
+        ax.text(0, y, label("Chú giải", "Legend"), fontsize=size * 1.3, fontweight="bold",
+                va="top")
         y -= step * 1.6
     for s in sections:
-        ax.text(0, y, f"{s.title_vi} / {s.title_en}", fontsize=size * 1.05, fontweight="bold",
+        ax.text(0, y, label(s.title_vi, s.title_en), fontsize=size * 1.05, fontweight="bold",
                 va="top")
         y -= step * 1.2
         for e in s.entries:
@@ -323,7 +339,7 @@ def draw_legend(ax: Axes, sections: Sequence[LegendSection], *, title: bool = Tr
                 ax.scatter([0.06], [cy], marker=MPL_MARKERS.get(e.shape or "circle", "o"),
                            s=(size * 1.1) ** 2, c=[_rgba(e.fill or e.color, 1.0)],
                            edgecolors="#333333", linewidths=0.4)
-            ax.text(0.16, cy, f"{e.label_vi} / {e.label_en}", fontsize=size, va="center")
+            ax.text(0.16, cy, label(e.label_vi, e.label_en), fontsize=size, va="center")
             y -= step
         y -= step * 0.2
 
@@ -355,10 +371,10 @@ def add_scale_bar(ax: Axes, *, fraction: float = 0.22, fontsize: float = 7) -> f
                                linewidth=0.6, zorder=41))
     unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
     for frac in (0, 0.5, 1):
-        ax.text(left + frac * length, base + height * 1.6, f"{length * frac / div:g}",
-                ha="center", va="bottom", fontsize=fontsize, zorder=42)
-    ax.text(left + length + (x1 - x0) * 0.008, base, unit, ha="left", va="bottom",
-            fontsize=fontsize, zorder=42)
+        text = f"{length * frac / div:g}" + (f" {unit}" if frac == 1 else "")
+        ax.text(left + frac * length, base + height * 1.6, text,
+                ha="left" if frac == 1 else "center", va="bottom", fontsize=fontsize, zorder=42,
+                transform=ax.transData)
     return length
 
 
@@ -388,6 +404,79 @@ def add_north_arrow(ax: Axes, crs: Any, *, size: float = 0.06) -> float:
     ax.text(cx + dx * 1.35, cy + dy * 1.35, "N", transform=ax.transAxes, ha="center",
             va="center", fontsize=10, fontweight="bold", zorder=45, path_effects=_halo())
     return angle
+
+
+# ---------------------------------------------------------------------------- report maps
+
+
+def report_map_png(
+    plan: Plan,
+    *,
+    kinds: Sequence[str],
+    highlight: Sequence[str] = (),
+    lang: Literal["vi", "en"] = "vi",
+    coverage: Any = None,
+    size: tuple[float, float] = (7.0, 4.6),
+    dpi: int = 150,
+) -> bytes:
+    """A small map for the report, as PNG bytes: the layers of ``kinds`` over the boundaries.
+
+    Features whose ``id`` is in ``highlight`` get a thick red outline; ``coverage`` adds its
+    gaps and proposed sites. The legend is in ``lang`` only.
+    """
+    import io as _io
+
+    _mpl()
+    import shapely
+    from matplotlib.figure import Figure
+
+    wanted = [name for name, layer in plan.layers.items()
+              if layer.kind in kinds or layer.kind == "boundary"]
+    fig = Figure(figsize=size)
+    map_box = (0.01, 0.01, 0.66, 0.98)
+    ax = fig.add_axes(map_box)
+    ax.set_facecolor("#eef2f5")
+    sections = draw_layers(ax, plan, wanted, coverage=coverage, labels=False, symbol_scale=0.7)
+    drawn = [m for m in map_layers(plan, coverage=coverage, layers=wanted)]
+    ext = _extent(drawn)
+    if ext is not None:
+        _fit_extent(ax, ext, fig, map_box)
+    marked = False
+    if highlight:
+        keep = {str(h) for h in highlight}
+        table = style_table(plan.settings.get("map"))
+        for ml in drawn:
+            if ml.kind not in kinds or "id" not in ml.frame.columns:
+                continue
+            hit = ml.frame[ml.frame["id"].astype(str).isin(keep)]
+            if not len(hit):
+                continue
+            marked = True
+            geoms = np.asarray(hit.geometry.values)
+            outline = shapely.boundary(geoms[np.isin(shapely.get_type_id(geoms), (3, 6))])
+            style = {"color": table.severity_colors["error"], "weight": 5, "opacity": 1}
+            lines = np.concatenate([outline, geoms[np.isin(shapely.get_type_id(geoms),
+                                                           (1, 2, 5))]])
+            if len(lines):
+                _draw_lines(ax, lines, style, 60)
+            pts = geoms[np.isin(shapely.get_type_id(geoms), (0, 4))]
+            if len(pts):
+                xy = shapely.get_coordinates(pts)
+                ax.scatter(xy[:, 0], xy[:, 1], s=120, facecolors="none", linewidths=2,
+                           edgecolors=table.severity_colors["error"], zorder=61)
+    if marked:
+        from geoplan.styles import LegendEntry
+
+        sections = [*sections, LegendSection("Đánh dấu", "Highlighted", (LegendEntry(
+            "Đối tượng được nêu", "Feature named in the text", "line",
+            style_table().severity_colors["error"], weight=5),))]
+    add_scale_bar(ax, fontsize=6)
+    add_north_arrow(ax, plan.crs, size=0.07)
+    draw_legend(fig.add_axes((0.69, 0.02, 0.30, 0.96)), sections, title=False, fontsize=6.5,
+                lang=lang)
+    buffer = _io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "geoplan"})
+    return buffer.getvalue()
 
 
 # -------------------------------------------------------------------------------- sheets

@@ -51,7 +51,7 @@ def test_sheet_has_title_legend_scale_and_north(sample_plan: geoplan.Plan) -> No
     assert legend[0] == "Chú giải / Legend"
     assert "220 kV / 220 kV" in legend and "Chợ / Market" in legend
     labels = [t.get_text() for t in map_ax.texts]
-    assert "N" in labels and "km" in labels  # north arrow and scale bar
+    assert "N" in labels and any(t.endswith(" km") for t in labels)  # north arrow, scale bar
     communes = sample_plan.communes
     assert communes is not None
     assert set(communes["name"]) <= set(labels)  # commune names written on the map
@@ -133,3 +133,17 @@ def test_findings_drawn_in_severity_colours(sample_plan: geoplan.Plan) -> None:
     faces = {to_hex(fc, keep_alpha=False).upper() for c in ax.collections
              for fc in c.get_facecolors()}
     assert style_table().severity_colors["error"].upper() in faces
+
+
+def test_report_map_png(sample_plan: geoplan.Plan) -> None:
+    import io
+
+    from PIL import Image
+
+    png = staticmap.report_map_png(sample_plan, kinds=["industrial_cluster"],
+                                   highlight=["CCN-08"], lang="en", dpi=60)
+    with Image.open(io.BytesIO(png)) as img:
+        assert img.format == "PNG" and img.size == (int(7.0 * 60), int(4.6 * 60))
+        pixels = np.asarray(img.convert("RGB")).reshape(-1, 3)
+    red = np.array([0xD7, 0x19, 0x1C])
+    assert (np.abs(pixels.astype(int) - red).sum(axis=1) < 30).sum() > 20  # the highlight
