@@ -441,7 +441,111 @@ def run_pdp8(
 
 
 # ------------------------------------------------------------------------------------ map
-# (issue 5 adds build_map / write_map here)
+
+
+def map_results(
+    plan: Plan,
+    *,
+    findings: bool = True,
+    coverage: bool = True,
+    grid: bool = True,
+    sites: int = 0,
+) -> dict[str, Any]:
+    """The results a map shows: findings of the checks (with coverage findings), the coverage
+    result and the grid audit. A part that cannot be computed for this plan (a
+    :class:`~geoplan.errors.GeoplanError`) is left out with a warning: the map is still drawn.
+    """
+    from geoplan.errors import GeoplanError
+    from geoplan.findings import concat_findings
+
+    out: dict[str, Any] = {"findings": None, "coverage": None, "grid": None}
+    parts = []
+    if findings:
+        try:
+            parts.append(run_checks(plan))
+        except GeoplanError as exc:
+            log.warning("map without check findings: %s", exc)
+    if coverage:
+        try:
+            out["coverage"] = run_coverage(plan, site=sites)
+            parts.append(out["coverage"].findings)
+        except GeoplanError as exc:
+            log.warning("map without coverage: %s", exc)
+    if grid:
+        try:
+            out["grid"] = run_grid(plan)
+        except GeoplanError as exc:
+            log.warning("map without the grid audit: %s", exc)
+    if parts:
+        out["findings"] = concat_findings(parts, crs=plan.crs)
+    return out
+
+
+def build_map(
+    plan: Plan | str | Path,
+    *,
+    findings: bool = True,
+    coverage: bool = True,
+    grid: bool = True,
+    sites: int = 0,
+    **kwargs: Any,
+) -> Any:
+    """The interactive map of a plan (a :class:`folium.Map`, shown inline in a notebook).
+
+    Runs the checks, coverage and grid audit (switch each off with ``False``) to draw their
+    layers; ``sites`` proposes that many new substation sites. ``**kwargs`` go to
+    :func:`geoplan.render.plan_map` (``offline``, ``title``, ``layers``, ``basemaps`` ...).
+    """
+    from geoplan.render import plan_map
+
+    loaded = _loaded(plan)
+    results = map_results(loaded, findings=findings, coverage=coverage, grid=grid, sites=sites)
+    return plan_map(loaded, **results, **kwargs)
+
+
+def write_map(
+    plan: Plan | str | Path,
+    output: str | Path,
+    *,
+    findings: bool = True,
+    coverage: bool = True,
+    grid: bool = True,
+    sites: int = 0,
+    paper: str | None = None,
+    overwrite: bool = False,
+    **kwargs: Any,
+) -> Path:
+    """Write the map of a plan: ``.html`` interactive (folium), ``.png`` / ``.pdf`` a printable
+    sheet (matplotlib, ``paper`` ``"A3"`` or ``"A4"``, default the plan's ``[map] paper`` or A3).
+
+    The analyses are those of :func:`build_map`; the file is written atomically. ``**kwargs``
+    go to :func:`geoplan.render.plan_map` or :func:`geoplan.staticmap.static_map`.
+    """
+    target = Path(output)
+    suffix = target.suffix.lower()
+    if suffix not in (".html", ".htm", ".png", ".pdf"):
+        raise PlanError(f"{target}: a map is written as .html (interactive), .png or .pdf "
+                        "(printable sheet); change the file name")
+    if target.exists() and not overwrite:
+        from geoplan.errors import OutputExistsError
+
+        raise OutputExistsError(f"{target}: exists already; pass --overwrite (overwrite=True) "
+                                "to replace it, or choose another output")
+    loaded = _loaded(plan)
+    results = map_results(loaded, findings=findings, coverage=coverage, grid=grid, sites=sites)
+    if suffix in (".html", ".htm"):
+        if paper is not None:
+            raise PlanError(f"{target}: --paper applies to .png and .pdf maps only")
+        from geoplan.render import write_map as _write_html
+
+        return _write_html(loaded, target, overwrite=overwrite, **results, **kwargs)
+    from geoplan.staticmap import write_static_map
+
+    kwargs.pop("offline", None)  # a sheet has no tiles anyway
+    sheet = paper or loaded.settings.get("map", {}).get("paper", "A3")
+    return write_static_map(loaded, target, overwrite=overwrite, paper=sheet, **results,
+                            **kwargs)
+
 
 # ------------------------------------------------------------------------- export / report
 # (issue 6 adds export / report / diff here)
