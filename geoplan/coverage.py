@@ -108,6 +108,9 @@ SUBSTATION_COLUMNS: tuple[str, ...] = (
 _DATA_FILE = "coverage.toml"
 _CERTAINTIES = ("C", "S", "N", "setting")
 _DEFAULTS_WHERE = "geoplan/data/coverage.toml"
+#: Siting ranks candidates by their distance to a connection up to this many service radii;
+#: beyond, every candidate ranks alike (keeps the search cheap on national plans).
+_CONNECT_HORIZON = 5.0
 
 
 # ============================================================================ settings
@@ -418,7 +421,8 @@ def substation_levels(frame: pd.DataFrame) -> list[frozenset[int]]:
 
 
 def nearest_substations(
-    geoms: Any, substations: gpd.GeoDataFrame, *, id_column: str = "id"
+    geoms: Any, substations: gpd.GeoDataFrame, *, id_column: str = "id",
+    max_distance: float | None = None,
 ) -> pd.DataFrame:
     """The nearest substation to each geometry, measured edge to edge.
 
@@ -431,6 +435,8 @@ def nearest_substations(
         Array-like of shapely geometries (in the substations' CRS).
     substations
         Frame with ``id_column`` (and optionally ``layer``) and geometries.
+    max_distance
+        Look no farther than this (metres): beyond it a geometry gets no substation.
 
     Returns
     -------
@@ -449,7 +455,8 @@ def nearest_substations(
     keep = np.flatnonzero(usable)
     tree = shapely.STRtree(sub_geoms[keep])
     query = np.where(shapely.is_empty(geoms), None, geoms)
-    (src, hit), dist = tree.query_nearest(query, return_distance=True, all_matches=True)
+    (src, hit), dist = tree.query_nearest(query, return_distance=True, all_matches=True,
+                                          max_distance=max_distance)
     if len(src):
         ids = substations[id_column].astype(str).to_numpy()[keep[hit]]
         layers = (substations["layer"].astype(str).to_numpy()[keep[hit]]
@@ -505,6 +512,7 @@ def estimate_demand(frame: gpd.GeoDataFrame, kind: str,
         sectors = frame.get("sector", pd.Series(None, frame.index)).to_numpy(dtype=object)
         craft = frame.get("craft_village", pd.Series(None, frame.index)).to_numpy(dtype=object)
         statuses = frame["status"].to_numpy(dtype=object)
+        seen: dict[str, str | None] = {}
         for i in range(n):
             if not np.isnan(declared[i]):
                 demand[i], basis[i] = declared[i], "declared demand_mw"
@@ -516,8 +524,10 @@ def estimate_demand(frame: gpd.GeoDataFrame, kind: str,
             sector = None
             text = sectors[i]
             if isinstance(text, str) and text.strip():
-                folded = fold(text)
-                sector = next((s for s, rx in matchers if rx.search(folded)), None)
+                if text not in seen:
+                    folded = fold(text)
+                    seen[text] = next((s for s, rx in matchers if rx.search(folded)), None)
+                sector = seen[text]
             is_craft = not pd.isna(craft[i]) and bool(craft[i])
             if sector is None and is_craft and "craft" in settings.sector_density_kw_ha:
                 sector = "craft"
@@ -1095,15 +1105,29 @@ def _empty_sites(crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-def _candidates(plan: Plan, settings: CoverageSettings, region: Any) -> np.ndarray:
+def _candidates(plan: Plan, settings: CoverageSettings, region: Any,
+                reach: np.ndarray) -> np.ndarray:
     """Candidate points on a grid aligned to multiples of the spacing, inside the province,
-    outside restricted zones and farther than the clearance from every line."""
+    outside restricted zones and farther than the clearance from every line.
+
+    Only grid nodes inside ``reach`` (rows of minx, miny, maxx, maxy: the uncovered features'
+    bounds grown by the service radius) are made: no other node can serve any of them.
+    """
     g = settings.site_grid_km * 1000.0
-    minx, miny, maxx, maxy = shapely.bounds(region)
-    xs = np.arange(math.ceil(minx / g) * g, maxx + 1e-9, g)
-    ys = np.arange(math.ceil(miny / g) * g, maxy + 1e-9, g)
-    mx, my = np.meshgrid(xs, ys)
-    gx, gy = mx.ravel(), my.ravel()
+    lo_x = np.ceil(reach[:, 0] / g).astype("int64")
+    hi_x = np.floor(reach[:, 2] / g).astype("int64")
+    lo_y = np.ceil(reach[:, 1] / g).astype("int64")
+    hi_y = np.floor(reach[:, 3] / g).astype("int64")
+    nx, ny = np.maximum(hi_x - lo_x + 1, 0), np.maximum(hi_y - lo_y + 1, 0)
+    sizes = nx * ny
+    if not sizes.sum():
+        return np.zeros(0, dtype=object)
+    box = np.repeat(np.arange(len(reach)), sizes)
+    k = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    ix = lo_x[box] + k % nx[box]
+    iy = lo_y[box] + k // nx[box]
+    nodes = np.unique(np.column_stack([ix, iy]), axis=0)
+    gx, gy = nodes[:, 0] * g, nodes[:, 1] * g
     shapely.prepare(region)
     inside = shapely.contains_xy(region, gx, gy)
     points: np.ndarray = np.asarray(shapely.points(gx[inside], gy[inside]), dtype=object)
@@ -1119,6 +1143,34 @@ def _candidates(plan: Plan, settings: CoverageSettings, region: Any) -> np.ndarr
         hit = tree.query(points, predicate="dwithin", distance=settings.site_clearance_m)[0]
         keep[hit] = False
     return points[keep]
+
+
+def _distinct_cover_sets(ci: np.ndarray, fi: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Candidates that reach exactly the same set of features are interchangeable for coverage:
+    keep the cheapest of each set (ties: the lowest index). Sets are grouped by two 64-bit
+    hashes and then compared element by element, so the reduction is exact."""
+    order = np.lexsort((fi, ci))
+    ci, fi = ci[order], fi[order]
+    starts = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]])
+    cand = ci[starts]
+    counts = np.diff(np.r_[starts, len(ci)])
+    rng = np.random.default_rng(20250701)
+    top = np.iinfo(np.uint64).max
+    w1 = rng.integers(0, top, size=int(fi.max()) + 1, dtype=np.uint64)
+    w2 = rng.integers(0, top, size=int(fi.max()) + 1, dtype=np.uint64)
+    h1 = np.add.reduceat(w1[fi], starts)
+    h2 = np.add.reduceat(w2[fi], starts)
+    o = np.lexsort((cand, cost[cand], counts, h2, h1))
+    new_group = np.r_[True, (h1[o][1:] != h1[o][:-1]) | (h2[o][1:] != h2[o][:-1])
+                      | (counts[o][1:] != counts[o][:-1])]
+    reps = o[new_group]
+    rep_of = reps[np.cumsum(new_group) - 1]  # per sorted member, its representative
+    lengths = counts[o]
+    j = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    same = fi[np.repeat(starts[o], lengths) + j] == fi[np.repeat(starts[rep_of], lengths) + j]
+    if not same.all():  # a hash collision (about 2**-128): keep every candidate
+        return np.sort(cand)
+    return np.sort(cand[reps])
 
 
 def _connections(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame:
@@ -1159,13 +1211,15 @@ def _propose_sites(plan: Plan, settings: CoverageSettings, features: gpd.GeoData
     want = want.sort_values(["layer", "feature_id"], kind="stable").reset_index(drop=True)
     if not len(want) or region is None:
         return _empty_sites(crs), info
-    points = _candidates(plan, settings, region)
-    info["candidates"] = len(points)
-    if not len(points):
-        info["status"] = "no candidate site (the province is all restricted zones or corridors)"
-        return _empty_sites(crs), info
     radius = settings.radius_m(settings.supply_level_kv)
     fgeoms = np.asarray(want.geometry.array, dtype=object)
+    reach = shapely.bounds(fgeoms) + np.array([-radius, -radius, radius, radius])
+    points = _candidates(plan, settings, region, reach)
+    info["candidates"] = len(points)
+    if not len(points):
+        info["status"] = ("no candidate site within reach (restricted zones, line corridors "
+                          "or the province edge)")
+        return _empty_sites(crs), info
     tree = shapely.STRtree(points)
     fi, ci = tree.query(fgeoms, predicate="dwithin", distance=radius)
     dd = shapely.distance(fgeoms[fi], points[ci])
@@ -1174,25 +1228,18 @@ def _propose_sites(plan: Plan, settings: CoverageSettings, features: gpd.GeoData
         info["status"] = "no candidate site within reach of the uncovered demand"
         return _empty_sites(crs), info
 
+    # connection cost (km) of the candidates that reach some demand; farther than
+    # _CONNECT_HORIZON service radii from any connection, all candidates rank alike
     conn = _connections(plan, settings)
-    conn_dist = np.full(len(points), np.nan)
-    conn_pos = np.full(len(points), -1)
+    horizon = _CONNECT_HORIZON * radius
+    useful = np.unique(ci)
+    cost = np.full(len(points), horizon / 1000.0)
     if len(conn):
-        near = nearest_substations(points, conn)
-        conn_dist = near["distance_m"].to_numpy()
-        conn_pos = near["position"].to_numpy()
-    cost = np.where(np.isfinite(conn_dist), conn_dist / 1000.0, 1e4)
+        near = nearest_substations(points[useful], conn, max_distance=horizon)
+        found = near["distance_m"].to_numpy()
+        cost[useful] = np.where(np.isfinite(found), found, horizon) / 1000.0
 
-    # reduce: candidates with the same covered set -> keep the cheapest (exact)
-    cover = pd.DataFrame({"c": ci, "f": fi}).sort_values(["c", "f"])
-    keys = cover.groupby("c")["f"].apply(lambda s: tuple(s.to_numpy()))
-    best_of: dict[tuple[int, ...], int] = {}
-    for c_label, key in keys.items():
-        c = int(c_label)  # type: ignore[call-overload]
-        prev = best_of.get(key)
-        if prev is None or (cost[c], c) < (cost[prev], prev):
-            best_of[key] = c
-    cands = np.array(sorted(best_of.values()), dtype="int64")
+    cands = _distinct_cover_sets(ci, fi, cost)
     local = np.full(len(points), -1)
     local[cands] = np.arange(len(cands))
     use = local[ci] >= 0
@@ -1225,6 +1272,12 @@ def _propose_sites(plan: Plan, settings: CoverageSettings, features: gpd.GeoData
               bounds=bounds, options=options)
     result = r2 if r2.x is not None else r1
     chosen = cands[np.round(result.x[:m]).astype(bool)]
+    conn_pos = np.full(len(points), -1)
+    conn_dist = np.full(len(points), np.nan)
+    if len(conn) and len(chosen):  # exact connection of the chosen sites, no horizon
+        near = nearest_substations(points[chosen], conn)
+        conn_pos[chosen] = near["position"].to_numpy()
+        conn_dist[chosen] = near["distance_m"].to_numpy()
     proven = r1.status == 0 and r2.status == 0
     info["status"] = "optimal" if proven else f"NOT proven optimal: {result.message}"
     info["demand_reachable_mw"] = float(d[np.unique(fi)].sum())
@@ -1294,11 +1347,15 @@ def _findings(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
             "reference": ref_gap, "geometry": row.geometry,
         })
     ref_cap = settings.cite("power_factor", "loading_limit", "background_load_pct")
+    served = pd.DataFrame(features.loc[features["covered"], ["substation_layer",
+                                                             "substation_id", "feature_id",
+                                                             "demand_mw"]])
+    served = served.sort_values(["demand_mw", "feature_id"], ascending=[False, True])
+    by_sub = {key: list(group) for key, group in
+              served.groupby(["substation_layer", "substation_id"], sort=False)["feature_id"]}
     for row in substations[substations["overloaded"]].itertuples(index=False):
-        mine = features[(features["substation_id"] == row.substation_id)
-                        & (features["substation_layer"] == row.layer) & features["covered"]]
-        listed = ", ".join(mine.sort_values("demand_mw", ascending=False)["feature_id"]
-                           .head(5).astype(str))
+        mine = by_sub.get((row.layer, row.substation_id), [])
+        listed = ", ".join(map(str, mine[:5]))
         more = f" and {len(mine) - 5} more" if len(mine) > 5 else ""
         over = -float(row.headroom_mw)
         records.append({
