@@ -642,6 +642,11 @@ def report_plan(
     if output is not None and Path(output).suffix.lower() not in (".html", ".htm", ".xlsx"):
         raise PlanError(f"{output}: a report is written as .html or .xlsx; name the file "
                         "report.html or report.xlsx")
+    if output is not None and Path(output).exists() and not overwrite:
+        from geoplan.errors import OutputExistsError
+
+        raise OutputExistsError(f"{output}: exists already; pass --overwrite (overwrite=True) "
+                                "to replace it, or choose another output")
     loaded = _loaded(plan)
     found = []
     cov = None
