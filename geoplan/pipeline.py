@@ -70,7 +70,7 @@ def _province_polygon(frames: list[gpd.GeoDataFrame]) -> Any | None:
             continue
         level = frame[frame["level"] == "province"]
         use = level if len(level) else frame[frame["level"] == "commune"]
-        use = use[use.geometry.notna()]
+        use = use[~use.geometry.isna() & ~use.geometry.is_empty]
         if len(use):
             parts.append(gcrs.to_wgs84(use[["geometry"]]).geometry.union_all())
     if not parts:
@@ -175,7 +175,7 @@ def _analysis_crs(spec: PlanSpec, canonical: Mapping[str, tuple[LayerSpec, gpd.G
     bounds = None
     boxes = []
     for _, frame, _src in canonical.values():
-        present = frame[frame.geometry.notna()]
+        present = frame[~frame.geometry.isna() & ~frame.geometry.is_empty]
         if len(present):
             b = present.total_bounds
             lon, lat = gcrs.transform_points(np.array([b[0], b[2]]), np.array([b[1], b[3]]),

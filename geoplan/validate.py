@@ -589,7 +589,7 @@ def _polygonal(geom: Any) -> Any:
 def _missing_crs(frame: gpd.GeoDataFrame, spec: LayerSpec, col: _Collector) -> None:
     if col.problems and any(p.code == "crs-conflict" for p in col.problems):
         return
-    bounds = frame.total_bounds if len(frame) and frame.geometry.notna().any() else None
+    bounds = frame.total_bounds if len(frame) and not frame.geometry.isna().all() else None
     guess = ""
     if bounds is not None and np.isfinite(bounds).all():
         x0, y0, x1, y1 = bounds
@@ -609,7 +609,7 @@ def _missing_crs(frame: gpd.GeoDataFrame, spec: LayerSpec, col: _Collector) -> N
 def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.CRS,
                   ids: pd.Series, col: _Collector, province_wgs84: Any | None,
                   province_name: str | None) -> None:
-    present = frame.geometry.notna() & ~frame.geometry.is_empty
+    present = ~frame.geometry.isna() & ~frame.geometry.is_empty
     if not present.any():
         return
     b = shapely.bounds(np.asarray(frame.geometry.array, dtype=object)[present.to_numpy()])
