@@ -725,23 +725,26 @@ def compute_coverage(
     supply = settings.supply_level_kv
     geoms = np.asarray(feats.geometry.array, dtype=object)
 
+    # nearest substation of each level (row in subs, -1 when the level has none)
     per_level: dict[int, pd.DataFrame] = {}
+    sub_ids = subs["id"].to_numpy(dtype=object)
+    sub_layers = subs["layer"].to_numpy(dtype=object)
+    none = np.full(len(feats), None, dtype=object)
     for level in settings.levels:
-        mask = np.array([level in lv for lv in subs["_levels"]], dtype=bool)
-        level_subs = subs[mask]
-        near = nearest_substations(geoms, level_subs)
+        rows = np.flatnonzero([level in lv for lv in subs["_levels"]])
+        near = nearest_substations(geoms, subs.iloc[rows])
         pos = near["position"].to_numpy()
-        ids = np.where(pos >= 0, level_subs["id"].to_numpy(dtype=object)[np.maximum(pos, 0)]
-                       if len(level_subs) else None, None)
+        row = rows[np.maximum(pos, 0)] if len(rows) else np.zeros(len(pos), dtype="int64")
+        row = np.where(pos >= 0, row, -1)
+        has, safe = row >= 0, np.maximum(row, 0)
+        distance = near["distance_m"].to_numpy()
         per_level[level] = pd.DataFrame({
-            "id": ids,
-            "layer": np.where(pos >= 0, level_subs["layer"].to_numpy(dtype=object)[
-                np.maximum(pos, 0)] if len(level_subs) else None, None),
-            "row": np.where(pos >= 0, level_subs.index.to_numpy()[np.maximum(pos, 0)]
-                            if len(level_subs) else -1, -1),
-            "distance_m": near["distance_m"].to_numpy(),
+            "id": np.where(has, sub_ids[safe], none) if len(subs) else none,
+            "layer": np.where(has, sub_layers[safe], none) if len(subs) else none,
+            "row": row,
+            "distance_m": distance,
+            "within": distance <= settings.radius_m(level),
         })
-        per_level[level]["within"] = per_level[level]["distance_m"] <= settings.radius_m(level)
 
     supply_mask = np.array([supply in lv for lv in subs["_levels"]], dtype=bool)
     supply_rows = np.flatnonzero(supply_mask)
