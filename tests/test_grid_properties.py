@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from geoplan.grid import GridSettings, build_grid, snap_lines, split_lines
+from geoplan.grid import GridSettings, audit_grid, build_grid, snap_lines, split_lines
 
 CRS = "EPSG:9209"
 X0, Y0 = 560_000.0, 2_340_000.0
@@ -74,3 +74,50 @@ def test_graph_edges_cover_every_snapped_line_exactly(paths: list, stations: lis
     assert abs(edges["length_m"].sum() - grid.lines["length_m"].sum()) < 1e-3
     assert abs(edges.geometry.length.sum() - grid.lines.geometry.length.sum()) < 1e-3
     assert set(edges["u"]) | set(edges["v"]) <= set(grid.nodes.index)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=3, max_value=9),
+       st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(1, 2)),
+                min_size=1, max_size=14),
+       st.sets(st.integers(0, 8), min_size=1, max_size=3))
+def test_single_supply_agrees_with_brute_force(n: int, links: list, source_ids: set) -> None:
+    """N-1 from one depth-first tree equals removing each single-circuit line in networkx."""
+    import math
+
+    import networkx as nx
+
+    angle = [2 * math.pi * k / n for k in range(n)]  # on a circle: no line passes a station
+    at = [Point(10_000 * math.cos(a), 10_000 * math.sin(a)) for a in angle]
+    sources = {k % n for k in source_ids}
+    subs = frame(at, id=[f"S{k}" for k in range(n)],
+                 voltage_levels=["220;110" if k in sources else "110" for k in range(n)],
+                 voltage_kv=[220 if k in sources else 110 for k in range(n)],
+                 status=["existing"] * n)
+    pairs = [(a % n, b % n, c) for a, b, c in links if a % n != b % n]
+    if not pairs:
+        return
+    lines = frame([LineString([at[a], at[b]]) for a, b, _ in pairs],
+                  id=[f"L{i}" for i in range(len(pairs))], voltage_kv=[110] * len(pairs),
+                  circuits=[c for _, _, c in pairs], status=["existing"] * len(pairs))
+    grid = build_grid(lines, subs)
+    findings = audit_grid(grid)
+    got = set(findings.loc[findings["rule"] == "grid-single-supply", "feature_id"])
+
+    g = grid.graph
+    src_nodes = [f"S{k}@220" for k in sources]
+    loads = {f"S{k}": f"S{k}@110" for k in range(n) if k not in sources}
+
+    def fed(graph: nx.MultiGraph, node: str) -> bool:
+        reach = nx.node_connected_component(graph, node)
+        return any(s in reach for s in src_nodes)
+
+    expected = set()
+    circuits = grid.edges["circuits"]
+    for a, b, key in list(g.edges(keys=True)):
+        if grid.edges.at[key, "kind"] != "line" or circuits[key] >= 2:
+            continue
+        h = g.copy()
+        h.remove_edge(a, b, key)
+        expected |= {sid for sid, node in loads.items() if fed(g, node) and not fed(h, node)}
+    assert got == expected
