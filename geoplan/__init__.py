@@ -28,7 +28,7 @@ from geoplan.errors import (
 )
 from geoplan.findings import FINDING_COLUMNS
 from geoplan.kinds import KINDS
-from geoplan.pipeline import load_plan, validate_plan
+from geoplan.pipeline import diff_plans, export_plan, load_plan, report_plan, validate_plan
 from geoplan.plan import Layer, Plan, RasterLayer
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -47,7 +47,10 @@ __all__ = [
     "PlanValidationError",
     "RasterLayer",
     "__version__",
+    "diff_plans",
+    "export_plan",
     "load_plan",
+    "report_plan",
     "run_checks",
     "validate_plan",
 ]
