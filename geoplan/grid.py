@@ -422,6 +422,16 @@ def _attach(end_pts: np.ndarray, end_kv: np.ndarray, st: _Stations, tolerance: f
     return target, levels, inferred
 
 
+def _end_points(geoms: np.ndarray) -> np.ndarray:
+    """First points of single-part lines, then their last points."""
+    if not len(geoms):
+        return np.array([], dtype=object)
+    coords = shapely.get_coordinates(geoms)
+    last = np.cumsum(shapely.get_num_coordinates(geoms)) - 1
+    first = np.r_[0, last[:-1] + 1]
+    return np.asarray(shapely.points(coords[np.r_[first, last]]), dtype=object)
+
+
 def _snap_ends(geoms: np.ndarray, target: np.ndarray, st_geom: np.ndarray,
                ends: np.ndarray | None = None) -> np.ndarray:
     """Move the ends of single-part lines onto the station each one connects to.
@@ -683,8 +693,7 @@ def build_grid(
     feat = lp["feat"].to_numpy()
     lp_layer = lp["layer"].to_numpy(dtype=object)
     lp_fid = lp["feature_id"].to_numpy(dtype=object)
-    ends = np.asarray(np.r_[shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)],
-                      dtype=object) if n_parts else np.array([], dtype=object)
+    ends = _end_points(geoms)
     end_part = np.r_[np.arange(n_parts), np.arange(n_parts)]
     end_kv = np.r_[kv, kv]
 
