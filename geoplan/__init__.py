@@ -28,7 +28,15 @@ from geoplan.errors import (
 )
 from geoplan.findings import FINDING_COLUMNS
 from geoplan.kinds import KINDS
-from geoplan.pipeline import diff_plans, export_plan, load_plan, report_plan, validate_plan
+from geoplan.pipeline import (
+    diff_plans,
+    export_plan,
+    load_plan,
+    report_plan,
+    run_grid,
+    run_pdp8,
+    validate_plan,
+)
 from geoplan.plan import Layer, Plan, RasterLayer
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -52,5 +60,7 @@ __all__ = [
     "load_plan",
     "report_plan",
     "run_checks",
+    "run_grid",
+    "run_pdp8",
     "validate_plan",
 ]
