@@ -1462,8 +1462,11 @@ def components_table(grid: Grid) -> pd.DataFrame:
                          "key": line["layer"].astype(str).to_numpy(dtype=object) + "\x00"
                          + line["feature_id"].astype(str).to_numpy(dtype=object)})
     out["lines"] = keys.drop_duplicates().groupby("component").size()
-    out["length_km"] = pd.Series(line["length_m"].to_numpy(dtype="float64") / 1e3).groupby(
-        lcomp).sum()
+    route = pd.DataFrame({"component": lcomp, "km": line["length_m"].to_numpy(
+        dtype="float64") / 1e3, "piece": [e.rsplit("@", 1)[0] for e in line.index]})
+    # a line of two voltages is one edge per level but one route
+    out["length_km"] = route.drop_duplicates(["component", "piece"]).groupby("component")[
+        "km"].sum()
     kv = line["voltage_kv"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     ok = ~np.isnan(kv)
     levels = pd.DataFrame({"component": lcomp[ok], "kv": kv[ok].astype(int)}).drop_duplicates()

@@ -314,6 +314,7 @@ def test_line_with_two_voltages_is_one_edge_per_level() -> None:
     e = grid.edges[grid.edges["kind"] == "line"]
     assert sorted(zip(e["u"], e["v"], e["voltage_kv"], strict=True)) == [
         ("S0@110", "S1@110", 110), ("S0@220", "S1@220", 220)]
+    assert components_table(grid)["length_km"].tolist() == [pytest.approx(10.0)]  # one route
 
 
 def test_polygon_substations_and_points_mix() -> None:
