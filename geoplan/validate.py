@@ -321,7 +321,7 @@ def _key(value: Any) -> Any:
 def _typed(values: pd.Series, f: Field) -> pd.Series:
     if f.type == "float":
         return pd.to_numeric(values, errors="coerce").astype("float64")
-    if f.type in ("int", "class"):
+    if f.type in ("int", "class", "voltage"):
         nums = pd.to_numeric(values, errors="coerce")
         return nums.round().astype("Int64")
     if f.type == "bool":
