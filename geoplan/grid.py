@@ -884,6 +884,9 @@ def build_grid(
                                        "voltage_kv", "declared", "status", "period", "station",
                                        "geometry"])
     node_frame["voltage_kv"] = node_frame["voltage_kv"].astype("Int64")
+    node_frame["station"] = node_frame["station"].astype("int64")
+    edge_frame["station"] = edge_frame["station"].astype("int64")
+    edge_frame["length_m"] = edge_frame["length_m"].astype("float64")
     index = pd.Index(node_frame["node"].to_numpy(dtype=object))
     ui = index.get_indexer(edge_frame["u"].to_numpy(dtype=object))
     vi = index.get_indexer(edge_frame["v"].to_numpy(dtype=object))

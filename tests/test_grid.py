@@ -408,3 +408,17 @@ def test_validate_settings() -> None:
         validate_settings({"source_kv": "220kV"})
     s = grid_settings({"tolerance_m": 300, "neighbours": "n.geojson"}, base=None)
     assert s.tolerance_m == 300.0 and str(s.neighbours) == "n.geojson"
+
+
+def test_missing_geometries_are_skipped_and_empty_grids_work() -> None:
+    ln = lines(*CORE_LINES)
+    ln.loc[len(ln)] = {"id": "NULL", "voltage_kv": 110, "status": "existing", "geometry": None}
+    ln.loc[len(ln)] = {"id": "EMPTY", "voltage_kv": 110, "status": "existing",
+                       "geometry": LineString()}
+    st = subs(*CORE_SUBS)
+    st.loc[len(st)] = {"id": "NS", "voltage_kv": 110, "status": "existing", "geometry": None}
+    grid = build_grid(ln, st, province=PROVINCE)
+    assert (grid.edges["kind"] == "line").sum() == 3 and audit_grid(grid).empty
+    empty = build_grid(lines(*CORE_LINES).iloc[:0], subs(*CORE_SUBS).iloc[:0])
+    assert len(empty.nodes) == 0 and audit_grid(empty).empty
+    assert components_table(empty).empty

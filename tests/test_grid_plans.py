@@ -192,3 +192,13 @@ def test_bac_ninh_osm_grid_figures(shared_data: Path, tmp_path: Path) -> None:
     names = set(result.interconnections["neighbour"])
     assert "unknown neighbour" not in names and not any("Bắc Ninh" in n for n in names)
     assert {"Hà Nội", "Hải Phòng", "Hưng Yên", "Thái Nguyên"} <= names
+
+
+def test_plan_without_grid_layers(tmp_path: Path) -> None:
+    from planbuilder import PlanBuilder, clusters
+
+    b = PlanBuilder(tmp_path / "plan")
+    b.add_boundary()
+    b.add("clusters", "industrial_cluster", clusters())
+    result = run_grid(b.write())
+    assert result.findings.empty and result.summary()["components"] == 0
