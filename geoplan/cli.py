@@ -319,10 +319,14 @@ def _finding_text(rec: dict[str, Any]) -> str:
 @click.option("--only", "only", multiple=True, metavar="RULE",
               type=click.Choice(["overlap", "corridor", "cluster-size", "cluster-expansion",
                                  "cluster-new", "park-phasing", "outside-boundary",
-                                 "trade-class", "duplicate"]),
+                                 "trade-class", "duplicate", "grid-dangling", "grid-unfed",
+                                 "grid-voltage-mismatch", "grid-island", "grid-single-supply",
+                                 "grid-interconnection"]),
               help="Run only this rule (repeatable): overlap, corridor, cluster-size, "
                    "cluster-expansion, cluster-new, park-phasing, outside-boundary, trade-class, "
-                   "duplicate.")
+                   "duplicate, and the grid audit's grid-dangling, grid-unfed, "
+                   "grid-voltage-mismatch, grid-island, grid-single-supply, "
+                   "grid-interconnection.")
 @format_option
 @output_option
 @overwrite_option

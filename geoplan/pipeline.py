@@ -252,6 +252,10 @@ def validate_plan(path: str | Path, *, strict: bool = False) -> ValidationReport
 
 # --------------------------------------------------------------------------------- checks
 
+#: Rule ids of the grid topology audit, which `geoplan check` runs beside the plan rules.
+GRID_RULE_IDS: tuple[str, ...] = ("grid-dangling", "grid-unfed", "grid-voltage-mismatch",
+                                  "grid-island", "grid-single-supply", "grid-interconnection")
+
 
 def run_checks(
     plan: Plan | str | Path,
@@ -284,7 +288,22 @@ def run_checks(
     if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
         raise PlanError(f"{output}: findings are written as GeoJSON; name the file *.geojson")
     loaded = plan if isinstance(plan, Plan) else load_plan(plan)
-    findings = _run_checks(loaded, only=only)
+    wanted = None if only is None else ([only] if isinstance(only, str) else list(only))
+    grid_wanted = None if wanted is None else [r for r in wanted if r in GRID_RULE_IDS]
+    plan_rules = None if wanted is None else [r for r in wanted if r not in GRID_RULE_IDS]
+    parts = []
+    if plan_rules is None or plan_rules:
+        parts.append(_run_checks(loaded, only=plan_rules))
+    if grid_wanted is None or grid_wanted:  # the grid topology audit (issue 7)
+        from geoplan.grid import grid_findings
+
+        grid = grid_findings(loaded)
+        if grid_wanted is not None:
+            grid = grid[grid["rule"].isin(grid_wanted)]
+        parts.append(grid)
+    from geoplan.findings import concat_findings
+
+    findings = concat_findings(parts, crs=loaded.crs)
     if output is not None:
         from geoplan.export import write_geojson
 

@@ -113,10 +113,14 @@ def test_cli_table_exit_3_and_geojson(tmp_path: Path, sample_plan_path: Path) ->
     assert res.exit_code == 3, res.output
     assert "ERROR   overlap           clusters:CCN-08 ↔ clusters:CCN-09  4.72 ha" in res.stdout
     assert "[Decree 35/2022/ND-CP art. 9 [S]]" in res.stdout
-    assert "check: 5 error(s), 3 warning(s), 0 note(s); written to" in res.stderr
+    # 5 errors + 3 warnings of the plan rules, plus the grid audit: the planted dangling line
+    # and unfed substation (errors) and 11 notes (N-1 single supply, interconnections)
+    assert "check: 7 error(s), 3 warning(s), 11 note(s); written to" in res.stderr
+    assert "ERROR   grid-dangling     lines:DZ-110-17" in res.stdout
+    assert "ERROR   grid-unfed        substations:TBA-110-13" in res.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and "crs" not in data
-    assert len(data["features"]) == 8
+    assert len(data["features"]) == 21
     props = data["features"][0]["properties"]
     assert set(props) == set(FINDING_COLUMNS) - {"geometry"}
     lon, lat = data["features"][0]["geometry"]["coordinates"][0][0]
@@ -148,3 +152,11 @@ def test_cli_usage_and_input_errors(tmp_path: Path, sample_plan_path: Path) -> N
     assert res.exit_code == 1
     assert "cluster_min_ha must be a number (ha), got 'ten'" in res.stderr
     assert "Traceback" not in res.output
+
+
+def test_cli_only_grid_rule(sample_plan_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "--only", "grid-dangling",
+                                   "--format", "json"])
+    assert res.exit_code == 3, res.output
+    rows = json.loads(res.stdout)["findings"]
+    assert [(r["rule"], r["feature_id"]) for r in rows] == [("grid-dangling", "DZ-110-17")]
