@@ -235,18 +235,20 @@
   // Dense point layers: clusters from supercluster (a k-d tree per zoom level, built once in a
   // few tens of milliseconds), drawn as canvas symbols; only what is in view is on the map.
   G.ClusterLayer = L.FeatureGroup.extend({
-    initialize: function (markers, options) {
+    // points: [[lat, lng, feature index], ...]; make(i): the symbol of feature i (built the
+    // first time it is shown on its own, so 20,000 points cost 20,000 symbols only if seen)
+    initialize: function (points, make, options) {
       L.FeatureGroup.prototype.initialize.call(this, [], options);
-      this._markers = markers;
+      this._points = points;
+      this._makeMarker = make;
       this._clusterStyle = options.clusterStyle;
-      var points = [], i, ll;
-      for (i = 0; i < markers.length; i++) {
-        ll = markers[i].getLatLng();
-        points.push({type: 'Feature', properties: {i: i},
-                     geometry: {type: 'Point', coordinates: [ll.lng, ll.lat]}});
+      var features = new Array(points.length), i;
+      for (i = 0; i < points.length; i++) {
+        features[i] = {type: 'Feature', properties: {i: points[i][2]},
+                       geometry: {type: 'Point', coordinates: [points[i][1], points[i][0]]}};
       }
       this._index = new Supercluster({radius: 50, maxZoom: options.maxClusterZoom || 14,
-                                      minZoom: 0}).load(points);
+                                      minZoom: 0}).load(features);
       this._shown = {};
     },
     onAdd: function (map) {
@@ -260,7 +262,7 @@
       this.clearLayers();
       this._shown = {};
     },
-    markerCount: function () { return this._markers.length; },
+    markerCount: function () { return this._points.length; },
     _refresh: function () {
       var map = this._map;
       if (!map) { return; }
@@ -282,7 +284,7 @@
       this._shown = next;
     },
     _make: function (c) {
-      if (!c.properties.cluster) { return this._markers[c.properties.i]; }
+      if (!c.properties.cluster) { return this._makeMarker(c.properties.i); }
       var n = c.properties.point_count, st = L.extend({}, this._clusterStyle);
       st.radius = Math.min(22, 9 + 3 * Math.log10(n) * 1.6);
       st.glyph = n >= 1000 ? Math.round(n / 1000) + 'k' : String(n);
@@ -292,11 +294,11 @@
     },
     // Zoom until a marker is shown on its own, then call back (search).
     zoomToShowLayer: function (marker, callback) {
-      var map = this._map, i = this._markers.indexOf(marker), z, self = this;
-      if (!map || i < 0) { return; }
+      var map = this._map, z;
+      if (!map) { return; }
       z = Math.max(map.getZoom(), (this._index.options.maxZoom || 14) + 1);
       map.setView(marker.getLatLng(), z, {animate: false});
-      self._refresh();
+      this._refresh();
       if (callback) { callback(); }
     },
     expand: function (cluster) {
@@ -336,22 +338,31 @@
   // Build one plan layer: returns the Leaflet group that the layer control toggles.
   G.buildLayer = function (map, d) {
     var t0 = performance.now();
-    var feats = geometries(d), objs = new Array(d.n), f, type, style;
-    var group;
-    var list = [], k;
+    var feats = geometries(d), objs = new Array(d.n), f, k, group, count = 0;
     for (k = 0; k < d.st.length; k++) {
       if (d.st[k].hatch) { d.st[k].fillColor = hatch(d.st[k].fillColor); d.st[k].fillOpacity = 0.8; }
     }
-    for (f = 0; f < d.n; f++) {
-      if (feats[f].length === 0) { continue; }  // empty geometry: nothing to draw
-      type = d.t ? d.t[f] : d.type;
-      style = d.st[d.si ? d.si[f] : 0];
-      objs[f] = featureLayer(d, feats[f], type, style, f);
-      list.push(objs[f]);
+    // the Leaflet object of feature f, made once (null for an empty geometry)
+    function make(f) {
+      if (objs[f] === undefined) {
+        objs[f] = feats[f].length === 0 ? null :
+          featureLayer(d, feats[f], d.t ? d.t[f] : d.type, d.st[d.si ? d.si[f] : 0], f);
+      }
+      return objs[f];
     }
     if (d.cluster) {
-      group = new G.ClusterLayer(list, {clusterStyle: d.clusterStyle});
+      var points = [];
+      for (f = 0; f < d.n; f++) {
+        if (feats[f].length) { points.push([feats[f][0][0][0].lat, feats[f][0][0][0].lng, f]); }
+      }
+      count = points.length;
+      group = new G.ClusterLayer(points, make, {clusterStyle: d.clusterStyle});
     } else {
+      var list = [];
+      for (f = 0; f < d.n; f++) {
+        if (make(f)) { list.push(objs[f]); }  // empty geometry: nothing to draw
+      }
+      count = list.length;
       group = L.featureGroup(list);
     }
     group.on('click', function (e) {
@@ -369,7 +380,8 @@
       return info ? G.tooltipHtml(info.d, info.i) : '';
     }, {sticky: true, direction: 'top', opacity: 0.95, className: 'gp-tooltip'});
     if (d.lbl) { nameLabels(map, d, group); }
-    G.layers[d.name] = {data: d, group: group, objects: objs, drawn: list.length,
+    G.layers[d.name] = {data: d, group: group, object: make, drawn: count,
+                        hasGeometry: function (i) { return feats[i].length > 0; },
                         buildMs: performance.now() - t0};
     G.order.push(d.name);
     return group;
@@ -398,14 +410,15 @@
         if (!d.search) { continue; }
         for (i = 0; i < d.n; i++) {
           v = value(d, 'name', i);
-          if (v === null || v === undefined || !G.layers[d.name].objects[i]) { continue; }
+          if (v === null || v === undefined || !G.layers[d.name].hasGeometry(i)) { continue; }
           label = v + ' — ' + d.kindVi;
           n = seen[label] ? ++seen[label] : (seen[label] = 1);
           if (n > 1) { label += ' (' + n + ')'; }
           names.push([label, d.name, i]);
         }
       }
-      names.sort(function (a, b) { return a[0].localeCompare(b[0], 'vi'); });
+      var collator = new Intl.Collator('vi');  // one collator: localeCompare per pair is slow
+      names.sort(function (a, b) { return collator.compare(a[0], b[0]); });
       var index = {}, opts = [];
       for (k = 0; k < names.length; k++) {
         index[names[k][0]] = names[k];
@@ -422,7 +435,7 @@
         var hit = index[input.value];
         if (!hit || hit === last) { return; }
         last = hit;
-        var entry = G.layers[hit[1]], obj = entry.objects[hit[2]];
+        var entry = G.layers[hit[1]], obj = entry.object(hit[2]);
         if (!map.hasLayer(entry.group)) { map.addLayer(entry.group); }
         var open = function () { openFeature(map, obj); };
         if (entry.group.zoomToShowLayer && obj.getLatLng) {
