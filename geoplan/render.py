@@ -12,9 +12,11 @@ one compact JSON document embedded in the page (``<script type="application/json
 a small runtime (``assets/geoplan.js``) on one shared canvas:
 
 - geometries are simplified in the plan's metric CRS at a tolerance tied to the plan's extent
-  (lines and polygons with :func:`shapely.simplify` preserving topology; polygon tilings such as
-  communes with :func:`shapely.coverage_simplify`, which keeps shared edges shared), then
-  reprojected with :func:`geoplan.crs.to_wgs84`;
+  (:func:`auto_tolerance`): lines with Douglas-Peucker, which keeps their end points, redone
+  with topology preservation for any line it would make cross itself; polygons with
+  :func:`shapely.simplify` preserving topology; polygon tilings such as communes with
+  :func:`shapely.coverage_simplify`, which keeps shared edges shared. Then they are reprojected
+  with :func:`geoplan.crs.to_wgs84`;
 - coordinates are rounded to ``precision`` decimals of a degree (6 ≈ 0.1 m), written as
   integer deltas from the previous vertex, closing vertices of rings dropped;
 - attributes are written column by column, repeated values (status, type, voltage) as codes;
@@ -346,10 +348,21 @@ def _simplify(layer: MapLayer, tolerance: float) -> np.ndarray:
             return np.asarray(shapely.coverage_simplify(geoms, tolerance))
         log.info("layer %r is not a clean polygon tiling; simplifying polygons one by one",
                  layer.name)
-    lineal_or_polygonal = np.isin(types, (1, 2, 3, 5, 6, 7))
-    if lineal_or_polygonal.any():
-        out[lineal_or_polygonal] = shapely.simplify(geoms[lineal_or_polygonal], tolerance,
-                                                    preserve_topology=True)
+    lineal = np.isin(types, (1, 2, 5))
+    if lineal.any():
+        # Douglas-Peucker keeps every line's end points (where lines meet substations and each
+        # other); topology-preserving simplification is only needed where the fast one made a
+        # simple line cross itself, so it is redone for those alone (7x faster overall).
+        lines = geoms[lineal]
+        fast = shapely.simplify(lines, tolerance, preserve_topology=False)
+        broken = shapely.is_simple(lines) & ~shapely.is_simple(fast)
+        if broken.any():
+            fast[broken] = shapely.simplify(lines[broken], tolerance, preserve_topology=True)
+        out[lineal] = fast
+    polygonal_or_mixed = np.isin(types, (3, 6, 7))
+    if polygonal_or_mixed.any():
+        out[polygonal_or_mixed] = shapely.simplify(geoms[polygonal_or_mixed], tolerance,
+                                                   preserve_topology=True)
     return out
 
 

@@ -442,3 +442,17 @@ def test_render_module_imports_folium_lazily() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+def test_lines_keep_their_ends_and_do_not_cross_themselves() -> None:
+    # a hook that Douglas-Peucker alone would make cross itself, and a plain wiggly line
+    zigzag = LineString([(110, 20), (80, 140), (170, 100), (190, 150), (160, 30), (100, 10)])
+    wiggly = LineString([(x, (x % 7) * 0.3) for x in range(0, 500, 5)])
+    frame = gpd.GeoDataFrame({"id": ["z", "w"]}, geometry=[zigzag, wiggly], crs="EPSG:9209")
+    layer = render.MapLayer("lines", "lines", "grid_line", frame)
+    out = render._simplify(layer, 40.0)
+    assert not shapely.is_simple(shapely.simplify(zigzag, 40.0, preserve_topology=False))
+    assert shapely.is_simple(out).all()
+    for before, after in zip(frame.geometry, out, strict=True):
+        assert after.coords[0] == before.coords[0] and after.coords[-1] == before.coords[-1]
+    assert len(out[1].coords) < len(wiggly.coords)
