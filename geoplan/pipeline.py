@@ -22,7 +22,15 @@ import shapely
 from geoplan import crs as gcrs
 from geoplan import io
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
-from geoplan.plan import Layer, LayerSpec, Plan, PlanSpec, RasterLayer, read_plan_file
+from geoplan.plan import (
+    Layer,
+    LayerSpec,
+    Plan,
+    PlanSpec,
+    RasterLayer,
+    own_province_mask,
+    read_plan_file,
+)
 from geoplan.validate import Problem, ValidationReport, canonicalise_layer, resolve_source_crs
 
 log = logging.getLogger(__name__)
@@ -61,7 +69,7 @@ def _read_raw(spec: LayerSpec) -> gpd.GeoDataFrame:
     return io.read_vector(spec.path, layer=spec.layer, encoding=spec.encoding)
 
 
-def _province_polygon(frames: list[gpd.GeoDataFrame]) -> Any | None:
+def _province_polygon(frames: list[gpd.GeoDataFrame], province: str | None) -> Any | None:
     """The province outline in WGS 84 from canonical boundary frames (province level, else the
     union of the communes)."""
     parts = []
@@ -69,6 +77,7 @@ def _province_polygon(frames: list[gpd.GeoDataFrame]) -> Any | None:
         if frame.crs is None or not len(frame):
             continue
         level = frame[frame["level"] == "province"]
+        level = level[own_province_mask(level["name"], province)]
         use = level if len(level) else frame[frame["level"] == "commune"]
         use = use[~use.geometry.isna() & ~use.geometry.is_empty]
         if len(use):
@@ -116,7 +125,7 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
         if ls.kind == "boundary" or i == 0:
             pass
         elif province_wgs84 is None and boundary_frames:
-            province_wgs84 = _province_polygon(boundary_frames)
+            province_wgs84 = _province_polygon(boundary_frames, spec.province)
         if ls.is_raster:
             raster = _load_raster(ls, report)
             if raster is not None:
@@ -760,10 +769,12 @@ def run_demo(
     loaded = _loaded(plan if plan is not None else default_sample_path())
     stem = loaded.path.parent.name or "plan"
     out = Path(output)
-    findings = run_checks(loaded)
+    from geoplan.rules import RULE_IDS
+
+    grid = run_grid(loaded)  # its findings are those `run_checks` adds: computed once here
+    findings = run_checks(loaded, only=list(RULE_IDS))
     coverage = run_coverage(loaded, site=sites)
-    grid = run_grid(loaded)
-    all_findings = concat_findings([findings, coverage.findings], crs=loaded.crs)
+    all_findings = concat_findings([findings, grid.findings, coverage.findings], crs=loaded.crs)
     map_path = write_map(loaded, out / f"{stem}.html", findings=all_findings,
                          coverage=coverage, grid=grid, offline=True, overwrite=True)
     extra = {"findings": ("findings", all_findings), **_coverage_extra(coverage)}

@@ -57,6 +57,7 @@ __all__ = [
     "PlanSpec",
     "RasterLayer",
     "find_plan_file",
+    "own_province_mask",
     "read_plan_file",
 ]
 
@@ -245,6 +246,30 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
     )
 
 
+def own_province_mask(names: Any, province: str | None) -> Any:
+    """Which province-level boundary rows are ``province`` (all of them when it can't be told).
+
+    Names match with diacritics, case and a "Tỉnh" / "Thành phố" / "TP" prefix ignored.
+    """
+    import numpy as np
+
+    from geoplan.kinds import fold
+
+    names = list(names)
+    if not province:
+        return np.ones(len(names), dtype=bool)
+
+    def key(text: Any) -> str:
+        words = fold(str(text or "")).split()
+        while words and words[0] in ("tinh", "thanh", "pho", "tp", "province"):
+            words = words[1:]
+        return " ".join(words)
+
+    own = key(province)
+    match = np.array([key(n) == own for n in names], dtype=bool)
+    return match if match.any() else np.ones(len(names), dtype=bool)
+
+
 @dataclass(frozen=True)
 class Layer:
     """A loaded vector layer: canonical fields, analysis CRS."""
@@ -337,8 +362,24 @@ class Plan:
 
     @property
     def boundary(self) -> gpd.GeoDataFrame | None:
-        """Province-level polygons of the plan's boundary layers, or ``None``."""
-        return self._boundary("province")
+        """The province's own polygon(s) from the plan's boundary layers, or ``None``.
+
+        When the boundary layers also hold neighbouring provinces, only the rows named as
+        ``[plan] province`` are the province (see :attr:`neighbours`).
+        """
+        part = self._boundary("province")
+        if part is None:
+            return None
+        return part[own_province_mask(part["name"], self.province)].reset_index(drop=True)
+
+    @property
+    def neighbours(self) -> gpd.GeoDataFrame | None:
+        """Province-level polygons that are not the plan's province (neighbours), or ``None``."""
+        part = self._boundary("province")
+        if part is None or not self.province:
+            return None
+        others = part[~own_province_mask(part["name"], self.province)].reset_index(drop=True)
+        return others if len(others) else None
 
     @property
     def communes(self) -> gpd.GeoDataFrame | None:

@@ -50,3 +50,21 @@ def test_sample_validates_from_the_cli(sample_plan_path: Path) -> None:
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"code": "crs-from-plan"' in result.output
+
+
+def test_boundary_keeps_the_own_province_and_lists_neighbours(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from planbuilder import ZONE, PlanBuilder, province_polygon
+    from shapely.affinity import translate
+
+    import geoplan
+
+    b = PlanBuilder(tmp_path, province="Bắc Ninh")
+    own = province_polygon()
+    frame = gpd.GeoDataFrame({"name": ["Tỉnh Bắc Ninh", "Thành phố Hà Nội"],
+                              "level": ["province", "province"]},
+                             geometry=[own, translate(own, -20_000)], crs=ZONE)
+    b.add("boundary", "boundary", frame)
+    plan = geoplan.load_plan(b.write())
+    assert plan.boundary["name"].tolist() == ["Tỉnh Bắc Ninh"]
+    assert plan.neighbours["name"].tolist() == ["Thành phố Hà Nội"]
