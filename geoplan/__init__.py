@@ -16,7 +16,6 @@ import logging
 
 __version__ = "0.1.0"
 
-from geoplan.checks import run_checks
 from geoplan.errors import (
     CRSError,
     GeoplanError,
@@ -33,6 +32,9 @@ from geoplan.pipeline import (
     export_plan,
     load_plan,
     report_plan,
+    run_checks,
+    run_coverage,
+    run_demo,
     run_grid,
     run_pdp8,
     validate_plan,
@@ -60,6 +62,8 @@ __all__ = [
     "load_plan",
     "report_plan",
     "run_checks",
+    "run_coverage",
+    "run_demo",
     "run_grid",
     "run_pdp8",
     "validate_plan",
