@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tomllib
 import re
 import sqlite3
 import unicodedata
@@ -553,7 +554,10 @@ def test_manifest_traces_inputs_outputs_crs_and_counts(mini_plan: geoplan.Plan,
     assert manifest["crs"]["transformation"]["id"] == "EPSG:6960"
     assert manifest["counts"] == {**{n: len(x.frame) for n, x in mini_plan.layers.items()},
                                   "findings": 1}
-    assert "version" in manifest["rules"] and manifest["rules"]["plan_overrides"] == {}
+    assert manifest["rules"]["version"] == tomllib.loads(
+        (Path(geoplan.__file__).parent / "data" / "rules.toml").read_text(encoding="utf-8")
+    )["meta"]["version"]
+    assert manifest["rules"]["plan_overrides"] == {}
     rules_file = Path(geoplan.__file__).parent / "data" / "rules.toml"
     assert manifest["rules"]["sha256"] == hashlib.sha256(rules_file.read_bytes()).hexdigest()
     assert manifest["geojson_precision"] == 7
