@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 import re
 import sqlite3
 import unicodedata
@@ -28,6 +27,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
