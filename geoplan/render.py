@@ -77,6 +77,7 @@ __all__ = [
     "layer_styles",
     "legend_for",
     "legend_html",
+    "map_bounds",
     "map_html",
     "map_layers",
     "plan_map",
@@ -478,6 +479,8 @@ def _json_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, (float, np.floating)):
         v = float(value)
+        if not math.isfinite(v):
+            return None
         return int(v) if v.is_integer() and abs(v) < 2**53 else round(v, 4)
     return str(value)
 
@@ -491,6 +494,7 @@ def _encode_column(series: pd.Series) -> list[Any] | dict[str, Any] | None:
         arr = series.to_numpy(dtype=float, na_value=np.nan)
         if is_float:
             arr = np.round(arr, 4)
+        arr[~np.isfinite(arr)] = np.nan  # JSON has no NaN or infinity
         values: list[Any] = [None if v != v else (int(v) if v.is_integer() else v)
                              for v in arr.tolist()]
     else:
@@ -1047,6 +1051,12 @@ def _wgs84_bounds(bounds: tuple[float, float, float, float], crs: Any) -> list[l
         max(x1 - x0, y1 - y0) / 16)], crs=crs)
     w, s, e, n = to_wgs84(box).total_bounds
     return [[float(s), float(w)], [float(n), float(e)]]
+
+
+def map_bounds(plan: Plan) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of everything in the plan (Leaflet's order)."""
+    extent = _extent(map_layers(plan), plan)
+    return _wgs84_bounds(extent, plan.crs) if extent else [[8.0, 102.0], [23.5, 110.0]]
 
 
 def _attribution(plan: Plan, given: str | None) -> str | None:

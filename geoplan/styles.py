@@ -173,6 +173,28 @@ _EXTRA_FIELD_LABELS: dict[str, tuple[str, str]] = {
     "threshold": ("Ngưỡng", "Threshold"),
     "message": ("Nội dung", "Message"),
     "reference": ("Căn cứ", "Reference"),
+    # coverage outputs (geoplan.coverage.CoverageResult)
+    "voltage_kv": ("Cấp điện áp", "Voltage"),
+    "radius_km": ("Bán kính cấp điện", "Supply radius"),
+    "n_substations": ("Số trạm", "Substations"),
+    "area_ha": ("Diện tích", "Area"),
+    "population": ("Dân số", "Population"),
+    "population_share": ("Tỷ lệ dân số", "Share of the population"),
+    "site_id": ("Mã vị trí", "Site ID"),
+    "demand_mw": ("Nhu cầu phụ tải", "Demand"),
+    "n_features": ("Số đối tượng phục vụ", "Features served"),
+    "feature_ids": ("Các đối tượng", "Feature IDs"),
+    "connect_layer": ("Lớp đấu nối", "Connection layer"),
+    "connect_id": ("Đấu nối vào", "Connects to"),
+    "connect_distance_m": ("Khoảng cách đấu nối", "Connection distance"),
+    "firm_capacity_mw": ("Công suất đảm bảo", "Firm capacity"),
+    "headroom_mw": ("Công suất còn dư", "Headroom"),
+}
+
+#: Units of the fields above that are not canonical layer fields.
+_EXTRA_UNITS: dict[str, str] = {
+    "voltage_kv": "kV", "radius_km": "km", "area_ha": "ha", "demand_mw": "MW",
+    "connect_distance_m": "m", "firm_capacity_mw": "MW", "headroom_mw": "MW",
 }
 
 
@@ -203,7 +225,7 @@ def field_unit(kind: str | None, name: str) -> str:
         for f in KINDS[kind].fields:
             if f.name == name:
                 return f.unit
-    return ""
+    return _EXTRA_UNITS.get(name, "")
 
 
 def value_label(name: str, value: Any, lang: Lang = "vi") -> str:

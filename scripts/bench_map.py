@@ -78,10 +78,11 @@ def folium_baseline(plan: Any, path: Path) -> Figures:
     import folium
 
     from geoplan.crs import to_wgs84
-    from geoplan.render import assets_html
+    from geoplan.render import assets_html, map_bounds
 
     t0 = time.perf_counter()
-    m = folium.Map(tiles=None, location=[16.0, 106.0], zoom_start=6)
+    m = folium.Map(tiles=None)
+    m.fit_bounds(map_bounds(plan))  # the same view as geoplan's map
     for layer in plan.layers.values():
         folium.GeoJson(to_wgs84(layer.frame), name=layer.name).add_to(m)
     folium.LayerControl().add_to(m)

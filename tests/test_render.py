@@ -456,3 +456,11 @@ def test_lines_keep_their_ends_and_do_not_cross_themselves() -> None:
     for before, after in zip(frame.geometry, out, strict=True):
         assert after.coords[0] == before.coords[0] and after.coords[-1] == before.coords[-1]
     assert len(out[1].coords) < len(wiggly.coords)
+
+
+def test_coverage_columns_are_labelled_and_infinities_are_missing() -> None:
+    assert geoplan.styles.field_label(None, "radius_km", "en") == "Supply radius"
+    assert geoplan.styles.field_unit(None, "radius_km") == "km"
+    assert render._encode_column(pd.Series([1.0, np.inf, -np.inf, np.nan])) == [1, None, None,
+                                                                                  None]
+    assert render._json_value(float("inf")) is None
