@@ -755,7 +755,19 @@ def assets_html() -> str:
     """Leaflet, its plugins and geoplan's runtime as inline ``<style>`` / ``<script>`` tags."""
     root = _asset_root()
     css = "\n".join(_inline_css(p) for p in _ASSET_CSS)
-    js = "\n;\n".join((root / p).read_text(encoding="utf-8") for p in _ASSET_JS)
+
+    def data_uri(name: str) -> str:
+        raw = (root / "leaflet" / "images" / name).read_bytes()
+        return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
+
+    icons = json.dumps({"icon": data_uri("marker-icon.png"), "icon2x": data_uri(
+        "marker-icon-2x.png"), "shadow": data_uri("marker-shadow.png")})
+    parts = []
+    for p in _ASSET_JS:
+        if p == "geoplan.js":
+            parts.append(f"window.geoplan = window.geoplan || {{}}; geoplan.iconImages = {icons};")
+        parts.append((root / p).read_text(encoding="utf-8"))
+    js = "\n;\n".join(parts)
     js = js.replace("</script", "<\\/script")
     return f"<style>\n{css}\n</style>\n<script>\n{js}\n</script>"
 

@@ -262,3 +262,23 @@ def test_dense_points_are_clustered_and_all_counted(page: Any, tmp_path: Path) -
     p.mouse.click(xy[0], xy[1])
     p.wait_for_function(f"geoplan.map.getZoom() > {state['zoom']}")
     page.assert_no_console_errors()
+
+
+def test_measure_an_area_and_go_full_screen(page: Any, sample_map: Path) -> None:
+    p = open_map(page, sample_map)
+    box = p.locator(".leaflet-control-measure-toggle").bounding_box()
+    assert box is not None
+    p.mouse.move(box["x"] + 5, box["y"] + 5)  # the control opens on hover
+    p.locator(".leaflet-control-measure a.start").click()
+    for x, y in ((500, 400), (700, 420), (650, 600)):
+        p.mouse.click(x, y)
+        p.wait_for_timeout(100)
+    p.locator(".leaflet-control-measure a.finish").click()
+    result = p.locator(".leaflet-popup-content", has_text="Area measurement")
+    result.wait_for()
+    assert "Hectares" in result.inner_text() and "Perimeter" in result.inner_text()
+    p.locator(".leaflet-control-zoom-fullscreen").click()
+    p.wait_for_function("!!document.fullscreenElement")
+    assert p.locator(".gp-title").is_visible()  # the title block stays in full screen
+    page.assert_no_console_errors()
+    assert page.failed_requests == []  # no picture asked for by a relative path either

@@ -69,6 +69,14 @@
     }
   });
 
+  // Leaflet finds its default marker pictures from a CSS url; inlined as data: URIs that
+  // detection fails, so give them here (G.iconImages is set by geoplan.render).
+  if (G.iconImages) {
+    L.Icon.Default.mergeOptions({imagePath: '', iconUrl: G.iconImages.icon,
+                                 iconRetinaUrl: G.iconImages.icon2x,
+                                 shadowUrl: G.iconImages.shadow});
+  }
+
   G.Symbol = L.CircleMarker.extend({
     _updatePath: function () {
       if (this._renderer._updateGeoplanSymbol) { this._renderer._updateGeoplanSymbol(this); }
@@ -487,6 +495,15 @@
           this._captureMarker.options.autoPanOnFocus = false;
           this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
         }
+      });
+      // leaflet-measure styles its vertices through their SVG elements: give its own layers an
+      // SVG renderer (the map draws everything else on canvas)
+      var measureSvg = L.svg({padding: 0.5});
+      L.Control.Measure.addInitHook(function () {
+        var symbols = this._symbols, get = symbols.getSymbol;
+        symbols.getSymbol = function (name) {
+          return L.extend({}, get.call(symbols, name), {renderer: measureSvg});
+        };
       });
       new L.Control.Measure({
         position: 'topleft', primaryLengthUnit: 'kilometers', secondaryLengthUnit: 'meters',
