@@ -94,11 +94,12 @@ MAP_KEYS = ("title", "subtitle", "palette", "voltage_colors", "attribution", "ba
 #: Online base maps: key -> (folium / xyzservices tile name, label in the layer control).
 BASEMAPS: dict[str, tuple[str, str]] = {
     "osm": ("OpenStreetMap", "OpenStreetMap"),
-    "positron": ("CartoDB positron", "Bản đồ nền sáng / Light (CARTO)"),
+    "light": ("Esri.WorldGrayCanvas", "Nền xám nhạt / Light grey (Esri)"),
     "satellite": ("Esri.WorldImagery", "Ảnh vệ tinh / Satellite (Esri)"),
     "topo": ("OpenTopoMap", "Địa hình / Topographic (OpenTopoMap)"),
 }
-DEFAULT_BASEMAPS = ("osm", "positron", "satellite")
+DEFAULT_BASEMAPS = ("osm", "light", "satellite")
+# (CARTO's light map, a usual choice, needs an API key since 2025: not offered)
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -1119,7 +1120,7 @@ def plan_map(
     title, subtitle, date
         Title block; default the plan name, "Bản đồ quy hoạch / Planning map" and today.
     basemaps : sequence of str, optional
-        Online base maps, keys of :data:`BASEMAPS` (default ``osm``, ``positron``, ``satellite``).
+        Online base maps, keys of :data:`BASEMAPS` (default ``osm``, ``light``, ``satellite``).
     attribution : str, optional
         Data attribution; "© OpenStreetMap contributors" is added by itself for OSM tiles and for
         layers read from files whose name says OSM.

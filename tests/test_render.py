@@ -410,7 +410,7 @@ def test_osm_attribution_from_source_file_names(tmp_path: Path) -> None:
     ("settings_", "match"),
     [
         ({"colour": "red"}, r"unknown key 'colour'; valid keys: title, subtitle, palette"),
-        ({"basemaps": ["osm", "google"]}, r"unknown base map 'google'; valid: osm, positron"),
+        ({"basemaps": ["osm", "google"]}, r"unknown base map 'google'; valid: osm, light"),
         ({"basemaps": "osm"}, r"basemaps must be a list"),
         ({"precision": 12}, r"precision must be the number of decimals of a degree, 4 to 8"),
         ({"simplify_m": -1}, r"simplify_m must be a tolerance in metres"),
