@@ -1576,22 +1576,16 @@ def province_and_neighbours(plan: Plan, settings: GridSettings
     from geoplan.crs import to_crs
     from geoplan.io import read_vector
 
-    rows = plan.boundary
+    rows = plan.boundary  # the plan's own province (see Plan.boundary / Plan.neighbours)
+    own_key = _fold_province(plan.province) if plan.province else None
     province = None
     parts: list[gpd.GeoDataFrame] = []
-    own_key = _fold_province(plan.province) if plan.province else None
     if rows is not None and len(rows):
-        keys = rows["name"].map(_fold_province)
-        own = (keys == own_key) if own_key is not None and (keys == own_key).any() else \
-            pd.Series(True, index=rows.index)
-        if own_key is not None and not (keys == own_key).any() and len(rows) > 1:
-            log.warning("grid: no boundary row is named %r; all %d province rows are taken as "
-                        "the province", plan.province, len(rows))
-        province = shapely.union_all(np.asarray(rows.geometry[own].values, dtype=object))
-        others = rows[~own]
-        if len(others):
-            parts.append(gpd.GeoDataFrame({"name": others["name"].astype(object)},
-                                          geometry=others.geometry, crs=plan.crs))
+        province = shapely.union_all(np.asarray(rows.geometry.values, dtype=object))
+    others = plan.neighbours
+    if others is not None and len(others):
+        parts.append(gpd.GeoDataFrame({"name": others["name"].astype(object)},
+                                      geometry=others.geometry, crs=plan.crs))
     if province is None and plan.communes is not None:
         province = shapely.union_all(np.asarray(plan.communes.geometry.values, dtype=object))
     if settings.neighbours is not None:
