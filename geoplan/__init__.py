@@ -28,6 +28,7 @@ from geoplan.errors import (
 from geoplan.findings import FINDING_COLUMNS
 from geoplan.kinds import KINDS
 from geoplan.pipeline import (
+    build_map,
     diff_plans,
     export_plan,
     load_plan,
@@ -38,6 +39,7 @@ from geoplan.pipeline import (
     run_grid,
     run_pdp8,
     validate_plan,
+    write_map,
 )
 from geoplan.plan import Layer, Plan, RasterLayer
 
@@ -57,6 +59,7 @@ __all__ = [
     "PlanValidationError",
     "RasterLayer",
     "__version__",
+    "build_map",
     "diff_plans",
     "export_plan",
     "load_plan",
@@ -67,4 +70,5 @@ __all__ = [
     "run_grid",
     "run_pdp8",
     "validate_plan",
+    "write_map",
 ]

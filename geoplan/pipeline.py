@@ -35,7 +35,24 @@ from geoplan.validate import Problem, ValidationReport, canonicalise_layer, reso
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DemoResult", "default_sample_path", "load_plan", "run_demo", "validate_plan"]
+__all__ = [
+    "GRID_RULE_IDS",
+    "DemoResult",
+    "build_map",
+    "default_sample_path",
+    "diff_plans",
+    "export_plan",
+    "load_plan",
+    "map_results",
+    "report_plan",
+    "run_checks",
+    "run_coverage",
+    "run_demo",
+    "run_grid",
+    "run_pdp8",
+    "validate_plan",
+    "write_map",
+]
 
 #: Which module checks the keys of each optional plan section.
 SETTINGS_OWNERS: Mapping[str, str] = {
