@@ -276,6 +276,10 @@ def validate_plan(path: str | Path, *, strict: bool = False) -> ValidationReport
     return report
 
 
+def _loaded(plan: Plan | str | Path) -> Plan:
+    return plan if isinstance(plan, Plan) else load_plan(plan)
+
+
 # --------------------------------------------------------------------------------- checks
 
 #: Rule ids of the grid topology audit, which `geoplan check` runs beside the plan rules.
@@ -313,7 +317,7 @@ def run_checks(
 
     if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
         raise PlanError(f"{output}: findings are written as GeoJSON; name the file *.geojson")
-    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    loaded = _loaded(plan)
     wanted = None if only is None else ([only] if isinstance(only, str) else list(only))
     grid_wanted = None if wanted is None else [r for r in wanted if r in GRID_RULE_IDS]
     plan_rules = None if wanted is None else [r for r in wanted if r not in GRID_RULE_IDS]
@@ -338,7 +342,6 @@ def run_checks(
 
 
 # ------------------------------------------------------------------------------- coverage
-# (issue 4 adds run_coverage here)
 
 
 def run_coverage(
@@ -376,7 +379,7 @@ def run_coverage(
     if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
         raise PlanError(f"{output}: coverage outputs are written as GeoJSON; name the file "
                         "*.geojson")
-    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    loaded = _loaded(plan)
     result = compute_coverage(loaded, site=site, capacitated=capacitated)
     if output is not None:
         import json
@@ -426,7 +429,7 @@ def run_grid(
     if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
         raise PlanError(f"{output}: the grid graph is written as GeoJSON; name the file "
                         "*.geojson")
-    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    loaded = _loaded(plan)
     result = analyse_plan(loaded)
     if output is not None:
         write_grid_geojson(result.grid, output, overwrite=overwrite)
@@ -470,7 +473,7 @@ def run_pdp8(
     suffix = Path(output).suffix.lower() if output is not None else None
     if suffix is not None and suffix not in (".csv", ".xlsx", ".json"):
         raise PlanError(f"{output}: the comparison is written as .csv, .xlsx or .json")
-    loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    loaded = _loaded(plan)
     result = reconcile_plan(loaded, national, sheet=sheet,
                             min_score=MIN_SCORE if min_score is None else min_score)
     if output is not None:
@@ -593,11 +596,6 @@ def write_map(
 
 
 # ------------------------------------------------------------------------- export / report
-# (issue 6 adds export / report / diff here)
-
-
-def _loaded(plan: Plan | str | Path) -> Plan:
-    return plan if isinstance(plan, Plan) else load_plan(plan)
 
 
 def _coverage_extra(result: Any) -> dict[str, tuple[str, gpd.GeoDataFrame]]:
