@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -278,6 +279,10 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
 
     The normaliser runs once per distinct value (``pd.factorize``), not once per feature.
     """
+    if f.type == "str":
+        fast = _text_column(values)
+        if fast is not None:
+            return fast
     fn = _normaliser(kind, f, col.spec)
     codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)  # the last slot serves missing values
@@ -307,6 +312,22 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
                          "correct the value (occupancy is a percentage 0–100)"
                          if f.name == "occupancy_pct" else "correct the value", field=f.name)
             out = out.where(~out_of_range, None)
+    return out
+
+
+def _text_column(values: pd.Series) -> pd.Series | None:
+    """Vectorised :func:`~geoplan.kinds.normalise_text` for a column of strings (else None)."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in ("string", "empty"):
+        return None
+    text = values.astype("object")
+    present = text.notna()
+    stripped = text[present].astype(str).str.strip()
+    wide = ~stripped.str.isascii()
+    if wide.any():
+        stripped[wide] = stripped[wide].map(lambda t: unicodedata.normalize("NFC", t))
+    out = pd.Series(None, index=values.index, dtype=object)
+    out[present] = stripped.where(stripped != "", None).astype(object)
     return out
 
 
@@ -355,7 +376,8 @@ def canonicalise_layer(
     # ids first: every later message names features by id
     if "id" in kind.field_names:
         if "id" in chosen:
-            ids = raw[chosen["id"]].map(normalise_text)
+            fast_ids = _text_column(raw[chosen["id"]])
+            ids = fast_ids if fast_ids is not None else raw[chosen["id"]].map(normalise_text)
             missing = ids.isna().to_numpy()
             if missing.any():
                 rows = [f"row {i + 1}" for i in np.flatnonzero(missing)]
