@@ -15,9 +15,11 @@ Each difference is one record:
              ``before → after``.
 
 A feature that moved *and* changed gives two records. Layers present in one plan only give
-``added`` / ``removed`` records for all their features. Distances and areas are computed in
-the first plan's CRS; the second plan's layers are reprojected into it through
-:func:`geoplan.crs.to_crs` when the two plans use different CRSs.
+``added`` / ``removed`` records for all their features. :attr:`PlanDiff.moves` holds, for each
+moved feature whose centroid moved, a line from its old centroid to its new one (what the map
+draws as an arrow). Distances and areas are computed in the first plan's CRS; the second
+plan's layers are reprojected into it through :func:`geoplan.crs.to_crs` when the two plans
+use different CRSs.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CHANGES", "DIFF_COLUMNS", "PlanDiff", "diff_frames", "diff_plans", "feature_key"]
+__all__ = ["CHANGES", "DIFF_COLUMNS", "MOVE_COLUMNS", "PlanDiff", "diff_frames", "diff_plans",
+           "feature_key"]
 
 Change = Literal["added", "removed", "moved", "changed"]
 CHANGES: tuple[Change, ...] = ("added", "removed", "moved", "changed")
@@ -48,6 +51,9 @@ CHANGES: tuple[Change, ...] = ("added", "removed", "moved", "changed")
 #: Columns of :attr:`PlanDiff.table` (the frame has them plus ``geometry``).
 DIFF_COLUMNS: tuple[str, ...] = ("layer", "kind", "id", "name", "change", "distance_m",
                                  "hausdorff_m", "area_change_ha", "fields", "details")
+
+#: Columns of :attr:`PlanDiff.moves` (plus ``geometry``, a line from the old centroid to the new).
+MOVE_COLUMNS: tuple[str, ...] = ("layer", "id", "distance_m")
 
 #: Geometries closer than this (metres, largest displacement) count as unchanged.
 DEFAULT_TOLERANCE_M = 0.01
@@ -188,11 +194,17 @@ def diff_frames(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *, layer: str
 
 @dataclass(frozen=True)
 class PlanDiff:
-    """The differences between two plans (see the module docstring)."""
+    """The differences between two plans (see the module docstring).
+
+    ``frame`` has one row per difference (:data:`DIFF_COLUMNS` and ``geometry``); ``moves``
+    (:data:`MOVE_COLUMNS` and ``geometry``), when known, a line from the old centroid to the new
+    one of each moved feature whose centroid moved; both in the first plan's CRS.
+    """
 
     frame: gpd.GeoDataFrame
     before: str
     after: str
+    moves: gpd.GeoDataFrame | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -223,6 +235,7 @@ def diff_plans(before: Plan, after: Plan, *,
     if tolerance_m < 0:
         raise PlanError(f"tolerance_m = {tolerance_m!r}: give a distance in metres ≥ 0")
     parts = []
+    moves = []
     names = list(dict.fromkeys([*before.layers, *after.layers]))
     for name in names:
         la, lb = before.layers.get(name), after.layers.get(name)
@@ -237,12 +250,41 @@ def diff_plans(before: Plan, after: Plan, *,
             fb = to_crs(fb, before.crs, name=name)
         if not fa.crs.equals(before.crs):
             fa = to_crs(fa, before.crs, name=name)
-        parts.append(diff_frames(fa, fb, layer=name, kind=kind, tolerance_m=tolerance_m))
+        part = diff_frames(fa, fb, layer=name, kind=kind, tolerance_m=tolerance_m)
+        parts.append(part)
+        moves.append(_moves(fa, fb, part, layer=name))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         {c: [] for c in (*DIFF_COLUMNS, "geometry")})
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=before.crs)
+    lines = pd.concat(moves, ignore_index=True) if moves else pd.DataFrame(
+        {c: [] for c in (*MOVE_COLUMNS, "geometry")})
     log.info("diff %s → %s: %d records", before.name, after.name, len(gdf))
-    return PlanDiff(gdf, before.name, after.name)
+    return PlanDiff(gdf, before.name, after.name,
+                    gpd.GeoDataFrame(lines, geometry="geometry", crs=before.crs))
+
+
+def _moves(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, part: gpd.GeoDataFrame, *,
+           layer: str) -> gpd.GeoDataFrame:
+    """Lines from the old centroid to the new one of the moved features of one layer."""
+    ids = part.loc[part["change"] == "moved", "id"].tolist()
+    empty = gpd.GeoDataFrame({c: [] for c in MOVE_COLUMNS}, geometry=[], crs=part.crs)
+    if not ids:
+        return empty
+    key = feature_key(before if len(before.columns) > 1 else after)
+    ga = before.geometry.set_axis(before[key].astype(str)).loc[ids].to_numpy()
+    gb = after.geometry.set_axis(after[key].astype(str)).loc[ids].to_numpy()
+    ok = ~(shapely.is_missing(ga) | shapely.is_missing(gb) | shapely.is_empty(ga)
+           | shapely.is_empty(gb))
+    ca, cb = shapely.centroid(ga[ok]), shapely.centroid(gb[ok])
+    dist = shapely.distance(ca, cb)
+    keep = dist > 0
+    if not keep.any():
+        return empty
+    ca, cb = ca[keep], cb[keep]
+    xy = np.stack([shapely.get_coordinates(ca), shapely.get_coordinates(cb)], axis=1)
+    return gpd.GeoDataFrame({"layer": layer, "id": np.asarray(ids, dtype=object)[ok][keep],
+                             "distance_m": dist[keep].astype("float64")},
+                            geometry=shapely.linestrings(xy), crs=part.crs)
 
 
 def _empty_like(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

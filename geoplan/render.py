@@ -26,6 +26,10 @@ a small runtime (``assets/geoplan.js``) on one shared canvas:
   milliseconds where Leaflet.markercluster took most of a second for 20,000 points); popups and
   tooltips are built in the browser only when opened.
 
+A plan diff (:func:`geoplan.diff.diff_plans`) is one more layer, "So sánh phương án / Plan
+changes", drawn on top: added features green, removed ones red (dashed, hollow), moved ones
+orange with an arrow from the old centroid to the new one, changed ones blue.
+
 Offline maps (``offline=True``) have no tile layer; Leaflet and its plugins are always inlined
 from ``geoplan/assets`` (see its README for versions and licences), so the file makes no network
 request. Online maps add a choice of base maps (tiles are the only requests).
@@ -106,7 +110,7 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 #: Drawing order on the canvas (bottom first); layers of one kind keep plan-file order.
 DRAW_ORDER = ("boundary", "restricted_zone", "coverage_service_area", "industrial_park",
               "industrial_cluster", "coverage_gap", "grid_line", "substation", "power_plant",
-              "trade_facility", "coverage_proposed", "findings")
+              "trade_facility", "coverage_proposed", "findings", "diff")
 
 #: Key figures shown in tooltips (after the name), per kind.
 TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -119,6 +123,7 @@ TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
     "power_plant": ("source", "capacity_mw", "status"),
     "restricted_zone": ("type",),
     "findings": ("severity", "rule", "message"),
+    "diff": ("change", "layer", "name", "distance_m", "details"),
 }
 #: Layers listed in the layer control but not drawn until ticked (they would hide the rest).
 HIDDEN_AT_START = frozenset({"coverage_service_area"})
@@ -135,6 +140,10 @@ _CLUSTER_COLORS = {"trade_facility": "#d94801", "substation": "#54278f",
                    "power_plant": "#238b45", "findings": "#cb181d"}
 
 _FINDING_KIND_LABELS = ("Kết quả kiểm tra", "Check findings")
+_DIFF_KIND_LABELS = ("So sánh phương án", "Plan changes")
+#: Drawing order of the changes inside the diff layer (bottom first): a feature that moved and
+#: changed shows its move on top; removed features, hollow, on top of everything.
+_DIFF_DRAW_ORDER = {"changed": 0, "added": 1, "moved": 2, "removed": 3}
 _COVERAGE_LABELS = {
     "coverage_service_area": ("Vùng phục vụ của trạm", "Substation service areas"),
     "coverage_gap": ("Vùng thiếu nguồn cấp", "Coverage gaps"),
@@ -213,16 +222,19 @@ def _simplify_setting(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class MapLayer:
-    """One layer of the map: a plan layer, the findings, or a coverage result.
+    """One layer of the map: a plan layer, the findings, a coverage result or a plan diff.
 
     ``frame`` is in the plan's analysis CRS; ``kind`` is a layer kind of :mod:`geoplan.kinds`
-    or one of ``findings``, ``coverage_service_area``, ``coverage_gap``, ``coverage_proposed``.
+    or one of ``findings``, ``coverage_service_area``, ``coverage_gap``, ``coverage_proposed``,
+    ``diff``. ``arrows`` (diff only) are lines from the old to the new centroid of moved
+    features, drawn with the layer but not counted among its features.
     """
 
     name: str
     title: str
     kind: str
     frame: gpd.GeoDataFrame
+    arrows: gpd.GeoDataFrame | None = None
 
     @property
     def kind_labels(self) -> tuple[str, str]:
@@ -230,6 +242,8 @@ class MapLayer:
             return KINDS[self.kind].label_vi, KINDS[self.kind].label_en
         if self.kind == "findings":
             return _FINDING_KIND_LABELS
+        if self.kind == "diff":
+            return _DIFF_KIND_LABELS
         return _COVERAGE_LABELS[self.kind]
 
     @property
@@ -250,12 +264,14 @@ def map_layers(
     coverage: Any = None,
     grid: Any = None,
     layers: Iterable[str] | None = None,
+    diff: Any = None,
 ) -> list[MapLayer]:
     """The layers a map of ``plan`` draws, bottom first.
 
     ``layers`` restricts the plan layers by name. ``findings`` (a findings frame), the findings
-    of ``grid`` (a frame, or an object with a ``findings`` frame) and the frames of ``coverage``
-    (see :func:`_coverage_frames`) become extra layers.
+    of ``grid`` (a frame, or an object with a ``findings`` frame), the frames of ``coverage``
+    (see :func:`_coverage_frames`) and a plan diff (see :func:`_diff_layer`) become extra
+    layers.
     """
     wanted = None if layers is None else list(layers)
     if wanted is not None:
@@ -277,6 +293,9 @@ def map_layers(
 
         frame = concat_findings(all_findings, crs=plan.crs)
         out.append(MapLayer("findings", _FINDING_KIND_LABELS[0], "findings", frame))
+    diff_layer = _diff_layer(diff, plan)
+    if diff_layer is not None:
+        out.append(diff_layer)
     rank = {k: i for i, k in enumerate(DRAW_ORDER)}
     return sorted(out, key=lambda m: rank.get(m.kind, len(rank)))  # stable: plan order kept
 
@@ -286,6 +305,69 @@ def _grid_findings(grid: Any) -> gpd.GeoDataFrame | None:
         return None
     frame = getattr(grid, "findings", grid)
     return frame if hasattr(frame, "geometry") else None
+
+
+def _diff_layer(diff: Any, plan: Plan) -> MapLayer | None:
+    """The map layer of a plan diff, in ``plan``'s CRS, or ``None`` without one.
+
+    ``diff`` is a :class:`geoplan.diff.PlanDiff` (its ``frame``, and its ``moves`` drawn as
+    arrows), its ``frame`` alone (the records of :data:`geoplan.diff.DIFF_COLUMNS` with their
+    geometry), or a mapping with ``frame`` and optionally ``moves``. An empty diff still gives
+    a layer (with no feature), so the map says that nothing changed.
+    """
+    if diff is None:
+        return None
+    if hasattr(diff, "geometry"):
+        frame, moves = diff, None
+    elif isinstance(diff, Mapping):
+        frame, moves = diff.get("frame"), diff.get("moves")
+    else:
+        frame, moves = getattr(diff, "frame", None), getattr(diff, "moves", None)
+    if frame is None or not hasattr(frame, "geometry") or "change" not in frame.columns:
+        raise GeoplanError(f"diff: expected the result of geoplan.diff.diff_plans (a PlanDiff or "
+                           f"its frame, with a change column), got {type(diff).__name__}")
+    from geoplan.crs import to_crs
+
+    if frame.crs is not None and not frame.crs.equals(plan.crs):
+        frame = to_crs(frame, plan.crs, name="plan diff")
+    order = frame["change"].map(_DIFF_DRAW_ORDER).fillna(len(_DIFF_DRAW_ORDER))
+    frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+    if moves is not None and len(moves):
+        if moves.crs is not None and not moves.crs.equals(plan.crs):
+            moves = to_crs(moves, plan.crs, name="plan diff moves")
+    else:
+        moves = None
+    return MapLayer("plan-diff", _DIFF_KIND_LABELS[0], "diff", frame, moves)
+
+
+def _arrows(lines: gpd.GeoDataFrame, *, head: float = 0.25,
+            angle_deg: float = 25.0) -> np.ndarray:
+    """Arrows (multilines: shaft and head) along lines from an old to a new position.
+
+    The head's two barbs are ``head`` times the shaft's length, at ``angle_deg`` from it, in
+    the lines' (metric) CRS, so the arrow scales with the map like the features it joins.
+    """
+    import shapely
+
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.full(len(geoms), None, dtype=object)
+    if not ok.any():
+        return out
+    start = shapely.get_coordinates(shapely.get_point(geoms[ok], 0))
+    end = shapely.get_coordinates(shapely.get_point(geoms[ok], -1))
+    back = start - end  # from the tip back along the shaft
+    a = math.radians(angle_deg)
+    barbs = []
+    for sign in (1.0, -1.0):
+        c, s = math.cos(a), math.sin(sign * a)
+        rot = np.column_stack([back[:, 0] * c - back[:, 1] * s, back[:, 0] * s + back[:, 1] * c])
+        barbs.append(end + head * rot)
+    shafts = np.asarray(shapely.linestrings(np.stack([start, end], axis=1)), dtype=object)
+    heads = np.asarray(shapely.linestrings(np.stack([barbs[0], end, barbs[1]], axis=1)),
+                       dtype=object)
+    out[ok] = shapely.multilinestrings(np.stack([shafts, heads], axis=1).tolist())
+    return out
 
 
 def _coverage_frames(coverage: Any) -> list[tuple[str, gpd.GeoDataFrame]]:
@@ -633,6 +715,28 @@ def layer_styles(layer: MapLayer, table: StyleTable, *,
         def make(row: Any) -> dict[str, Any]:
             return _leaflet_path(table.gap_color, 1.5, None, opacity=0.9, fill=table.gap_color,
                                  fill_opacity=0.35, hatch=True)
+    elif kind == "diff":
+        import shapely
+
+        geoms = _explode_collections(np.asarray(frame.geometry.values, dtype=object))
+        keys = pd.DataFrame({"c": col("change"),
+                             "g": _family(shapely.get_type_id(geoms)).tolist()})
+
+        def make(row: Any) -> dict[str, Any]:
+            st = table.diff_style(row.c)
+            if row.g == 0:  # a ring around the plan's own symbol
+                style: dict[str, Any] = {"shape": "circle", "radius": 11, "color": st["color"],
+                                         "weight": 3, "opacity": 1, "fill": st["fill"] is not None,
+                                         "fillColor": st["fill"] or st["color"],
+                                         "fillOpacity": 0.2}
+                if st["dash"]:
+                    style["dashArray"] = " ".join(f"{v:g}" for v in st["dash"])
+                return style
+            if row.g == 1:  # a wide halo along the plan's own line
+                return _leaflet_path(st["color"], 7.0 if st["fill"] else 4.0, st["dash"],
+                                     opacity=0.75)
+            return _leaflet_path(st["color"], st["weight"], st["dash"], opacity=0.95,
+                                 fill=st["fill"], fill_opacity=st["fill_opacity"])
     else:  # coverage_proposed
         keys = pd.DataFrame({"x": [0] * len(frame)})
 
@@ -665,8 +769,8 @@ def _layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, tolera
     wgs = to_wgs84(geo, name=layer.name)
     data = _encode_geometry(np.asarray(wgs.geometry.values), precision)
     columns = layer.columns
-    labels = field_labels(layer.kind if layer.kind in KINDS else None)
-    unit_kind = layer.kind if layer.kind in KINDS else None
+    labels = field_labels(layer.kind)
+    unit_kind = layer.kind
     styles, codes = layer_styles(layer, table, offline=offline)
     vi, en = layer.kind_labels
     data.update(
@@ -691,6 +795,18 @@ def _layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, tolera
                                 "fillOpacity": 0.85, "glyphColor": "#ffffff"}
     if layer.kind == "findings":
         data["label"] = "rule"
+    if layer.kind == "diff":
+        data["label"] = "id"
+        if layer.arrows is not None and len(layer.arrows):
+            arrows = gpd.GeoDataFrame(geometry=gpd.GeoSeries(_arrows(layer.arrows),
+                                                             crs=layer.arrows.crs))
+            data["mv"] = _encode_geometry(
+                np.asarray(to_wgs84(arrows, name="plan diff moves").geometry.values), precision)
+            st = table.diff_style("moved")
+            data["mvStyle"] = _leaflet_path(st["color"], 2.5, None, opacity=0.95)
+            data["mvOrigin"] = {"shape": "circle", "radius": 4, "color": st["color"],
+                                "weight": 2, "opacity": 1, "fill": True,
+                                "fillColor": "#ffffff", "fillOpacity": 1}
     if layer.kind == "boundary" and "name" in frame.columns and len(frame):
         data["lbl"] = _label_points(layer, precision=min(precision, 5))
     if codes is not None:
@@ -1030,6 +1146,9 @@ def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSect
         findings={s for s in _present(layers, "findings", "severity") if s},
         coverage={m.kind.replace("coverage_", "") for m in layers
                   if m.kind.startswith("coverage_")},
+        diff={c for c in _present(layers, "diff", "change") if c},
+        diff_arrows=any(m.arrows is not None and len(m.arrows) for m in layers
+                        if m.kind == "diff"),
     )
 
 
@@ -1099,6 +1218,7 @@ def plan_map(
     simplify_m: float | str | None = None,
     cluster_points: int | None = None,
     styles: StyleTable | None = None,
+    diff: Any = None,
 ) -> folium.Map:
     """The interactive map of a plan, as a :class:`folium.Map` (displays inline in a notebook).
 
@@ -1132,12 +1252,18 @@ def plan_map(
         Point layers with more features than this are clustered (default 2,000; 0 never).
     styles : StyleTable, optional
         Default: :func:`geoplan.styles.style_table` of the plan's ``[map]`` settings.
+    diff : PlanDiff or GeoDataFrame, optional
+        What changed from another version of the plan to ``plan``
+        (:func:`geoplan.diff.diff_plans` with ``plan`` second): drawn on top as its own layer
+        "So sánh phương án / Plan changes" with a legend section; a
+        :class:`~geoplan.diff.PlanDiff` also gives the arrows of moved features and the
+        default subtitle. Reprojected into ``plan``'s CRS when the plans' CRSs differ.
 
     Returns
     -------
     folium.Map
-        Layers are ``GeoplanLayer`` children (one per plan layer, plus findings / coverage);
-        write it with :func:`write_map`.
+        Layers are ``GeoplanLayer`` children (one per plan layer, plus findings / coverage /
+        diff); write it with :func:`write_map`.
     """
     folium = _folium()
     settings = dict(plan.settings.get("map", {}))
@@ -1151,7 +1277,11 @@ def plan_map(
                        else settings.get("basemaps", list(DEFAULT_BASEMAPS)))
     attribution = _attribution(plan, attribution or settings.get("attribution"))
 
-    mls = map_layers(plan, findings=findings, coverage=coverage, grid=grid, layers=layers)
+    mls = map_layers(plan, findings=findings, coverage=coverage, grid=grid, layers=layers,
+                     diff=diff)
+    if subtitle is None and diff is not None and hasattr(diff, "before"):
+        subtitle = (f"{_DIFF_KIND_LABELS[0]} / {_DIFF_KIND_LABELS[1]}: "
+                    f"{getattr(diff, 'before', '')} → {getattr(diff, 'after', plan.name)}")
     extent = _extent(mls, plan)
     tol_setting = simplify_m if simplify_m is not None else settings.get("simplify_m", "auto")
     tolerance = _simplify_setting(tol_setting)

@@ -29,7 +29,10 @@ Conventions of the table:
   storage, pentagon exhibitions, triangle fuel retail, diamond fuel depots), a colour and a
   one-letter glyph per type;
 - restricted zones: muted, hatched where the renderer can hatch;
-- findings: red / orange / blue by severity.
+- findings: red / orange / blue by severity;
+- plan diff (``geoplan diff A B --map``): added green, removed red (dashed and hollow: the
+  feature is no longer in the plan), moved orange (with an arrow from the old position), changed
+  blue.
 
 Dash patterns are given in pixels (Leaflet's ``dashArray``); :func:`mpl_dashes` converts them for
 matplotlib (points).
@@ -47,6 +50,7 @@ from geoplan.errors import PlanError
 from geoplan.kinds import KINDS, PLANT_SOURCES, STATUSES, TRADE_TYPES
 
 __all__ = [
+    "DIFF_LABELS",
     "PALETTES",
     "SEVERITY_LABELS",
     "STATUS_LABELS",
@@ -150,11 +154,21 @@ SEVERITY_LABELS: dict[str, tuple[str, str]] = {
     "info": ("Thông tin", "Information"),
 }
 
+#: The four kinds of difference between two plans (:mod:`geoplan.diff`).
+DIFF_LABELS: dict[str, tuple[str, str]] = {
+    "added": ("Thêm mới", "Added"),
+    "removed": ("Bị xóa", "Removed"),
+    "moved": ("Dịch chuyển", "Moved"),
+    "changed": ("Thay đổi", "Changed"),
+}
+
 _VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "status": STATUS_LABELS,
     "type": TRADE_TYPE_LABELS,
     "source": PLANT_SOURCE_LABELS,
     "severity": SEVERITY_LABELS,
+    "change": DIFF_LABELS,
+    "kind": {k: (spec.label_vi, spec.label_en) for k, spec in KINDS.items()},
     "location": {"overhead": ("Trên không", "Overhead"), "underground": ("Ngầm", "Underground")},
     "level": {"province": ("Tỉnh", "Province"), "commune": ("Xã/phường", "Commune")},
 }
@@ -197,6 +211,22 @@ _EXTRA_UNITS: dict[str, str] = {
     "connect_distance_m": "m", "firm_capacity_mw": "MW", "headroom_mw": "MW",
 }
 
+#: Labels and units of the columns of a plan diff (:data:`geoplan.diff.DIFF_COLUMNS`), read
+#: for the kind ``"diff"``.
+_DIFF_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "layer": ("Lớp", "Layer"),
+    "kind": ("Loại lớp", "Layer kind"),
+    "id": ("Mã", "ID"),
+    "name": ("Tên", "Name"),
+    "change": ("Thay đổi", "Change"),
+    "distance_m": ("Khoảng dịch chuyển (tâm)", "Distance moved (centroid)"),
+    "hausdorff_m": ("Dịch chuyển lớn nhất của đường bao", "Largest displacement of the outline"),
+    "area_change_ha": ("Thay đổi diện tích", "Change of area"),
+    "fields": ("Trường thay đổi", "Changed fields"),
+    "details": ("Trước → sau", "Before → after"),
+}
+_DIFF_UNITS: dict[str, str] = {"distance_m": "m", "hausdorff_m": "m", "area_change_ha": "ha"}
+
 
 def field_label(kind: str | None, name: str, lang: Lang = "vi") -> str:
     """The label of a field in Vietnamese or English, from :mod:`geoplan.kinds` when canonical.
@@ -216,6 +246,8 @@ def field_labels(kind: str | None) -> dict[str, tuple[str, str]]:
     if kind in KINDS:
         for f in KINDS[kind].fields:
             labels[f.name] = (f.label_vi or f.name, f.label_en or f.name)
+    elif kind == "diff":
+        labels.update(_DIFF_FIELD_LABELS)
     return labels
 
 
@@ -225,6 +257,8 @@ def field_unit(kind: str | None, name: str) -> str:
         for f in KINDS[kind].fields:
             if f.name == name:
                 return f.unit
+    if kind == "diff":
+        return _DIFF_UNITS.get(name, "")
     return _EXTRA_UNITS.get(name, "")
 
 
@@ -318,6 +352,9 @@ _PLANT_COLORS = {
 
 _SEVERITY_COLORS = {"error": "#D7191C", "warning": "#F28E00", "info": "#2C7BB6"}
 
+_DIFF_COLORS = {"added": "#1A9850", "removed": "#D7191C", "moved": "#F28E00",
+                "changed": "#2C7BB6"}
+
 
 @dataclass(frozen=True)
 class StyleTable:
@@ -342,6 +379,8 @@ class StyleTable:
     )
     plant_colors: Mapping[str, str] = field(default_factory=lambda: dict(_PLANT_COLORS))
     severity_colors: Mapping[str, str] = field(default_factory=lambda: dict(_SEVERITY_COLORS))
+    diff_colors: Mapping[str, str] = field(default_factory=lambda: dict(_DIFF_COLORS))
+    removed_dash: tuple[float, ...] = (6.0, 4.0)
     unknown_voltage_color: str = "#7A7A85"
     province_outline: str = "#252525"
     commune_outline: str = "#737373"
@@ -432,6 +471,22 @@ class StyleTable:
         return self.trade_symbols.get(str(trade_type), Symbol("circle", "#636363", "?", "Khác",
                                                               "Other"))
 
+    def diff_style(self, change: Any) -> dict[str, Any]:
+        """Outline colour, weight, dash and fill of a plan-diff record (``added``, ``removed``,
+        ``moved``, ``changed``).
+
+        Removed features are no longer in the plan: dashed and hollow (``fill`` is ``None``).
+
+        >>> s = style_table().diff_style("removed")
+        >>> s["color"], s["dash"], s["fill"]
+        ('#D7191C', (6.0, 4.0), None)
+        """
+        color = self.diff_colors.get(str(change), "#555555")
+        if str(change) == "removed":
+            return {"color": color, "fill": None, "fill_opacity": 0.0, "weight": 3.0,
+                    "dash": self.removed_dash}
+        return {"color": color, "fill": color, "fill_opacity": 0.3, "weight": 3.0, "dash": None}
+
     def to_json(self) -> dict[str, Any]:
         """The table as plain JSON data (read by the map's JavaScript)."""
         return {
@@ -451,6 +506,7 @@ class StyleTable:
             },
             "plant": dict(self.plant_colors),
             "severity": dict(self.severity_colors),
+            "diff": dict(self.diff_colors),
             "province": self.province_outline,
             "commune": self.commune_outline,
             "restrictedFill": self.restricted_fill,
@@ -575,17 +631,35 @@ def legend_sections(
     plant_sources: set[str] | None = None,
     findings: set[str] | None = None,
     coverage: set[str] | None = None,
+    diff: set[str] | None = None,
+    diff_arrows: bool = False,
 ) -> list[LegendSection]:
     """Legend sections for the kinds on a map, listing only the values present when given.
 
     ``kinds`` is a collection of layer kind names. ``voltages`` / ``statuses`` /
     ``trade_types`` / ``plant_sources`` restrict the rows to the values of the plan;
     ``findings`` is the set of severities present; ``coverage`` any of
-    ``{"service_area", "gap", "proposed"}``.
+    ``{"service_area", "gap", "proposed"}``; ``diff`` the changes of a plan diff present
+    (``added``, ``removed``, ``moved``, ``changed``; its section comes first), ``diff_arrows``
+    whether moved features have an arrow from their old position.
     """
     kinds = set(kinds)
     sections: list[LegendSection] = []
     status_rows = [s for s in STATUSES if statuses is None or s in statuses]
+
+    if diff:
+        rows = []
+        for change, (vi, en) in DIFF_LABELS.items():
+            if change in diff:
+                st = table.diff_style(change)
+                rows.append(LegendEntry(vi, en, "fill", st["color"], fill=st["fill"],
+                                        dash=st["dash"], weight=st["weight"],
+                                        fill_opacity=st["fill_opacity"]))
+        if diff_arrows:
+            rows.append(LegendEntry("Mũi tên: từ vị trí cũ đến vị trí mới",
+                                    "Arrow: from the old position to the new one", "line",
+                                    table.diff_colors["moved"], weight=2.5))
+        sections.append(LegendSection("So sánh phương án", "Plan changes", tuple(rows)))
 
     if "grid_line" in kinds or "substation" in kinds:
         rows = []

@@ -8,6 +8,8 @@
  *   d.t   geometry type per feature (0 point, 1 line, 2 polygon) or d.type for the whole layer
  *   d.p   attributes by column: an array, or {k: codes, v: values} for repeated values
  *   d.st  the distinct styles of the layer, d.si the style index of each feature
+ *   d.mv  (plan diff) arrows from the old to the new position of moved features, encoded like
+ *         a layer's geometry (c, s, n, g, r, k), drawn with d.mvStyle and a d.mvOrigin circle
  * Styles come from geoplan.styles (Python); this file only applies them.
  */
 (function (global) {
@@ -343,6 +345,25 @@
     setTimeout(update, 0);
   }
 
+  // Arrows of a plan diff's moved features: not features of the layer (not counted, not
+  // interactive), shown and hidden with it.
+  function moveArrows(map, d, group) {
+    var arrows = geometries(d.mv), layer = L.layerGroup(), f, p, paths;
+    var line = L.extend({}, d.mvStyle, {interactive: false});
+    var origin = L.extend({}, d.mvOrigin, {interactive: false});
+    for (f = 0; f < arrows.length; f++) {
+      if (!arrows[f].length) { continue; }
+      paths = [];
+      for (p = 0; p < arrows[f].length; p++) { paths.push(arrows[f][p][0]); }
+      layer.addLayer(L.polyline(paths, line));
+      layer.addLayer(new G.Symbol(arrows[f][0][0][0], origin));  // where the feature was
+    }
+    group.on('add', function () { map.addLayer(layer); });
+    group.on('remove', function () { map.removeLayer(layer); });
+    if (map.hasLayer(group)) { map.addLayer(layer); }
+    return layer;
+  }
+
   // Build one plan layer: returns the Leaflet group that the layer control toggles.
   G.buildLayer = function (map, d) {
     var t0 = performance.now();
@@ -388,7 +409,8 @@
       return info ? G.tooltipHtml(info.d, info.i) : '';
     }, {sticky: true, direction: 'top', opacity: 0.95, className: 'gp-tooltip'});
     if (d.lbl) { nameLabels(map, d, group); }
-    G.layers[d.name] = {data: d, group: group, object: make, drawn: count,
+    var arrows = d.mv ? moveArrows(map, d, group) : null;
+    G.layers[d.name] = {data: d, group: group, object: make, drawn: count, arrows: arrows,
                         hasGeometry: function (i) { return feats[i].length > 0; },
                         buildMs: performance.now() - t0};
     G.order.push(d.name);
