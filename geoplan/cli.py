@@ -433,19 +433,29 @@ def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
               help="Also write the differences as GeoJSON (one feature per difference).")
 @click.option("--tolerance", type=click.FloatRange(min=0), default=None, metavar="M",
               help="Geometries closer than M metres count as unmoved (default 0.01).")
+@click.option("--map", "map_output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="NAME.html",
+              help="Also write the interactive map of PLAN_B with the changes as a layer.")
+@click.option("--offline", is_flag=True, default=None,
+              help="With --map: no base-map tiles, the HTML makes no network request at all.")
 @overwrite_option
 @handle_errors
 def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
-                 tolerance: float | None, overwrite: bool) -> None:
+                 tolerance: float | None, map_output: Path | None, offline: bool | None,
+                 overwrite: bool) -> None:
     """What changed from PLAN_A to PLAN_B, layer by layer, feature by feature (by id).
 
     added / removed features, moved ones (distance of the centroid and largest displacement, in
-    metres, in PLAN_A's CRS) and changed ones (which fields, before → after).
+    metres, in PLAN_A's CRS) and changed ones (which fields, before → after). --map draws them
+    on the map of PLAN_B: added green, removed red (dashed), moved orange with an arrow from
+    the old position, changed blue.
     """
     from geoplan.pipeline import diff_plans
 
-    result = diff_plans(plan_a, plan_b, output=output, tolerance_m=tolerance,
-                        overwrite=overwrite)
+    if offline and map_output is None:
+        raise click.UsageError("--offline applies to the map: add --map NAME.html")
+    result = diff_plans(plan_a, plan_b, output=output, map_output=map_output, offline=offline,
+                        tolerance_m=tolerance, overwrite=overwrite)
     records = result.to_records()
     if fmt == "json":
         echo_json(records)
@@ -456,7 +466,8 @@ def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
     text = ", ".join(f"{c} {int(summary[c].sum())}" for c in ("added", "removed", "moved",
                                                                 "changed"))
     click.echo(f"diff {result.before} → {result.after}: {text}"
-               + (f"; written to {output}" if output else ""), err=True)
+               + (f"; written to {output}" if output else "")
+               + (f"; map {map_output}" if map_output else ""), err=True)
 
 
 # ------------------------------------------------------------------------- grid, pdp8 (issue 7)

@@ -710,13 +710,19 @@ def diff_plans(
     after: Plan | str | Path,
     *,
     output: str | Path | None = None,
+    map_output: str | Path | None = None,
+    offline: bool | None = None,
     tolerance_m: float | None = None,
     overwrite: bool = False,
 ) -> Any:
     """What changed from ``before`` to ``after`` (:func:`geoplan.diff.diff_plans`).
 
     ``output`` writes the differences as RFC 7946 GeoJSON (one feature per difference, the
-    feature's geometry in ``after``, in ``before`` for removed features).
+    feature's geometry in ``after``, in ``before`` for removed features). ``map_output``
+    (``*.html``) writes the interactive map of ``after`` with the differences as the layer
+    "So sánh phương án / Plan changes" (:func:`geoplan.render.plan_map` ``diff=``); ``offline``
+    leaves out the base-map tiles (default: ``after``'s ``[map] offline``). An existing output
+    stops the diff before anything is written unless ``overwrite``.
 
     Returns
     -------
@@ -727,12 +733,26 @@ def diff_plans(
 
     if output is not None and Path(output).suffix.lower() not in (".geojson", ".json"):
         raise PlanError(f"{output}: a diff is written as GeoJSON; name the file *.geojson")
-    result = _diff(_loaded(before), _loaded(after),
+    if map_output is not None and Path(map_output).suffix.lower() not in (".html", ".htm"):
+        raise PlanError(f"{map_output}: the map of a diff is written as .html; name the file "
+                        "*.html")
+    for target in (output, map_output):
+        if target is not None and Path(target).exists() and not overwrite:
+            from geoplan.errors import OutputExistsError
+
+            raise OutputExistsError(f"{target}: exists already; pass --overwrite "
+                                    "(overwrite=True) to replace it, or choose another output")
+    loaded = _loaded(after)
+    result = _diff(_loaded(before), loaded,
                    tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m)
     if output is not None:
         from geoplan.export import write_geojson
 
         write_geojson(result.frame, output, id_field=None, overwrite=overwrite)
+    if map_output is not None:
+        from geoplan.render import write_map as _write_html
+
+        _write_html(loaded, map_output, overwrite=overwrite, diff=result, offline=offline)
     return result
 
 
