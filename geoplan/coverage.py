@@ -41,7 +41,6 @@ source and certainty in ``geoplan/data/coverage.toml``; the plan overrides any o
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import logging
 import math
@@ -59,7 +58,7 @@ import pandas as pd
 import shapely
 
 from geoplan import crs as gcrs
-from geoplan.errors import MissingDependencyError, PlanError
+from geoplan.errors import MissingDependencyError, PlanError, check_keys
 from geoplan.findings import make_findings
 from geoplan.kinds import STATUSES, TRADE_TYPES, VOLTAGES_KV, fold
 
@@ -198,9 +197,10 @@ def _mapping(name: str, value: Any, keys: Sequence[str] | None, lo: float, hi: f
     for k, v in value.items():
         key = str(k)
         if keys is not None and key not in keys:
-            close = difflib.get_close_matches(key, keys, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise PlanError(f"{name}: unknown key {key!r}{hint}; valid keys: {', '.join(keys)}")
+            try:
+                check_keys([key], keys)
+            except PlanError as exc:
+                raise PlanError(f"{name}: {exc}") from None
         out[key] = _number(f"{name}.{key}", v, lo, hi, example=example)
     return out
 
@@ -287,15 +287,7 @@ def coverage_settings(overrides: Mapping[str, Any] | None = None) -> CoverageSet
     """
     params = default_parameters()
     overrides = dict(overrides or {})
-    valid = tuple(params)
-    bad = [k for k in overrides if k not in valid]
-    if bad:
-        hints = []
-        for k in bad:
-            close = difflib.get_close_matches(str(k), valid, n=1)
-            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise PlanError(f"unknown key{'s' if len(bad) > 1 else ''} {', '.join(hints)}; "
-                        f"valid keys: {', '.join(valid)}")
+    check_keys(overrides, tuple(params))
     merged: dict[str, Any] = {}
     for name, p in params.items():
         value = p.value

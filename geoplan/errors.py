@@ -7,6 +7,8 @@ callers can catch ``ValueError`` or ``OSError`` as they would for any library (t
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +22,7 @@ __all__ = [
     "OutputExistsError",
     "PlanError",
     "PlanValidationError",
+    "check_keys",
 ]
 
 
@@ -53,3 +56,26 @@ class PlanValidationError(GeoplanError, ValueError):
     def __init__(self, report: ValidationReport, *args: Any) -> None:
         self.report = report
         super().__init__(report.summary(), *args)
+
+
+def check_keys(keys: Iterable[Any], valid: Iterable[str], *, where: str = "") -> None:
+    """Raise :class:`PlanError` naming every key not in ``valid``, with the closest valid one.
+
+    The one way every settings table of a plan reports unknown keys (xarray's set_options habit):
+
+    >>> check_keys(["precison"], ["precision", "shapefile"], where=" in [export]")
+    Traceback (most recent call last):
+    ...
+    geoplan.errors.PlanError: unknown key 'precison' (did you mean 'precision'?) in [export]; \
+valid keys: precision, shapefile
+    """
+    valid = tuple(valid)
+    bad = [str(k) for k in keys if k not in valid]
+    if not bad:
+        return
+    hints = []
+    for key in bad:
+        close = difflib.get_close_matches(key, valid, n=1)
+        hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    text = f"unknown key{'s' if len(bad) > 1 else ''} {', '.join(hints)}{where}"
+    raise PlanError(f"{text}; valid keys: {', '.join(valid)}")

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.errors import CRSError, GeoplanError, OutputExistsError, PlanError
+from geoplan.errors import CRSError, GeoplanError, OutputExistsError, PlanError, check_keys
 from geoplan.io import atomic_path
 from geoplan.kinds import KINDS, fold
 
@@ -157,17 +157,11 @@ def validate_settings(mapping: Mapping[str, Any]) -> None:
     >>> validate_settings({"precison": 6})
     Traceback (most recent call last):
     ...
-    geoplan.errors.PlanError: unknown key 'precison' in [export] (did you mean 'precision'?); \
+    geoplan.errors.PlanError: unknown key 'precison' (did you mean 'precision'?) in [export]; \
 valid keys: precision, shapefile, shapefile_fields, geopackage
     """
-    import difflib
 
-    for key in mapping:
-        if key not in SETTINGS_KEYS:
-            close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise PlanError(f"unknown key {key!r} in [export]{hint}; valid keys: "
-                            f"{', '.join(SETTINGS_KEYS)}")
+    check_keys(mapping, SETTINGS_KEYS, where=" in [export]")
     _check_precision(mapping.get("precision"))
     if "shapefile" in mapping and not isinstance(mapping["shapefile"], bool):
         raise PlanError(f"[export] shapefile = {mapping['shapefile']!r}: write true or false")

@@ -43,7 +43,6 @@ metres in the analysis CRS.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import itertools
 import json
@@ -60,7 +59,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.errors import CRSError, PlanError
+from geoplan.errors import CRSError, PlanError, check_keys
 from geoplan.findings import empty_findings, make_findings
 from geoplan.kinds import fold, period_end
 
@@ -153,14 +152,7 @@ def validate_settings(mapping: Mapping[str, Any]) -> None:
     ...
     geoplan.errors.PlanError: unknown key 'tolerence_m' (did you mean 'tolerance_m'?) in ...
     """
-    bad = [k for k in mapping if k not in SETTINGS]
-    if bad:
-        hints = []
-        for key in bad:
-            close = difflib.get_close_matches(str(key), list(SETTINGS), n=1)
-            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise PlanError(f"unknown key{'s' if len(bad) > 1 else ''} {', '.join(hints)} in [grid]; "
-                        f"valid keys: {', '.join(SETTINGS)}")
+    check_keys(mapping, SETTINGS, where=" in [grid]")
     for key, (low, high) in _NUMBER_KEYS.items():
         if key not in mapping:
             continue

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from geoplan.errors import PlanError
+from geoplan.errors import PlanError, check_keys
 from geoplan.kinds import KINDS, RASTER_KINDS
 
 if sys.version_info >= (3, 11):
@@ -71,16 +71,10 @@ TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
 
 
 def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
-    bad = [k for k in keys if k not in valid]
-    if bad:
-        hints = []
-        for k in bad:
-            close = difflib.get_close_matches(k, valid, n=1)
-            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise PlanError(
-            f"{path}: unknown key{'s' if len(bad) > 1 else ''} {', '.join(hints)} in {where}; "
-            f"valid keys: {', '.join(valid)}"
-        )
+    try:
+        check_keys(keys, valid, where=f" in {where}")
+    except PlanError as exc:
+        raise PlanError(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True)

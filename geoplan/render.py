@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from geoplan.errors import GeoplanError, MissingDependencyError, PlanError
+from geoplan.errors import GeoplanError, MissingDependencyError, PlanError, check_keys
 from geoplan.kinds import KINDS
 from geoplan.styles import (
     LegendEntry,
@@ -164,10 +164,7 @@ def validate_settings(mapping: Mapping[str, Any]) -> None:
     geoplan.errors.PlanError: unknown key 'colour'; valid keys: title, subtitle, palette, \
 voltage_colors, attribution, basemaps, precision, simplify_m, cluster_points, offline, paper
     """
-    bad = [k for k in mapping if k not in MAP_KEYS]
-    if bad:
-        raise PlanError(f"unknown key{'s' if len(bad) > 1 else ''} "
-                        f"{', '.join(repr(k) for k in bad)}; valid keys: {', '.join(MAP_KEYS)}")
+    check_keys(mapping, MAP_KEYS)
     style_table(mapping)  # palette, voltage_colors
     for key in ("title", "subtitle", "attribution"):
         if key in mapping and not isinstance(mapping[key], str):

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.errors import MissingDependencyError, PlanError
+from geoplan.errors import MissingDependencyError, PlanError, check_keys
 from geoplan.io import atomic_path
 from geoplan.kinds import KINDS, STATUSES, TRADE_TYPES
 
@@ -219,17 +219,11 @@ def validate_settings(mapping: Mapping[str, Any]) -> None:
     >>> validate_settings({"language": "en"})
     Traceback (most recent call last):
     ...
-    geoplan.errors.PlanError: unknown key 'language' in [report]; valid keys: lang, title, \
-maps, sites
+    geoplan.errors.PlanError: unknown key 'language' (did you mean 'lang'?) in [report]; valid \
+keys: lang, title, maps, sites
     """
-    import difflib
 
-    for key in mapping:
-        if key not in SETTINGS_KEYS:
-            close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close and close[0] != "lang" else ""
-            raise PlanError(f"unknown key {key!r} in [report]{hint}; valid keys: "
-                            f"{', '.join(SETTINGS_KEYS)}")
+    check_keys(mapping, SETTINGS_KEYS, where=" in [report]")
     if "lang" in mapping and mapping["lang"] not in LANGS:
         raise PlanError(f"[report] lang = {mapping['lang']!r}: use \"vi\" or \"en\"")
     if "title" in mapping and not isinstance(mapping["title"], str):

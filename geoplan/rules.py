@@ -23,7 +23,6 @@ A plan overrides any threshold by key in its ``[rules]`` table; findings then ci
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from collections.abc import Iterator, Mapping
@@ -32,7 +31,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from geoplan.errors import PlanError
+from geoplan.errors import PlanError, check_keys
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -247,17 +246,7 @@ def validate_settings(mapping: Mapping[str, Any] | None) -> None:
     if not isinstance(mapping, Mapping):
         raise PlanError(f"must be a table of threshold = value, got {mapping!r}")
     table = _defaults()
-    valid = tuple(table)
-    unknown = [k for k in mapping if k not in table]
-    if unknown:
-        hints = []
-        for k in unknown:
-            close = difflib.get_close_matches(k, valid, n=1)
-            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise PlanError(
-            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; "
-            f"valid keys: {', '.join(valid)}"
-        )
+    check_keys(mapping, tuple(table))
     bad = [msg for k, v in mapping.items() if (msg := _check_value(table[k], v))]
     if bad:
         raise PlanError("; ".join(bad) + ". Fix the value in the [rules] table of plan.toml.")
