@@ -2,9 +2,10 @@
 
 Load a plan, check it, map it, export it::
 
-    >>> import geoplan                                  # doctest: +SKIP
-    >>> plan = geoplan.load_plan("layers/sample")       # doctest: +SKIP
-    >>> plan.report.summary()                           # doctest: +SKIP
+    import geoplan
+    plan = geoplan.load_plan("layers/sample")
+    findings = geoplan.run_checks(plan)
+    geoplan.write_map(plan, "maps/plan.html", offline=True)
 
 Heavy optional parts (folium, matplotlib, click, networkx, scipy, openpyxl, jinja2, rasterio)
 are imported only by the functions that need them.

@@ -5,8 +5,10 @@ in the one schema of :mod:`geoplan.findings`; thresholds come from the rule tabl
 (:mod:`geoplan.rules`) with the plan's ``[rules]`` overrides. :func:`run_checks` runs them on a
 loaded plan.
 
->>> import geoplan                                           # doctest: +SKIP
->>> findings = geoplan.checks.run_checks(geoplan.load_plan("layers/sample"))  # doctest: +SKIP
+Example (a plan from disk, so not run as a doctest)::
+
+    import geoplan
+    findings = geoplan.checks.run_checks(geoplan.load_plan("layers/sample"))
 """
 
 from __future__ import annotations
