@@ -1,0 +1,152 @@
+"""Every bad input of the foundation issue, through `geoplan validate`: a message, never a
+traceback, exit code 1."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+from planbuilder import X0, Y0, ZONE, PlanBuilder, clusters, points
+from shapely.geometry import LineString, Polygon
+
+from geoplan import crs as gcrs
+from geoplan.cli import cli
+
+
+def _missing_crs(b: PlanBuilder) -> None:
+    clusters().set_crs(None, allow_override=True).to_file(b.folder / "ccn.shp")
+    b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.shp"}
+
+
+def _unknown_crs(b: PlanBuilder) -> None:
+    _missing_crs(b)
+    b.layers["ccn"]["crs"] = "EPSG:999999"
+
+
+def _crs_conflict(b: PlanBuilder) -> None:
+    b.add("ccn", "industrial_cluster", clusters(), crs="EPSG:5897")
+
+
+def _geometry_type(b: PlanBuilder) -> None:
+    frame = gpd.GeoDataFrame({"id": ["L1"], "status": ["planned"]},
+                             geometry=[LineString([(X0, Y0), (X0 + 9, Y0 + 9)])], crs=ZONE)
+    b.add("ccn", "industrial_cluster", frame)
+
+
+def _bow_tie(b: PlanBuilder) -> None:
+    bow = Polygon([(X0, Y0), (X0 + 400, Y0 + 400), (X0 + 400, Y0), (X0, Y0 + 400)])
+    b.add("ccn", "industrial_cluster",
+          gpd.GeoDataFrame({"id": ["B"], "status": ["planned"]}, geometry=[bow], crs=ZONE))
+
+
+def _empty_geometry(b: PlanBuilder) -> None:
+    b.add("ccn", "industrial_cluster",
+          gpd.GeoDataFrame({"id": ["E", "N"], "status": ["planned"] * 2},
+                           geometry=[shapely.Polygon(), None], crs=ZONE))
+
+
+def _missing_field(b: PlanBuilder) -> None:
+    b.add("ccn", "industrial_cluster", clusters().drop(columns=["trang_thai"]))
+
+
+def _unknown_voltage(b: PlanBuilder) -> None:
+    line = LineString([(X0 + 100, Y0 + 100), (X0 + 5000, Y0 + 5000)])
+    b.add("grid", "grid_line", gpd.GeoDataFrame(
+        {"id": ["L1"], "voltage_kv": ["380 kV"], "status": ["existing"]}, geometry=[line],
+        crs=ZONE))
+
+
+def _duplicate_ids(b: PlanBuilder) -> None:
+    frame = clusters()
+    frame.loc[2, "id"] = "C1"
+    b.add("ccn", "industrial_cluster", frame)
+
+
+def _xy_swapped(b: PlanBuilder) -> None:
+    b.add_boundary()
+    pd.DataFrame({"id": ["T1", "T2"], "type": ["chợ"] * 2, "status": ["existing"] * 2,
+                  "X": [Y0 + 3000, Y0 + 8000], "Y": [X0 + 2000, X0 + 5000]}
+                 ).to_csv(b.folder / "trade.csv", index=False)
+    b.layers["trade"] = {"kind": "trade_facility", "path": "trade.csv", "x_field": "X",
+                         "y_field": "Y", "crs": ZONE}
+
+
+def _latlon_order(b: PlanBuilder) -> None:
+    lon, lat = gcrs.transform_points(np.array([X0 + 5000]), np.array([Y0 + 5000]), ZONE,
+                                     "EPSG:4326")
+    b.add("trade", "trade_facility", points(list(lat), list(lon), "EPSG:4326", id=["P1"],
+                                            type=["chợ"], status=["existing"]),
+          filename="trade.geojson")
+
+
+def _metres_as_degrees(b: PlanBuilder) -> None:
+    _xy_swapped(b)
+    b.layers["trade"].update({"x_field": "Y", "y_field": "X", "crs": "EPSG:4326"})
+
+
+def _wrong_zone(b: PlanBuilder) -> None:
+    b.add_boundary()
+    b.add("ccn", "industrial_cluster", clusters().set_crs("EPSG:9214", allow_override=True))
+
+
+def _not_utf8(b: PlanBuilder) -> None:
+    table = pd.DataFrame({"id": ["T1"], "ten": ["Hà Đông"], "type": ["market"],
+                          "status": ["existing"], "lon": [106.05], "lat": [21.18]})
+    (b.folder / "trade.csv").write_bytes(table.to_csv(index=False).encode("cp1258"))
+    b.layers["trade"] = {"kind": "trade_facility", "path": "trade.csv", "x_field": "lon",
+                         "y_field": "lat", "crs": "EPSG:4326"}
+
+
+def _wrong_file(b: PlanBuilder) -> None:
+    (b.folder / "ccn.geojson").write_bytes(b"\x89PNG\r\n\x1a\n not a geojson")
+    b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.geojson"}
+
+
+def _missing_file(b: PlanBuilder) -> None:
+    b.layers["gone"] = {"kind": "substation", "path": "nowhere.gpkg"}
+
+
+def _unknown_key(b: PlanBuilder) -> None:
+    b.add("ccn", "industrial_cluster", clusters(), colour="red")
+
+
+SCENARIOS: dict[str, tuple[Callable[[PlanBuilder], None], str]] = {
+    "missing CRS": (_missing_crs, r"missing-crs.*ccn\.shp.*Fix: add crs = "),
+    "unknown CRS": (_unknown_crs, r"EPSG:999999"),
+    "CRS conflict": (_crs_conflict, r"crs-conflict.*declares EPSG:9209.*plan says EPSG:5897"),
+    "geometry type": (_geometry_type, r"geometry-type.*feature L1.*LineString is not allowed"),
+    "invalid geometry": (_bow_tie, r"invalid-geometry.*feature B.*Self-intersection"),
+    "empty geometry": (_empty_geometry, r"(empty|null)-geometry"),
+    "missing field": (_missing_field, r"missing-field.*field 'status'"),
+    "unknown voltage": (_unknown_voltage, r"bad-value.*feature L1.*380 kV is not a voltage"),
+    "duplicate ids": (_duplicate_ids, r"duplicate-id.*feature C1"),
+    "X/Y swapped": (_xy_swapped, r"xy-swapped"),
+    "lat/lon order": (_latlon_order, r"latlon-order"),
+    "metres as degrees": (_metres_as_degrees, r"metres-as-degrees.*EPSG:9209"),
+    "wrong TM-3 zone": (_wrong_zone, r"wrong-zone.*EPSG:9209"),
+    "not UTF-8": (_not_utf8, r"trade\.csv: text is not valid UTF-8"),
+    "wrong file": (_wrong_file, r"ccn\.geojson: not a readable vector file"),
+    "missing file": (_missing_file, r"nowhere\.gpkg: file not found"),
+    "unknown plan key": (_unknown_key, r"unknown key 'colour' in \[layers\.ccn\]"),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path, name: str) -> None:
+    build, pattern = SCENARIOS[name]
+    b = PlanBuilder(tmp_path)
+    build(b)
+    b.write()
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    import re
+
+    assert re.search(pattern, result.output, re.S), result.output
