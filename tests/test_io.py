@@ -88,14 +88,29 @@ def test_shapefile_cpg_honoured(tmp_path: Path) -> None:
     assert frame.loc[1, "ten"] == "Cụm công nghiệp Số 2"
 
 
-def test_shapefile_without_cpg_is_diagnosed(tmp_path: Path) -> None:
+def test_shapefile_without_cpg(tmp_path: Path) -> None:
+    """UTF-8 text without .cpg reads as UTF-8; a legacy (Latin-1) one is read too."""
     shp = _shapefile(clusters(), tmp_path)
-    shp.with_suffix(".cpg").unlink()  # GDAL now reads the UTF-8 bytes as Latin-1
+    shp.with_suffix(".cpg").unlink()
     b = PlanBuilder(tmp_path)
     b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.shp"}
+    plan = geoplan.load_plan(b.write())
+    assert plan.layers["ccn"].frame.loc[0, "name"] == "Cụm công nghiệp Số 1"
+    legacy = clusters()[["id", "ten", "trang_thai", "geometry"]].iloc[:2].assign(
+        ten=["Hà Nam", "Hòa Bình"], trang_thai=["existing", "planned"])
+    pyogrio.write_dataframe(legacy, tmp_path / "old.shp", encoding="latin1")
+    (tmp_path / "old.cpg").unlink()
+    assert io.read_vector(tmp_path / "old.shp")["ten"].tolist() == ["Hà Nam", "Hòa Bình"]
+
+
+def test_utf8_declared_as_latin1_is_diagnosed(tmp_path: Path) -> None:
+    shp = _shapefile(clusters(), tmp_path)
+    shp.with_suffix(".cpg").unlink()
+    b = PlanBuilder(tmp_path)
+    b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.shp", "encoding": "latin1"}
     report = geoplan.validate_plan(b.write())
     (problem,) = [p for p in report.errors if p.code == "bad-encoding" and p.field == "ten"]
-    assert problem.field == "ten" and problem.count == 3
+    assert problem.count == 3
     assert re.search(r"UTF-8 read as Latin-1 \(e\.g\. 'Cá»¥m.*' is 'Cụm công nghiệp Số 1'\)",
                      problem.message)
     assert 'encoding = "UTF-8"' in problem.fix
