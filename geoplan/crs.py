@@ -30,7 +30,6 @@ import functools
 import logging
 import math
 import re
-import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
 from geoplan.errors import CRSError
+from geoplan.names import place_key
 
 __all__ = [
     "MERGED_INTO_2025",
@@ -366,40 +366,6 @@ VIETNAM_BOUNDS_WGS84: tuple[float, float, float, float] = (101.5, 6.0, 118.0, 24
 # Province names
 # --------------------------------------------------------------------------------------------
 
-_PREFIXES = (
-    "thanh pho truc thuoc trung uong ",
-    "thanh pho ",
-    "tinh ",
-    "tp ",
-    "t p ",
-    "province of ",
-    "city of ",
-)
-_SUFFIXES = (" province", " city", " tinh")
-
-
-def _fold(name: str) -> str:
-    """Fold a province name for matching: no diacritics, case, punctuation, prefixes, spaces."""
-    text = unicodedata.normalize("NFD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("đ", "d").replace("Đ", "D").lower()
-    text = " " + re.sub(r"[^a-z0-9]+", " ", text).strip() + " "
-    changed = True
-    while changed:
-        changed = False
-        stripped = text.strip() + " "
-        for prefix in _PREFIXES:
-            if stripped.startswith(prefix) and len(stripped) > len(prefix):
-                text, changed = " " + stripped[len(prefix) :], True
-                break
-        stripped = " " + text.strip()
-        for suffix in _SUFFIXES:
-            if stripped.endswith(suffix) and len(stripped) > len(suffix):
-                text, changed = stripped[: -len(suffix)] + " ", True
-                break
-    return text.replace(" ", "")
-
-
 _ALIASES: dict[Scheme, dict[str, str]] = {
     "2025": {
         "hcm": "Hồ Chí Minh",
@@ -435,7 +401,7 @@ def _table(scheme: Scheme) -> dict[str, float]:
 
 @functools.cache
 def _index(scheme: Scheme) -> dict[str, str]:
-    index = {_fold(name): name for name in _table(scheme)}
+    index = {place_key(name): name for name in _table(scheme)}
     index.update(_ALIASES[scheme])
     return index
 
@@ -453,7 +419,7 @@ def province_name(name: str, *, scheme: Scheme = "2025") -> str:
     table = _table(scheme)
     if not isinstance(name, str) or not name.strip():
         raise CRSError(f"province name must be a non-empty string, got {name!r}")
-    key = _fold(name)
+    key = place_key(name)
     found = _index(scheme).get(key)
     if found is not None:
         return found
@@ -466,7 +432,7 @@ def province_name(name: str, *, scheme: Scheme = "2025") -> str:
                 f"Fix: use province {new!r}, or scheme='1999' for data drawn in the old "
                 f"province's meridian ({format_meridian(PROVINCES_63[old])})."
             )
-    folded = {_fold(n): n for n in table}
+    folded = {place_key(n): n for n in table}
     close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)
     hint = (
         f" Did you mean {', '.join(repr(folded[c]) for c in close)}?"
@@ -503,7 +469,7 @@ def _parse_meridian(value: float | str) -> float | None:
 
 def _candidate_meridians(name: str) -> list[float]:
     """Meridians plausible for a province name of either scheme, most likely first."""
-    key = _fold(name)
+    key = place_key(name)
     new = _index("2025").get(key)
     old = _index("1999").get(key)
     if new is None and old is None:

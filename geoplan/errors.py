@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from geoplan.validate import ValidationReport
+    from geoplan.problems import ValidationReport
 
 __all__ = [
     "CRSError",

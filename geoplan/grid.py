@@ -61,7 +61,8 @@ import shapely
 
 from geoplan.errors import CRSError, PlanError, check_keys
 from geoplan.findings import empty_findings, make_findings
-from geoplan.kinds import fold, period_end
+from geoplan.kinds import period_end
+from geoplan.names import place_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -1548,14 +1549,6 @@ class GridResult:
         }
 
 
-def _fold_province(name: Any) -> str:
-    text = fold(str(name))
-    for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-    return text.strip()
-
-
 def province_and_neighbours(plan: Plan, settings: GridSettings
                             ) -> tuple[Any, gpd.GeoDataFrame | None]:
     """The plan's province polygon and the polygons of its neighbours (``name`` column).
@@ -1569,7 +1562,7 @@ def province_and_neighbours(plan: Plan, settings: GridSettings
     from geoplan.io import read_vector
 
     rows = plan.boundary  # the plan's own province (see Plan.boundary / Plan.neighbours)
-    own_key = _fold_province(plan.province) if plan.province else None
+    own_key = place_key(plan.province) if plan.province else None
     province = None
     parts: list[gpd.GeoDataFrame] = []
     if rows is not None and len(rows):
@@ -1595,7 +1588,7 @@ def province_and_neighbours(plan: Plan, settings: GridSettings
                                  geometry=other.geometry.values, crs=plan.crs)
         keep = np.ones(len(other), dtype=bool)
         if own_key is not None:
-            keep &= other["name"].map(_fold_province).to_numpy() != own_key
+            keep &= other["name"].map(place_key).to_numpy() != own_key
         if province is not None and len(other):
             area = shapely.area(np.asarray(other.geometry.values, dtype=object))
             inside = shapely.area(shapely.intersection(

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from geoplan.names import fold
+
 __all__ = [
     "BOOLEAN_WORDS",
     "KINDS",
@@ -25,7 +27,6 @@ __all__ = [
     "fold",
     "normalise_bool",
     "normalise_class",
-    "normalise_location",
     "normalise_number",
     "normalise_period",
     "normalise_status",
@@ -55,21 +56,6 @@ TRADE_TYPES: tuple[str, ...] = (
     "lpg_store",
     "fuel_depot",
 )
-
-
-def fold(value: str) -> str:
-    """Fold a label for matching: NFC, no diacritics, ``đ`` -> ``d``, lower case, single spaces.
-
-    >>> fold("  Hiện  Trạng ")
-    'hien trang'
-    >>> fold("Đang_xây-dựng")
-    'dang xay dung'
-    """
-    text = unicodedata.normalize("NFD", str(value))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    text = text.replace("đ", "d").replace("Đ", "D").casefold()
-    text = re.sub(r"[_\-–—/]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _table(pairs: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -459,10 +445,6 @@ def normalise_status(value: Any, *, allowed: tuple[str, ...] = STATUSES) -> str 
         raise ValueError(f"{value!r} ({result}) is not allowed here; use one of: "
                          f"{', '.join(allowed)}")
     return result
-
-
-def normalise_location(value: Any) -> str | None:
-    return normalise_vocabulary(value, _LOCATION, ("overhead", "underground"))
 
 
 _VOLT_NUM = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(kv|v)?$")

@@ -49,6 +49,7 @@ import pandas as pd
 from geoplan.errors import LayerReadError
 from geoplan.findings import make_findings
 from geoplan.kinds import fold, normalise_period, period_end
+from geoplan.names import place_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from geoplan.plan import Plan
@@ -631,9 +632,7 @@ def _join_text(values: Sequence[str]) -> str:
 
 def _province_key(name: str) -> str:
     """``"Tỉnh Minh Hà (sample)"`` -> ``"minh ha"``."""
-    text = fold(re.sub(r"\(.*?\)", " ", name))
-    text = re.sub(r"^(tinh|thanh pho|tp\.?)\s+", "", text)
-    return normalise_name(text)
+    return normalise_name(place_words(name))
 
 
 def _relevant(n: pd.Series, province: str | None, places: Sequence[str]) -> bool:

@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pyproj
 
-    from geoplan.validate import ValidationReport
+    from geoplan.problems import ValidationReport
 
 __all__ = [
     "PLAN_FILE",
@@ -247,20 +247,13 @@ def own_province_mask(names: Any, province: str | None) -> Any:
     """
     import numpy as np
 
-    from geoplan.kinds import fold
+    from geoplan.names import place_key
 
     names = list(names)
     if not province:
         return np.ones(len(names), dtype=bool)
-
-    def key(text: Any) -> str:
-        words = fold(str(text or "")).split()
-        while words and words[0] in ("tinh", "thanh", "pho", "tp", "province"):
-            words = words[1:]
-        return " ".join(words)
-
-    own = key(province)
-    match = np.array([key(n) == own for n in names], dtype=bool)
+    own = place_key(province)
+    match = np.array([place_key(n) == own for n in names], dtype=bool)
     return match if match.any() else np.ones(len(names), dtype=bool)
 
 
