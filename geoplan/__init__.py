@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import logging
 
-__version__ = "0.1.0"
-
+from geoplan._version import __version__
 from geoplan.errors import (
     CRSError,
     GeoplanError,

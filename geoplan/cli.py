@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from geoplan import __version__
+from geoplan._version import __version__
 from geoplan.errors import GeoplanError, PlanValidationError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FINDINGS = 0, 1, 2, 3

@@ -984,7 +984,7 @@ def _manifest(plan: Plan, layers: Sequence[ExportLayer], outputs: Mapping[str, M
     import pyogrio
     import pyproj
 
-    from geoplan import __version__
+    from geoplan._version import __version__
 
     inputs = []
     base = plan.path.parent

@@ -844,7 +844,7 @@ def build_report(
     title
         The report's title; default ``[report] title``, else a standard title.
     """
-    from geoplan import __version__
+    from geoplan._version import __version__
     from geoplan.crs import crs_label
 
     settings = dict(plan.settings.get("report", {}))

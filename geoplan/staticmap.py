@@ -506,7 +506,7 @@ def static_map(
     _mpl()
     from matplotlib.figure import Figure
 
-    import geoplan
+    from geoplan._version import __version__
     from geoplan.crs import crs_label
     from geoplan.render import _attribution
 
@@ -546,7 +546,7 @@ def static_map(
     credit = _attribution(plan, attribution or settings.get("attribution"))
     footer = [f"Hệ tọa độ / CRS: {plan.crs.name} ({crs_label(plan.crs)})",
               "Bắc thật / true north",
-              f"geoplan {geoplan.__version__}"]
+              f"geoplan {__version__}"]
     if credit:
         footer.insert(1, credit)
     fig.text(0.03, 0.02, "   ·   ".join(footer), fontsize=6.5 * scale, color="#555555")
