@@ -1,11 +1,12 @@
 """geoplan: planning layers for industry, trade and power of a Vietnamese province.
 
-Load a plan, check it, map it, export it::
+Load a plan, analyse it once, deliver the analysis::
 
     import geoplan
-    plan = geoplan.load_plan("layers/sample")
-    findings = geoplan.run_checks(plan)
-    geoplan.write_map(plan, "maps/plan.html", offline=True)
+    analysis = geoplan.analyse("layers/sample")     # grid, checks and coverage, computed once
+    analysis.findings                                # every finding once
+    geoplan.write_map(analysis, "maps/plan.html", offline=True)
+    geoplan.export_plan(analysis, "maps/plan-export", findings=True, coverage=True)
 
 Heavy optional parts (folium, matplotlib, click, networkx, scipy, openpyxl, jinja2, rasterio)
 are imported only by the functions that need them.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from geoplan._version import __version__
+from geoplan.analysis import Analysis, analyse
 from geoplan.errors import (
     CRSError,
     GeoplanError,
@@ -27,28 +29,30 @@ from geoplan.errors import (
 )
 from geoplan.findings import FINDING_COLUMNS
 from geoplan.kinds import KINDS
+from geoplan.load import load_plan, validate_plan
 from geoplan.pipeline import (
     build_map,
     diff_plans,
     export_plan,
-    load_plan,
     report_plan,
     run_checks,
     run_coverage,
     run_demo,
     run_grid,
     run_pdp8,
-    validate_plan,
     write_map,
 )
 from geoplan.plan import Layer, Plan, RasterLayer
+from geoplan.results import CheckResult, Result
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "FINDING_COLUMNS",
     "KINDS",
+    "Analysis",
     "CRSError",
+    "CheckResult",
     "GeoplanError",
     "Layer",
     "LayerReadError",
@@ -58,7 +62,9 @@ __all__ = [
     "PlanError",
     "PlanValidationError",
     "RasterLayer",
+    "Result",
     "__version__",
+    "analyse",
     "build_map",
     "diff_plans",
     "export_plan",

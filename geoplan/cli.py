@@ -21,6 +21,7 @@ import click
 
 from geoplan._version import __version__
 from geoplan.errors import GeoplanError, PlanValidationError
+from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FINDINGS = 0, 1, 2, 3
 
@@ -164,7 +165,7 @@ def validate(plan: Path, fmt: str, strict: bool) -> None:
 # -------------------------------------------------------- later commands: one section each below
 
 
-# ------------------------------------------------------------------------- coverage (issue 4)
+# ------------------------------------------------------------------------- coverage
 
 
 def _plain(value: Any) -> Any:
@@ -191,6 +192,18 @@ def _coverage_records(frame: Any, columns: list[str] | None = None) -> list[dict
     part = pd.DataFrame(frame[cols]).astype(object)
     return [{str(k): v for k, v in row.items()}
             for row in part.where(part.notna(), None).to_dict("records")]
+
+
+def echo_result(result: Any, findings: Any = None) -> None:
+    """The one ``--format json`` shape of check, coverage and grid: ``summary`` (the result's
+    :meth:`summary`), ``findings`` (records of the common findings schema) and ``tables``
+    (each of the result's :meth:`tables`, as records)."""
+    frame = result.findings if findings is None else findings
+    _echo_compact_json({
+        "summary": result.summary(),
+        "findings": _finding_records(frame),
+        "tables": {name: _coverage_records(table) for name, table in result.tables().items()},
+    })
 
 
 def _echo_compact_json(data: Any) -> None:
@@ -228,24 +241,19 @@ def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | 
 
     Exit 3 when there are error findings (coverage-gap, substation-overload).
     """
+    from geoplan.analysis import analyse
     from geoplan.findings import has_errors, severity_counts
+    from geoplan.io import check_output
     from geoplan.pipeline import run_coverage
 
-    result = run_coverage(plan, site=site, capacitated=capacitated, output=output,
-                          overwrite=overwrite)
-    s = result.summary
+    if output is not None:
+        check_output(output, overwrite=overwrite)
+    analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated)
+    result = run_coverage(analysis, output=output, overwrite=overwrite)
+    s = result.summary()
     finding_cols = ["severity", "rule", "layer", "feature_id", "value", "unit", "message"]
     if fmt == "json":
-        _echo_compact_json({
-            "summary": {k: _plain(v) if not isinstance(v, dict) else v for k, v in s.items()},
-            "settings": result.settings.to_dict(),
-            "features": _coverage_records(result.features),
-            "substations": _coverage_records(result.substations),
-            "service_areas": _coverage_records(result.service_areas),
-            "gaps": _coverage_records(result.gaps),
-            "sites": _coverage_records(result.sites),
-            "findings": _coverage_records(result.findings),
-        })
+        echo_result(result)
     else:
         level = s["supply_level_kv"]
         lines = [
@@ -293,7 +301,7 @@ def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | 
     sys.exit(EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK)
 
 
-# ---------------------------------------------------------------------------- check (issue 3)
+# ---------------------------------------------------------------------------- check
 
 _FINDING_FIELDS = ["rule", "severity", "layer", "feature_id", "other_layer", "other_id",
                    "value", "unit", "threshold", "message", "reference"]
@@ -317,16 +325,9 @@ def _finding_text(rec: dict[str, Any]) -> str:
 @cli.command(epilog=EPILOG)
 @plan_argument
 @click.option("--only", "only", multiple=True, metavar="RULE",
-              type=click.Choice(["overlap", "corridor", "cluster-size", "cluster-expansion",
-                                 "cluster-new", "park-phasing", "outside-boundary",
-                                 "trade-class", "duplicate", "grid-dangling", "grid-unfed",
-                                 "grid-voltage-mismatch", "grid-island", "grid-single-supply",
-                                 "grid-interconnection"]),
-              help="Run only this rule (repeatable): overlap, corridor, cluster-size, "
-                   "cluster-expansion, cluster-new, park-phasing, outside-boundary, trade-class, "
-                   "duplicate, and the grid audit's grid-dangling, grid-unfed, "
-                   "grid-voltage-mismatch, grid-island, grid-single-supply, "
-                   "grid-interconnection.")
+              type=click.Choice(ALL_RULE_IDS),
+              help="Run only this rule (repeatable): " + ", ".join(RULE_IDS)
+                   + ", and the grid audit's " + ", ".join(GRID_RULE_IDS) + ".")
 @format_option
 @output_option
 @overwrite_option
@@ -343,14 +344,20 @@ def check(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
 
     Exit 3 when any finding is an error, 0 otherwise.
     """
+    from geoplan.analysis import analyse
     from geoplan.findings import has_errors, severity_counts
+    from geoplan.io import check_output
     from geoplan.pipeline import run_checks
 
-    findings = run_checks(plan, only=list(only) or None, output=output, overwrite=overwrite)
+    if output is not None:
+        check_output(output, overwrite=overwrite)
+    analysis = analyse(plan, coverage=False, only=list(only) or None)
+    findings = run_checks(analysis, output=output, overwrite=overwrite)
     records = _finding_records(findings)
     counts = severity_counts(findings)
     if fmt == "json":
-        echo_json({"counts": counts, "findings": records})
+        assert analysis.checks is not None
+        echo_result(analysis.checks)
     elif records:
         click.echo("\n".join(_finding_text(r) for r in records))
     else:
@@ -361,7 +368,7 @@ def check(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
     sys.exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
 
 
-# ------------------------------------------------------------- export / report / diff (issue 6)
+# ------------------------------------------------------------- export / report / diff
 
 
 @cli.command("export", epilog=EPILOG)
@@ -470,7 +477,7 @@ def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
                + (f"; map {map_output}" if map_output else ""), err=True)
 
 
-# ------------------------------------------------------------------------- grid, pdp8 (issue 7)
+# ------------------------------------------------------------------------- grid, pdp8
 
 
 def _grid_rows(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]]:
@@ -511,8 +518,11 @@ def grid(plan: Path, fmt: str, output: Path | None, overwrite: bool, show_graph:
     Exit 3 when any finding is an error, 0 otherwise.
     """
     from geoplan.findings import has_errors, severity_counts
+    from geoplan.io import check_output
     from geoplan.pipeline import run_grid
 
+    if output is not None:
+        check_output(output, overwrite=overwrite)
     result = run_grid(plan, output=output, overwrite=overwrite)
     g = result.grid
     node_cols = ["node", "kind", "layer", "feature_id", "name", "voltage_kv", "status",
@@ -521,18 +531,7 @@ def grid(plan: Path, fmt: str, output: Path | None, overwrite: bool, show_graph:
                  "period", "circuits", "length_m", "component"]
     findings = _grid_rows(result.findings, _GRID_FINDING_COLUMNS)
     if fmt == "json":
-        echo_json({
-            "summary": result.summary(),
-            "components": _grid_rows(result.components),
-            "scenarios": _grid_rows(result.scenarios),
-            "interconnections": _grid_rows(result.interconnections),
-            "substations": _grid_rows(g.stations.assign(id=g.stations["feature_id"]),
-                                      ["layer", "id", "name", "kind", "voltage_levels",
-                                       "voltage_inferred", "status", "period"]),
-            "nodes": _grid_rows(g.nodes, node_cols),
-            "edges": _grid_rows(g.edges, edge_cols),
-            "findings": findings,
-        })
+        echo_result(result)
     else:
         s = result.summary()
         click.echo(f"Grid: {s['nodes']} nodes, {s['edges']} line edges, {s['components']} "
@@ -644,7 +643,7 @@ def demo(plan: Path | None, output: Path, sites: int) -> None:
     click.echo(f"report:  {result.report_html}")
 
 
-# ------------------------------------------------------------------------------- map (issue 5)
+# ------------------------------------------------------------------------------- map
 
 
 @cli.command("map", epilog=EPILOG)

@@ -61,6 +61,7 @@ from geoplan import crs as gcrs
 from geoplan.errors import MissingDependencyError, PlanError, check_keys
 from geoplan.findings import make_findings
 from geoplan.kinds import STATUSES, TRADE_TYPES, VOLTAGES_KV, fold
+from geoplan.results import findings_summary, plain_table
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,7 +95,7 @@ __all__ = [
 #: Kinds whose features draw power (trade facilities only of the types in ``trade_types``).
 DEMAND_KINDS: tuple[str, ...] = ("industrial_cluster", "industrial_park", "trade_facility")
 
-#: The per-feature table's leading columns (issue 4); per-level columns follow.
+#: The per-feature table's leading columns; per-level columns follow.
 FEATURE_COLUMNS: tuple[str, ...] = (
     "layer", "feature_id", "substation_id", "substation_voltage_kv", "distance_m", "covered",
     "demand_mw",
@@ -585,8 +586,9 @@ class CoverageResult:
         Proposed new substation sites (empty unless ``site`` > 0).
     findings
         ``coverage-gap``, ``substation-overload``, ``coverage-weak`` in the common schema.
-    summary
-        Plain figures (see the README's Coverage section).
+    figures
+        Plain figures (see the README's Coverage section); :meth:`summary` adds the common
+        ``stage`` and ``findings`` keys of :class:`geoplan.results.Result`.
     settings
         The assumptions used.
     """
@@ -597,14 +599,24 @@ class CoverageResult:
     gaps: gpd.GeoDataFrame
     sites: gpd.GeoDataFrame
     findings: gpd.GeoDataFrame
-    summary: dict[str, Any]
+    figures: dict[str, Any]
     settings: CoverageSettings
 
+    def summary(self) -> dict[str, Any]:
+        """``stage``, ``findings`` (counts), then the coverage figures and ``settings``."""
+        return {"stage": "coverage", "findings": findings_summary(self.findings),
+                **self.figures, "settings": self.settings.to_dict()}
+
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """The output layers by name, for writing."""
+        """The output layers by name, for drawing and writing."""
         return {"features": self.features, "substations": self.substations,
                 "service_areas": self.service_areas, "gaps": self.gaps, "sites": self.sites,
                 "findings": self.findings}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The output layers but the findings, without geometry."""
+        return {name: plain_table(frame) for name, frame in self.layers().items()
+                if name != "findings"}
 
 
 # ============================================================================ main job
@@ -665,7 +677,40 @@ def _demand_features(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=plan.crs)
 
 
-def _substations(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame:
+def _with_inferred_levels(frame: gpd.GeoDataFrame,
+                          stations: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """Fill the levels of substations without a voltage from the grid's inference (the levels
+    of the lines that end at them), marking them ``voltage_inferred``."""
+    frame = frame.copy()
+    frame["voltage_inferred"] = False
+    if stations is None or not len(stations) or not len(frame):
+        return frame
+    inferred = stations[(stations["kind"] == "substation") & stations["voltage_inferred"]
+                        & stations["voltage_levels"].notna()]
+    if not len(inferred):
+        return frame
+    key = pd.MultiIndex.from_arrays([inferred["layer"].astype(str),
+                                     inferred["feature_id"].astype(str)])
+    levels = pd.Series(inferred["voltage_levels"].to_numpy(dtype=object), index=key)
+    levels = levels[~levels.index.duplicated()]
+    own = pd.MultiIndex.from_arrays([frame["layer"].astype(str), frame["id"].astype(str)])
+    found = levels.reindex(own).to_numpy(dtype=object)
+    missing = np.array([not lv for lv in substation_levels(frame)], dtype=bool)
+    use = missing & pd.notna(found)
+    if use.any():
+        frame["voltage_levels"] = frame["voltage_levels"].astype(object)
+        frame.loc[use, "voltage_levels"] = found[use]
+        top = [max(int(p) for p in str(text).split(";")) for text in found[use]]
+        frame["voltage_kv"] = pd.array(frame["voltage_kv"], dtype="Int64")
+        frame.loc[use, "voltage_kv"] = top
+        frame.loc[use, "voltage_inferred"] = True
+        log.info("%d substation(s) without a voltage take the levels of the lines that end at "
+                 "them (grid inference)", int(use.sum()))
+    return frame
+
+
+def _substations(plan: Plan, settings: CoverageSettings,
+                 stations: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     frame = plan.frame("substation")
     if len(frame):
         frame = frame[frame["status"].isin(settings.substation_status)
@@ -673,10 +718,12 @@ def _substations(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame:
     frame = frame.copy()
     frame["id"] = frame["id"].astype(str)
     frame["layer"] = frame["layer"].astype(str)
+    frame = _with_inferred_levels(frame, stations)
     frame["_levels"] = substation_levels(frame) if len(frame) else []
     unknown = frame[[not lv for lv in frame["_levels"]]]
     if len(unknown):
-        log.warning("%d substation(s) without a voltage are left out of coverage: %s",
+        log.warning("%d substation(s) without a voltage are left out of coverage (no voltage "
+                    "in the data and no line ends at them): %s",
                     len(unknown), ", ".join(unknown["id"].head(10)))
     frame = frame.sort_values(["id", "layer"], kind="stable").reset_index(drop=True)
     return frame
@@ -688,6 +735,7 @@ def compute_coverage(
     site: int = 0,
     capacitated: bool = False,
     settings: CoverageSettings | None = None,
+    stations: pd.DataFrame | None = None,
 ) -> CoverageResult:
     """Grid coverage, demand, capacity, population served and (optionally) new sites of a plan.
 
@@ -702,6 +750,10 @@ def compute_coverage(
         distance) instead of "nearest substation within the radius".
     settings
         The assumptions; by default the package defaults merged with the plan's ``[coverage]``.
+    stations
+        The grid's stations (:attr:`geoplan.grid.Grid.stations`): a substation without a
+        voltage in the data takes the levels the grid inferred from the lines ending at it
+        (``voltage_inferred`` in the substation table). :func:`geoplan.analyse` passes them.
 
     Returns
     -------
@@ -713,7 +765,7 @@ def compute_coverage(
     settings = settings or coverage_settings(plan.settings.get("coverage", {}))
     crs = plan.crs
     feats = _demand_features(plan, settings)
-    subs = _substations(plan, settings)
+    subs = _substations(plan, settings, stations)
     supply = settings.supply_level_kv
     geoms = np.asarray(feats.geometry.array, dtype=object)
 
@@ -938,6 +990,8 @@ def _substation_table(subs: gpd.GeoDataFrame, rows: np.ndarray, firm: np.ndarray
         "name": part["name"].to_numpy(dtype=object),
         "status": part["status"].to_numpy(dtype=object),
         "voltage_levels": part["voltage_levels"].to_numpy(dtype=object),
+        "voltage_inferred": part["voltage_inferred"].to_numpy(dtype=bool)
+        if "voltage_inferred" in part else np.zeros(len(part), dtype=bool),
         "capacity_mva": pd.to_numeric(part["capacity_mva"], errors="coerce")
         .to_numpy(dtype="float64", na_value=np.nan),
         "background_mw": background[rows] if len(rows) else np.zeros(0),

@@ -63,6 +63,7 @@ from geoplan.errors import CRSError, PlanError, check_keys
 from geoplan.findings import empty_findings, make_findings
 from geoplan.kinds import period_end
 from geoplan.names import place_key
+from geoplan.results import findings_summary, plain_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -94,7 +95,9 @@ __all__ = [
     "write_grid_geojson",
 ]
 
-REFERENCE = "geoplan grid topology (issue 7); N-1 as planning practice, not a legal threshold"
+REFERENCE = ("Phân tích cấu trúc lưới điện của geoplan; tiêu chí N-1 là thông lệ quy hoạch, không "
+             "phải ngưỡng pháp lý / geoplan grid topology audit; N-1 as planning practice, not a "
+             "legal threshold")
 
 # ------------------------------------------------------------------------------ settings
 
@@ -1528,10 +1531,13 @@ class GridResult:
     scenarios: pd.DataFrame
 
     def summary(self) -> dict[str, Any]:
-        """Headline figures: components, dangling ends, findings per rule."""
+        """``stage``, ``findings`` (counts), then the headline figures: nodes, edges,
+        components, dangling and external ends, inferred substation voltages."""
         comps = self.components
         with_lines = comps[comps["lines"] > 0]
         return {
+            "stage": "grid",
+            "findings": findings_summary(self.findings),
             "nodes": len(self.grid.nodes),
             "edges": int((self.grid.edges["kind"] == "line").sum()),
             "components": len(comps),
@@ -1544,9 +1550,29 @@ class GridResult:
                 ["layer", "feature_id", "part", "end"])["reaches"].eq("external").sum()),
             "inferred_substations": int(self.grid.stations["voltage_inferred"].sum()),
             "interconnections": len(self.interconnections),
-            "findings": {str(k): int(v) for k, v in
-                         self.findings["rule"].value_counts().sort_index().items()},
         }
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """``nodes``, ``edges`` (lines and transformers), ``stations`` (with their levels,
+        ``voltage_inferred``), ``interconnections`` and ``findings``."""
+        return {"nodes": self.grid.nodes.reset_index(drop=True),
+                "edges": self.grid.edges.reset_index(drop=True),
+                "stations": self.grid.stations, "interconnections": self.interconnections,
+                "findings": self.findings}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``components``, ``scenarios``, ``interconnections``, ``substations`` (the
+        substations and plants with their levels, inferred or declared), ``nodes`` and
+        ``edges`` of the graph."""
+        st = self.grid.stations
+        substations = plain_table(st.assign(id=st["feature_id"]))[
+            ["layer", "id", "name", "kind", "voltage_levels", "voltage_inferred", "status",
+             "period"]]
+        return {"components": self.components, "scenarios": self.scenarios,
+                "interconnections": plain_table(self.interconnections),
+                "substations": substations.reset_index(drop=True),
+                "nodes": plain_table(self.grid.nodes).reset_index(drop=True),
+                "edges": plain_table(self.grid.edges).reset_index(drop=True)}
 
 
 def province_and_neighbours(plan: Plan, settings: GridSettings

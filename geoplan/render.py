@@ -71,6 +71,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import folium
     import geopandas as gpd
 
+    from geoplan.coverage import CoverageResult
+    from geoplan.grid import GridResult
     from geoplan.plan import Plan
 
 __all__ = [
@@ -144,6 +146,7 @@ _DIFF_KIND_LABELS = ("So sánh phương án", "Plan changes")
 #: Drawing order of the changes inside the diff layer (bottom first): a feature that moved and
 #: changed shows its move on top; removed features, hollow, on top of everything.
 _DIFF_DRAW_ORDER = {"changed": 0, "added": 1, "moved": 2, "removed": 3}
+_COVERAGE_FINDING_LABELS = ("Kết quả phân tích cấp điện", "Coverage findings")
 _COVERAGE_LABELS = {
     "coverage_service_area": ("Vùng phục vụ của trạm", "Substation service areas"),
     "coverage_gap": ("Vùng thiếu nguồn cấp", "Coverage gaps"),
@@ -232,9 +235,12 @@ class MapLayer:
     kind: str
     frame: gpd.GeoDataFrame
     arrows: gpd.GeoDataFrame | None = None
+    labels: tuple[str, str] | None = None
 
     @property
     def kind_labels(self) -> tuple[str, str]:
+        if self.labels is not None:
+            return self.labels
         if self.kind in KINDS:
             return KINDS[self.kind].label_vi, KINDS[self.kind].label_en
         if self.kind == "findings":
@@ -258,17 +264,19 @@ def map_layers(
     plan: Plan,
     *,
     findings: gpd.GeoDataFrame | None = None,
-    coverage: Any = None,
-    grid: Any = None,
+    coverage: CoverageResult | Mapping[str, gpd.GeoDataFrame] | None = None,
+    grid: GridResult | None = None,
     layers: Iterable[str] | None = None,
     diff: Any = None,
 ) -> list[MapLayer]:
     """The layers a map of ``plan`` draws, bottom first.
 
-    ``layers`` restricts the plan layers by name. ``findings`` (a findings frame), the findings
-    of ``grid`` (a frame, or an object with a ``findings`` frame), the frames of ``coverage``
-    (see :func:`_coverage_frames`) and a plan diff (see :func:`_diff_layer`) become extra
-    layers.
+    ``layers`` restricts the plan layers by name. ``findings`` (a findings frame: what
+    ``geoplan check`` reports) and the findings of ``grid`` (a :class:`geoplan.grid.GridResult`)
+    become the layer "Check findings", each finding once; the layers of ``coverage`` (a
+    :class:`geoplan.coverage.CoverageResult`, or a mapping with the same names as its
+    ``layers()``) become the service areas, gaps, proposed sites and "Coverage findings"
+    layers; a plan diff (see :func:`_diff_layer`) its own layer.
     """
     wanted = None if layers is None else list(layers)
     if wanted is not None:
@@ -284,24 +292,23 @@ def map_layers(
     for role, frame in _coverage_frames(coverage):
         title = _COVERAGE_LABELS[role][0]
         out.append(MapLayer(role.replace("coverage_", "coverage-"), title, role, frame))
-    all_findings = [f for f in (findings, _grid_findings(grid)) if f is not None and len(f)]
+    all_findings = [f for f in (findings, grid.findings if grid is not None else None)
+                    if f is not None and len(f)]
     if all_findings:
+        from geoplan.analysis import dedupe_findings
         from geoplan.findings import concat_findings
 
-        frame = concat_findings(all_findings, crs=plan.crs)
+        frame = dedupe_findings(concat_findings(all_findings, crs=plan.crs))
         out.append(MapLayer("findings", _FINDING_KIND_LABELS[0], "findings", frame))
+    coverage_findings = _coverage_layers(coverage).get("findings")
+    if coverage_findings is not None and len(coverage_findings):
+        out.append(MapLayer("coverage-findings", _COVERAGE_FINDING_LABELS[0], "findings",
+                            coverage_findings, labels=_COVERAGE_FINDING_LABELS))
     diff_layer = _diff_layer(diff, plan)
     if diff_layer is not None:
         out.append(diff_layer)
     rank = {k: i for i, k in enumerate(DRAW_ORDER)}
     return sorted(out, key=lambda m: rank.get(m.kind, len(rank)))  # stable: plan order kept
-
-
-def _grid_findings(grid: Any) -> gpd.GeoDataFrame | None:
-    if grid is None:
-        return None
-    frame = getattr(grid, "findings", grid)
-    return frame if hasattr(frame, "geometry") else None
 
 
 def _diff_layer(diff: Any, plan: Plan) -> MapLayer | None:
@@ -367,30 +374,32 @@ def _arrows(lines: gpd.GeoDataFrame, *, head: float = 0.25,
     return out
 
 
-def _coverage_frames(coverage: Any) -> list[tuple[str, gpd.GeoDataFrame]]:
-    """(role, frame) of a coverage result: service areas, gaps, proposed sites.
+#: The map layer of each coverage output (:meth:`geoplan.coverage.CoverageResult.layers`).
+_COVERAGE_ROLES = {"service_areas": "coverage_service_area", "gaps": "coverage_gap",
+                   "sites": "coverage_proposed"}
 
-    Accepts a mapping or an object with attributes named like ``service_areas``, ``gaps`` and
-    ``proposed_sites`` (``proposed`` / ``sites``) holding GeoDataFrames; missing or empty parts
-    are skipped.
-    """
+
+def _coverage_layers(coverage: CoverageResult | Mapping[str, gpd.GeoDataFrame] | None
+                     ) -> Mapping[str, gpd.GeoDataFrame]:
     if coverage is None:
-        return []
-    names = {
-        "coverage_service_area": ("service_areas", "service_area", "areas"),
-        "coverage_gap": ("gaps", "gap", "coverage_gaps"),
-        "coverage_proposed": ("proposed_sites", "proposed", "sites", "proposals"),
-    }
-    out = []
-    for role, candidates in names.items():
-        for attr in candidates:
-            frame = (coverage.get(attr) if isinstance(coverage, Mapping)
-                     else getattr(coverage, attr, None))
-            if frame is not None and hasattr(frame, "geometry"):
-                if len(frame):
-                    out.append((role, frame))
-                break
-    return out
+        return {}
+    if isinstance(coverage, Mapping):
+        unknown = sorted(set(coverage) - {*_COVERAGE_ROLES, "features", "substations",
+                                          "findings"})
+        if unknown:
+            raise GeoplanError(f"coverage: unknown output(s) {', '.join(map(repr, unknown))}; "
+                               "give a CoverageResult or a mapping named like its layers() "
+                               f"({', '.join(_COVERAGE_ROLES)}, findings)")
+        return coverage
+    return coverage.layers()
+
+
+def _coverage_frames(coverage: CoverageResult | Mapping[str, gpd.GeoDataFrame] | None
+                     ) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """(role, frame) of a coverage result: service areas, gaps, proposed sites (non-empty)."""
+    frames = _coverage_layers(coverage)
+    return [(role, frames[name]) for name, role in _COVERAGE_ROLES.items()
+            if name in frames and len(frames[name])]
 
 
 # ------------------------------------------------------------------------- simplification
@@ -1202,8 +1211,8 @@ def plan_map(
     plan: Plan,
     *,
     findings: gpd.GeoDataFrame | None = None,
-    coverage: Any = None,
-    grid: Any = None,
+    coverage: CoverageResult | Mapping[str, gpd.GeoDataFrame] | None = None,
+    grid: GridResult | None = None,
     offline: bool | None = None,
     layers: Iterable[str] | None = None,
     title: str | None = None,
@@ -1225,10 +1234,10 @@ def plan_map(
         A loaded plan (:func:`geoplan.load_plan`).
     findings : GeoDataFrame, optional
         Findings of the checks (:mod:`geoplan.findings` schema), drawn by severity.
-    coverage : optional
-        A coverage result: service areas, gaps and proposed sites (see :func:`map_layers`).
-    grid : optional
-        Grid audit findings (a findings frame or an object with ``.findings``).
+    coverage : CoverageResult, optional
+        Service areas, gaps, proposed sites and the coverage findings (see :func:`map_layers`).
+    grid : GridResult, optional
+        Its audit findings join ``findings`` (each finding once).
     offline : bool, optional
         No tile layer, so the HTML makes no network request. Default: ``[map] offline``, else
         false. Leaflet and its plugins are inlined in both modes.

@@ -730,7 +730,7 @@ def _coverage_tables(coverage: Any, lang: Lang) -> tuple[list[Table], list[Figur
             Column("connect_id", _t("connect", lang)),
             Column("connect_km", _t("connect_km", lang), "km")],
             pd.DataFrame(sites).assign(connect_km=sites["connect_distance_m"] / 1000.0)))
-    s = coverage.summary
+    s = coverage.summary()
     figures = [
         Figure("clusters_covered_share", f"{_t('covered_share', lang)} "
                f"({_t('clusters', lang).lower()})",

@@ -39,6 +39,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
+    "ALL_RULE_IDS",
+    "GRID_RULE_IDS",
     "RULE_IDS",
     "RuleInfo",
     "Rules",
@@ -63,6 +65,20 @@ RULE_IDS: tuple[str, ...] = (
     "trade-class",
     "duplicate",
 )
+
+#: Rule ids of the grid topology audit (:mod:`geoplan.grid`), run by ``geoplan check`` beside
+#: the plan rules and by ``geoplan grid``.
+GRID_RULE_IDS: tuple[str, ...] = (
+    "grid-dangling",
+    "grid-unfed",
+    "grid-voltage-mismatch",
+    "grid-island",
+    "grid-single-supply",
+    "grid-interconnection",
+)
+
+#: Every rule id a check can report, plan rules first.
+ALL_RULE_IDS: tuple[str, ...] = (*RULE_IDS, *GRID_RULE_IDS)
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     n_feat, n_sub = len(feats), len(subs)
     print(f"\nnational workload: {n_feat:,} demand features, {n_sub:,} substations, "
-          f"{len(levels)} levels; {result.summary['features_covered']:,} covered, "
+          f"{len(levels)} levels; {result.figures['features_covered']:,} covered, "
           f"{len(result.findings):,} findings (exit {code})")
     print(f"  geoplan coverage, whole process (median of {opts.repeat}): {t_proc:6.2f} s wall, "
           f"{c_proc:6.2f} s CPU   target < 3 s: {'ok' if t_proc < 3 else 'MISSED'}"
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    ratio (notebook / geoplan)             {t_base.wall / t_ours.wall:7.1f} × wall, "
           f"{t_base.cpu / max(t_ours.cpu, 1e-9):7.1f} × CPU")
     def sited_line(r: object) -> str:
-        s = r.summary  # type: ignore[attr-defined]
+        s = r.summary()  # type: ignore[attr-defined]
         return (f"{s['sites_proposed']} proposed for {s['features'] - s['features_covered']} "
                 f"uncovered features from {s['site_candidates']:,} candidates, "
                 f"{s['demand_picked_up_mw']:.1f} MW picked up ({s['siting_status']})")

@@ -132,7 +132,10 @@ def test_cli_json_only_and_exit_0(sample_plan_path: Path) -> None:
                                    "--only", "corridor", "--only", "cluster-expansion"])
     assert res.exit_code == 0, res.output  # corridor findings here are warnings only
     data = json.loads(res.stdout)
-    assert data["counts"] == {"error": 0, "warning": 2, "info": 0}
+    assert set(data) == {"summary", "findings", "tables"}
+    counts = data["summary"]["findings"]
+    assert {k: counts[k] for k in ("error", "warning", "info")} == {"error": 0, "warning": 2,
+                                                                    "info": 0}
     assert {f["rule"] for f in data["findings"]} == {"corridor"}
     assert {f["other_id"] for f in data["findings"]} == {"DZ-220-03", "DZ-220-01"}
 

@@ -294,7 +294,7 @@ def test_unknown_capacity_is_never_overloaded_nor_weak():
     clusters = [cluster("A", square(1_000, 0), demand_mw=500.0)]
     result = compute_coverage(plan_of([sub("S", 0, 0, mva=None)], clusters))
     assert result.findings.empty
-    assert result.summary["substations_capacity_unknown"] == 1
+    assert result.summary()["substations_capacity_unknown"] == 1
 
 
 def test_weak_only_when_every_substation_within_reach_is_short():
@@ -316,10 +316,11 @@ def test_capacitated_assignment_moves_load_to_a_neighbour():
                 cluster("B", square(0, 1_000), demand_mw=20.0)]
     subs = [sub("S1", 0, 0, mva=40.0), sub("S2", 6_000, 0, mva=40.0)]
     nearest = compute_coverage(plan_of(subs, clusters))
-    assert nearest.summary["substations_overloaded"] == 1
+    assert nearest.summary()["substations_overloaded"] == 1
     cap = compute_coverage(plan_of(subs, clusters), capacitated=True)
-    assert cap.summary["substations_overloaded"] == 0
-    assert "capacitated" in cap.summary["assignment"] and "optimal" in cap.summary["assignment"]
+    assert cap.summary()["substations_overloaded"] == 0
+    assert "capacitated" in cap.summary()["assignment"]
+    assert "optimal" in cap.summary()["assignment"]
     by_id = cap.features.set_index("feature_id")
     assert by_id.loc["A", "substation_id"] == "S2"  # the one nearer S2 moves
     assert by_id.loc["B", "substation_id"] == "S1"
@@ -359,7 +360,7 @@ def test_capacitated_overload_is_the_brute_force_minimum():
             dem_c.append(dem[i])
         firm = mva * 0.9 * 0.75
         expected = _brute_force_overload(dem_c, firm, reach) if reach else 0.0
-        assert result.summary["overload_mw"] == pytest.approx(expected, abs=1e-6)
+        assert result.summary()["overload_mw"] == pytest.approx(expected, abs=1e-6)
 
 
 # ------------------------------------------------------------------------------ findings
@@ -392,7 +393,7 @@ def test_result_tables_have_the_issue_columns():
     assert tuple(result.substations.columns[:len(SUBSTATION_COLUMNS)]) == SUBSTATION_COLUMNS
     assert result.features.crs.equals(CRS) and result.substations.crs.equals(CRS)
     assert result.service_areas["voltage_kv"].tolist() == [500, 220, 110]
-    s = result.summary
+    s = result.summary()
     assert s["clusters"] == 5 and s["clusters_covered"] == 3
     assert s["share_clusters_covered"] == pytest.approx(0.6)
     assert 0 < s["share_cluster_area_covered"] < 1
@@ -432,7 +433,7 @@ def test_siting_picks_the_most_uncovered_demand_and_reports_it():
     for cid in ("C3", "C4"):
         geom = result.features.set_index("feature_id").loc[cid, "geometry"]
         assert geom.distance(site["geometry"]) <= 10_000.0
-    assert result.summary["demand_unserved_after_sites_mw"] == pytest.approx(0.0)
+    assert result.summary()["demand_unserved_after_sites_mw"] == pytest.approx(0.0)
     # among the sites that reach both, the one nearest the existing 110 kV line D1 wins
     assert site["connect_id"] == "D1"
     assert site["geometry"].x == pytest.approx(X0 + 20_000.0)
@@ -486,7 +487,7 @@ def test_siting_is_the_exact_maximum_over_every_pair_of_candidates():
 
 def test_no_site_when_everything_is_covered():
     result = _sited(plan_of([sub("S", 0, 0)], [cluster("C", square(500, 0))]), 3)
-    assert result.sites.empty and result.summary["siting_status"] == "no uncovered demand"
+    assert result.sites.empty and result.summary()["siting_status"] == "no uncovered demand"
 
 
 def test_negative_site_count_is_an_error():

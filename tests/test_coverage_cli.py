@@ -35,11 +35,12 @@ def test_json_output_is_parseable_with_every_table(plan_file):
     res = run(plan_file, "--format", "json", "--capacitated")
     assert res.exit_code == 3
     data = json.loads(res.stdout)
-    assert set(data) == {"summary", "settings", "features", "substations", "service_areas",
-                         "gaps", "sites", "findings"}
+    assert set(data) == {"summary", "findings", "tables"}
+    assert set(data["tables"]) == {"features", "substations", "service_areas", "gaps", "sites"}
+    assert "settings" in data["summary"]
     assert data["summary"]["substations_overloaded"] == 0  # the capacitated model moved load
-    assert data["settings"]["radius_km"] == {"500": 100.0, "220": 35.0, "110": 10.0}
-    feats = {f["feature_id"]: f for f in data["features"]}
+    assert data["summary"]["settings"]["radius_km"] == {"500": 100.0, "220": 35.0, "110": 10.0}
+    feats = {f["feature_id"]: f for f in data["tables"]["features"]}
     assert feats["C3"]["covered"] is False and feats["C3"]["substation_id"] == "T2"
     assert [f["rule"] for f in data["findings"]] == ["coverage-gap", "coverage-gap"]
     # NaN is written as null, never as a bare NaN

@@ -81,8 +81,8 @@ def test_shares_stay_in_0_1_and_adding_a_substation_never_lowers_coverage(
         subs, clusters, trades, extra):
     before = compute_coverage(make_plan(_layers(subs, clusters, trades)))
     after = compute_coverage(make_plan(_layers([*subs, extra], clusters, trades)))
-    _check_shares(before.summary)
-    _check_shares(after.summary)
+    _check_shares(before.summary())
+    _check_shares(after.summary())
     b = before.features.set_index(["layer", "feature_id"])
     a = after.features.set_index(["layer", "feature_id"])
     assert (a["covered"] | ~b["covered"]).all()  # covered before -> covered after
@@ -91,8 +91,9 @@ def test_shares_stay_in_0_1_and_adding_a_substation_never_lowers_coverage(
         assert np.all(np.isnan(was) | (now <= was + 1e-9))
         assert (a[f"within_{level}kv"] | ~b[f"within_{level}kv"]).all()
     for key in ("share_features_covered", "share_cluster_area_covered"):
-        assert after.summary[key] >= before.summary[key]
-    assert after.summary["demand_unserved_mw"] <= before.summary["demand_unserved_mw"] + 1e-9
+        assert after.summary()[key] >= before.summary()[key]
+    unserved = after.summary()["demand_unserved_mw"]
+    assert unserved <= before.summary()["demand_unserved_mw"] + 1e-9
 
 
 def _comparable(result):
@@ -101,7 +102,7 @@ def _comparable(result):
     subs = pd.DataFrame(result.substations.drop(columns="geometry"))
     subs = subs.sort_values(["layer", "substation_id"]).reset_index(drop=True)
     findings = pd.DataFrame(result.findings.drop(columns="geometry"))
-    summary = {k: v for k, v in result.summary.items() if k != "seconds"}
+    summary = {k: v for k, v in result.summary().items() if k != "seconds"}
     return feats, subs, findings, summary
 
 

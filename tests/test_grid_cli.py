@@ -34,8 +34,9 @@ def test_grid_json(sample_plan_path: Path) -> None:
     assert res.exit_code == 3
     data = json.loads(res.stdout)
     assert data["summary"]["dangling_ends"] == 1
-    assert len(data["nodes"]) == 27 and len(data["edges"]) == 24 + 4  # + 4 transformers
-    assert {e["voltage_kv"] for e in data["edges"] if e["kind"] == "line"} == {500, 220, 110}
+    tables = data["tables"]
+    assert len(tables["nodes"]) == 27 and len(tables["edges"]) == 24 + 4  # + 4 transformers
+    assert {e["voltage_kv"] for e in tables["edges"] if e["kind"] == "line"} == {500, 220, 110}
     assert sorted((f["rule"], f["feature_id"]) for f in data["findings"]
                   if f["severity"] == "error") == [("grid-dangling", "DZ-110-17"),
                                                    ("grid-unfed", "TBA-110-13")]

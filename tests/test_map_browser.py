@@ -27,11 +27,7 @@ VIEWPORT = {"width": 1400, "height": 900}
 
 @pytest.fixture(scope="module")
 def sample_results(sample_plan: geoplan.Plan) -> dict[str, Any]:
-    from geoplan.grid import grid_findings
-
-    return {"findings": pipeline.run_checks(sample_plan),
-            "coverage": pipeline.run_coverage(sample_plan, site=1),
-            "grid": grid_findings(sample_plan)}
+    return pipeline.map_results(sample_plan, sites=1)
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +94,9 @@ def test_drawn_features_per_layer_equal_the_plan(page: Any, sample_map: Path,
 
 
 def pd_concat_count(results: dict[str, Any]) -> int:
-    frames = [results["findings"], results["grid"]]
-    return sum(int((f.geometry.notna() & ~f.geometry.is_empty).sum()) for f in frames)
+    """The findings of ``geoplan check`` (plan rules and grid audit) that have a geometry."""
+    f = results["findings"]
+    return int((f.geometry.notna() & ~f.geometry.is_empty).sum())
 
 
 def _click_point(plan: geoplan.Plan) -> tuple[str, float, float]:

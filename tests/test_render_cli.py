@@ -90,7 +90,7 @@ def test_map_results_leaves_out_what_cannot_be_computed(
     def no_coverage(*_args: object, **_kwargs: object) -> None:
         raise geoplan.PlanError("coverage needs substations")
 
-    monkeypatch.setattr(pipeline, "run_coverage", no_coverage)
+    monkeypatch.setattr(geoplan.coverage, "compute_coverage", no_coverage)
     results = pipeline.map_results(sample_plan, grid=False)
     assert results["coverage"] is None and results["findings"] is not None
-    assert "map without coverage: coverage needs substations" in caplog.text
+    assert "coverage left out: coverage needs substations" in caplog.text

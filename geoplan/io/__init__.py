@@ -13,12 +13,9 @@ needs them).
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,19 +24,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan.errors import LayerReadError, OutputExistsError
+from geoplan.errors import LayerReadError
+from geoplan.io.atomic import atomic_path, check_output
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "DEFAULT_PRECISION",
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
     "RasterInfo",
     "atomic_path",
+    "check_output",
+    "geojson_text",
     "list_layers",
     "raster_info",
     "read_table",
     "read_vector",
+    "write_geojson",
+    "write_geojson_layers",
     "write_vector",
 ]
 
@@ -307,33 +310,6 @@ def raster_info(path: str | Path) -> RasterInfo:
                              "must be GeoTIFF") from exc
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place when the block succeeds.
-
-    Raises :class:`~geoplan.errors.OutputExistsError` when ``path`` exists and ``overwrite`` is
-    false. On error, the temporary file is removed and ``path`` is left as it was.
-    """
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise OutputExistsError(f"{target}: exists already; pass --overwrite (overwrite=True) to "
-                                "replace it, or choose another output")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
-                                    dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # writers (GDAL) want to create the file themselves
-    try:
-        yield tmp
-        if not tmp.exists():
-            raise OSError(f"{target}: the writer produced no file")
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_vector(
     frame: gpd.GeoDataFrame,
     path: str | Path,
@@ -350,3 +326,11 @@ def write_vector(
     with atomic_path(target, overwrite=overwrite) as tmp:
         pyogrio.write_dataframe(frame, tmp, layer=layer, driver=driver, **kwargs)
     return target
+
+
+from geoplan.io.geojson import (  # noqa: E402  (the writer needs atomic_path above)
+    DEFAULT_PRECISION,
+    geojson_text,
+    write_geojson,
+    write_geojson_layers,
+)
