@@ -144,12 +144,13 @@ def run_coverage(
                    "*.geojson")
     if output is not None:
         io.check_output(output, overwrite=overwrite)
-    if isinstance(plan, Analysis) and plan.coverage is not None:
-        result = plan.coverage
-    else:
-        result = analyse(_loaded(plan), checks=False, grid=False, site=site,
-                         capacitated=capacitated).coverage
-    assert result is not None
+    found = plan.coverage if isinstance(plan, Analysis) else None
+    if found is None:
+        found = analyse(_loaded(plan), checks=False, grid=False, site=site,
+                        capacitated=capacitated).coverage
+    if found is None:  # pragma: no cover - analyse raises instead (tolerate=False)
+        raise PlanError("the coverage could not be computed for this plan")
+    result: CoverageResult = found
     if output is not None:
         io.write_geojson_layers(result.layers(), output, overwrite=overwrite)
     return result
