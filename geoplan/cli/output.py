@@ -1,0 +1,187 @@
+"""How every command prints: one JSON serializer, one table printer, one finding format.
+
+``--format json`` of ``check``, ``coverage`` and ``grid`` prints one shape, that of every
+:class:`geoplan.results.Result` (:func:`echo_result`)::
+
+    {"summary": {"stage": ..., "findings": {"total", "error", "warning", "info", "by_rule"},
+                 ...the stage's own figures},
+     "findings": [{"rule", "severity", "layer", "feature_id", ...}, ...],
+     "tables": {"<name>": [{...}, ...], ...}}
+
+Missing values become ``null`` (never a bare ``NaN``), numpy scalars plain numbers. Data goes
+to stdout; the commands write their one-line summaries to stderr themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import click
+
+__all__ = [
+    "FINDING_FIELDS",
+    "echo_findings",
+    "echo_json",
+    "echo_result",
+    "echo_section",
+    "echo_table",
+    "finding_records",
+    "finding_text",
+    "pct",
+    "records",
+]
+
+#: The fields of a finding that ``--format json`` prints (the common schema without geometry).
+FINDING_FIELDS = ["rule", "severity", "layer", "feature_id", "other_layer", "other_id",
+                  "value", "unit", "threshold", "message", "reference"]
+
+#: Width of the rule column in the finding text (the longest plan rule id).
+RULE_WIDTH = 17
+
+
+# ------------------------------------------------------------------------------ values
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready scalar: NaN/NA -> None, numpy scalars -> Python."""
+    import numpy as np
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    """``json.dumps`` ``default=``: plain scalars, anything else (dates, paths) as text."""
+    plain = _plain(value)
+    if plain is None or isinstance(plain, (bool, int, float, str)):
+        return plain
+    return str(value)
+
+
+def records(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """The rows of ``frame`` without geometry, missing values as None (vectorised: national
+    tables are large). ``columns`` picks and orders the columns; absent ones are skipped."""
+    import pandas as pd
+
+    cols = [c for c in (columns or list(frame.columns)) if c != "geometry" and c in frame]
+    part = pd.DataFrame(frame[cols]).astype(object)
+    return [{str(k): v for k, v in row.items()}
+            for row in part.where(part.notna(), None).to_dict("records")]
+
+
+def finding_records(findings: Any) -> list[dict[str, Any]]:
+    """Findings (the common schema) as records of :data:`FINDING_FIELDS`, values plain."""
+    rows = findings[FINDING_FIELDS].itertuples(index=False, name=None)
+    return [{c: _plain(v) for c, v in zip(FINDING_FIELDS, row, strict=True)} for row in rows]
+
+
+def pct(value: Any) -> str:
+    """A share in [0, 1] as ``"12.3 %"``; ``"n/a"`` when unknown."""
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+# -------------------------------------------------------------------------------- JSON
+
+
+def _clean(data: Any) -> Any:
+    """``data`` with every NaN float (at any depth) as None."""
+    if isinstance(data, dict):
+        return {k: _clean(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_clean(v) for v in data]
+    if isinstance(data, float) and math.isnan(data):
+        return None
+    return data
+
+
+def echo_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout (small documents: validation reports, diffs)."""
+    click.echo(json.dumps(_clean(data), ensure_ascii=False, indent=2, allow_nan=False,
+                          default=_json_default))
+
+
+def echo_result(result: Any) -> None:
+    """The one ``--format json`` shape of check, coverage and grid: ``summary`` (the result's
+    ``summary()``), ``findings`` (records of the common findings schema) and ``tables`` (each
+    of the result's ``tables()``, as records).
+
+    One line through the C encoder: the indented form is several times slower on national
+    tables.
+    """
+    data = {
+        "summary": _clean(result.summary()),
+        "findings": finding_records(result.findings),
+        "tables": {name: records(table) for name, table in result.tables().items()},
+    }
+    click.echo(json.dumps(data, ensure_ascii=False, allow_nan=False, default=_json_default))
+
+
+# ------------------------------------------------------------------------------- tables
+
+
+def _cell(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def echo_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+    """Print rows as an aligned plain-text table (columns at most 80 characters wide)."""
+    if not rows:
+        click.echo("(none)")
+        return
+    columns = columns or list(rows[0])
+    text = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [min(max(len(c), *(len(t[i]) for t in text)), 80) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    click.echo("  ".join("-" * w for w in widths))
+    for t in text:
+        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(t, widths, strict=True)))
+
+
+def echo_section(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None
+                 ) -> None:
+    """A blank line, ``title (n)``, then the table of ``rows``."""
+    click.echo(f"\n{title} ({len(rows)})")
+    echo_table(rows, columns)
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def finding_text(rec: dict[str, Any], *, rule_width: int = RULE_WIDTH) -> str:
+    """One finding as three lines: severity, rule, features and measure; the message; the
+    reference. ``rec`` is one of :func:`finding_records`."""
+    who = f"{rec['layer']}:{rec['feature_id']}" if rec["feature_id"] is not None else "(plan)"
+    if rec["other_id"] is not None:
+        who += f" ↔ {rec['other_layer']}:{rec['other_id']}"
+    value = rec["value"]
+    amount = "" if value is None else f"  {value:,.2f} {rec['unit'] or ''}".rstrip()
+    text = (f"{rec['severity'].upper():<7} {rec['rule']:<{rule_width}} {who}{amount}\n"
+            f"        {rec['message']}")
+    if rec["reference"]:
+        text += f"\n        [{rec['reference']}]"
+    return text
+
+
+def echo_findings(findings: Any, *, rule_width: int | None = RULE_WIDTH) -> None:
+    """Print every finding in the text format of :func:`finding_text` ("No findings." when
+    there is none). ``rule_width=None`` fits the rule column to the longest rule present."""
+    recs = finding_records(findings)
+    if not recs:
+        click.echo("No findings.")
+        return
+    width = (max(RULE_WIDTH, *(len(r["rule"]) for r in recs)) if rule_width is None
+             else rule_width)
+    click.echo("\n".join(finding_text(r, rule_width=width) for r in recs))

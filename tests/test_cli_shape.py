@@ -1,0 +1,235 @@
+"""The shape of the command line: one JSON shape, one finding count, one analysis per command.
+
+``check``, ``coverage`` and ``grid`` print the same ``--format json`` shape; the map of a plan
+shows as many check findings as ``geoplan check`` reports; every command builds the grid, the
+coverage and the plan rules at most once; ``geoplan.cli`` is a group of one module per command.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import geoplan.cli
+from geoplan.cli import cli
+from geoplan.cli.options import handle_errors
+from geoplan.cli.output import echo_result, finding_text, records
+from geoplan.errors import PlanError
+from geoplan.findings import FINDING_COLUMNS
+
+SEVERITIES = ("error", "warning", "info")
+CHECK_LABEL = "Kết quả kiểm tra / Check findings"
+
+
+def _json(*args: str) -> tuple[int, dict[str, Any]]:
+    res = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in res.output, res.output
+    return res.exit_code, json.loads(res.stdout)
+
+
+@pytest.fixture(scope="module")
+def shapes(sample_plan_path: Path) -> dict[str, tuple[int, dict[str, Any]]]:
+    plan = str(sample_plan_path)
+    return {stage: _json(stage, plan, "--format", "json")
+            for stage in ("check", "coverage", "grid")}
+
+
+@pytest.mark.parametrize("stage", ["check", "coverage", "grid"])
+def test_one_json_shape(shapes: dict[str, tuple[int, dict[str, Any]]], stage: str) -> None:
+    code, data = shapes[stage]
+    assert code == 3  # the sample's planted errors
+    assert list(data) == ["summary", "findings", "tables"]
+    summary = data["summary"]
+    assert summary["stage"] == stage
+    counts = summary["findings"]
+    assert set(counts) == {"total", "error", "warning", "info", "by_rule"}
+    findings = data["findings"]
+    assert counts["total"] == len(findings) > 0
+    for severity in SEVERITIES:
+        assert counts[severity] == sum(f["severity"] == severity for f in findings), severity
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_rule[f["rule"]] = by_rule.get(f["rule"], 0) + 1
+    assert counts["by_rule"] == by_rule
+    # the common findings schema, without geometry
+    assert all(list(f) == [c for c in FINDING_COLUMNS if c != "geometry"] for f in findings)
+    assert isinstance(data["tables"], dict) and data["tables"]
+    assert all(isinstance(rows, list) for rows in data["tables"].values())
+
+
+def _layer_count(html: str, label: str) -> int:
+    """N of the map's layer-control entry ``label (N)``: the entries are JSON-escaped strings
+    inside the page's script (tags around the English half and the count are stripped)."""
+    texts = [json.loads(f'"{m.group(1)}"') for m in re.finditer(
+        r'"((?:[^"\\\n]|\\.)*?Check findings(?:[^"\\\n]|\\.)*?)"', html)]
+    counts = set()
+    for text in texts:
+        plain = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", "", text))
+        counts.update(int(n.replace(",", "")) for n in re.findall(
+            re.escape(label) + r" \((\d[\d,]*)\)", plain))
+    assert len(counts) == 1, f"layer {label!r}: counts found {sorted(counts)}"
+    return counts.pop()
+
+
+def test_map_shows_as_many_findings_as_check(shapes: dict[str, tuple[int, dict[str, Any]]],
+                                             sample_plan_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sample.html"
+    res = CliRunner().invoke(cli, ["map", str(sample_plan_path), "-o", str(out), "--offline"])
+    assert res.exit_code == 0, res.output
+    _, check = shapes["check"]
+    assert len(check["findings"]) == check["summary"]["findings"]["total"] == 21
+    assert _layer_count(out.read_text(encoding="utf-8"), CHECK_LABEL) == 21
+
+
+# ------------------------------------------------------------------ one analysis per command
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["validate", "{plan}"], (0, 0, 0)),
+        (["check", "{plan}"], (1, 0, 1)),
+        (["check", "{plan}", "--only", "overlap"], (0, 0, 1)),
+        (["coverage", "{plan}", "--format", "json"], (1, 1, 0)),  # grid: inferred voltages
+        (["grid", "{plan}", "--format", "json"], (1, 0, 0)),
+        (["map", "{plan}", "-o", "{tmp}/m.html", "--offline"], (1, 1, 1)),
+        (["export", "{plan}", "-o", "{tmp}/x", "--findings", "--coverage"], (1, 1, 1)),
+        (["report", "{plan}", "-o", "{tmp}/r.html", "--no-maps"], (1, 1, 1)),
+        (["demo", "{plan}", "-o", "{tmp}/demo", "--sites", "1"], (1, 1, 1)),
+    ],
+    ids=["validate", "check", "check-only", "coverage", "grid", "map", "export", "report",
+         "demo"],
+)
+def test_each_command_computes_each_stage_at_most_once(
+        args: list[str], expected: tuple[int, int, int], sample_plan_path: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import geoplan.analysis
+    import geoplan.coverage
+    import geoplan.grid
+
+    calls = {"grid": 0, "coverage": 0, "rules": 0}
+
+    def counting(stage: str, func: Any) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            calls[stage] += 1
+            return func(*a, **k)
+        return wrapper
+
+    monkeypatch.setattr(geoplan.grid, "analyse_plan",
+                        counting("grid", geoplan.grid.analyse_plan))
+    monkeypatch.setattr(geoplan.coverage, "compute_coverage",
+                        counting("coverage", geoplan.coverage.compute_coverage))
+    monkeypatch.setattr(geoplan.analysis, "_run_plan_rules",
+                        counting("rules", geoplan.analysis._run_plan_rules))
+    argv = [a.format(plan=sample_plan_path, tmp=tmp_path) for a in args]
+    res = CliRunner().invoke(cli, argv)
+    assert res.exit_code in (0, 3), res.output
+    assert (calls["grid"], calls["coverage"], calls["rules"]) == expected, calls
+
+
+# ------------------------------------------------------------------------ the package shape
+
+
+def test_one_module_per_command_all_registered() -> None:
+    shared = {"options", "output"}
+    modules = {m.name for m in pkgutil.iter_modules(geoplan.cli.__path__)} - shared
+    assert modules == {"validate", "check", "coverage", "grid", "pdp8", "export", "report",
+                       "diff", "demo", "map"}
+    assert set(cli.commands) == modules
+    for name, command in cli.commands.items():
+        assert command.callback is not None
+        assert command.callback.__module__ == f"geoplan.cli.{name}", name
+        assert command.epilog and "Exit codes" in command.epilog, name
+        # no option that does nothing (a progress bar nothing draws)
+        assert not any("progress" in (p.name or "") for p in command.params), name
+
+
+def test_import_of_the_cli_stays_light() -> None:
+    code = ("import sys, geoplan.cli\n"
+            "heavy = ['folium', 'branca', 'matplotlib', 'scipy', 'networkx', 'openpyxl', "
+            "'jinja2', 'rasterio']\n"
+            "print(','.join(m for m in heavy if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"import geoplan.cli imported: {out}"
+
+
+# ------------------------------------------------------------------------- the serializer
+
+
+class _Result:
+    """A minimal object of the result protocol."""
+
+    def __init__(self, findings: pd.DataFrame, table: pd.DataFrame) -> None:
+        self.findings = findings
+        self._table = table
+
+    def summary(self) -> dict[str, Any]:
+        return {"stage": "test", "share": np.float64("nan"), "n": np.int64(2)}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"t": self._table}
+
+
+def _finding(**values: Any) -> dict[str, Any]:
+    row = dict.fromkeys(FINDING_COLUMNS)
+    row.update(rule="overlap", severity="error", layer="clusters", feature_id="A",
+               message="A overlaps B.", reference="Art. 1")
+    row.update(values)
+    return row
+
+
+def test_echo_result_writes_null_for_missing_and_plain_numbers() -> None:
+    findings = pd.DataFrame([_finding(value=np.float64(4.5), unit="ha"),
+                             _finding(value=float("nan"))])
+    table = pd.DataFrame({"a": [1.0, np.nan], "b": pd.array([1, None], dtype="Int64"),
+                          "geometry": [None, None]})
+
+    @click.command()
+    def show() -> None:
+        echo_result(_Result(findings, table))
+
+    res = CliRunner().invoke(show)
+    assert res.exit_code == 0, res.output
+    assert "NaN" not in res.stdout
+    data = json.loads(res.stdout)
+    assert data["summary"] == {"stage": "test", "share": None, "n": 2}
+    assert [f["value"] for f in data["findings"]] == [4.5, None]
+    assert data["tables"] == {"t": [{"a": 1.0, "b": 1}, {"a": None, "b": None}]}
+    assert records(table, ["b", "missing", "a"]) == [{"b": 1, "a": 1.0},
+                                                     {"b": None, "a": None}]
+
+
+def test_finding_text() -> None:
+    rec = _finding(other_layer="clusters", other_id="B", value=4.72, unit="ha")
+    assert finding_text(rec).splitlines() == [
+        "ERROR   overlap           clusters:A ↔ clusters:B  4.72 ha",
+        "        A overlaps B.",
+        "        [Art. 1]",
+    ]
+    plan_wide = _finding(feature_id=None, severity="info", reference=None)
+    assert finding_text(plan_wide, rule_width=10).splitlines() == [
+        "INFO    overlap    (plan)", "        A overlaps B."]
+
+
+def test_handle_errors_prints_the_message_and_exits_1() -> None:
+    @click.command()
+    @handle_errors
+    def failing() -> None:
+        raise PlanError("plan.toml: no [province]; add province = \"Bắc Ninh\"")
+
+    res = CliRunner().invoke(failing)
+    assert res.exit_code == 1
+    assert res.stderr == "Error: plan.toml: no [province]; add province = \"Bắc Ninh\"\n"
+    assert "Traceback" not in res.output
