@@ -306,7 +306,7 @@ def _present(frame: gpd.GeoDataFrame, column: str) -> list[Any]:
 def _categories(kind: str, frame: gpd.GeoDataFrame, table: Any
                 ) -> tuple[str | None, list[_Category]]:
     """Attribute and categories of a layer's default style, from :mod:`geoplan.styles`."""
-    from geoplan.styles import STATUS_LABELS, value_label
+    from geoplan.maps.styles import STATUS_LABELS, value_label
 
     def en_vi(vi: str, en: str) -> str:
         return f"{vi} / {en}" if vi != en else vi
@@ -517,7 +517,7 @@ def layer_style(layer: ExportLayer, table: Any = None) -> tuple[str, str]:
     :class:`~geoplan.styles.StyleTable`, the default one when ``None``), so the GeoPackage
     opens in QGIS looking like the geoplan maps.
     """
-    from geoplan.styles import style_table
+    from geoplan.maps.styles import style_table
 
     table = table if table is not None else style_table()
     field_name, cats = _categories(layer.kind, layer.frame, table)
@@ -761,7 +761,7 @@ def export_plan(
             outputs[layer.name]["geojson"] = path.name
             log.info("wrote %s (%d features)", path, len(layer.frame))
     if geopackage:
-        from geoplan.styles import style_table
+        from geoplan.maps.styles import style_table
 
         path = write_geopackage(layers, folder / gpkg_name, crs=plan.crs,
                                 styles=style_table(plan.settings.get("map")), overwrite=True)

@@ -41,7 +41,7 @@ SETTINGS_OWNERS: Mapping[str, str] = {
     "rules": "geoplan.rules",
     "coverage": "geoplan.coverage",
     "grid": "geoplan.grid",
-    "map": "geoplan.render",
+    "map": "geoplan.maps.settings",
     "export": "geoplan.export",
     "report": "geoplan.report",
 }

@@ -306,7 +306,7 @@ def build_map(
     many new substation sites. ``**kwargs`` go to :func:`geoplan.render.plan_map`
     (``offline``, ``title``, ``layers``, ``basemaps`` ...).
     """
-    from geoplan.render import plan_map
+    from geoplan.maps import plan_map
 
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
     return plan_map(analysis.plan, **_map_kwargs(analysis), **kwargs)
@@ -340,10 +340,10 @@ def write_map(
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
     results = _map_kwargs(analysis)
     if suffix in (".html", ".htm"):
-        from geoplan.render import write_map as _write_html
+        from geoplan.maps import write_map as _write_html
 
         return _write_html(analysis.plan, target, overwrite=overwrite, **results, **kwargs)
-    from geoplan.staticmap import write_static_map
+    from geoplan.maps import write_static_map
 
     kwargs.pop("offline", None)  # a sheet has no tiles anyway
     sheet = paper or analysis.plan.settings.get("map", {}).get("paper", "A3")
@@ -506,7 +506,7 @@ def diff_plans(
     if output is not None:
         io.write_geojson(result.frame, output, id_field=None, overwrite=overwrite)
     if map_output is not None:
-        from geoplan.render import write_map as _write_html
+        from geoplan.maps import write_map as _write_html
 
         _write_html(loaded, map_output, overwrite=overwrite, diff=result, offline=offline)
     return result

@@ -391,7 +391,7 @@ def commune_of(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None) -> pd
 
 
 def _status_label(status: Any, lang: Lang) -> str:
-    from geoplan.styles import value_label
+    from geoplan.maps.styles import value_label
 
     return _t("unknown", lang) if _isna(status) else value_label("status", status, lang)
 
@@ -434,7 +434,7 @@ def _rule_breakers(findings: gpd.GeoDataFrame | None, layers: Iterable[str]) -> 
 
 def _area_section(plan: Plan, kind: str, key: str, findings: gpd.GeoDataFrame | None,
                   lang: Lang, maps: bool) -> Section:
-    from geoplan.styles import STATUS_LABELS
+    from geoplan.maps.styles import STATUS_LABELS
 
     title = _t(key, lang)
     frame = plan.frame(kind)
@@ -544,13 +544,13 @@ def _vi_sort_key(s: pd.Series) -> pd.Series:
 
 
 def _severity_label(value: Any, lang: Lang) -> str:
-    from geoplan.styles import value_label
+    from geoplan.maps.styles import value_label
 
     return "" if _isna(value) else value_label("severity", value, lang)
 
 
 def _trade_section(plan: Plan, lang: Lang, maps: bool) -> Section:
-    from geoplan.styles import value_label
+    from geoplan.maps.styles import value_label
 
     key, title = "trade", _t("trade", lang)
     frame = plan.frame("trade_facility")
@@ -801,7 +801,7 @@ def _map_png(plan: Plan, kinds: Sequence[str], *, lang: Lang, highlight: Sequenc
     then written without maps, and says nothing false).
     """
     try:
-        from geoplan import staticmap
+        from geoplan.maps import sheet as staticmap
     except ImportError:
         log.info("no static map renderer (geoplan.staticmap): the report has no maps")
         return None

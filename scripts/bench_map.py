@@ -2,7 +2,7 @@
 
 Writes the map of the national workload (scripts/workload.py: 2,000 clusters, 400 parks,
 20,000 trade points, 6,000 lines with ~340,000 vertices, 1,200 substations, 150 restricted
-zones) with ``geoplan.render`` and, as the baseline in the same run, with plain folium
+zones) with ``geoplan.maps`` and, as the baseline in the same run, with plain folium
 (``folium.GeoJson`` per layer, default styling, SVG). Both are opened in headless Debian
 Chromium with every network request blocked (tests/realparts.py); Leaflet is inlined in the
 baseline too, since its CDN links cannot load.
@@ -66,7 +66,7 @@ class Figures:
 
 
 def geoplan_map(plan: Any, path: Path) -> Figures:
-    from geoplan import render
+    from geoplan.maps import interactive as render
 
     t0 = time.perf_counter()
     render.write_map(render.plan_map(plan, offline=True), path)
@@ -78,7 +78,7 @@ def folium_baseline(plan: Any, path: Path) -> Figures:
     import folium
 
     from geoplan.crs import to_wgs84
-    from geoplan.render import assets_html, map_bounds
+    from geoplan.maps import assets_html, map_bounds
 
     t0 = time.perf_counter()
     m = folium.Map(tiles=None)
@@ -100,7 +100,7 @@ def folium_baseline(plan: Any, path: Path) -> Figures:
 def _leaflet_only(assets: str) -> str:
     from importlib import resources
 
-    root = resources.files("geoplan") / "assets" / "leaflet"
+    root = resources.files("geoplan.maps") / "assets" / "leaflet"
     css = re.search(r"<style>(.*?)</style>", assets, flags=re.S)
     js = (root / "leaflet.js").read_text(encoding="utf-8")
     return f"<style>{css.group(1) if css else ''}</style>\n<script>{js}</script>"

@@ -19,14 +19,14 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
-from mapcodec import decode
 
 import geoplan
-from geoplan import render
 from geoplan.crs import to_crs, to_wgs84
 from geoplan.diff import PlanDiff, diff_plans
 from geoplan.errors import GeoplanError
-from geoplan.styles import DIFF_LABELS, legend_sections, style_table, value_label
+from geoplan.maps import interactive as render
+from geoplan.maps.codec import decode
+from geoplan.maps.styles import DIFF_LABELS, legend_sections, style_table, value_label
 
 folium = pytest.importorskip("folium")
 

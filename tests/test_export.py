@@ -48,7 +48,7 @@ from geoplan.export import (
     write_shapefile_zip,
 )
 from geoplan.findings import make_findings
-from geoplan.styles import style_table
+from geoplan.maps.styles import style_table
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "layers" / "sample"

@@ -16,8 +16,9 @@ import pytest
 import shapely
 
 import geoplan
-from geoplan import pipeline, render
+from geoplan import pipeline
 from geoplan.crs import to_wgs84
+from geoplan.maps import interactive as render
 
 pytestmark = pytest.mark.browser
 

@@ -19,13 +19,14 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mapcodec import decode
 from planbuilder import PlanBuilder, ha_square, province_polygon, square
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon
 
 import geoplan
-from geoplan import render
 from geoplan.errors import OutputExistsError, PlanError
+from geoplan.maps import codec
+from geoplan.maps import interactive as render
+from geoplan.maps.codec import decode
 
 folium = pytest.importorskip("folium")
 
@@ -133,7 +134,7 @@ def test_payload_columns_labels_and_styles(small_plan: geoplan.Plan) -> None:
     assert clusters["search"] is True
     # one style per status, with the table's colours and dashes
     styles = [clusters["st"][i] for i in clusters["si"]]
-    table = geoplan.styles.style_table()
+    table = geoplan.maps.styles.style_table()
     assert [s["fillColor"] for s in styles] == [
         table.area_fill("industrial_cluster", s) for s in ("existing", "planned", "expansion")]
     assert "dashArray" not in styles[0] and styles[1]["dashArray"] == "10 7"
@@ -172,7 +173,7 @@ def test_findings_and_coverage_become_layers(sample_plan: geoplan.Plan) -> None:
     # sorted by rule: cluster-size (polygon), missing (no geometry: not drawn), overlap (point)
     assert f["n"] == 3 and f["t"] == [2, -1, 0]
     colours = [f["st"][i]["color"] for i in f["si"]]
-    table = geoplan.styles.style_table()
+    table = geoplan.maps.styles.style_table()
     assert set(colours) == {table.severity_colors[s] for s in ("error", "warning", "info")}
     assert decode(f)[1] == []
     assert extra["findings"].layer_name.startswith("Kết quả kiểm tra <span class=\"gp-en\">")
@@ -228,7 +229,7 @@ def _expected(geom: Any, precision: int) -> list[list[list[tuple[float, float]]]
 
 @pytest.mark.parametrize("precision", [5, 6])
 def test_geometry_zoo_round_trips_latitude_first(precision: int) -> None:
-    data = render._encode_geometry(np.array(ZOO, dtype=object), precision)
+    data = codec.encode_geometry(np.array(ZOO, dtype=object), precision)
     assert data["n"] == len(ZOO) and data["s"] == 10**precision
     assert all(isinstance(v, int) for v in data["c"])
     assert data["t"] == [0, 0, 1, 1, 2, 2, 2, -1, -1]
@@ -250,7 +251,7 @@ coords = st.tuples(st.floats(102.0, 110.0), st.floats(8.0, 23.5))
 def test_lines_round_trip_within_half_a_unit(lines: list[list[tuple[float, float]]],
                                               precision: int) -> None:
     geoms = np.array([LineString(c) for c in lines], dtype=object)
-    data = render._encode_geometry(geoms, precision)
+    data = codec.encode_geometry(geoms, precision)
     for parts, line in zip(decode(data), lines, strict=True):
         (ring,) = parts[0]
         got = np.array(ring)
@@ -273,7 +274,7 @@ def test_commune_tiling_keeps_shared_edges(sample_plan: geoplan.Plan) -> None:
     assert not shapely.coverage_is_valid(naive, gap_width=2 * tolerance)  # the test can fail
     # the shared edges stay shared after rounding to the map's precision, too
     wgs = geoplan.crs.to_wgs84(gpd.GeoDataFrame(geometry=simplified, crs=communes.crs))
-    data = render._encode_geometry(np.asarray(wgs.geometry.values), 6)
+    data = codec.encode_geometry(np.asarray(wgs.geometry.values), 6)
     rebuilt = [Polygon(parts[0][0][:] + parts[0][0][:1]) for parts in decode(data)]
     assert shapely.coverage_is_valid(np.array(rebuilt, dtype=object), gap_width=0.003)
 
@@ -294,14 +295,14 @@ def test_auto_tolerance_follows_plan_extent() -> None:
 
 def test_columns_encode_repeated_values_as_codes() -> None:
     series = pd.Series(["existing"] * 30 + [None] * 2 + ["planned"] * 8)
-    enc = render._encode_column(series)
+    enc = codec.encode_column(series)
     assert isinstance(enc, dict) and enc["v"] == ["existing", "planned"]
     assert enc["k"][30] == -1
-    assert render._encode_column(pd.Series([np.nan] * 5)) is None
-    assert render._encode_column(pd.array([1, None, 3], dtype="Int64")) == [1, None, 3]
-    assert render._encode_column(pd.Series([True, None, False], dtype="boolean")) == [
+    assert codec.encode_column(pd.Series([np.nan] * 5)) is None
+    assert codec.encode_column(pd.array([1, None, 3], dtype="Int64")) == [1, None, 3]
+    assert codec.encode_column(pd.Series([True, None, False], dtype="boolean")) == [
         True, None, False]
-    assert render._encode_column(pd.Series([1.23456789, 2.0])) == [1.2346, 2]
+    assert codec.encode_column(pd.Series([1.23456789, 2.0])) == [1.2346, 2]
 
 
 # ---------------------------------------------------------------------------------- HTML
@@ -364,7 +365,8 @@ def test_write_map_is_atomic_and_checks_the_suffix(small_plan: geoplan.Plan,
     with pytest.raises(OutputExistsError, match="exists already; pass --overwrite"):
         render.write_map(small_plan, target, overwrite=False, offline=True)
     assert target.read_text(encoding="utf-8") == "old"
-    with pytest.raises(geoplan.GeoplanError, match=r"written as \.html; use geoplan.staticmap"):
+    with pytest.raises(geoplan.GeoplanError,
+                       match=r"written as \.html; use geoplan.maps.write_static_map"):
         render.write_map(small_plan, tmp_path / "m.png")
     render.write_map(small_plan, target, overwrite=True, offline=True)
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -418,7 +420,8 @@ def test_plan_map_settings_are_read_from_the_plan(tmp_path: Path) -> None:
 
 
 def test_render_module_imports_folium_lazily() -> None:
-    code = "import sys, geoplan.render, geoplan.styles; print('folium' in sys.modules)"
+    code = ("import sys, geoplan.maps, geoplan.maps.interactive, geoplan.maps.styles; "
+            "print('folium' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
@@ -439,8 +442,29 @@ def test_lines_keep_their_ends_and_do_not_cross_themselves() -> None:
 
 
 def test_coverage_columns_are_labelled_and_infinities_are_missing() -> None:
-    assert geoplan.styles.field_label(None, "radius_km", "en") == "Supply radius"
-    assert geoplan.styles.field_unit(None, "radius_km") == "km"
-    assert render._encode_column(pd.Series([1.0, np.inf, -np.inf, np.nan])) == [1, None, None,
+    assert geoplan.maps.styles.field_label(None, "radius_km", "en") == "Supply radius"
+    assert geoplan.maps.styles.field_unit(None, "radius_km") == "km"
+    assert codec.encode_column(pd.Series([1.0, np.inf, -np.inf, np.nan])) == [1, None, None,
                                                                                   None]
-    assert render._json_value(float("inf")) is None
+    assert codec.json_value(float("inf")) is None
+
+
+def test_import_geoplan_imports_neither_folium_nor_matplotlib() -> None:
+    code = ("import sys, geoplan, geoplan.maps; "
+            "print('folium' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False False"
+
+
+def test_results_of_the_wrong_type_are_refused(small_plan: geoplan.Plan) -> None:
+    """The map takes the real result types, not whatever has attributes of the right name."""
+    with pytest.raises(geoplan.GeoplanError, match=r"coverage: expected a "
+                       r"geoplan.coverage.CoverageResult or a mapping .* got list"):
+        render.plan_map(small_plan, coverage=[])
+    with pytest.raises(geoplan.GeoplanError,
+                       match=r"grid: expected a geoplan.grid.GridResult, got dict"):
+        render.plan_map(small_plan, grid={"findings": None})
+    with pytest.raises(geoplan.GeoplanError, match=r"findings: expected a findings "
+                       r"GeoDataFrame .* got list"):
+        render.plan_map(small_plan, findings=[])

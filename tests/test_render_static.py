@@ -13,9 +13,9 @@ from planbuilder import X0, Y0, PlanBuilder
 from shapely.geometry import Point
 
 import geoplan
-from geoplan import staticmap
 from geoplan.errors import GeoplanError, OutputExistsError
-from geoplan.styles import style_table
+from geoplan.maps import sheet as staticmap
+from geoplan.maps.styles import style_table
 
 matplotlib = pytest.importorskip("matplotlib")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geoplan import styles
 from geoplan.errors import PlanError
 from geoplan.kinds import KINDS, STATUSES, TRADE_TYPES
+from geoplan.maps import styles
 
 
 def _rgb(color: str) -> tuple[int, int, int]:

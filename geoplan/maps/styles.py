@@ -2,8 +2,9 @@
 
 Nothing here draws: the table says which colour, line weight, dash pattern and symbol each
 feature gets, and which bilingual (Vietnamese / English) label each field and value has.
-:mod:`geoplan.render` (Leaflet), :mod:`geoplan.staticmap` (matplotlib) and the report read it,
-so a 220 kV line, a planned cluster or a petrol station looks the same everywhere.
+:mod:`geoplan.maps.interactive` (Leaflet), :mod:`geoplan.maps.sheet` (matplotlib), the
+exports and the report read it, so a 220 kV line, a planned cluster or a petrol station looks
+the same everywhere.
 
 There is no official Vietnamese colour convention for transmission voltages (see
 ``domain-facts.md`` §4), so the palette is a *configurable style*, not a rule. The default is the
@@ -550,9 +551,9 @@ STYLE_KEYS = ("palette", "voltage_colors")
 def style_table(settings: Mapping[str, Any] | None = None) -> StyleTable:
     """The style table for a plan's ``[map]`` settings (defaults when ``None``).
 
-    Only ``palette`` and ``voltage_colors`` are read here; the other ``[map]`` keys belong to
-    :mod:`geoplan.render`. Raises :class:`~geoplan.errors.PlanError` for an unknown palette or a
-    colour that is not ``#rrggbb``.
+    Only ``palette`` and ``voltage_colors`` are read here; the other ``[map]`` keys are checked
+    by :mod:`geoplan.maps.settings`. Raises :class:`~geoplan.errors.PlanError` for an unknown
+    palette or a colour that is not ``#rrggbb``.
 
     >>> style_table({"palette": "pdp8"}).voltage_color(500)
     '#E31A1C'

@@ -1,16 +1,11 @@
 /* geoplan map runtime (MIT, part of geoplan).
  *
- * Draws the compact layers written by geoplan.render on one Leaflet canvas:
- *   d.c   flat integer coordinates [lat0, lon0, dlat1, dlon1, ...] (deltas from the previous
- *         vertex of the whole layer), in units of 1 / d.s degrees. geoplan.render has already put
- *         latitude first, so nothing here swaps axes.
- *   d.g   parts per feature, d.r rings per part, d.k vertices per ring (absent = all 1)
- *   d.t   geometry type per feature (0 point, 1 line, 2 polygon) or d.type for the whole layer
- *   d.p   attributes by column: an array, or {k: codes, v: values} for repeated values
- *   d.st  the distinct styles of the layer, d.si the style index of each feature
- *   d.mv  (plan diff) arrows from the old to the new position of moved features, encoded like
- *         a layer's geometry (c, s, n, g, r, k), drawn with d.mvStyle and a d.mvOrigin circle
- * Styles come from geoplan.styles (Python); this file only applies them.
+ * Draws the layer documents written by geoplan.maps.interactive on one Leaflet canvas. Their
+ * format (keys n, s, c, g, r, k, type, t, cols, p, f, tt, label, st, si, cluster, lbl, mv ...,
+ * and geoplan.config) is specified once, in the docstring of geoplan/maps/codec.py, which also
+ * holds the Python encoder and a decoder that mirrors geometries() and value() below.
+ * Coordinates arrive latitude first: nothing here swaps axes.
+ * Styles come from geoplan.maps.styles (Python); this file only applies them.
  */
 (function (global) {
   'use strict';
@@ -72,7 +67,7 @@
   });
 
   // Leaflet finds its default marker pictures from a CSS url; inlined as data: URIs that
-  // detection fails, so give them here (G.iconImages is set by geoplan.render).
+  // detection fails, so give them here (G.iconImages is set by geoplan.maps.interactive).
   if (G.iconImages) {
     L.Icon.Default.mergeOptions({imagePath: '', iconUrl: G.iconImages.icon,
                                  iconRetinaUrl: G.iconImages.icon2x,

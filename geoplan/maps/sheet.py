@@ -1,9 +1,10 @@
-"""Static planning maps with matplotlib: PNG or PDF sheets for plan documents.
+"""Printable planning maps with matplotlib: PNG or PDF sheets for plan documents.
 
 The sheet (A3 or A4) holds the map, a legend, a scale bar, a north arrow, a title block and a
-footer with the CRS and the data attribution. Features are styled by
-:func:`geoplan.render.layer_styles` — the very styles of the interactive map, converted here
-for matplotlib — and the legend comes from the same :mod:`geoplan.styles` model.
+footer with the CRS and the data attribution. The layers, the style of every feature
+(:func:`geoplan.maps.model.layer_styles` — the very styles of the interactive map, converted
+here for matplotlib) and the legend come from the map model shared with the interactive map.
+Only this module imports matplotlib, and only when a sheet is drawn.
 
 The map is drawn in the plan's analysis CRS (metric, VN-2000 TM-3 or UTM), so the scale bar is
 exact and no reprojection is needed; the north arrow shows true north, turned from grid north by
@@ -24,8 +25,19 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from geoplan.errors import GeoplanError, MissingDependencyError
-from geoplan.render import DRAW_ORDER, MapLayer, layer_styles, legend_for, map_layers
-from geoplan.styles import MPL_MARKERS, LegendSection, StyleTable, style_table
+from geoplan.maps import model
+from geoplan.maps.model import (
+    DEFAULT_SUBTITLE,
+    DRAW_ORDER,
+    MapLayer,
+    layer_styles,
+    layers_extent,
+    legend_for,
+    map_day,
+    map_layers,
+    name_label_points,
+)
+from geoplan.maps.styles import MPL_MARKERS, LegendEntry, LegendSection, StyleTable, style_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -146,7 +158,7 @@ def draw_layers(
     layers : names, optional
         Plan layers to draw (default: all), bottom to top in the interactive map's order.
     findings, coverage, grid
-        As for :func:`geoplan.render.plan_map`.
+        As for :func:`geoplan.maps.map_layers`.
     styles : StyleTable, optional
         Default: the style table of the plan's ``[map]`` settings.
     extent : (xmin, ymin, xmax, ymax), optional
@@ -186,12 +198,11 @@ def draw_layers(
 
 
 def _extent(mls: Sequence[MapLayer]) -> tuple[float, float, float, float] | None:
-    boxes = [m.frame.total_bounds for m in mls if len(m.frame)]
-    boxes = [b for b in boxes if np.isfinite(b).all()]
-    if not boxes:
+    """The extent of everything drawn with a 3 % margin (at least 30 m)."""
+    bounds = layers_extent(mls)
+    if bounds is None:
         return None
-    b = np.array(boxes)
-    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    x0, y0, x1, y1 = bounds
     pad = 0.03 * max(x1 - x0, y1 - y0, 1000.0)
     return float(x0 - pad), float(y0 - pad), float(x1 + pad), float(y1 + pad)
 
@@ -260,16 +271,15 @@ def _draw_lines(ax: Axes, lines: np.ndarray, style: dict[str, Any], z: float) ->
 
 
 def _label_communes(ax: Axes, ml: MapLayer) -> None:
-    import shapely
-
+    points = name_label_points(ml)
+    if points is None:
+        return
     frame = ml.frame
-    if "name" not in frame.columns:
+    communes = (frame["level"] == "commune").to_numpy() if "level" in frame.columns else (
+        np.ones(len(frame), dtype=bool))
+    if communes.sum() > 400:  # a national plan: names would only make a grey smudge
         return
-    communes = frame[frame["level"] == "commune"] if "level" in frame.columns else frame
-    if len(communes) > 400:  # a national plan: names would only make a grey smudge
-        return
-    points = shapely.point_on_surface(np.asarray(communes.geometry.values))
-    for pt, name in zip(points, communes["name"], strict=True):
+    for pt, name in zip(points[communes], frame["name"][communes], strict=True):
         if pt is None or pt.is_empty or name is None or name != name:
             continue
         ax.annotate(str(name), (pt.x, pt.y), ha="center", va="center", fontsize=5.5,
@@ -465,8 +475,6 @@ def report_map_png(
                 ax.scatter(xy[:, 0], xy[:, 1], s=120, facecolors="none", linewidths=2,
                            edgecolors=table.severity_colors["error"], zorder=61)
     if marked:
-        from geoplan.styles import LegendEntry
-
         sections = [*sections, LegendSection("Đánh dấu", "Highlighted", (LegendEntry(
             "Đối tượng được nêu", "Feature named in the text", "line",
             style_table().severity_colors["error"], weight=5),))]
@@ -508,7 +516,6 @@ def static_map(
 
     from geoplan._version import __version__
     from geoplan.crs import crs_label
-    from geoplan.render import _attribution
 
     if paper not in PAPER_MM:
         raise GeoplanError(f"paper = {paper!r}; use \"A3\" or \"A4\"")
@@ -537,13 +544,13 @@ def static_map(
     add_north_arrow(ax, plan.crs)
     draw_legend(fig.add_axes(legend_box), sections, fontsize=6.5 * scale)
 
-    day = date if isinstance(date, str) else (date or _dt.date.today()).isoformat()
+    day = map_day(date)
     fig.text(0.03, 0.965, title or settings.get("title") or plan.name, fontsize=16 * scale,
              fontweight="bold", va="top")
-    sub = subtitle or settings.get("subtitle") or "Bản đồ quy hoạch / Planning map"
+    sub = subtitle or settings.get("subtitle") or " / ".join(DEFAULT_SUBTITLE)
     meta = " · ".join(x for x in (plan.province, f"Ngày / Date: {day}") if x)
     fig.text(0.03, 0.925, f"{sub} — {meta}", fontsize=9 * scale, va="top", color="#333333")
-    credit = _attribution(plan, attribution or settings.get("attribution"))
+    credit = model.attribution(plan, attribution or settings.get("attribution"))
     footer = [f"Hệ tọa độ / CRS: {plan.crs.name} ({crs_label(plan.crs)})",
               "Bắc thật / true north",
               f"geoplan {__version__}"]
@@ -591,7 +598,7 @@ def write_static_map(
     fmt = _SUFFIXES.get(target.suffix.lower())
     if fmt is None:
         raise GeoplanError(f"{target}: a static map is written as .png or .pdf; use "
-                           "geoplan.render.write_map for .html")
+                           "geoplan.maps.write_map for .html")
     if isinstance(plan_or_figure, Figure):
         if kwargs:
             raise TypeError(f"write_static_map: options {sorted(kwargs)} apply only to a Plan")

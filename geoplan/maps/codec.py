@@ -1,0 +1,419 @@
+"""The browser data format of the interactive map: its one definition, encoder and decoder.
+
+Each layer of an HTML map is one compact JSON document embedded in the page
+(``<script type="application/json">``) and drawn by ``assets/geoplan.js``, which reads exactly
+what is specified here. :func:`encode_layer` writes a document, :func:`decode` and
+:func:`decode_column` read it back (the twins of ``geometries()`` and ``value()`` in
+geoplan.js), so the format is written down once and tested both ways.
+
+Geometry
+--------
+``n``
+    Number of features.
+``s``
+    Scale: coordinates are integers in units of ``1 / s`` degrees (``s = 10 ** precision``,
+    precision 4 to 8 decimals; 6 ≈ 0.1 m). A decoded vertex is within ``0.5 / s`` degrees of
+    the WGS 84 vertex encoded (rounding to the nearest unit; the deltas are exact integers).
+``c``
+    Flat integer coordinates ``[lat0, lon0, dlat1, dlon1, ...]``: **latitude first** (Leaflet's
+    order; this module is the only place the axes are swapped), each vertex as the difference
+    from the previous vertex of the whole layer (the first from 0). Vertices follow feature by
+    feature, part by part, ring by ring. Polygon rings drop their closing vertex (Leaflet closes
+    polygons itself).
+``g``, ``r``, ``k``
+    Parts per feature, rings per part, vertices per ring; each absent when all its values are 1.
+    A point part has one ring of one vertex, a line part one ring (the line), a polygon part its
+    exterior ring then its holes. A missing or empty geometry has 0 parts.
+``type`` / ``t``
+    Geometry family: 0 point, 1 line, 2 polygon. ``type`` holds it for the whole layer; when
+    the features mix families, ``type`` is 0 and ``t`` lists the family of each feature (-1 for a
+    missing or empty geometry). A geometry collection is written as its highest-dimension parts.
+
+Attributes
+----------
+``cols``
+    Columns shown in popups, in order.
+``p``
+    Values by column: a JSON array (``null`` = missing), ``{"k": codes, "v": values}`` when
+    values repeat a lot (code -1 = missing), or ``null`` when every value is missing. Numbers
+    are rounded to 4 decimals, whole numbers written as integers; infinities are missing.
+``f``
+    Per column ``[label_vi, label_en, unit]`` (unit ``""`` when none).
+``tt``
+    Columns shown in the tooltip after the feature's label.
+``label``
+    Column heading popups and tooltips (absent: ``name``; ``id`` when the value is missing).
+
+Styles and behaviour
+--------------------
+``st``
+    The distinct styles of the layer (Leaflet path options; point symbols add ``shape``,
+    ``radius`` and optionally ``glyph`` / ``glyphColor``; ``hatch: true`` fills with a hatch).
+``si``
+    Style index of each feature (absent: every feature has ``st[0]``).
+``name``, ``title``, ``kind``, ``kindVi``, ``kindEn``
+    The layer's key, its title, its kind and the kind's Vietnamese and English labels.
+``search``
+    Whether the layer's names go into the search box.
+``cluster``, ``clusterStyle``
+    Whether the (single-part point) layer is clustered, and the cluster symbol's style.
+``lbl``, ``lblZoom``
+    ``[lat, lon]`` (or ``null``) of a name label per feature (boundaries), shown from zoom
+    ``lblZoom`` (absent: 10); features of level ``province`` are not labelled.
+``mv``, ``mvStyle``, ``mvOrigin``
+    Plan diff only: arrows from the old to the new position of moved features, a geometry
+    document of their own (``n``, ``s``, ``c``, ``g``, ``r``, ``k``, ``type``), drawn with the line
+    style ``mvStyle`` and a circle ``mvOrigin`` where each feature was.
+
+The page
+--------
+Before the layers the page sets ``geoplan.config`` (:func:`encode_config`): ``values``, the
+bilingual labels of coded values (``{column: {value: [vi, en]}}``), and ``styles``, the style
+table. The JSON text of a document is made safe to embed in HTML by :func:`json_text`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_LABEL_ZOOM",
+    "FAMILY_LINE",
+    "FAMILY_NONE",
+    "FAMILY_POINT",
+    "FAMILY_POLYGON",
+    "decode",
+    "decode_column",
+    "decode_shapes",
+    "encode_column",
+    "encode_config",
+    "encode_geometry",
+    "encode_layer",
+    "encode_points",
+    "explode_collections",
+    "families",
+    "json_text",
+    "json_value",
+]
+
+FAMILY_NONE, FAMILY_POINT, FAMILY_LINE, FAMILY_POLYGON = -1, 0, 1, 2
+#: Zoom level from which name labels show when a document has no ``lblZoom``.
+DEFAULT_LABEL_ZOOM = 10
+
+Rings = list[list[tuple[float, float]]]
+
+
+# ------------------------------------------------------------------------------ geometry
+
+
+def families(types: np.ndarray) -> np.ndarray:
+    """0 point, 1 line, 2 polygon, -1 none or other, from shapely type ids."""
+    fam = np.full(types.shape, FAMILY_NONE, dtype=np.int8)
+    fam[np.isin(types, (0, 4))] = FAMILY_POINT
+    fam[np.isin(types, (1, 2, 5))] = FAMILY_LINE
+    fam[np.isin(types, (3, 6))] = FAMILY_POLYGON
+    return fam
+
+
+def explode_collections(geoms: np.ndarray) -> np.ndarray:
+    """Geometry collections -> their highest-dimension parts (polygons, else lines, else points)."""
+    import shapely
+
+    types = shapely.get_type_id(geoms)
+    if not (types == 7).any():
+        return geoms
+    out = geoms.copy()
+    for i in np.flatnonzero(types == 7):
+        parts = shapely.get_parts(geoms[i])
+        if not len(parts):
+            out[i] = None
+            continue
+        dims = shapely.get_dimensions(parts)
+        keep = parts[dims == dims.max()]
+        out[i] = shapely.union_all(keep) if len(keep) > 1 else keep[0]
+    return out
+
+
+def encode_geometry(geoms: Sequence[Any] | np.ndarray, precision: int) -> dict[str, Any]:
+    """The geometry keys (``n``, ``s``, ``c``, ``g``, ``r``, ``k``, ``type``, ``t``) of WGS 84
+    geometries (longitude, latitude), ``precision`` decimals of a degree kept.
+
+    >>> from shapely.geometry import LineString, Point
+    >>> encode_geometry([Point(105.8, 21.0), LineString([(105.8, 21.0), (105.9, 21.1)])], 1)
+    {'n': 2, 's': 10, 'c': [210, 1058, 0, 0, 1, 1], 'k': [1, 2], 'type': 0, 't': [0, 1]}
+    """
+    import shapely
+
+    geoms = explode_collections(np.asarray(geoms, dtype=object))
+    n = len(geoms)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    fam = families(shapely.get_type_id(geoms))
+    fam[empty] = FAMILY_NONE
+    geoms = geoms.copy()
+    geoms[fam < 0] = None
+    parts, part_geom = shapely.get_parts(geoms, return_index=True)
+    part_types = shapely.get_type_id(parts)
+    is_poly = part_types == 3
+    ring_list: list[np.ndarray] = []
+    ring_part_list: list[np.ndarray] = []
+    if is_poly.any():
+        idx = np.flatnonzero(is_poly)
+        rings, local = shapely.get_rings(parts[idx], return_index=True)
+        ring_list.append(rings)
+        ring_part_list.append(idx[local])
+    if (~is_poly).any():
+        idx = np.flatnonzero(~is_poly)
+        ring_list.append(parts[idx])
+        ring_part_list.append(idx)
+    if ring_list:
+        rings = np.concatenate(ring_list)
+        ring_part = np.concatenate(ring_part_list)
+        order = np.argsort(ring_part, kind="stable")
+        rings, ring_part = rings[order], ring_part[order]
+        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+        # drop the closing vertex of polygon rings (Leaflet closes polygons itself)
+        closed = is_poly[ring_part]
+        counts = np.bincount(coord_ring, minlength=len(rings))
+        last = np.cumsum(counts) - 1
+        drop = np.zeros(len(coords), dtype=bool)
+        drop[last[closed & (counts > 3)]] = True
+        coords, coord_ring = coords[~drop], coord_ring[~drop]
+    else:
+        rings = np.empty(0, dtype=object)
+        ring_part = np.empty(0, dtype=np.int64)
+        coords = np.empty((0, 2))
+        coord_ring = np.empty(0, dtype=np.int64)
+    scale = 10**precision
+    q = np.rint(coords * scale).astype(np.int64)
+    latlon = q[:, ::-1]  # THE axis swap: (lon, lat) -> (lat, lon), Leaflet's order
+    deltas = np.diff(latlon, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    out: dict[str, Any] = {"n": n, "s": scale, "c": deltas.reshape(-1).tolist()}
+    g = np.bincount(part_geom, minlength=n)
+    r = np.bincount(ring_part, minlength=len(parts))
+    k = np.bincount(coord_ring, minlength=len(rings))
+    if not (g == 1).all():
+        out["g"] = g.tolist()
+    if not (r == 1).all():
+        out["r"] = r.tolist()
+    if not (k == 1).all():
+        out["k"] = k.tolist()
+    present = fam[fam >= 0]
+    if len(present) and (present == present[0]).all():
+        out["type"] = int(present[0])
+    else:
+        out["type"] = FAMILY_POINT
+        out["t"] = fam.tolist()
+    return out
+
+
+def encode_points(xy: Sequence[tuple[float, float] | None], precision: int
+                  ) -> list[list[float] | None]:
+    """``[lat, lon]`` of WGS 84 ``(lon, lat)`` points, rounded (``lbl``); ``None`` stays."""
+    return [None if p is None else [round(p[1], precision), round(p[0], precision)] for p in xy]
+
+
+def decode(data: Mapping[str, Any]) -> list[list[Rings]]:
+    """The geometry of a document: features -> parts -> rings -> ``(lat, lon)`` vertices.
+
+    The Python twin of geoplan.js ``geometries()``; polygon rings come without their closing
+    vertex, a missing geometry as no part.
+
+    >>> decode({"n": 2, "s": 10, "c": [210, 1058, 0, 0, 1, 1], "k": [1, 2], "type": 0,
+    ...         "t": [0, 1]})
+    [[[[(21.0, 105.8)]]], [[[(21.0, 105.8), (21.1, 105.9)]]]]
+    """
+    flat = np.cumsum(np.asarray(data["c"], dtype=np.int64).reshape(-1, 2), axis=0) / data["s"]
+    g, r, k = data.get("g"), data.get("r"), data.get("k")
+    out: list[list[Rings]] = []
+    ci = ri = pi = 0
+    for f in range(data["n"]):
+        parts = []
+        for _ in range(g[f] if g else 1):
+            rings = []
+            for _ in range(r[pi] if r else 1):
+                nc = k[ri] if k else 1
+                rings.append([(float(a), float(b)) for a, b in flat[ci:ci + nc].tolist()])
+                ci += nc
+                ri += 1
+            parts.append(rings)
+            pi += 1
+        out.append(parts)
+    if ci != len(flat):
+        raise ValueError(f"map data: {len(flat) - ci} vertices belong to no ring (c, g, r and k "
+                         "disagree)")
+    return out
+
+
+def decode_shapes(data: Mapping[str, Any]) -> list[Any]:
+    """The features of a document as shapely geometries in WGS 84 ``(lon, lat)`` (``None`` for
+    a missing one): polygon rings closed again; a feature of one part is a single geometry,
+    of several a multi-geometry."""
+    import shapely
+
+    fams = data.get("t") or [data["type"]] * data["n"]
+    out: list[Any] = []
+    for fam, parts in zip(fams, decode(data), strict=True):
+        if not parts:
+            out.append(None)
+            continue
+        lonlat = [[[(lon, lat) for lat, lon in ring] for ring in part] for part in parts]
+        if fam == FAMILY_POINT:
+            points = [shapely.Point(part[0][0]) for part in lonlat]
+            out.append(points[0] if len(points) == 1 else shapely.MultiPoint(points))
+        elif fam == FAMILY_LINE:
+            lines = [shapely.LineString(part[0]) for part in lonlat]
+            out.append(lines[0] if len(lines) == 1 else shapely.MultiLineString(lines))
+        else:
+            polygons = [shapely.Polygon(part[0], part[1:]) for part in lonlat]
+            out.append(polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons))
+    return out
+
+
+# ---------------------------------------------------------------------------- attributes
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON: missing and non-finite numbers as ``None``, numbers rounded to 4
+    decimals (whole ones as integers), anything else as text."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if not math.isfinite(v):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 2**53 else round(v, 4)
+    return str(value)
+
+
+def encode_column(series: pd.Series) -> list[Any] | dict[str, Any] | None:
+    """A column as a JSON array, ``{"k": codes, "v": values}`` when values repeat a lot (code
+    -1 is a missing value), or ``None`` when every value is missing.
+
+    >>> encode_column(pd.Series(["existing"] * 15 + [None]))
+    {'k': [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1], 'v': ['existing']}
+    """
+    dtype = series.dtype
+    is_float = pd.api.types.is_float_dtype(dtype)
+    if is_float or (pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+        arr = series.to_numpy(dtype=float, na_value=np.nan)
+        if is_float:
+            arr = np.round(arr, 4)
+        arr[~np.isfinite(arr)] = np.nan  # JSON has no NaN or infinity
+        values: list[Any] = [None if v != v else (int(v) if v.is_integer() else v)
+                             for v in arr.tolist()]
+    else:
+        values = series.astype(object).tolist()
+        for i in np.flatnonzero(series.isna().to_numpy()):
+            values[i] = None
+        values = [v if v is None or isinstance(v, (str, bool)) else json_value(v)
+                  for v in values]
+    n = len(values)
+    if all(v is None for v in values):
+        return None  # the runtime reads a missing column as missing values
+    if n >= 16 and not is_float:
+        distinct = list(dict.fromkeys(v for v in values if v is not None))
+        if len(distinct) <= max(1, n // 4):
+            code = {v: i for i, v in enumerate(distinct)}
+            return {"k": [-1 if v is None else code[v] for v in values], "v": distinct}
+    return values
+
+
+def decode_column(data: Mapping[str, Any], name: str) -> list[Any]:
+    """The values of column ``name`` of a document, one per feature (the twin of geoplan.js
+    ``value()``); a column the document lacks reads as missing values."""
+    col = data["p"].get(name)
+    if col is None:
+        return [None] * data["n"]
+    if isinstance(col, Mapping):
+        return [None if c is None or c < 0 else col["v"][c] for c in col["k"]]
+    return list(col)
+
+
+# ------------------------------------------------------------------------------ documents
+
+
+def encode_layer(
+    geoms: Sequence[Any] | np.ndarray,
+    columns: Mapping[str, pd.Series],
+    *,
+    precision: int,
+    name: str,
+    title: str,
+    kind: str,
+    kind_labels: tuple[str, str],
+    fields: Mapping[str, tuple[str, str, str]],
+    tooltip: Sequence[str],
+    styles: Sequence[Mapping[str, Any]],
+    style_index: Sequence[int] | None = None,
+    search: bool = False,
+    cluster_points: int = 0,
+    cluster_style: Mapping[str, Any] | None = None,
+    label: str | None = None,
+    label_points: Sequence[tuple[float, float] | None] | None = None,
+    label_precision: int | None = None,
+    moves: Sequence[Any] | np.ndarray | None = None,
+    move_style: Mapping[str, Any] | None = None,
+    move_origin: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One layer's document (see the module docstring for every key).
+
+    ``geoms`` are WGS 84 geometries, ``columns`` the popup columns in order, ``fields`` their
+    ``(label_vi, label_en, unit)``. A layer of single-part points with more than
+    ``cluster_points`` features (0: never) is clustered with ``cluster_style``. ``label_points``
+    are WGS 84 ``(lon, lat)`` name label positions; ``moves`` WGS 84 arrow lines (plan diff).
+    """
+    data = encode_geometry(geoms, precision)
+    cols = list(columns)
+    clustered = (bool(cluster_points) and data["type"] == FAMILY_POINT and "t" not in data
+                 and "g" not in data and data["n"] > cluster_points)
+    data.update(
+        name=name,
+        title=title,
+        kind=kind,
+        kindVi=kind_labels[0],
+        kindEn=kind_labels[1],
+        cols=cols,
+        f={c: list(fields[c]) for c in cols},
+        p={c: encode_column(columns[c]) for c in cols},
+        tt=[c for c in tooltip if c in columns],
+        st=[dict(s) for s in styles],
+        search=search,
+        cluster=clustered,
+    )
+    if clustered:
+        data["clusterStyle"] = dict(cluster_style or {})
+    if label is not None:
+        data["label"] = label
+    if moves is not None and len(moves):
+        data["mv"] = encode_geometry(moves, precision)
+        data["mvStyle"] = dict(move_style or {})
+        data["mvOrigin"] = dict(move_origin or {})
+    if label_points is not None:
+        data["lbl"] = encode_points(label_points, precision if label_precision is None
+                                    else label_precision)
+    if style_index is not None:
+        data["si"] = list(style_index)
+    return data
+
+
+def encode_config(values: Mapping[str, Mapping[str, tuple[str, str]]],
+                  styles: Mapping[str, Any]) -> dict[str, Any]:
+    """``geoplan.config``: the labels of coded values and the style table."""
+    return {"values": {k: {v: list(p) for v, p in vals.items()} for k, vals in values.items()},
+            "styles": dict(styles)}
+
+
+def json_text(data: Any) -> str:
+    """Compact JSON safe inside an HTML ``<script>`` element (no ``</`` in it)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/")

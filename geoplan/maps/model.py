@@ -1,0 +1,546 @@
+"""The map model shared by the interactive map and the printable sheet.
+
+Nothing here draws. :func:`map_layers` turns a plan and its results into :class:`MapLayer`\\ s
+(bottom first, :data:`DRAW_ORDER`), each with its bilingual kind label; :func:`layer_styles`
+gives the style of every feature (Leaflet path and symbol options, from the style table of
+:mod:`geoplan.maps.styles`); :func:`legend_for` the legend of what is drawn; the rest the
+shared pieces of the title block, the data attribution and the labels. The folium renderer
+(:mod:`geoplan.maps.interactive`) writes these to the browser, the matplotlib sheet
+(:mod:`geoplan.maps.sheet`) converts the same styles to paper, so both maps look alike.
+
+What the map shows of the results:
+
+- ``findings`` (what ``geoplan check`` reports) and the findings of a grid result are the layer
+  "Kết quả kiểm tra / Check findings", each finding once
+  (:func:`geoplan.analysis.dedupe_findings`);
+- a :class:`geoplan.coverage.CoverageResult` gives the service areas, gaps and proposed
+  sites, and its findings as their own layer "Kết quả phân tích cấp điện / Coverage findings";
+- a :class:`geoplan.diff.PlanDiff` is the layer "So sánh phương án / Plan changes", on top.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.coverage import CoverageResult
+from geoplan.errors import GeoplanError, PlanError
+from geoplan.grid import GridResult
+from geoplan.kinds import KINDS
+from geoplan.maps.codec import explode_collections, families
+from geoplan.maps.styles import LegendSection, StyleTable, legend_sections
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geoplan.diff import PlanDiff
+    from geoplan.plan import Plan
+
+__all__ = [
+    "COVERAGE_FINDINGS_LABELS",
+    "COVERAGE_LABELS",
+    "DEFAULT_SUBTITLE",
+    "DIFF_LABELS",
+    "DRAW_ORDER",
+    "FINDINGS_LABELS",
+    "OSM_ATTRIBUTION",
+    "MapLayer",
+    "attribution",
+    "coverage_frames",
+    "coverage_layers",
+    "diff_layer",
+    "label_column",
+    "layer_styles",
+    "layers_extent",
+    "legend_for",
+    "map_day",
+    "map_layers",
+    "move_arrows",
+    "name_label_points",
+    "path_style",
+    "symbol_style",
+]
+
+#: Drawing order on the canvas (bottom first); layers of one kind keep plan-file order.
+DRAW_ORDER = ("boundary", "restricted_zone", "coverage_service_area", "industrial_park",
+              "industrial_cluster", "coverage_gap", "grid_line", "substation", "power_plant",
+              "trade_facility", "coverage_proposed", "findings", "diff")
+
+#: Kind labels (Vietnamese, English) of the layers that are not plan layers.
+FINDINGS_LABELS = ("Kết quả kiểm tra", "Check findings")
+COVERAGE_FINDINGS_LABELS = ("Kết quả phân tích cấp điện", "Coverage findings")
+DIFF_LABELS = ("So sánh phương án", "Plan changes")
+COVERAGE_LABELS = {
+    "coverage_service_area": ("Vùng phục vụ của trạm", "Substation service areas"),
+    "coverage_gap": ("Vùng thiếu nguồn cấp", "Coverage gaps"),
+    "coverage_proposed": ("Vị trí trạm đề xuất", "Proposed substation sites"),
+}
+#: The subtitle of a map without one.
+DEFAULT_SUBTITLE = ("Bản đồ quy hoạch", "Planning map")
+
+#: Drawing order of the changes inside the diff layer (bottom first): a feature that moved and
+#: changed shows its move on top; removed features, hollow, on top of everything.
+_DIFF_DRAW_ORDER = {"changed": 0, "added": 1, "moved": 2, "removed": 3}
+
+#: The map layer of each coverage output (:meth:`geoplan.coverage.CoverageResult.layers`).
+_COVERAGE_ROLES = {"service_areas": "coverage_service_area", "gaps": "coverage_gap",
+                   "sites": "coverage_proposed"}
+
+#: The data credit of maps of OpenStreetMap data.
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+# ----------------------------------------------------------------------------- the layers
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One layer of the map: a plan layer, the findings, a coverage result or a plan diff.
+
+    ``frame`` is in the plan's analysis CRS; ``kind`` is a layer kind of :mod:`geoplan.kinds`
+    or one of ``findings``, ``coverage_service_area``, ``coverage_gap``, ``coverage_proposed``,
+    ``diff``. ``arrows`` (diff only) are lines from the old to the new centroid of moved
+    features, drawn with the layer but not counted among its features.
+    """
+
+    name: str
+    title: str
+    kind: str
+    frame: gpd.GeoDataFrame
+    arrows: gpd.GeoDataFrame | None = None
+    labels: tuple[str, str] | None = None
+
+    @property
+    def kind_labels(self) -> tuple[str, str]:
+        if self.labels is not None:
+            return self.labels
+        if self.kind in KINDS:
+            return KINDS[self.kind].label_vi, KINDS[self.kind].label_en
+        if self.kind == "findings":
+            return FINDINGS_LABELS
+        if self.kind == "diff":
+            return DIFF_LABELS
+        return COVERAGE_LABELS[self.kind]
+
+    @property
+    def columns(self) -> list[str]:
+        """Attribute columns shown in popups: canonical order, then any others."""
+        cols = [c for c in self.frame.columns if c != self.frame.geometry.name]
+        if self.kind in KINDS:
+            canonical = list(KINDS[self.kind].columns)
+            cols = [c for c in canonical if c in cols] + [c for c in cols
+                                                          if c not in canonical and c != "layer"]
+        return cols
+
+
+def map_layers(
+    plan: Plan,
+    *,
+    findings: gpd.GeoDataFrame | None = None,
+    coverage: CoverageResult | Mapping[str, gpd.GeoDataFrame] | None = None,
+    grid: GridResult | None = None,
+    layers: Iterable[str] | None = None,
+    diff: PlanDiff | gpd.GeoDataFrame | Mapping[str, Any] | None = None,
+) -> list[MapLayer]:
+    """The layers a map of ``plan`` draws, bottom first.
+
+    ``layers`` restricts the plan layers by name. ``findings`` (a findings frame: what
+    ``geoplan check`` reports) and the findings of ``grid`` (a :class:`geoplan.grid.GridResult`)
+    become the layer "Check findings", each finding once; the layers of ``coverage`` (a
+    :class:`geoplan.coverage.CoverageResult`, or a mapping with the same names as its
+    ``layers()``) become the service areas, gaps, proposed sites and "Coverage findings"
+    layers; a plan diff (see :func:`diff_layer`) its own layer.
+    """
+    wanted = None if layers is None else list(layers)
+    if wanted is not None:
+        unknown = [n for n in wanted if n not in plan.layers]
+        if unknown:
+            raise PlanError(f"{plan.path}: no layer {', '.join(map(repr, unknown))} in the plan; "
+                            f"layers: {', '.join(plan.layers)}")
+    if findings is not None and not isinstance(findings, gpd.GeoDataFrame):
+        raise GeoplanError(f"findings: expected a findings GeoDataFrame (geoplan.findings "
+                           f"schema), got {type(findings).__name__}")
+    if grid is not None and not isinstance(grid, GridResult):
+        raise GeoplanError(f"grid: expected a geoplan.grid.GridResult, got "
+                           f"{type(grid).__name__}")
+    outputs = coverage_layers(coverage)
+    out = [
+        MapLayer(layer.name, layer.title, layer.kind, layer.frame)
+        for layer in plan.layers.values()
+        if wanted is None or layer.name in wanted
+    ]
+    for role, frame in coverage_frames(outputs):
+        title = COVERAGE_LABELS[role][0]
+        out.append(MapLayer(role.replace("coverage_", "coverage-"), title, role, frame))
+    all_findings = [f for f in (findings, grid.findings if grid is not None else None)
+                    if f is not None and len(f)]
+    if all_findings:
+        from geoplan.analysis import dedupe_findings
+        from geoplan.findings import concat_findings
+
+        frame = dedupe_findings(concat_findings(all_findings, crs=plan.crs))
+        out.append(MapLayer("findings", FINDINGS_LABELS[0], "findings", frame))
+    coverage_findings = outputs.get("findings")
+    if coverage_findings is not None and len(coverage_findings):
+        out.append(MapLayer("coverage-findings", COVERAGE_FINDINGS_LABELS[0], "findings",
+                            coverage_findings, labels=COVERAGE_FINDINGS_LABELS))
+    diff_map_layer = diff_layer(diff, plan)
+    if diff_map_layer is not None:
+        out.append(diff_map_layer)
+    rank = {k: i for i, k in enumerate(DRAW_ORDER)}
+    return sorted(out, key=lambda m: rank.get(m.kind, len(rank)))  # stable: plan order kept
+
+
+def diff_layer(diff: PlanDiff | gpd.GeoDataFrame | Mapping[str, Any] | None,
+               plan: Plan) -> MapLayer | None:
+    """The map layer of a plan diff, in ``plan``'s CRS, or ``None`` without one.
+
+    ``diff`` is a :class:`geoplan.diff.PlanDiff` (its ``frame``, and its ``moves`` drawn as
+    arrows), its ``frame`` alone (the records of :data:`geoplan.diff.DIFF_COLUMNS` with their
+    geometry), or a mapping with ``frame`` and optionally ``moves``. An empty diff still gives
+    a layer (with no feature), so the map says that nothing changed.
+    """
+    from geoplan.diff import PlanDiff
+
+    if diff is None:
+        return None
+    frame: Any
+    moves: Any
+    if isinstance(diff, PlanDiff):
+        frame, moves = diff.frame, diff.moves
+    elif isinstance(diff, gpd.GeoDataFrame):
+        frame, moves = diff, None
+    elif isinstance(diff, Mapping):
+        frame, moves = diff.get("frame"), diff.get("moves")
+    else:
+        frame = moves = None
+    if not isinstance(frame, gpd.GeoDataFrame) or "change" not in frame.columns or not (
+            moves is None or isinstance(moves, gpd.GeoDataFrame)):
+        raise GeoplanError(f"diff: expected the result of geoplan.diff.diff_plans (a PlanDiff or "
+                           f"its frame, with a change column), got {type(diff).__name__}")
+    from geoplan.crs import to_crs
+
+    if frame.crs is not None and not frame.crs.equals(plan.crs):
+        frame = to_crs(frame, plan.crs, name="plan diff")
+    order = frame["change"].map(_DIFF_DRAW_ORDER).fillna(len(_DIFF_DRAW_ORDER))
+    frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+    if moves is not None and len(moves):
+        if moves.crs is not None and not moves.crs.equals(plan.crs):
+            moves = to_crs(moves, plan.crs, name="plan diff moves")
+    else:
+        moves = None
+    return MapLayer("plan-diff", DIFF_LABELS[0], "diff", frame, moves)
+
+
+def move_arrows(lines: gpd.GeoDataFrame, *, head: float = 0.25,
+                angle_deg: float = 25.0) -> np.ndarray:
+    """Arrows (multilines: shaft and head) along lines from an old to a new position.
+
+    The head's two barbs are ``head`` times the shaft's length, at ``angle_deg`` from it, in
+    the lines' (metric) CRS, so the arrow scales with the map like the features it joins.
+    """
+    import shapely
+
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.full(len(geoms), None, dtype=object)
+    if not ok.any():
+        return out
+    start = shapely.get_coordinates(shapely.get_point(geoms[ok], 0))
+    end = shapely.get_coordinates(shapely.get_point(geoms[ok], -1))
+    back = start - end  # from the tip back along the shaft
+    a = math.radians(angle_deg)
+    barbs = []
+    for sign in (1.0, -1.0):
+        c, s = math.cos(a), math.sin(sign * a)
+        rot = np.column_stack([back[:, 0] * c - back[:, 1] * s, back[:, 0] * s + back[:, 1] * c])
+        barbs.append(end + head * rot)
+    shafts = np.asarray(shapely.linestrings(np.stack([start, end], axis=1)), dtype=object)
+    heads = np.asarray(shapely.linestrings(np.stack([barbs[0], end, barbs[1]], axis=1)),
+                       dtype=object)
+    out[ok] = shapely.multilinestrings(np.stack([shafts, heads], axis=1).tolist())
+    return out
+
+
+def coverage_layers(coverage: CoverageResult | Mapping[str, gpd.GeoDataFrame] | None
+                    ) -> Mapping[str, gpd.GeoDataFrame]:
+    """The output layers of a coverage result by name (those of ``CoverageResult.layers()``).
+
+    A mapping is taken as it is once its names are checked; anything else is refused.
+    """
+    if coverage is None:
+        return {}
+    if isinstance(coverage, CoverageResult):
+        return coverage.layers()
+    if isinstance(coverage, Mapping):
+        unknown = sorted(set(coverage) - {*_COVERAGE_ROLES, "features", "substations",
+                                          "findings"})
+        if unknown:
+            raise GeoplanError(f"coverage: unknown output(s) {', '.join(map(repr, unknown))}; "
+                               "give a CoverageResult or a mapping named like its layers() "
+                               f"({', '.join(_COVERAGE_ROLES)}, findings)")
+        return coverage
+    raise GeoplanError(f"coverage: expected a geoplan.coverage.CoverageResult or a mapping named "
+                       f"like its layers() ({', '.join(_COVERAGE_ROLES)}, findings), got "
+                       f"{type(coverage).__name__}")
+
+
+def coverage_frames(coverage: CoverageResult | Mapping[str, gpd.GeoDataFrame] | None
+                    ) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """(kind, frame) of a coverage result: service areas, gaps, proposed sites (non-empty)."""
+    frames = coverage_layers(coverage)
+    return [(role, frames[name]) for name, role in _COVERAGE_ROLES.items()
+            if name in frames and len(frames[name])]
+
+
+def layers_extent(layers: Sequence[MapLayer]) -> tuple[float, float, float, float] | None:
+    """Bounds ``(xmin, ymin, xmax, ymax)`` in the analysis CRS of everything drawn."""
+    boxes = [m.frame.total_bounds for m in layers if len(m.frame)]
+    boxes = [b for b in boxes if np.isfinite(b).all()]
+    if not boxes:
+        return None
+    arr = np.array(boxes)
+    return (float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()),
+            float(arr[:, 3].max()))
+
+
+# -------------------------------------------------------------------- titles and labels
+
+
+def attribution(plan: Plan, given: str | None) -> str | None:
+    """The data credit of a map: ``given``, else the OpenStreetMap credit when a layer was read
+    from a file whose name says OSM, else ``None``."""
+    if given:
+        return given
+    for layer in plan.layers.values():
+        text = str(layer.spec.path).lower()
+        if any(k in text for k in ("osm", "openstreetmap", "openinframap")):
+            return OSM_ATTRIBUTION
+    return None
+
+
+def map_day(date: str | _dt.date | None) -> str:
+    """The date of the title block: ``date`` as given, or today (ISO 8601)."""
+    return date if isinstance(date, str) else (date or _dt.date.today()).isoformat()
+
+
+def label_column(layer: MapLayer) -> str | None:
+    """The column heading a feature's tooltip and popup when it is not ``name``: the rule of a
+    finding, the id of a changed feature."""
+    return {"findings": "rule", "diff": "id"}.get(layer.kind)
+
+
+def name_label_points(layer: MapLayer) -> np.ndarray | None:
+    """Where the names of a boundary layer's features are written (a point inside each, in the
+    layer's CRS; ``None`` for a missing geometry), or ``None`` when the layer has no names."""
+    import shapely
+
+    frame = layer.frame
+    if layer.kind != "boundary" or "name" not in frame.columns or not len(frame):
+        return None
+    return np.asarray(shapely.point_on_surface(np.asarray(frame.geometry.values)), dtype=object)
+
+
+# ---------------------------------------------------------------------------------- styles
+
+
+def path_style(color: str, weight: float, dash: tuple[float, ...] | None, *,
+               opacity: float = 1.0, fill: str | None = None,
+               fill_opacity: float = 0.0, hatch: bool = False) -> dict[str, Any]:
+    """Leaflet options of a line or polygon (``dash`` in pixels; ``hatch`` fills with a hatch)."""
+    style: dict[str, Any] = {"color": color, "weight": weight, "opacity": opacity,
+                             "lineJoin": "round", "lineCap": "round"}
+    if dash:
+        style["dashArray"] = " ".join(f"{v:g}" for v in dash)
+        style["lineCap"] = "butt"
+    if fill is None:
+        style["fill"] = False
+    else:
+        style.update(fill=True, fillColor=fill, fillOpacity=round(fill_opacity, 3))
+    if hatch:
+        style["hatch"] = True
+    return style
+
+
+def symbol_style(shape: str, fill: str, radius: float, status: Any, *, glyph: str = "",
+                 outline: str = "#1a1a1a", table: StyleTable) -> dict[str, Any]:
+    """Leaflet options of a canvas symbol (``geoplan.Symbol``): planned ones are hollow."""
+    s = str(status)
+    style: dict[str, Any] = {"shape": shape, "radius": radius, "color": outline, "weight": 1,
+                             "opacity": 1, "fill": True, "fillColor": fill, "fillOpacity": 0.95}
+    if glyph:
+        style["glyph"] = glyph
+    if s == "planned":
+        style.update(color=fill, weight=2, fillColor="#ffffff", fillOpacity=0.9,
+                     dashArray=table.dash_css("planned") and "3 2", glyphColor=fill)
+    elif s == "under_construction":
+        style.update(fillOpacity=0.55)
+    return style
+
+
+def layer_styles(layer: MapLayer, table: StyleTable, *,
+                 offline: bool) -> tuple[list[dict[str, Any]], list[int] | None]:
+    """Distinct styles of a layer (Leaflet options) and the style index of each feature.
+
+    The printable sheet (:mod:`geoplan.maps.sheet`) converts the same styles for matplotlib, so
+    both maps draw every feature alike. The index list is ``None`` when the layer has one style.
+    """
+    frame = layer.frame
+    kind = layer.kind
+
+    def col(name: str) -> pd.Series:
+        if name in frame.columns:
+            return frame[name].astype(object).where(frame[name].notna(), None)
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+    if kind == "boundary":
+        keys = pd.DataFrame({"level": col("level")})
+
+        def make(row: Any) -> dict[str, Any]:
+            if row.level == "commune":
+                return path_style(table.commune_outline, 1.0, (4.0, 3.0), opacity=0.9,
+                                  fill=table.land_color, fill_opacity=0.0)
+            return path_style(table.province_outline, 3.0, None, opacity=0.9,
+                              fill=table.land_color, fill_opacity=0.55 if offline else 0.05)
+    elif kind == "grid_line":
+        keys = pd.DataFrame({"v": col("voltage_kv"), "s": col("status"), "l": col("location")})
+
+        def make(row: Any) -> dict[str, Any]:
+            st = table.line_style(row.v, row.s, row.l)
+            return path_style(st["color"], st["weight"], st["dash"], opacity=st["opacity"])
+    elif kind in ("industrial_cluster", "industrial_park"):
+        occ = pd.to_numeric(col("occupancy_pct"), errors="coerce")
+        keys = pd.DataFrame({"s": col("status"), "o": (occ / 10).round() * 10})
+
+        def make(row: Any) -> dict[str, Any]:
+            o = None if pd.isna(row.o) else row.o
+            st = table.area_style(kind, row.s, o)
+            return path_style(st["color"], st["weight"], st["dash"], opacity=0.95,
+                              fill=st["fill"], fill_opacity=st["fill_opacity"])
+    elif kind == "restricted_zone":
+        keys = pd.DataFrame({"x": [0] * len(frame)})
+
+        def make(row: Any) -> dict[str, Any]:
+            return path_style(table.restricted_outline, 1.5, (4.0, 3.0), opacity=0.9,
+                              fill=table.restricted_fill, fill_opacity=0.35, hatch=True)
+    elif kind == "substation":
+        keys = pd.DataFrame({"v": col("voltage_kv"), "c": col("capacity_mva"),
+                             "s": col("status")})
+
+        def make(row: Any) -> dict[str, Any]:
+            sym = table.substation_symbol(row.v, row.c, row.s)
+            return symbol_style("square", sym.color, sym.size, row.s, table=table)
+    elif kind == "power_plant":
+        keys = pd.DataFrame({"src": col("source"), "s": col("status")})
+
+        def make(row: Any) -> dict[str, Any]:
+            sym = table.plant_symbol(row.src)
+            return symbol_style("star", sym.color, sym.size, row.s, table=table)
+    elif kind == "trade_facility":
+        keys = pd.DataFrame({"t": col("type"), "s": col("status")})
+
+        def make(row: Any) -> dict[str, Any]:
+            sym = table.trade_symbol(row.t)
+            return symbol_style(sym.shape, sym.color, sym.size, row.s, glyph=sym.glyph,
+                                outline="#ffffff", table=table)
+    elif kind == "findings":
+        keys = pd.DataFrame({"sev": col("severity")})
+
+        def make(row: Any) -> dict[str, Any]:
+            c = table.severity_colors.get(str(row.sev), "#555555")
+            style = path_style(c, 3.0, None, opacity=1.0, fill=c, fill_opacity=0.45)
+            style.update(shape="circle", radius=7)
+            return style
+    elif kind == "coverage_service_area":
+        keys = pd.DataFrame({"v": col("voltage_kv")})
+
+        def make(row: Any) -> dict[str, Any]:
+            c = table.voltage_color(row.v) if row.v is not None else "#3182bd"
+            return path_style(c, 1.0, (2.0, 3.0), opacity=0.8, fill=c, fill_opacity=0.1)
+    elif kind == "coverage_gap":
+        keys = pd.DataFrame({"x": [0] * len(frame)})
+
+        def make(row: Any) -> dict[str, Any]:
+            return path_style(table.gap_color, 1.5, None, opacity=0.9, fill=table.gap_color,
+                              fill_opacity=0.35, hatch=True)
+    elif kind == "diff":
+        import shapely
+
+        geoms = explode_collections(np.asarray(frame.geometry.values, dtype=object))
+        keys = pd.DataFrame({"c": col("change"),
+                             "g": families(shapely.get_type_id(geoms)).tolist()})
+
+        def make(row: Any) -> dict[str, Any]:
+            st = table.diff_style(row.c)
+            if row.g == 0:  # a ring around the plan's own symbol
+                style: dict[str, Any] = {"shape": "circle", "radius": 11, "color": st["color"],
+                                         "weight": 3, "opacity": 1, "fill": st["fill"] is not None,
+                                         "fillColor": st["fill"] or st["color"],
+                                         "fillOpacity": 0.2}
+                if st["dash"]:
+                    style["dashArray"] = " ".join(f"{v:g}" for v in st["dash"])
+                return style
+            if row.g == 1:  # a wide halo along the plan's own line
+                return path_style(st["color"], 7.0 if st["fill"] else 4.0, st["dash"],
+                                  opacity=0.75)
+            return path_style(st["color"], st["weight"], st["dash"], opacity=0.95,
+                              fill=st["fill"], fill_opacity=st["fill_opacity"])
+    else:  # coverage_proposed
+        keys = pd.DataFrame({"x": [0] * len(frame)})
+
+        def make(row: Any) -> dict[str, Any]:
+            return symbol_style("diamond", table.proposed_color, 8.0, "existing", glyph="+",
+                                outline="#ffffff", table=table)
+
+    keys = keys.reset_index(drop=True)
+    if not len(keys):
+        return [make(pd.Series({c: None for c in keys.columns}))], None
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.astype(object).fillna("∅")))
+    styles = []
+    for u in uniques:
+        values = u if isinstance(u, tuple) else (u,)
+        row = pd.Series({c: (None if v == "∅" else v) for c, v in zip(keys.columns, values,
+                                                                          strict=True)})
+        styles.append(make(row))
+    return styles, (None if len(styles) == 1 else codes.tolist())
+
+
+# ---------------------------------------------------------------------------------- legend
+
+
+def _present(layers: Sequence[MapLayer], kind: str, column: str) -> set[Any]:
+    values: set[Any] = set()
+    for layer in layers:
+        if layer.kind == kind and column in layer.frame.columns:
+            for v in layer.frame[column].astype(object).tolist():
+                values.add(None if v is None or v is pd.NA or (isinstance(v, float)
+                                                              and math.isnan(v)) else v)
+    return values
+
+
+def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSection]:
+    """Legend sections for the map layers, listing only the values present in them."""
+    kinds = {m.kind for m in layers if m.kind in KINDS}
+    volt = _present(layers, "grid_line", "voltage_kv") | _present(layers, "substation",
+                                                                   "voltage_kv")
+    statuses = set()
+    for k in ("grid_line", "substation", "industrial_cluster", "industrial_park",
+              "trade_facility", "power_plant"):
+        statuses |= {s for s in _present(layers, k, "status") if s is not None}
+    return legend_sections(
+        table, kinds,
+        voltages={None if v is None else int(v) for v in volt},
+        statuses=statuses,
+        trade_types={t for t in _present(layers, "trade_facility", "type") if t},
+        plant_sources={s if s else "other" for s in _present(layers, "power_plant", "source")},
+        findings={s for s in _present(layers, "findings", "severity") if s},
+        coverage={m.kind.replace("coverage_", "") for m in layers
+                  if m.kind.startswith("coverage_")},
+        diff={c for c in _present(layers, "diff", "change") if c},
+        diff_arrows=any(m.arrows is not None and len(m.arrows) for m in layers
+                        if m.kind == "diff"),
+    )

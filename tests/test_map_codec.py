@@ -1,0 +1,152 @@
+"""The browser data format (geoplan.maps.codec): encode -> decode round trips."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
+
+from geoplan.maps import codec
+
+# WGS 84 longitude, latitude over Vietnam
+lonlat = st.tuples(st.floats(102.0, 110.0), st.floats(8.0, 23.5))
+
+
+@st.composite
+def rings(draw: Any, *, centre: tuple[float, float], radius: float) -> list[tuple[float, float]]:
+    """A star-shaped ring around ``centre`` with vertices between 0.5 and 1 ``radius`` away."""
+    n = draw(st.integers(3, 10))
+    angles = sorted(draw(st.lists(st.floats(0.0, 2 * math.pi, exclude_max=True), min_size=n,
+                                  max_size=n, unique=True)))
+    factors = draw(st.lists(st.floats(0.5, 1.0), min_size=n, max_size=n))
+    x, y = centre
+    return [(x + radius * f * math.cos(a), y + radius * f * math.sin(a))
+            for a, f in zip(angles, factors, strict=True)]
+
+
+@st.composite
+def polygons(draw: Any) -> Polygon:
+    """A polygon, with a hole inside it half of the time."""
+    centre = draw(lonlat)
+    radius = draw(st.floats(0.001, 0.3))
+    shell = draw(rings(centre=centre, radius=radius))
+    holes = [draw(rings(centre=centre, radius=radius * 0.4))] if draw(st.booleans()) else []
+    return Polygon(shell, holes)
+
+
+points = lonlat.map(Point)
+lines = st.lists(lonlat, min_size=2, max_size=12).map(LineString)
+geometries = st.one_of(
+    points,
+    st.lists(lonlat, min_size=2, max_size=5).map(MultiPoint),
+    lines,
+    st.lists(lines, min_size=2, max_size=4).map(MultiLineString),
+    polygons(),
+    st.lists(polygons(), min_size=2, max_size=3).map(MultiPolygon),
+    st.sampled_from([None, Polygon(), LineString()]),
+)
+
+
+def expected_rings(geom: Any) -> list[list[list[tuple[float, float]]]]:
+    """Parts -> rings -> (lat, lon), polygon rings without their closing vertex."""
+    if geom is None or geom.is_empty:
+        return []
+    out = []
+    for part in shapely.get_parts(geom):
+        polygon = part.geom_type == "Polygon"
+        part_rings = list(shapely.get_rings(part)) if polygon else [part]
+        out.append([[(y, x) for x, y in shapely.get_coordinates(r)[:-1 if polygon else None]]
+                    for r in part_rings])
+    return out
+
+
+FAMILY = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1, "Polygon": 2,
+          "MultiPolygon": 2}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(geometries, min_size=1, max_size=8), st.integers(4, 8))
+def test_geometries_round_trip_within_the_precision(geoms: list[Any], precision: int) -> None:
+    data = codec.encode_geometry(np.array(geoms, dtype=object), precision)
+    assert data["n"] == len(geoms) and data["s"] == 10**precision
+    assert all(isinstance(v, int) for v in data["c"])
+    half_unit = 0.5 / 10**precision + 1e-9
+    families = data.get("t") or [data["type"]] * len(geoms)
+    for geom, family, parts in zip(geoms, families, codec.decode(data), strict=True):
+        want = expected_rings(geom)
+        if not want:
+            assert parts == [] and (family == -1 or "t" not in data)
+            continue
+        assert family == FAMILY[geom.geom_type]
+        assert [len(p) for p in parts] == [len(p) for p in want]  # rings per part: holes kept
+        for got_part, want_part in zip(parts, want, strict=True):
+            for got_ring, want_ring in zip(got_part, want_part, strict=True):
+                assert len(got_ring) == len(want_ring)
+                assert np.abs(np.array(got_ring) - np.array(want_ring)).max() <= half_unit
+    # and back to shapely, polygons closed again, in (lon, lat) order
+    for geom, shape in zip(geoms, codec.decode_shapes(data), strict=True):
+        if geom is None or geom.is_empty:
+            assert shape is None
+            continue
+        assert FAMILY[shape.geom_type] == FAMILY[geom.geom_type]
+        assert shapely.get_num_geometries(shape) == shapely.get_num_geometries(geom)
+        assert shapely.get_num_interior_rings(shapely.get_parts(shape)).tolist() == (
+            shapely.get_num_interior_rings(shapely.get_parts(geom)).tolist())
+        got, want = shapely.get_coordinates(shape), shapely.get_coordinates(geom)
+        assert got.shape == want.shape
+        assert np.abs(got - want).max() <= half_unit
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["existing", "planned", "Chợ Đông"]),
+                          st.text(max_size=6)), min_size=1, max_size=40))
+def test_text_columns_round_trip(values: list[str | None]) -> None:
+    data = {"n": len(values), "p": {"v": codec.encode_column(pd.Series(values, dtype=object))}}
+    assert codec.decode_column(data, "v") == values
+    assert codec.decode_column(data, "missing") == [None] * len(values)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-10**6, 10**6)), min_size=1, max_size=40))
+def test_whole_number_columns_round_trip(values: list[int | None]) -> None:
+    series = pd.array(values, dtype="Int64")
+    data = {"n": len(values), "p": {"v": codec.encode_column(pd.Series(series))}}
+    assert codec.decode_column(data, "v") == values
+
+
+def test_a_layer_document_has_the_specified_keys() -> None:
+    geoms = [Point(105.8, 21.0), Point(105.9, 21.1), Point(106.0, 21.2)]
+    doc = codec.encode_layer(
+        geoms, {"name": pd.Series(["A", "B", None])}, precision=6, name="subs", title="Trạm",
+        kind="substation", kind_labels=("Trạm biến áp", "Substation"),
+        fields={"name": ("Tên", "Name", "")}, tooltip=("name", "status"),
+        styles=[{"color": "#000"}, {"color": "#fff"}], style_index=[0, 1, 0], search=True,
+        cluster_points=2, cluster_style={"shape": "circle"}, label="name",
+        label_points=[(105.8, 21.0), None, None], label_precision=5)
+    assert doc["type"] == 0 and "t" not in doc and "g" not in doc
+    assert doc["cols"] == ["name"] and doc["tt"] == ["name"]  # tooltip columns that exist
+    assert doc["f"] == {"name": ["Tên", "Name", ""]}
+    assert doc["si"] == [0, 1, 0] and doc["search"] is True and doc["label"] == "name"
+    assert doc["cluster"] is True and doc["clusterStyle"] == {"shape": "circle"}
+    assert doc["lbl"] == [[21.0, 105.8], None, None]  # latitude first
+    assert codec.decode_column(doc, "name") == ["A", "B", None]
+    assert "mv" not in doc
+    # a missing geometry is a feature of no part, in a layer of one family
+    gap = codec.encode_geometry([Point(105.8, 21.0), None], 6)
+    assert gap["g"] == [1, 0] and gap["type"] == 0 and "t" not in gap
+    text = codec.json_text({"x": "</script>"})
+    assert "</" not in text
+
+
+def test_inconsistent_counts_are_refused() -> None:
+    data = codec.encode_geometry([LineString([(105.0, 21.0), (105.1, 21.1)])], 6)
+    data["k"] = [1]  # one vertex of two
+    with pytest.raises(ValueError, match="1 vertices belong to no ring"):
+        codec.decode(data)
