@@ -276,7 +276,7 @@ def map_results(
     grid: bool = True,
     sites: int = 0,
 ) -> dict[str, Any]:
-    """The results a map shows as keyword arguments of :func:`geoplan.render.plan_map`:
+    """The results a map shows as keyword arguments of :func:`geoplan.maps.plan_map`:
     ``findings`` (the checks with the grid audit, as ``geoplan check`` reports them) and
     ``coverage`` (whose own findings are drawn as their own layer)."""
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
@@ -303,7 +303,7 @@ def build_map(
 
     Draws one :class:`~geoplan.analysis.Analysis` (given, or computed once here with the
     checks, coverage and grid audit; switch each off with ``False``); ``sites`` proposes that
-    many new substation sites. ``**kwargs`` go to :func:`geoplan.render.plan_map`
+    many new substation sites. ``**kwargs`` go to :func:`geoplan.maps.plan_map`
     (``offline``, ``title``, ``layers``, ``basemaps`` ...).
     """
     from geoplan.maps import plan_map
@@ -328,7 +328,7 @@ def write_map(
     sheet (matplotlib, ``paper`` ``"A3"`` or ``"A4"``, default the plan's ``[map] paper`` or A3).
 
     The analysis is that of :func:`build_map`; the file is written atomically. ``**kwargs``
-    go to :func:`geoplan.render.plan_map` or :func:`geoplan.staticmap.static_map`.
+    go to :func:`geoplan.maps.plan_map` or :func:`geoplan.maps.static_map`.
     """
     target = Path(output)
     suffix = _output_suffix(target, (".html", ".htm", ".png", ".pdf"),
@@ -481,7 +481,7 @@ def diff_plans(
     ``output`` writes the differences as RFC 7946 GeoJSON (one feature per difference, the
     feature's geometry in ``after``, in ``before`` for removed features). ``map_output``
     (``*.html``) writes the interactive map of ``after`` with the differences as the layer
-    "So sánh phương án / Plan changes" (:func:`geoplan.render.plan_map` ``diff=``); ``offline``
+    "So sánh phương án / Plan changes" (:func:`geoplan.maps.plan_map` ``diff=``); ``offline``
     leaves out the base-map tiles (default: ``after``'s ``[map] offline``). An existing output
     stops the diff before anything is written unless ``overwrite``.
 
