@@ -45,6 +45,7 @@ from geoplan.export import (
     shapefile_field_names,
     validate_settings,
     write_geojson,
+    write_geopackage,
     write_shapefile_zip,
 )
 from geoplan.findings import make_findings
@@ -449,6 +450,36 @@ def test_existing_outputs_are_kept_without_overwrite(mini_plan: geoplan.Plan,
     result = export_plan(mini_plan, tmp_path, precision=3, overwrite=True)
     assert (tmp_path / "clusters.geojson").read_bytes() != before["clusters.geojson"]
     assert result.manifest["geojson_precision"] == 3
+
+
+def test_a_dangling_link_at_an_output_counts_as_an_existing_output(mini_plan: geoplan.Plan,
+                                                                   tmp_path: Path) -> None:
+    link = tmp_path / "clusters.geojson"
+    link.symlink_to(tmp_path / "nowhere.geojson")
+    with pytest.raises(OutputExistsError,
+                       match=r"1 output\(s\) exist already \(clusters\.geojson\); pass "
+                             r"--overwrite"):
+        export_plan(mini_plan, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.geojson"]
+    export_plan(mini_plan, tmp_path, overwrite=True)
+    assert not link.is_symlink() and link.is_file()
+
+
+def test_single_file_writers_refuse_an_existing_file_and_keep_it(mini_plan: geoplan.Plan,
+                                                                 tmp_path: Path) -> None:
+    layer = mini_plan.layers["clusters"]
+    export = ExportLayer("clusters", layer.kind, layer.frame)
+    for name, write in (
+            ("a.gpkg", lambda p, **kw: write_geopackage([export], p, crs=mini_plan.crs, **kw)),
+            ("a.shp.zip", lambda p, **kw: write_shapefile_zip(export, p, **kw))):
+        path = tmp_path / name
+        path.write_bytes(b"kept")
+        with pytest.raises(OutputExistsError, match=rf"{name}: exists already; pass --overwrite"):
+            write(path)
+        assert path.read_bytes() == b"kept"
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+        write(path, overwrite=True)
+        assert path.read_bytes() != b"kept"
 
 
 def test_a_failed_write_leaves_no_partial_file(mini_plan: geoplan.Plan, tmp_path: Path,

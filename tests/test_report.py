@@ -362,6 +362,27 @@ def test_write_refuses_to_overwrite(mini_report: Report, tmp_path: Path) -> None
         write_xlsx(mini_report, path)
 
 
+def test_html_write_refuses_before_rendering_and_keeps_the_file(
+        mini_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    path = tmp_path / "r.html"
+    path.write_text("kept", encoding="utf-8")
+
+    def no_render(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("rendered before the output was checked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jinja2.Environment, "get_template", no_render)
+        with pytest.raises(OutputExistsError,
+                           match=r"r\.html: exists already; pass --overwrite"):
+            write_html(mini_report, path)
+    assert path.read_text(encoding="utf-8") == "kept"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+    write_html(mini_report, path, overwrite=True)
+    assert path.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
 # --------------------------------------------------------------------------- languages
 
 

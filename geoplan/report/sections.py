@@ -1,361 +1,42 @@
-"""The Department's report on a plan: industry, trade and power figures, as HTML or Excel.
-
-The Ministry asks every province for a six-monthly and yearly report on industry and trade
-development; this module computes the figures such a report needs from a loaded plan, with the
-findings of the checks and the coverage analysis when given:
-
-* **industrial clusters** and **industrial parks**: number, total and average area, area with an
-  approved detailed plan, occupancy, by commune and by status, the list, and those that break a
-  rule;
-* **trade infrastructure**: counts by type and class, and by commune;
-* **power grid**: km of line by voltage and status (inside the province when the plan has a
-  province boundary), substations and MVA by voltage and status, coverage of clusters and parks,
-  unserved demand, overloaded substations, proposed sites;
-* **findings**: every finding, grouped by rule, with its legal reference.
-
-Conventions, stated in the report itself:
-
-* areas and lengths are measured on the geometries in the plan's analysis CRS (metres), never
-  taken from the declared ``area_ha``, which is shown beside the measured area;
-* occupancy of a group = occupied area / area of the features whose occupancy is known, where a
-  feature's occupied area = measured area × ``occupancy_pct`` / 100;
-* a feature's commune is its ``commune`` field when filled, else the commune polygon of the plan
-  that holds the largest part of it (area for polygons, length for lines, the point itself);
-  features in no commune are counted under "(unknown commune)".
-
-:func:`build_report` returns a :class:`Report` (sections of headline figures, tables and small
-maps); :func:`write_html` writes one self-contained HTML file that prints well (jinja2, maps
-embedded as PNG), :func:`write_xlsx` an Excel workbook with one sheet per table (openpyxl:
-typed cells, frozen header row, a totals row). Labels are Vietnamese or English (``lang``).
+"""The report's sections, computed from a plan: clusters and parks, trade, grid and coverage,
+findings; and :func:`build_report`, which assembles them into a :class:`~geoplan.report.Report`.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
-import logging
-import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.errors import MissingDependencyError, PlanError, check_keys
-from geoplan.io import atomic_path
+from geoplan.errors import PlanError
 from geoplan.kinds import KINDS, STATUSES, TRADE_TYPES
+from geoplan.report.model import (
+    LANGS,
+    Column,
+    Figure,
+    Lang,
+    Report,
+    Section,
+    Table,
+    _isna,
+    _t,
+    validate_settings,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from geoplan.coverage import CoverageResult
     from geoplan.plan import Plan
 
-log = logging.getLogger(__name__)
-
-__all__ = [
-    "LANGS",
-    "SETTINGS_KEYS",
-    "Column",
-    "Figure",
-    "Report",
-    "Section",
-    "Table",
-    "build_report",
-    "commune_of",
-    "format_number",
-    "validate_settings",
-    "write_html",
-    "write_report",
-    "write_xlsx",
-]
-
-Lang = Literal["vi", "en"]
-LANGS: tuple[str, ...] = ("vi", "en")
-#: Keys of the plan file's ``[report]`` table.
-SETTINGS_KEYS = ("lang", "title", "maps", "sites")
-
-ColumnKind = Literal["text", "int", "ha", "km", "mva", "mw", "pct", "float", "bool"]
-
-# ------------------------------------------------------------------------------ the labels
-
-_T: dict[str, tuple[str, str]] = {
-    "report": ("Báo cáo hạ tầng công nghiệp, thương mại và điện", "Industry, trade and power "
-               "infrastructure report"),
-    "plan": ("Quy hoạch", "Plan"),
-    "province": ("Tỉnh", "Province"),
-    "created": ("Ngày lập", "Created"),
-    "crs": ("Hệ tọa độ tính toán", "Analysis CRS"),
-    "generator": ("Lập bằng", "Made with"),
-    "contents": ("Mục lục", "Contents"),
-    "method": ("Phương pháp", "Method"),
-    "method_text": (
-        "Diện tích và chiều dài được đo trên hình học trong hệ tọa độ tính toán của quy hoạch "
-        "(mét), không lấy từ diện tích khai báo (được ghi bên cạnh). Tỷ lệ lấp đầy của một nhóm "
-        "= diện tích đã lấp đầy / diện tích của các đối tượng có số liệu lấp đầy. Xã/phường của "
-        "một đối tượng là trường xã/phường nếu có, nếu không là xã/phường chứa phần lớn nhất "
-        "của đối tượng.",
-        "Areas and lengths are measured on the geometries in the plan's analysis CRS (metres), "
-        "not taken from the declared areas (shown beside them). Occupancy of a group = occupied "
-        "area / area of the features whose occupancy is known. A feature's commune is its "
-        "commune field when filled, else the commune holding the largest part of it."),
-    "clusters": ("Cụm công nghiệp", "Industrial clusters"),
-    "parks": ("Khu công nghiệp", "Industrial parks"),
-    "trade": ("Hạ tầng thương mại", "Trade infrastructure"),
-    "grid": ("Lưới điện", "Power grid"),
-    "findings": ("Kết quả kiểm tra theo quy tắc", "Findings by rule"),
-    "number": ("Số lượng", "Number"),
-    "total_area": ("Tổng diện tích (đo)", "Total area (measured)"),
-    "avg_area": ("Diện tích bình quân", "Average area"),
-    "declared_area": ("Diện tích khai báo", "Declared area"),
-    "area": ("Diện tích (đo)", "Area (measured)"),
-    "detailed_area": ("Diện tích có quy hoạch chi tiết", "Area with a detailed plan"),
-    "detailed_count": ("Số có quy hoạch chi tiết", "Number with a detailed plan"),
-    "occupied_area": ("Diện tích đã lấp đầy", "Occupied area"),
-    "occupancy": ("Tỷ lệ lấp đầy", "Occupancy"),
-    "breaking": ("Số vi phạm quy tắc", "Number breaking a rule"),
-    "commune": ("Xã/phường", "Commune"),
-    "status": ("Trạng thái", "Status"),
-    "id": ("Mã", "ID"),
-    "name": ("Tên", "Name"),
-    "layer": ("Lớp", "Layer"),
-    "rules": ("Quy tắc vi phạm", "Rules broken"),
-    "rule": ("Quy tắc", "Rule"),
-    "rule_title": ("Nội dung quy tắc", "What the rule checks"),
-    "severity": ("Mức độ", "Severity"),
-    "message": ("Nội dung", "Message"),
-    "reference": ("Căn cứ", "Reference"),
-    "references": ("Căn cứ pháp lý", "Legal references"),
-    "errors": ("Lỗi", "Errors"),
-    "warnings": ("Cảnh báo", "Warnings"),
-    "infos": ("Thông tin", "Information"),
-    "value": ("Giá trị", "Value"),
-    "threshold": ("Ngưỡng", "Threshold"),
-    "unit": ("Đơn vị", "Unit"),
-    "other": ("Đối tượng liên quan", "Other feature"),
-    "by_commune": ("theo xã/phường", "by commune"),
-    "by_status": ("theo trạng thái", "by status"),
-    "list": ("danh sách", "list"),
-    "break_rules": ("vi phạm quy tắc", "breaking a rule"),
-    "type": ("Loại hình", "Type"),
-    "class": ("Hạng", "Class"),
-    "class_1": ("Hạng I", "Class I"),
-    "class_2": ("Hạng II", "Class II"),
-    "class_3": ("Hạng III", "Class III"),
-    "class_none": ("Chưa phân hạng", "Unclassified"),
-    "by_type_class": ("theo loại hình và hạng", "by type and class"),
-    "facilities": ("Số cơ sở", "Facilities"),
-    "types": ("Số loại hình", "Types"),
-    "total": ("Tổng cộng", "Total"),
-    "unknown_commune": ("(không xác định xã/phường)", "(unknown commune)"),
-    "unknown": ("(không rõ)", "(unknown)"),
-    "voltage": ("Cấp điện áp", "Voltage"),
-    "lines": ("Đường dây", "Lines"),
-    "line_count": ("Số đường dây", "Number of lines"),
-    "km": ("Chiều dài", "Length"),
-    "km_in_province": ("Chiều dài trong tỉnh", "Length in the province"),
-    "lines_by": ("Đường dây theo cấp điện áp và trạng thái",
-                 "Lines by voltage and status"),
-    "subs_by": ("Trạm biến áp theo cấp điện áp và trạng thái",
-                "Substations by voltage and status"),
-    "substations": ("Trạm biến áp", "Substations"),
-    "capacity": ("Công suất", "Capacity"),
-    "coverage": ("Cấp điện cho cụm, khu công nghiệp", "Power supply of clusters and parks"),
-    "kind": ("Loại đối tượng", "Kind"),
-    "covered": ("Được cấp điện", "Covered"),
-    "covered_share": ("Tỷ lệ được cấp điện", "Share covered"),
-    "demand": ("Nhu cầu phụ tải", "Demand"),
-    "unserved": ("Phụ tải chưa được cấp", "Unserved demand"),
-    "unserved_features": ("Đối tượng chưa được cấp điện", "Features without supply"),
-    "distance_km": ("Khoảng cách tới trạm gần nhất", "Distance to the nearest substation"),
-    "overloaded": ("Trạm biến áp quá tải", "Overloaded substations"),
-    "firm_mw": ("Công suất khả dụng", "Firm capacity"),
-    "load_mw": ("Phụ tải", "Load"),
-    "headroom_mw": ("Dự phòng", "Headroom"),
-    "sites": ("Vị trí trạm đề xuất", "Proposed substation sites"),
-    "site": ("Vị trí", "Site"),
-    "n_features": ("Số đối tượng phục vụ", "Features served"),
-    "connect": ("Đấu nối vào", "Connects to"),
-    "connect_km": ("Khoảng cách đấu nối", "Connection distance"),
-    "no_coverage": ("Chưa chạy phân tích cấp điện.", "The coverage analysis was not run."),
-    "no_findings": ("Không có phát hiện nào.", "No findings."),
-    "no_checks": ("Chưa chạy kiểm tra.", "The checks were not run."),
-    "none": ("Không có.", "None."),
-    "no_layer": ("Quy hoạch không có lớp này.", "The plan has no such layer."),
-    "all_findings": ("Tất cả phát hiện", "All findings"),
-    "findings_by_rule": ("Phát hiện theo quy tắc", "Findings by rule"),
-    "findings_count": ("Số phát hiện", "Findings"),
-    "map": ("Bản đồ", "Map"),
-    "yes": ("Có", "Yes"),
-    "no": ("Không", "No"),
-    "declared_note": ("Diện tích khai báo lấy từ trường area_ha của lớp.",
-                      "The declared area is the layer's area_ha field."),
-    "km_note_province": ("Chiều dài tính phần nằm trong ranh giới tỉnh.",
-                         "Lengths count the part inside the province boundary."),
-    "km_note_all": ("Quy hoạch không có ranh giới tỉnh: chiều dài tính toàn tuyến.",
-                    "The plan has no province boundary: lengths count whole lines."),
-    "about": ("Thông tin", "About"),
-    "item": ("Mục", "Item"),
-}
-
-_UNITS: dict[str, str] = {"ha": "ha", "km": "km", "mva": "MVA", "mw": "MW", "pct": "%"}
-
-
-def _t(key: str, lang: Lang) -> str:
-    vi, en = _T[key]
-    return vi if lang == "vi" else en
-
-
-def validate_settings(mapping: Mapping[str, Any]) -> None:
-    """Check the plan file's ``[report]`` table; raise :class:`PlanError` naming bad keys.
-
-    Keys: ``lang`` (``"vi"`` or ``"en"``), ``title`` (the report's title), ``maps`` (draw the
-    small maps, default true), ``sites`` (number of new substation sites the coverage analysis
-    proposes for the report, default 0).
-
-    >>> validate_settings({"lang": "en"})
-    >>> validate_settings({"language": "en"})
-    Traceback (most recent call last):
-    ...
-    geoplan.errors.PlanError: unknown key 'language' (did you mean 'lang'?) in [report]; valid \
-keys: lang, title, maps, sites
-    """
-
-    check_keys(mapping, SETTINGS_KEYS, where=" in [report]")
-    if "lang" in mapping and mapping["lang"] not in LANGS:
-        raise PlanError(f"[report] lang = {mapping['lang']!r}: use \"vi\" or \"en\"")
-    if "title" in mapping and not isinstance(mapping["title"], str):
-        raise PlanError(f"[report] title = {mapping['title']!r}: write the title as text")
-    if "maps" in mapping and not isinstance(mapping["maps"], bool):
-        raise PlanError(f"[report] maps = {mapping['maps']!r}: write true or false")
-    sites = mapping.get("sites", 0)
-    if isinstance(sites, bool) or not isinstance(sites, int) or not 0 <= sites <= 50:
-        raise PlanError(f"[report] sites = {sites!r}: give a number of sites from 0 to 50")
-
-
-# ------------------------------------------------------------------------------ the model
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of a report table: key in :attr:`Table.rows`, label, and kind of value."""
-
-    key: str
-    label: str
-    kind: ColumnKind = "text"
-
-    @property
-    def unit(self) -> str:
-        return _UNITS.get(self.kind, "")
-
-    @property
-    def heading(self) -> str:
-        return f"{self.label} ({self.unit})" if self.unit else self.label
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table: rows keyed by column key, and an optional totals row."""
-
-    key: str
-    title: str
-    columns: tuple[Column, ...]
-    rows: pd.DataFrame
-    total: Mapping[str, Any] | None = None
-    note: str = ""
-
-    def column(self, key: str) -> Column:
-        for c in self.columns:
-            if c.key == key:
-                return c
-        raise KeyError(key)
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A headline figure of a section."""
-
-    key: str
-    label: str
-    value: Any
-    kind: ColumnKind = "float"
-
-
-@dataclass(frozen=True)
-class Section:
-    """A section of the report: headline figures, tables and a small map (PNG)."""
-
-    key: str
-    title: str
-    figures: tuple[Figure, ...] = ()
-    tables: tuple[Table, ...] = ()
-    map_png: bytes | None = None
-    note: str = ""
-
-    def figure(self, key: str) -> Any:
-        for f in self.figures:
-            if f.key == key:
-                return f.value
-        raise KeyError(key)
-
-
-@dataclass(frozen=True)
-class Report:
-    """The figures of a plan, ready to write as HTML or Excel."""
-
-    title: str
-    plan_name: str
-    province: str | None
-    lang: Lang
-    created: str
-    crs: str
-    generator: str
-    sections: tuple[Section, ...] = field(default_factory=tuple)
-
-    def tables(self) -> list[Table]:
-        return [t for s in self.sections for t in s.tables]
-
-    def table(self, key: str) -> Table:
-        for t in self.tables():
-            if t.key == key:
-                return t
-        raise KeyError(f"no table {key!r}; tables: {', '.join(t.key for t in self.tables())}")
-
-    def section(self, key: str) -> Section:
-        for s in self.sections:
-            if s.key == key:
-                return s
-        raise KeyError(key)
+__all__ = ["build_report", "commune_of"]
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def format_number(value: Any, kind: ColumnKind, lang: Lang = "vi") -> str:
-    """A value as text: Vietnamese ``1.234,5``, English ``1,234.5``; missing as ``–``.
-
-    >>> format_number(1234.5, "ha", "vi"), format_number(1234.5, "ha", "en")
-    ('1.234,50', '1,234.50')
-    >>> format_number(None, "int"), format_number(True, "bool", "en")
-    ('–', 'Yes')
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if kind == "bool":
-        return _t("yes" if bool(value) else "no", lang)
-    if kind == "text":
-        return str(value)
-    decimals = {"int": 0, "ha": 2, "km": 2, "mva": 1, "mw": 1, "pct": 1, "float": 2}[kind]
-    text = f"{float(value):,.{decimals}f}"
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
-def _isna(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _nfc(value: Any) -> Any:
@@ -503,7 +184,7 @@ def _area_section(plan: Plan, kind: str, key: str, findings: gpd.GeoDataFrame | 
     by_status = by_status.sort_values("status", key=lambda s: s.map(
         lambda v: order.get(v, 99)))
     by_status["status"] = [_status_label(s, lang) for s in by_status["status"]]
-    _ = STATUS_LABELS  # the labels come from geoplan.styles through _status_label
+    _ = STATUS_LABELS  # the labels come from geoplan.maps.styles through _status_label
 
     listing = df.assign(status=[_status_label(s, lang) for s in df["status"]],
                         commune=df["commune_label"])
@@ -609,7 +290,8 @@ def _voltage_label(kv: Any, lang: Lang) -> str:
     return _t("unknown", lang) if _isna(kv) else f"{int(kv)} kV"
 
 
-def _grid_section(plan: Plan, coverage: Any, lang: Lang, maps: bool) -> Section:
+def _grid_section(plan: Plan, coverage: CoverageResult | None, lang: Lang,
+                  maps: bool) -> Section:
     key, title = "grid", _t("grid", lang)
     lines = plan.frame("grid_line")
     subs = plan.frame("substation")
@@ -678,7 +360,7 @@ def _grid_section(plan: Plan, coverage: Any, lang: Lang, maps: bool) -> Section:
                             coverage=coverage) if maps else None, note)
 
 
-def _coverage_tables(coverage: Any, lang: Lang) -> tuple[list[Table], list[Figure]]:
+def _coverage_tables(coverage: CoverageResult, lang: Lang) -> tuple[list[Table], list[Figure]]:
     feats = coverage.features
     subs = coverage.substations
     tables: list[Table] = []
@@ -703,8 +385,8 @@ def _coverage_tables(coverage: Any, lang: Lang) -> tuple[list[Table], list[Figur
                       if table["number"].sum() else float("nan")),
             "demand": float(table["demand"].sum()), "unserved": float(table["unserved"].sum())}))
     out = feats[~feats["covered"].astype(bool)]
-    level = coverage.settings.supply_level_kv
-    dist_col = f"distance_{level}kv_m"
+    # the documented per-level column of the supply level (CoverageResult.features)
+    dist_col = f"distance_{coverage.settings.supply_level_kv}kv_m"
     tables.append(_table("grid_unserved", _t("unserved_features", lang), [
         Column("layer", _t("layer", lang)), Column("feature_id", _t("id", lang)),
         Column("name", _t("name", lang)),
@@ -712,8 +394,7 @@ def _coverage_tables(coverage: Any, lang: Lang) -> tuple[list[Table], list[Figur
         Column("demand", _t("demand", lang), "mw")],
         pd.DataFrame({"layer": out["layer"], "feature_id": out["feature_id"],
                       "name": out["name"],
-                      "distance": (out[dist_col] if dist_col in out else out["distance_m"])
-                      / 1000.0, "demand": out["demand_mw"]}),
+                      "distance": out[dist_col] / 1000.0, "demand": out["demand_mw"]}),
         {"demand": float(out["demand_mw"].fillna(0).sum())}))
     over = subs[subs["overloaded"].astype(bool)]
     tables.append(_table("grid_overloaded", _t("overloaded", lang), [
@@ -794,24 +475,13 @@ def _findings_section(findings: gpd.GeoDataFrame | None, lang: Lang) -> Section:
 
 
 def _map_png(plan: Plan, kinds: Sequence[str], *, lang: Lang, highlight: Sequence[str] = (),
-             coverage: Any = None) -> bytes | None:
-    """A small static map of ``kinds`` as PNG bytes, drawn by :mod:`geoplan.staticmap`.
+             coverage: CoverageResult | None = None) -> bytes:
+    """A small static map of ``kinds`` as PNG bytes, drawn by
+    :func:`geoplan.maps.sheet.report_map_png` (matplotlib)."""
+    from geoplan.maps.sheet import report_map_png
 
-    ``None`` when geoplan has no static map renderer or matplotlib is missing (the report is
-    then written without maps, and says nothing false).
-    """
-    try:
-        from geoplan.maps import sheet as staticmap
-    except ImportError:
-        log.info("no static map renderer (geoplan.staticmap): the report has no maps")
-        return None
-    draw = getattr(staticmap, "report_map_png", None)
-    if draw is None:
-        log.info("geoplan.staticmap has no report_map_png: the report has no maps")
-        return None
-    png: bytes = draw(plan, kinds=list(kinds), highlight=list(highlight), lang=lang,
-                      coverage=coverage)
-    return png
+    return report_map_png(plan, kinds=list(kinds), highlight=list(highlight), lang=lang,
+                          coverage=coverage)
 
 
 # ------------------------------------------------------------------------------ build
@@ -821,7 +491,7 @@ def build_report(
     plan: Plan,
     *,
     findings: gpd.GeoDataFrame | None = None,
-    coverage: Any = None,
+    coverage: CoverageResult | None = None,
     lang: str | None = None,
     maps: bool | None = None,
     title: str | None = None,
@@ -874,155 +544,3 @@ def build_report(
         generator=f"geoplan {__version__}",
         sections=sections,
     )
-
-
-# ------------------------------------------------------------------------------ HTML
-
-
-def _cell_text(table: Table, column: Column, value: Any, lang: Lang) -> str:
-    return format_number(value, column.kind, lang)
-
-
-def write_html(report: Report, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the report as one self-contained HTML file (inline CSS, maps as base64 PNG)."""
-    try:
-        import jinja2
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise MissingDependencyError("the HTML report needs jinja2: pip install jinja2") from exc
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("geoplan", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda v, kind: format_number(v, kind, report.lang)
-    env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
-    template = env.get_template("report.html.j2")
-    labels = {k: _t(k, report.lang) for k in _T}
-    text = template.render(report=report, t=labels, numeric=_NUMERIC)
-    target = Path(path)
-    with atomic_path(target, overwrite=overwrite) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return target
-
-
-_NUMERIC = ("int", "ha", "km", "mva", "mw", "pct", "float")
-
-
-# ------------------------------------------------------------------------------ Excel
-
-
-_EXCEL_FORMATS: dict[str, str] = {
-    "int": "#,##0", "ha": "#,##0.00", "km": "#,##0.00", "mva": "#,##0.0", "mw": "#,##0.0",
-    "pct": "0.0", "float": "#,##0.00",
-}
-
-
-def _sheet_name(index: int, title: str, used: set[str]) -> str:
-    clean = "".join(" " if ch in "[]:*?/\\" else ch for ch in title)
-    name = f"{index:02d} {clean}"[:31].rstrip()
-    n = 2
-    while name.casefold() in used:
-        suffix = f" ({n})"
-        name = f"{index:02d} {clean}"[:31 - len(suffix)].rstrip() + suffix
-        n += 1
-    used.add(name.casefold())
-    return name
-
-
-def _excel_value(value: Any, kind: ColumnKind, lang: Lang) -> Any:
-    if _isna(value):
-        return None
-    if kind == "bool":
-        return _t("yes" if bool(value) else "no", lang)
-    if kind == "text":
-        return str(value)
-    if kind == "int":
-        return int(value)
-    return float(value)
-
-
-def write_xlsx(report: Report, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the report as an Excel workbook: an "about" sheet, then one sheet per table.
-
-    Numbers are numeric cells with a number format (units in the headings), the header row is
-    bold and frozen with an auto-filter, and tables with totals end with a bold totals row.
-    """
-    try:
-        from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise MissingDependencyError("the Excel report needs openpyxl: pip install openpyxl"
-                                     ) from exc
-
-    lang = report.lang
-    wb = Workbook()
-    about = wb.active
-    assert about is not None
-    about.title = _t("about", lang)
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDE5F0")
-    about.append([_t("item", lang), _t("value", lang)])
-    for cell in about[1]:
-        cell.font = bold
-        cell.fill = head_fill
-    for key, value in (("report", report.title), ("plan", report.plan_name),
-                       ("province", report.province or "–"), ("crs", report.crs),
-                       ("created", report.created), ("generator", report.generator),
-                       ("method", _t("method_text", lang))):
-        about.append([_t(key, lang) if key != "report" else _t("report", lang), value])
-    about.column_dimensions["A"].width = 28
-    about.column_dimensions["B"].width = 100
-    for row in about.iter_rows(min_row=2):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
-    about.freeze_panes = "A2"
-
-    used = {about.title.casefold()}
-    for index, table in enumerate(report.tables(), start=1):
-        ws = wb.create_sheet(_sheet_name(index, table.title, used))
-        ws.append([c.heading for c in table.columns])
-        for cell in ws[1]:
-            cell.font = bold
-            cell.fill = head_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for values in table.rows.itertuples(index=False, name=None):
-            ws.append([_excel_value(v, c.kind, lang)
-                       for v, c in zip(values, table.columns, strict=True)])
-        last_data = ws.max_row
-        if table.total is not None:
-            ws.append([_t("total", lang) if i == 0 else
-                       _excel_value(table.total.get(c.key), c.kind, lang)
-                       for i, c in enumerate(table.columns)])
-            for cell in ws[ws.max_row]:
-                cell.font = bold
-        for j, column in enumerate(table.columns, start=1):
-            fmt = _EXCEL_FORMATS.get(column.kind)
-            letter = get_column_letter(j)
-            if fmt:
-                for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    row[0].number_format = fmt
-            width = max([len(column.heading) * 0.9] + [
-                len(str(v)) for v in table.rows[column.key].head(200) if not _isna(v)])
-            ws.column_dimensions[letter].width = min(max(10, width + 2), 60)
-        ws.freeze_panes = "A2"
-        if last_data > 1:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{last_data}"
-        if table.note:
-            ws.append([])
-            ws.append([table.note])
-    target = Path(path)
-    with atomic_path(target, overwrite=overwrite) as tmp:
-        wb.save(tmp)
-    return target
-
-
-def write_report(report: Report, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write ``report`` as HTML or Excel, by the file's suffix (``.html`` / ``.xlsx``)."""
-    suffix = Path(path).suffix.lower()
-    if suffix in (".html", ".htm"):
-        return write_html(report, path, overwrite=overwrite)
-    if suffix == ".xlsx":
-        return write_xlsx(report, path, overwrite=overwrite)
-    raise PlanError(f"{path}: a report is written as .html or .xlsx; name the file report.html "
-                    "or report.xlsx")
