@@ -419,9 +419,12 @@ def test_grid_defaults_come_from_the_documented_table() -> None:
 
 
 def test_voltage_levels_one_reader_for_lines_and_substations() -> None:
+    import geoplan.coverage
+
     frame = pd.DataFrame({"voltage_levels": ["110;220", "220/110", "500, 220", "110.0", "?", None],
                           "voltage_kv": pd.array([220, 220, 500, 110, 35, None], dtype="Int64")})
     assert voltage_levels(frame) == [(220, 110), (220, 110), (500, 220), (110,), (35,), ()]
+    assert geoplan.coverage.substation_levels is voltage_levels
 
 
 def test_interconnections_name_the_neighbour() -> None:
