@@ -3,7 +3,7 @@
 This is the *define* stage. Every other stage speaks in the canonical names declared here.
 Values arrive in many spellings (Vietnamese with or without diacritics, English, codes); the
 normalisers below turn them into one canonical value or raise :class:`ValueError` listing the
-accepted values, which :mod:`geoplan.validate` turns into a located problem.
+accepted values, which the load stage (:mod:`geoplan.load`) turns into a located problem.
 """
 
 from __future__ import annotations

@@ -22,20 +22,24 @@ levels of cross-border lines in OpenStreetMap; reported as a note),
 ``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian.
 
 Unknown keys are errors that list the valid ones. The sections ``rules``, ``coverage``, ``grid``,
-``map``, ``export`` and ``report`` belong to the modules that use them, which check their keys.
+``map``, ``export`` and ``report`` belong to the stages that use them, which check their keys
+and values: each stage's checker is registered here with :func:`register_settings` (by the
+package, ``geoplan/__init__.py``), and the load stage calls :func:`settings_check` without
+importing any later stage.
 """
 
 from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from geoplan.errors import PlanError, check_keys
 from geoplan.kinds import KINDS, RASTER_KINDS
+from geoplan.names import own_province_mask
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,9 +60,11 @@ __all__ = [
     "Plan",
     "PlanSpec",
     "RasterLayer",
+    "SettingsCheck",
     "find_plan_file",
-    "own_province_mask",
     "read_plan_file",
+    "register_settings",
+    "settings_check",
 ]
 
 PLAN_FILE = "plan.toml"
@@ -68,6 +74,32 @@ LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "
               "encoding", "sheet", "band", "title", "accept_voltages_kv")
 SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
 TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
+
+SettingsCheck = Callable[[Mapping[str, Any]], None]
+"""A settings section's checker: raises :class:`PlanError` naming the bad key or value."""
+_SETTINGS_CHECKS: dict[str, SettingsCheck] = {}
+
+
+def register_settings(section: str, check: SettingsCheck) -> None:
+    """Register the function that checks a plan's ``[section]`` table.
+
+    The stage that reads a section owns its checker (e.g. ``geoplan.grid.validate_settings``);
+    registering it here lets the load stage check every section of a plan file while importing
+    no stage after it.
+    """
+    if section not in SETTINGS_SECTIONS:
+        raise ValueError(f"{section!r} is not a settings section of the plan file; sections: "
+                         f"{', '.join(SETTINGS_SECTIONS)}")
+    _SETTINGS_CHECKS[section] = check
+
+
+def settings_check(section: str) -> SettingsCheck:
+    """The checker registered for ``[section]``; :class:`LookupError` when none is."""
+    try:
+        return _SETTINGS_CHECKS[section]
+    except KeyError:
+        raise LookupError(f"no checker is registered for the plan's [{section}] table; "
+                          f"import geoplan (its __init__ registers them)") from None
 
 
 def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
@@ -238,23 +270,6 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
         y_field=table.get("y_field"), encoding=table.get("encoding"), sheet=table.get("sheet"),
         band=band, title=table.get("title"), accept_voltages_kv=tuple(float(v) for v in extra),
     )
-
-
-def own_province_mask(names: Any, province: str | None) -> Any:
-    """Which province-level boundary rows are ``province`` (all of them when it can't be told).
-
-    Names match with diacritics, case and a "Tỉnh" / "Thành phố" / "TP" prefix ignored.
-    """
-    import numpy as np
-
-    from geoplan.names import place_key
-
-    names = list(names)
-    if not province:
-        return np.ones(len(names), dtype=bool)
-    own = place_key(province)
-    match = np.array([place_key(n) == own for n in names], dtype=bool)
-    return match if match.any() else np.ones(len(names), dtype=bool)
 
 
 @dataclass(frozen=True)

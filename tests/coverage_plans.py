@@ -20,7 +20,7 @@ import shapely
 
 from geoplan.kinds import KINDS
 from geoplan.plan import Layer, LayerSpec, Plan, PlanSpec, RasterLayer
-from geoplan.validate import ValidationReport
+from geoplan.problems import ValidationReport
 
 CRS = "EPSG:9209"  # VN-2000 / TM-3 105°45' (Hà Nội, Bắc Ninh)
 X0, Y0 = 560_000.0, 2_330_000.0  # somewhere in Bắc Ninh, metres

@@ -20,7 +20,7 @@ from geoplan.cli import cli
 from geoplan.errors import PlanError, PlanValidationError
 
 
-def _problems(plan_path: Path, code: str) -> list[geoplan.validate.Problem]:
+def _problems(plan_path: Path, code: str) -> list[geoplan.problems.Problem]:
     report = geoplan.validate_plan(plan_path)
     return [p for p in report.problems if p.code == code]
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan.crs import require_metric_crs
 from geoplan.errors import CRSError
 from geoplan.findings import make_findings
 
@@ -128,22 +129,17 @@ def describe(kind: str | np.ndarray, ids_: np.ndarray, names: np.ndarray,
 
 
 def crs_of(*frames: gpd.GeoDataFrame | None) -> Any:
-    """The common projected CRS of ``frames``; raises :class:`CRSError` otherwise."""
+    """The common metric CRS of ``frames``; raises :class:`CRSError` otherwise."""
     found = None
     for f in frames:
         if f is None:
             continue
-        if f.crs is None:
-            raise CRSError("a frame passed to the checks has no CRS; load the plan with "
-                           "geoplan.load_plan, which puts every layer in the analysis CRS")
-        if f.crs.is_geographic:
-            raise CRSError(f"the checks measure areas and distances, which needs a metric CRS, "
-                           f"got {f.crs.name}; reproject with geoplan.crs.to_crs(gdf, plan.crs)")
+        crs = require_metric_crs(f, what="a frame passed to the checks")
         if found is None:
-            found = f.crs
-        elif not f.crs.equals(found):
+            found = crs
+        elif not crs.equals(found):
             raise CRSError(f"frames passed to the checks are in different CRSs ({found.name} and "
-                           f"{f.crs.name}); reproject them with geoplan.crs.to_crs first")
+                           f"{crs.name}); reproject them with geoplan.crs.to_crs first")
     return found
 
 

@@ -1,10 +1,11 @@
-"""Validation at the boundary: collect every problem of a plan, then report them together.
+"""One layer through the load stage: validated, in canonical fields, every problem collected.
 
-Each layer read from disk goes through :func:`canonicalise_layer`, which maps source columns to
-the kind's canonical fields, normalises values, checks geometries, ids and CRS, and returns the
-canonical frame plus the problems it found. Problems of one kind in one field are reported once,
-with the count and the first ids, so a report over 10,000 features stays readable. Downstream
-stages trust what comes out of here.
+:func:`validate_layer` takes a layer as read from disk and its ``[layers.NAME]`` spec: it
+resolves the layer's source CRS (the file's, or the plan's ``crs`` when the file has none),
+maps source columns to the kind's canonical fields, normalises values, checks geometries, ids,
+text encodings and the extent, and returns the canonical frame plus the problems it found.
+Problems of one kind in one field are reported once, with the count and the first ids, so a
+report over 10,000 features stays readable. Downstream stages trust what comes out of here.
 """
 
 from __future__ import annotations
@@ -40,16 +41,11 @@ from geoplan.kinds import (
     normalise_voltages,
 )
 from geoplan.plan import LayerSpec
-from geoplan.problems import Problem, ProblemSeverity, ValidationReport
+from geoplan.problems import Problem, ProblemSeverity
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "Problem",
-    "ValidationReport",
-    "canonicalise_layer",
-    "resolve_source_crs",
-]
+__all__ = ["MAX_IDS", "REPAIR_AREA_TOLERANCE", "resolve_source_crs", "validate_layer"]
 
 #: How many feature ids a grouped problem lists before "and N more".
 MAX_IDS = 8
@@ -267,20 +263,67 @@ def _typed(values: pd.Series, f: Field) -> pd.Series:
 # -------------------------------------------------------------------------------- the layer
 
 
-def canonicalise_layer(
+def validate_layer(
     raw: gpd.GeoDataFrame,
     spec: LayerSpec,
     *,
-    source_crs: pyproj.CRS | None,
+    source_crs: Any = None,
     province_wgs84: Any | None = None,
     province_name: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Map a layer as read to its kind's canonical frame (still in its source CRS).
+    """Validate a layer as read and map it to its kind's canonical frame (in its source CRS).
 
-    Returns the canonical frame and every problem found. The input is not modified.
+    Parameters
+    ----------
+    raw
+        The layer as read (any columns); not modified.
+    spec
+        Its ``[layers.NAME]`` table: kind, field mapping, defaults, declared ``crs``...
+    source_crs
+        The CRS the source declares, when the caller knows it better than ``raw.crs``
+        (default ``raw.crs``). Either is reconciled with the plan's ``crs`` by
+        :func:`resolve_source_crs`: a contradiction is an error, never overridden.
+    province_wgs84
+        The province outline in WGS 84, for the "outside the province" check and the
+        extent diagnosis; without it features are only checked to lie in Vietnam.
+    province_name
+        The plan's province, for the messages.
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem)
+        The canonical frame (the kind's columns and the geometry) and every problem found, CRS
+        problems first. The frame's CRS is the layer's source CRS, ``None`` when the layer has
+        none or it cannot be read: the problems then hold the error.
     """
-    kind = KINDS[spec.kind]
     col = _Collector(spec)
+    try:
+        crs = resolve_source_crs(source_crs if source_crs is not None else raw.crs, spec, col)
+    except CRSError as exc:
+        col.layer("error", "bad-crs", str(exc), "use an EPSG code such as EPSG:9209")
+        kind = KINDS[spec.kind]
+        empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in kind.columns},
+                                 geometry=gpd.GeoSeries([]))
+        return empty, col.finish()
+    if crs is not None:
+        for warning in gcrs.crs_warnings(crs):
+            col.layer("warning", "crs-warning", warning)
+    frame = _canonical_frame(raw, spec, col, source_crs=crs, province_wgs84=province_wgs84,
+                             province_name=province_name)
+    return frame, col.finish()
+
+
+def _canonical_frame(
+    raw: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    col: _Collector,
+    *,
+    source_crs: pyproj.CRS | None,
+    province_wgs84: Any | None,
+    province_name: str | None,
+) -> gpd.GeoDataFrame:
+    """The canonical frame of ``raw`` (still in its source CRS); problems go to ``col``."""
+    kind = KINDS[spec.kind]
     n = len(raw)
     if n == 0:
         col.layer("warning", "empty-layer", "the layer has no features",
@@ -391,7 +434,7 @@ def canonicalise_layer(
                       province_name)
     elif source_crs is None:
         _missing_crs(frame, spec, col)
-    return frame, col.finish()
+    return frame
 
 
 # TCVN3 (ABC) text shown through a Latin-1/cp1252 font: tone marks land on these symbol code

@@ -1,12 +1,14 @@
-"""The load stage: read the plan file, read and validate every layer, choose the analysis CRS.
+"""The load stage for a whole plan: the plan file, every layer, the analysis CRS.
 
 :func:`load_plan` returns a :class:`~geoplan.plan.Plan` whose layers are in canonical fields
-and in the analysis CRS; :func:`validate_plan` returns every problem without raising.
+and in the analysis CRS; :func:`validate_plan` returns every problem without raising. Each
+vector layer goes through :func:`geoplan.load.layer.validate_layer`; the optional settings
+sections are checked by the functions their stages registered with
+:func:`geoplan.plan.register_settings`, so this module imports no later stage.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,38 +22,29 @@ import shapely
 from geoplan import crs as gcrs
 from geoplan import io
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
+from geoplan.load.layer import resolve_source_crs, validate_layer
+from geoplan.names import own_province_mask
 from geoplan.plan import (
     Layer,
     LayerSpec,
     Plan,
     PlanSpec,
     RasterLayer,
-    own_province_mask,
     read_plan_file,
+    settings_check,
 )
 from geoplan.problems import Problem, ValidationReport
-from geoplan.validate import canonicalise_layer, resolve_source_crs
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SETTINGS_OWNERS", "load_plan", "validate_plan"]
-
-#: Which module checks the keys of each optional plan section.
-SETTINGS_OWNERS: Mapping[str, str] = {
-    "rules": "geoplan.rules",
-    "coverage": "geoplan.coverage",
-    "grid": "geoplan.grid",
-    "map": "geoplan.maps.settings",
-    "export": "geoplan.export",
-    "report": "geoplan.report",
-}
+__all__ = ["load_plan", "validate_plan"]
 
 
 def _validate_settings(spec: PlanSpec) -> None:
     for section, values in spec.settings.items():
-        module = importlib.import_module(SETTINGS_OWNERS[section])
+        check = settings_check(section)
         try:
-            module.validate_settings(values)
+            check(values)
         except PlanError as exc:
             raise PlanError(f"{spec.path}: [{section}] {exc}") from exc
 
@@ -136,26 +129,12 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
             report.add(_problem(ls, "unreadable", str(exc),
                                 "fix path/layer in the plan or the file itself"))
             continue
-        from geoplan.validate import _Collector  # the collector is private to validation
-
-        col = _Collector(ls)
-        try:
-            source_crs = resolve_source_crs(raw.crs, ls, col)
-        except CRSError as exc:
-            report.add(_problem(ls, "bad-crs", str(exc), "use an EPSG code such as EPSG:9209"))
-            continue
-        report.extend(col.finish())
-        if source_crs is not None:
-            for warning in gcrs.crs_warnings(source_crs):
-                report.add(_problem(ls, "crs-warning", warning, severity="warning"))
-        frame, problems = canonicalise_layer(
-            raw, ls, source_crs=source_crs, province_wgs84=province_wgs84,
-            province_name=spec.province,
-        )
+        frame, problems = validate_layer(raw, ls, province_wgs84=province_wgs84,
+                                         province_name=spec.province)
         report.extend(problems)
-        if source_crs is None:
+        if frame.crs is None:
             continue
-        canonical[ls.name] = (ls, frame, source_crs)
+        canonical[ls.name] = (ls, frame, pyproj.CRS.from_user_input(frame.crs))
         if ls.kind == "boundary":
             boundary_frames.append(frame)
 
