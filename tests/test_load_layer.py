@@ -9,7 +9,8 @@ import pytest
 from planbuilder import ZONE, PlanBuilder, clusters, province_polygon
 
 import geoplan
-from geoplan import coverage, export, grid, render, report, rules
+from geoplan import coverage, export, grid, report, rules
+from geoplan.maps import settings as map_settings
 from geoplan.errors import PlanError
 from geoplan.kinds import KINDS
 from geoplan.load import validate_layer
@@ -81,7 +82,7 @@ def test_features_outside_the_province_are_reported_with_its_name() -> None:
 
 
 def test_every_settings_section_is_checked_by_its_stage() -> None:
-    owners = {"rules": rules, "coverage": coverage, "grid": grid, "map": render,
+    owners = {"rules": rules, "coverage": coverage, "grid": grid, "map": map_settings,
               "export": export, "report": report}
     assert set(owners) == set(SETTINGS_SECTIONS)
     for section, module in owners.items():
@@ -107,4 +108,4 @@ def test_settings_values_are_checked_at_load_too(tmp_path: Path) -> None:
 
 def test_only_plan_sections_can_be_registered() -> None:
     with pytest.raises(ValueError, match="'maps' is not a settings section"):
-        register_settings("maps", render.validate_settings)
+        register_settings("maps", map_settings.validate_settings)
