@@ -10,10 +10,10 @@ from planbuilder import ZONE, PlanBuilder, clusters, province_polygon
 
 import geoplan
 from geoplan import coverage, export, grid, report, rules
-from geoplan.maps import settings as map_settings
 from geoplan.errors import PlanError
 from geoplan.kinds import KINDS
 from geoplan.load import validate_layer
+from geoplan.maps import settings as map_settings
 from geoplan.plan import SETTINGS_SECTIONS, LayerSpec, register_settings, settings_check
 
 SPEC = LayerSpec(name="ccn", kind="industrial_cluster", path=Path("ccn.gpkg"))
