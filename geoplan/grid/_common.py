@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.crs import require_metric_crs
 from geoplan.errors import CRSError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,10 +111,9 @@ def check_crs(frames: Sequence[gpd.GeoDataFrame | None]) -> pyproj.CRS:
                            "reproject them with geoplan.crs.to_crs to the plan's analysis CRS")
     if crs is None:
         raise CRSError("no grid frames given")
-    if not crs.is_projected:
-        raise CRSError(f"the grid is built in metres, but the frames are in {crs.name}; "
-                       "reproject them with geoplan.crs.to_crs to the plan's analysis CRS")
-    return crs
+    return require_metric_crs(crs, what="the grid frames (the grid is built in metres)",
+                              fix="reproject them with geoplan.crs.to_crs to the plan's "
+                                  "analysis CRS")
 
 
 def join_words(words: Sequence[str]) -> str:
