@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from checkdata import clusters, frame, ha_square, line, lines, point, rect, trade
+from builders.checks import clusters, frame, ha_square, line, lines, point, rect, trade
 
 from geoplan.checks import check_duplicates, check_outside_boundary
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from checkdata import by_pair, clusters, line, lines, parks, point, rect, trade
+from builders.checks import by_pair, clusters, line, lines, parks, point, rect, trade
 
 from geoplan.checks import check_corridors, corridor_half_widths
 from geoplan.checks.corridors import corridor_parts

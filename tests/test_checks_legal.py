@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from checkdata import clusters, frame, ha_square, parks, point, rect, trade
+from builders.checks import clusters, frame, ha_square, parks, point, rect, trade
 
 from geoplan.checks import (
     check_cluster_expansion,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from checkdata import by_pair, clusters, parks, rect, trade, zones
+from builders.checks import by_pair, clusters, parks, rect, trade, zones
 
 from geoplan.checks import check_overlap
 from geoplan.errors import CRSError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import shapely
-from checkdata import clusters, line, lines, parks, rect, trade
+from builders.checks import clusters, line, lines, parks, rect, trade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

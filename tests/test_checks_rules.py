@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from checkdata import clusters, ha_square
+from builders.checks import clusters, ha_square
 
 from geoplan.checks import check_cluster_size
 from geoplan.errors import PlanError

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders.plans import X0, Y0, PlanBuilder, ha_square
 from click.testing import CliRunner
-from planbuilder import X0, Y0, PlanBuilder, ha_square
 
 from geoplan.checks import run_checks
 from geoplan.cli import cli

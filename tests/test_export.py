@@ -21,13 +21,13 @@ from typing import Any
 
 import geopandas as gpd
 import jsonschema
-import mini_province as mp
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
 import tomllib
+from builders import province as mp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from planbuilder import ZONE, PlanBuilder, clusters, province_polygon
+from builders.plans import ZONE, PlanBuilder, clusters, province_polygon
 
 import geoplan
 from geoplan import coverage, export, grid, report, rules

@@ -1,6 +1,6 @@
 """The Department's report: figures checked against values computed here, independently.
 
-Expected values are computed in the tests straight from the source frames (``mini_province``)
+Expected values are computed in the tests straight from the source frames (``builders.province``)
 or from the sample's files read with pyogrio (not through the loader), with plain shapely and
 pandas, never through :mod:`geoplan.report`.
 """
@@ -12,13 +12,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-import mini_province as mp
 import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from builders import province as mp
 from click.testing import CliRunner
 
 import geoplan

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from builders.plans import X0, Y0, ZONE, PlanBuilder, clusters, ha_square, points, province_polygon
 from click.testing import CliRunner
-from planbuilder import X0, Y0, ZONE, PlanBuilder, clusters, ha_square, points, province_polygon
 from shapely.geometry import LineString, Polygon
 
 import geoplan

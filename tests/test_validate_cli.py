@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from builders.plans import X0, Y0, ZONE, PlanBuilder, clusters, points
 from click.testing import CliRunner
-from planbuilder import X0, Y0, ZONE, PlanBuilder, clusters, points
 from shapely.geometry import LineString, Polygon
 
 from geoplan import crs as gcrs

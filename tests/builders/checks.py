@@ -7,7 +7,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from shapely.geometry import box
+
+from builders.common import corner_box, side_of
 
 CRS = "EPSG:9209"  # VN-2000 / TM-3 105-30, metres
 X0, Y0 = 560_000.0, 2_340_000.0
@@ -23,12 +24,12 @@ LINE_COLUMNS = ("id", "name", "voltage_kv", "status", "circuits", "location",
 
 def rect(x: float, y: float, w: float, h: float) -> Any:
     """Rectangle with lower-left corner (X0 + x, Y0 + y), width w and height h (metres)."""
-    return box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+    return corner_box(X0 + x, Y0 + y, w, h)
 
 
 def ha_square(x: float, y: float, ha: float) -> Any:
-    side = (ha * 10_000) ** 0.5
-    return rect(x, y, side, side)
+    """A square of ``ha`` hectares with its lower-left corner at (X0 + x, Y0 + y)."""
+    return rect(x, y, side_of(ha), side_of(ha))
 
 
 def line(*xy: tuple[float, float]) -> Any:

@@ -9,6 +9,8 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import Point, box
 
+from builders.common import centred_box, side_of, toml_value
+
 # A small "province" around Bắc Ninh town, in VN-2000 TM-3 105°30′ (EPSG:9209) metres.
 ZONE = "EPSG:9209"
 X0, Y0 = 560_000.0, 2_340_000.0  # easting, northing
@@ -20,21 +22,13 @@ def province_polygon() -> Any:
 
 
 def square(cx: float, cy: float, side: float) -> Any:
-    return box(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+    """A square of ``side`` metres centred on (cx, cy) (absolute coordinates)."""
+    return centred_box(cx, cy, side)
 
 
 def ha_square(cx: float, cy: float, ha: float) -> Any:
-    return square(cx, cy, (ha * 10_000) ** 0.5)
-
-
-def toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
-    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A square of ``ha`` hectares centred on (cx, cy) (absolute coordinates)."""
+    return square(cx, cy, side_of(ha))
 
 
 class PlanBuilder:

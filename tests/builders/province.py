@@ -17,6 +17,8 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
+from builders.common import centred_box, side_of, toml_value
+
 CRS = "EPSG:9209"
 X0, Y0 = 560_000.0, 2_340_000.0
 SIZE = 20_000.0
@@ -32,8 +34,7 @@ NFD_NAME = unicodedata.normalize("NFD", "Cụm công nghiệp Đồng Nguyên")
 
 
 def ha_square(cx: float, cy: float, ha: float) -> Polygon:
-    half = (ha * 10_000.0) ** 0.5 / 2
-    return box(X0 + cx - half, Y0 + cy - half, X0 + cx + half, Y0 + cy + half)
+    return centred_box(X0 + cx, Y0 + cy, side_of(ha))
 
 
 def boundary() -> gpd.GeoDataFrame:
@@ -157,27 +158,17 @@ def frames(*, polygon_trade: bool = True) -> dict[str, gpd.GeoDataFrame]:
             "lines": lines()}
 
 
-def _toml(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(x)}" for k, x in v.items()) + " }"
-    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def write_plan(folder: Path, *, name: str = "Tỉnh Thử Nghiệm 2021–2030",
                layers: dict[str, gpd.GeoDataFrame] | None = None, extra: str = "") -> Path:
     """Write the layers (default: :func:`frames`) as GeoPackages plus a ``plan.toml``."""
     folder.mkdir(parents=True, exist_ok=True)
     layers = frames() if layers is None else layers
-    lines_ = ["[plan]", f"name = {_toml(name)}", f"analysis_crs = {_toml(CRS)}"]
+    lines_ = ["[plan]", f"name = {toml_value(name)}", f"analysis_crs = {toml_value(CRS)}"]
     for layer, frame in layers.items():
         frame.to_file(folder / f"{layer}.gpkg", driver="GPKG")
         fields = {k: v for k, v in FIELDS[layer].items() if v in frame.columns}
-        lines_ += ["", f"[layers.{layer}]", f"kind = {_toml(KINDS[layer])}",
-                   f"path = {_toml(layer + '.gpkg')}", f"fields = {_toml(fields)}"]
+        lines_ += ["", f"[layers.{layer}]", f"kind = {toml_value(KINDS[layer])}",
+                   f"path = {toml_value(layer + '.gpkg')}", f"fields = {toml_value(fields)}"]
     if extra:
         lines_ += ["", extra]
     path = folder / "plan.toml"

@@ -18,6 +18,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from builders.common import corner_box
 from geoplan.kinds import KINDS
 from geoplan.plan import Layer, LayerSpec, Plan, PlanSpec, RasterLayer
 from geoplan.problems import ValidationReport
@@ -28,7 +29,7 @@ X0, Y0 = 560_000.0, 2_330_000.0  # somewhere in Bắc Ninh, metres
 
 def square(x: float, y: float, side: float = 500.0) -> shapely.Polygon:
     """A square of ``side`` metres with its lower-left corner at (X0 + x, Y0 + y)."""
-    return shapely.box(X0 + x, Y0 + y, X0 + x + side, Y0 + y + side)
+    return corner_box(X0 + x, Y0 + y, side, side)
 
 
 def point(x: float, y: float) -> shapely.Point:
