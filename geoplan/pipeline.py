@@ -144,6 +144,7 @@ def run_coverage(
                    "*.geojson")
     if output is not None:
         io.check_output(output, overwrite=overwrite)
+    result: CoverageResult | None
     if isinstance(plan, Analysis) and plan.coverage is not None:
         result = plan.coverage
     else:

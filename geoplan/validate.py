@@ -23,6 +23,7 @@ import shapely
 
 from geoplan import crs as gcrs
 from geoplan.errors import CRSError
+from geoplan.importers.encodings import convert_frame as convert_legacy_text
 from geoplan.kinds import (
     KINDS,
     VOLTAGES_KV,
@@ -282,6 +283,12 @@ def canonicalise_layer(
     kind = KINDS[spec.kind]
     col = _Collector(spec)
     n = len(raw)
+    # TCVN3/VNI/CP1258 text (declared by the plan, or detected) becomes Unicode, with a note
+    raw, conversions = convert_legacy_text(raw, encoding=spec.encoding)
+    for conversion in conversions:
+        col.layer("info", "legacy-encoding", conversion.message(),
+                  "save the file as UTF-8 (Unicode) to make the conversion unnecessary",
+                  field=conversion.column)
     if n == 0:
         col.layer("warning", "empty-layer", "the layer has no features",
                   "check the path and layer name, or remove the layer from the plan")

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from geoplan.errors import LayerReadError
-from geoplan.io.atomic import atomic_path, check_output
+from geoplan.importers.encodings import transport_encoding
+from geoplan.io.atomic import atomic_dir, atomic_path, check_output
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ __all__ = [
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
     "RasterInfo",
+    "atomic_dir",
     "atomic_path",
     "check_output",
     "geojson_text",
@@ -140,7 +142,8 @@ def read_vector(
         raise LayerReadError(f"{p}: no layer {layer!r}; layers: {', '.join(names)}")
     kwargs: dict[str, Any] = {}
     if encoding:
-        kwargs["encoding"] = encoding
+        # TCVN3/VNI have no codec: their bytes come through one to one, validation decodes them
+        kwargs["encoding"] = transport_encoding(encoding)
     else:
         # the Arrow path reads about twice as fast; legacy encodings keep the classic one
         kwargs["use_arrow"] = _have_arrow()
@@ -158,6 +161,11 @@ def read_vector(
             kwargs["use_arrow"] = False
             frame = pyogrio.read_dataframe(gdal_path, layer=layer, **kwargs)
     except UnicodeDecodeError as exc:
+        legacy = None if encoding else _font_text(
+            lambda: pyogrio.read_dataframe(gdal_path, layer=layer, **{
+                **kwargs, "use_arrow": False, "encoding": "latin-1"}))
+        if legacy is not None:
+            return legacy
         raise LayerReadError(f"{p}: text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte "
                              f"{exc.start}); declare the file's encoding with encoding = "
                              "\"cp1258\" (or the right one) in the plan, or re-save it as UTF-8"
@@ -169,6 +177,26 @@ def read_vector(
         raise LayerReadError(f"{p}: has no geometry column; for a table with coordinates give "
                              "x_field and y_field in the plan")
     return frame
+
+
+def _font_text(read: Any) -> Any:
+    """Text that is not UTF-8 and not declared: read it byte for byte (Latin-1) and keep it when
+    it is TCVN3, VNI or Windows-1258 Vietnamese (validation converts it, with a note); else
+    ``None`` (the caller reports the undecodable text)."""
+    from geoplan.importers.encodings import detect
+
+    try:
+        frame = read()
+    except Exception:  # the second try is a courtesy; the first error is the one reported
+        return None
+    for name in frame.columns:
+        values = frame[name]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        if detect(values.dropna().unique().tolist()) is not None:
+            log.info("text is not UTF-8 but column %r reads as legacy Vietnamese", name)
+            return frame
+    return None
 
 
 def _have_arrow() -> bool:
@@ -238,16 +266,21 @@ def read_table(
         except Exception as exc:
             raise LayerReadError(f"{p}: not a readable Excel workbook ({_short(exc)})") from exc
     elif suffix in (".csv", ".txt"):
-        enc = encoding or "utf-8-sig"
+        enc = transport_encoding(encoding) or "utf-8-sig"
         try:
             raw = pd.read_csv(p, dtype=object, encoding=enc, sep=None, engine="python")
         except UnicodeDecodeError as exc:
-            raise LayerReadError(
-                f"{p}: text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte {exc.start});"
-                " re-save it as UTF-8, or declare its encoding with encoding = \"cp1258\" (Windows "
-                "Vietnamese) in the plan; TCVN3/VNI font text must first be converted to Unicode "
-                "(e.g. with UniKey's converter)"
-            ) from exc
+            legacy = None if encoding else _font_text(
+                lambda: pd.read_csv(p, dtype=object, encoding="latin-1", sep=None,
+                                    engine="python"))
+            if legacy is None:
+                raise LayerReadError(
+                    f"{p}: text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte "
+                    f"{exc.start}); re-save it as UTF-8, or declare its encoding in the plan: "
+                    "encoding = \"cp1258\" (Windows Vietnamese), \"tcvn3\" (ABC fonts) or "
+                    "\"vni\""
+                ) from exc
+            raw = legacy
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise LayerReadError(f"{p}: not a readable CSV table ({_short(exc)})") from exc
     else:
