@@ -697,6 +697,13 @@ def map_command(plan: Path, output: Path | None, offline: bool | None, no_findin
     click.echo(f"map: {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)
 
 
+# ------------------------------------------------------------ bringing files in (importers)
+
+from geoplan import _cmd_datain  # noqa: E402  (its commands use the helpers above)
+
+cli.add_command(_cmd_datain.import_osm_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="geoplan")
