@@ -26,6 +26,7 @@ import pandas as pd
 
 from geoplan.errors import LayerReadError
 from geoplan.importers.encodings import transport_encoding
+from geoplan.importers.mapinfo import check_tab_file
 from geoplan.io.atomic import atomic_dir, atomic_path, check_output
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,8 @@ def read_vector(
                              "(the coordinate columns) for this layer")
     if suffix in RASTER_SUFFIXES:
         raise LayerReadError(f"{p}: a raster; only kind = \"population\" layers are rasters")
+    if suffix == ".tab":  # views and seamless tables open other files: refused
+        check_tab_file(p)
     gdal_path = _gdal_path(p)
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(gdal_path)]
