@@ -20,7 +20,7 @@ from geoplan.cli import (
     overwrite_option,
 )
 
-__all__ = ["import_osm_command"]
+__all__ = ["import_osm_command", "merge_plans_command"]
 
 
 @click.command("import-osm", epilog=EPILOG)
@@ -65,5 +65,45 @@ def _import_osm(province: str, output: Path, source: Path | None, admin: Path | 
                f"{written}", err=True)
 
 
+@click.command("merge-plans", epilog=EPILOG)
+@click.argument("plans", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path), metavar="OLD_PLAN...")
+@click.option("--province", required=True, metavar="NEW",
+              help="The province since 1 July 2025 the old provinces became part of.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              metavar="PLAN_DIR", help="The merged plan folder to write.")
+@click.option("--meridian", default=None, metavar="DEGREES",
+              help="Central meridian of the new province where the sources disagree, e.g. "
+                   "106.25 or 106-15.")
+@format_option
+@overwrite_option
+@handle_errors
+def _merge_plans(plans: tuple[Path, ...], province: str, output: Path, meridian: str | None,
+                 fmt: str, overwrite: bool) -> None:
+    """Merge the plans of old provinces (before 1 July 2025) into the new province's plan.
+
+    Each old layer is read in its own CRS and reprojected to the new province's VN-2000 TM-3
+    zone; ids are kept unique (prefixed with the old province's code where they collide) and
+    every feature keeps old_province, old_commune, old_id. Possible duplicates across the old
+    boundary are listed in duplicates.csv.
+    """
+    from geoplan.importers.merge import merge_plans
+
+    result = merge_plans(list(plans), province, output, meridian_choice=meridian,
+                         overwrite=overwrite)
+    if fmt == "json":
+        echo_json(result.summary())
+    else:
+        rows = [{"layer": name, "old_province": old, "features": n}
+                for name, counts in result.layers.items() for old, n in counts.items()]
+        echo_table(rows, ["layer", "old_province", "features"])
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+    click.echo(f"merge-plans: {result.folder} ({result.province}, EPSG:{result.crs_epsg}): "
+               f"{len(result.sources)} plans, {len(result.duplicates)} possible duplicate(s)",
+               err=True)
+
+
 #: The commands, typed for the group that registers them.
 import_osm_command: click.Command = _import_osm
+merge_plans_command: click.Command = _merge_plans

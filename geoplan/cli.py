@@ -702,6 +702,7 @@ def map_command(plan: Path, output: Path | None, offline: bool | None, no_findin
 from geoplan import _cmd_datain  # noqa: E402  (its commands use the helpers above)
 
 cli.add_command(_cmd_datain.import_osm_command)
+cli.add_command(_cmd_datain.merge_plans_command)
 
 
 def main() -> None:
