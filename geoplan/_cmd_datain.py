@@ -20,7 +20,7 @@ from geoplan.cli import (
     overwrite_option,
 )
 
-__all__ = ["import_osm_command", "merge_plans_command"]
+__all__ = ["import_dxf_command", "import_osm_command", "merge_plans_command"]
 
 
 @click.command("import-osm", epilog=EPILOG)
@@ -104,6 +104,57 @@ def _merge_plans(plans: tuple[Path, ...], province: str, output: Path, meridian:
                err=True)
 
 
+@click.command("import-dxf", epilog=EPILOG)
+@click.argument("drawing", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                metavar="DRAWING.dxf")
+@click.option("--crs", required=True, metavar="EPSG:CODE",
+              help="The VN-2000 zone the drawing is in (a DXF carries no CRS), e.g. EPSG:9209.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              metavar="PLAN_DIR", help="The plan folder to write.")
+@click.option("--layer", "layers", multiple=True, metavar="\"CAD NAME=KIND\"",
+              help="Map a CAD layer to a kind (repeatable); KIND none leaves it out. Without "
+                   "it CAD layer names are matched by their words (CCN, KCN, DZ 110KV, TBA ...).")
+@click.option("--status", type=click.Choice(["existing", "under_construction", "planned"]),
+              default="existing", show_default=True,
+              help="Status of features whose CAD layer name says none.")
+@click.option("--label-distance", type=click.FloatRange(min=0), default=50.0,
+              show_default=True, metavar="M",
+              help="A text this close to a line or point labels it (inside a polygon always).")
+@click.option("--province", default=None, metavar="NAME", help="Written to the plan.")
+@format_option
+@overwrite_option
+@handle_errors
+def _import_dxf(drawing: Path, crs: str, output: Path, layers: tuple[str, ...], status: str,
+                label_distance: float, province: str | None, fmt: str, overwrite: bool) -> None:
+    """Write a plan folder from an AutoCAD DXF drawing: one layer per kind.
+
+    CAD layers become kinds, closed polylines polygons, and text entities ids or names of the
+    feature they sit in or next to.
+    """
+    from geoplan.errors import PlanError
+    from geoplan.importers.dxf import import_dxf
+
+    mapping = {}
+    for item in layers:
+        cad, sep, kind = item.rpartition("=")
+        if not sep or not cad:
+            raise PlanError(f"--layer {item!r}: write \"CAD NAME=kind\", e.g. "
+                            "\"CCN_QH=industrial_cluster\"")
+        mapping[cad] = kind.strip()
+    result = import_dxf(drawing, output, crs=crs, layer_kinds=mapping, status=status,
+                        label_distance_m=label_distance, province=province,
+                        overwrite=overwrite)
+    if fmt == "json":
+        echo_json(result.summary())
+    else:
+        echo_table([{"cad_layer": cad, "kind": kind or "(left out)", "entities": n}
+                    for cad, (kind, n) in result.cad_layers.items()],
+                   ["cad_layer", "kind", "entities"])
+    written = ", ".join(f"{k} {v}" for k, v in result.layers.items())
+    click.echo(f"import-dxf: {result.folder} (EPSG:{result.crs_epsg}): {written}", err=True)
+
+
 #: The commands, typed for the group that registers them.
 import_osm_command: click.Command = _import_osm
 merge_plans_command: click.Command = _merge_plans
+import_dxf_command: click.Command = _import_dxf

@@ -703,6 +703,7 @@ from geoplan import _cmd_datain  # noqa: E402  (its commands use the helpers abo
 
 cli.add_command(_cmd_datain.import_osm_command)
 cli.add_command(_cmd_datain.merge_plans_command)
+cli.add_command(_cmd_datain.import_dxf_command)
 
 
 def main() -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "is_legacy_encoding",
     "syllable_share",
     "transport_encoding",
+    "undo_utf8_misread",
 ]
 
 LegacyEncoding = Literal["tcvn3", "vni", "cp1258"]
@@ -164,6 +165,25 @@ def decode(text: str, encoding: str) -> str:
     else:
         out = raw.decode("cp1258", errors="replace")
     return unicodedata.normalize("NFC", out)
+
+
+def undo_utf8_misread(text: str) -> str:
+    """``text`` that is UTF-8 bytes read as Windows-1252/Latin-1, decoded properly; other text
+    unchanged (CAD drawings written as UTF-8 under an ANSI code page read this way).
+
+    >>> undo_utf8_misread("Ä\x90Z-171"), undo_utf8_misread("Cụm")
+    ('ĐZ-171', 'Cụm')
+    """
+    if text.isascii():
+        return text
+    raw = _as_bytes(text)
+    if raw is None:
+        return text
+    try:
+        fixed = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+    return unicodedata.normalize("NFC", fixed)
 
 
 @functools.cache
