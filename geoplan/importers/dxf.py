@@ -99,7 +99,8 @@ def _status_of(name: str, default: str) -> str:
 def _clean_text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    text = _MTEXT_CODES.sub("", undo_utf8_misread(value)).replace("%%c", "Ø").replace("%%d", "°").strip()
+    text = _MTEXT_CODES.sub("", undo_utf8_misread(value))
+    text = text.replace("%%c", "Ø").replace("%%d", "°").strip()
     return re.sub(r"\s+", " ", text) or None
 
 
