@@ -136,7 +136,8 @@ def test_external_references_are_not_followed(tmp_path: Path) -> None:
              "0", "SECTION", "2", "BLOCKS", "0", "BLOCK", "8", "0", "2", "XREF1", "70", "4",
              "10", "0", "20", "0", "3", "XREF1", "1", str(outside / "secret.dxf"), "0", "ENDBLK",
              "8", "0", "0", "ENDSEC"]
-    e = [*_poly("CCN", _square(X0, Y0, 300)), "0", "INSERT", "8", "CCN", "2", "XREF1", "10", str(X0), "20", str(Y0)]
+    e = [*_poly("CCN", _square(X0, Y0, 300)), "0", "INSERT", "8", "CCN", "2", "XREF1",
+         "10", str(X0), "20", str(Y0)]
     doc = [*block, "0", "SECTION", "2", "ENTITIES", *e, "0", "ENDSEC", "0", "EOF"]
     path = tmp_path / "with_xref.dxf"
     path.write_text("\n".join(doc) + "\n", encoding="ascii")
