@@ -195,3 +195,41 @@ def test_mif_with_tcvn3_text_is_converted(tmp_path: Path, charset: str) -> None:
     plan = geoplan.load_plan(b.write())
     assert plan.layers["ccn"].frame["name"].tolist() == names
     assert plan.layers["ccn"].frame["status"].tolist() == ["existing"] * 2
+
+
+def test_excel_with_dms_coordinates_and_tcvn3_names(tmp_path: Path) -> None:
+    """An Excel coordinate table as Departments keep them: degrees-minutes-seconds and decimals
+    mixed, names typed with an ABC font."""
+    table = pd.DataFrame({
+        "ma": ["C1", "C2", "C3"],
+        "ten": [encode(n, "tcvn3") for n in ("Chợ Đồng Xuân", "Siêu thị Hà Đông",
+                                             "Chợ đầu mối Long Biên")],
+        "loai_hinh": ["chợ", "siêu thị", "chợ đầu mối"],
+        "trang_thai": ["hiện trạng"] * 3,
+        "kinh_do": ["105°51'00.0\"E", "105°46′48″", 105.8750],
+        "vi_do": ["21°02'15.6\"N", "20 58 12", "21,0450"],
+    })
+    table.to_excel(tmp_path / "cho.xlsx", index=False)
+    from geoplan.io import read_table
+
+    raw = read_table(tmp_path / "cho.xlsx", x_field="kinh_do", y_field="vi_do")
+    xy = [(round(p.x, 6), round(p.y, 6)) for p in raw.geometry]
+    assert xy == [(105.85, 21.037667), (105.78, 20.97), (105.875, 21.045)]
+    b = PlanBuilder(tmp_path)
+    b.layers["cho"] = {"kind": "trade_facility", "path": "cho.xlsx", "x_field": "kinh_do",
+                       "y_field": "vi_do", "crs": "EPSG:4326"}
+    plan = geoplan.load_plan(b.write())
+    frame = plan.layers["cho"].frame
+    assert frame["name"].tolist() == ["Chợ Đồng Xuân", "Siêu thị Hà Đông", "Chợ đầu mối Long Biên"]
+    assert frame["type"].tolist() == ["market", "supermarket", "wholesale_market"]
+
+
+def test_bad_dms_is_a_located_error(tmp_path: Path) -> None:
+    from geoplan.errors import LayerReadError
+    from geoplan.io import read_table
+
+    pd.DataFrame({"x": ["105°61'00\""], "y": ["21°02'15\""]}).to_csv(tmp_path / "t.csv",
+                                                                     index=False)
+    with pytest.raises(LayerReadError, match=r"column 'x' must hold numbers \(row 2: "
+                                             r"'105°61\\'00\"'\); degrees as decimals"):
+        read_table(tmp_path / "t.csv", x_field="x", y_field="y")

@@ -14,6 +14,7 @@ needs them).
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "check_output",
     "geojson_text",
     "list_layers",
+    "parse_dms",
     "raster_info",
     "read_table",
     "read_vector",
@@ -305,16 +307,50 @@ def read_table(
     return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=raw.index), crs=None)
 
 
+_DMS = re.compile(
+    r"^\s*([NSEW+-])?\s*(\d{1,3}(?:[.,]\d+)?)\s*(?:°|º|d|\s)\s*"
+    r"(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:'|′|’|m|\s)\s*)?"
+    r"(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:\"|″|''|”|s)?\s*)?([NSEWĐTB])?\s*$", re.IGNORECASE)
+
+
+def parse_dms(value: str) -> float | None:
+    """Degrees from ``21°01'28.3"``, ``105°51′15.2″ E``, ``21 01 28.3`` (``None`` when not such
+    a value). S and W (and Vietnamese T for tây) make it negative.
+
+    >>> parse_dms("21°01'28.3\\""), parse_dms("105° 51′ 15,2″ E"), parse_dms("21.0285")
+    (21.024527777777777, 105.85422222222222, None)
+    """
+    m = _DMS.match(value)
+    if not m or (m.group(3) is None and m.group(4) is None and "°" not in value):
+        return None
+    deg, minutes, seconds = (float(g.replace(",", ".")) if g else 0.0 for g in m.group(2, 3, 4))
+    if minutes >= 60 or seconds >= 60:
+        return None
+    out = deg + minutes / 60 + seconds / 3600
+    sign = (m.group(1) or "") + (m.group(5) or "")
+    return -out if sign and sign.upper()[-1] in "SWT-" else out
+
+
+def _coordinate(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    plain = value.strip().replace(" ", "").replace(",", ".")
+    try:
+        return float(plain)
+    except ValueError:
+        dms = parse_dms(value)
+        return dms if dms is not None else plain
+
+
 def _coordinates(col: pd.Series, path: Path, name: str) -> np.ndarray:
-    text = col.astype("object").map(
-        lambda v: v if not isinstance(v, str) else v.strip().replace(" ", "").replace(",", ".")
-    )
+    text = col.astype("object").map(_coordinate)
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() & col.notna() & (col.astype(str).str.strip() != "")
     if bad.any():
         rows = ", ".join(f"row {i + 2}: {col.iloc[i]!r}" for i in np.flatnonzero(bad)[:5])
         raise LayerReadError(f"{path}: column {name!r} must hold numbers ({rows}); degrees "
-                             "as decimals (21.0285), metres as plain numbers")
+                             "as decimals (21.0285) or degrees-minutes-seconds (21°01'28.3\"), "
+                             "metres as plain numbers")
     return values.to_numpy(dtype="float64")
 
 
