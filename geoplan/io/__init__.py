@@ -331,9 +331,16 @@ def parse_dms(value: str) -> float | None:
     return -out if sign and sign.upper()[-1] in "SWT-" else out
 
 
+_SPACED_DMS = re.compile(r"^\s*\d{1,3}\s+\d{1,2}(?:\s+\d{1,2}(?:[.,]\d+)?)?\s*$")
+
+
 def _coordinate(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    if _SPACED_DMS.match(value):  # "20 58 12" is DMS; "2 345 000" (groups of 3) is metres
+        dms = parse_dms(value)
+        if dms is not None:
+            return dms
     plain = value.strip().replace(" ", "").replace(",", ".")
     try:
         return float(plain)
