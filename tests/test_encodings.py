@@ -233,3 +233,25 @@ def test_bad_dms_is_a_located_error(tmp_path: Path) -> None:
     with pytest.raises(LayerReadError, match=r"column 'x' must hold numbers \(row 2: "
                                              r"'105°61\\'00\"'\); degrees as decimals"):
         read_table(tmp_path / "t.csv", x_field="x", y_field="y")
+
+
+def test_decoded_text_is_escaped_where_it_is_shown(tmp_path: Path) -> None:
+    """Text that becomes markup only once decoded stays text on the map and in the notes."""
+    from click.testing import CliRunner
+
+    from geoplan.cli import cli
+
+    hostile = "Cụm công nghiệp </script><img src=x onerror=alert(1)> Đồng Văn"
+    path = _dbf_layer(tmp_path, [encode(hostile, "tcvn3"), encode("Cụm công nghiệp Hà Mãn",
+                                                                  "tcvn3")])
+    b = PlanBuilder(tmp_path)
+    b.layers["ccn"] = {"kind": "industrial_cluster", "path": path.name}
+    plan_file = b.write()
+    assert geoplan.load_plan(plan_file).layers["ccn"].frame.loc[0, "name"] == hostile
+    out = tmp_path / "map.html"
+    res = CliRunner().invoke(cli, ["map", str(plan_file), "-o", str(out), "--offline",
+                                   "--no-findings", "--no-coverage", "--no-grid"])
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    # the name travels as JSON data inside a script element: it must not close that element
+    assert "</script><img" not in html and "<\\/script><img src=x" in html
