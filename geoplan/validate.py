@@ -310,17 +310,19 @@ def canonicalise_layer(
     kind = KINDS[spec.kind]
     col = _Collector(spec)
     n = len(raw)
-    # TCVN3/VNI/CP1258 text (declared by the plan, or detected) becomes Unicode, with a note
-    raw, conversions = convert_legacy_text(raw, encoding=spec.encoding)
-    for conversion in conversions:
-        col.layer("info", "legacy-encoding", conversion.message(),
-                  "save the file as UTF-8 (Unicode) to make the conversion unnecessary",
-                  field=conversion.column)
     if n == 0:
         col.layer("warning", "empty-layer", "the layer has no features",
                   "check the path and layer name, or remove the layer from the plan")
 
     chosen = _match_columns(raw, spec, kind, col)
+    # TCVN3/VNI/CP1258 text of the columns used (declared by the plan, or detected) becomes
+    # Unicode, with a note
+    raw, conversions = convert_legacy_text(raw, encoding=spec.encoding,
+                                           columns=list(dict.fromkeys(chosen.values())))
+    for conversion in conversions:
+        col.layer("info", "legacy-encoding", conversion.message(),
+                  "save the file as UTF-8 (Unicode) to make the conversion unnecessary",
+                  field=conversion.column)
     # ids first: every later message names features by id
     if "id" in kind.field_names:
         if "id" in chosen:
