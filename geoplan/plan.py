@@ -16,7 +16,9 @@ A plan names the province, the analysis CRS and its layers::
 Further layer keys: ``defaults`` (canonical field -> value for features that lack one, e.g.
 ``{ status = "existing" }``), ``x_field`` / ``y_field`` (coordinate columns of a CSV/Excel
 table; for VN-2000 tables remember that Vietnamese documents call the northing X),
-``encoding`` (of a legacy Shapefile/CSV without .cpg), ``sheet`` (Excel), ``band`` (raster),
+``encoding`` (of a legacy Shapefile/CSV without .cpg; ``"tcvn3"``, ``"vni"`` and ``"cp1258"`` force
+the legacy Vietnamese conversion of :mod:`geoplan.io.encodings`), ``sheet`` (Excel),
+``band`` (raster),
 ``accept_voltages_kv`` (levels accepted beyond Vietnam's, e.g. ``[115, 230]`` for the foreign
 levels of cross-border lines in OpenStreetMap; reported as a note),
 ``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian.

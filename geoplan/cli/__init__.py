@@ -26,6 +26,7 @@ import click
 from geoplan._version import __version__
 from geoplan.cli.check import check_command
 from geoplan.cli.coverage import coverage_command
+from geoplan.cli.datain import import_dxf_command, import_osm_command, merge_plans_command
 from geoplan.cli.demo import demo_command
 from geoplan.cli.diff import diff_command
 from geoplan.cli.export import export_command
@@ -94,6 +95,9 @@ cli.add_command(export_command)
 cli.add_command(report_command)
 cli.add_command(diff_command)
 cli.add_command(demo_command)
+cli.add_command(import_osm_command)
+cli.add_command(import_dxf_command)
+cli.add_command(merge_plans_command)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ needs them).
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from geoplan.errors import LayerReadError
-from geoplan.io.atomic import atomic_path, check_output
+from geoplan.io.atomic import atomic_dir, atomic_path, check_output
+from geoplan.io.encodings import transport_encoding
+from geoplan.io.mapinfo import check_tab_file
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +37,12 @@ __all__ = [
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
     "RasterInfo",
+    "atomic_dir",
     "atomic_path",
     "check_output",
     "geojson_text",
     "list_layers",
+    "parse_dms",
     "raster_info",
     "read_table",
     "read_vector",
@@ -127,6 +132,8 @@ def read_vector(
                              "(the coordinate columns) for this layer")
     if suffix in RASTER_SUFFIXES:
         raise LayerReadError(f"{p}: a raster; only kind = \"population\" layers are rasters")
+    if suffix == ".tab":  # views and seamless tables open other files: refused
+        check_tab_file(p)
     gdal_path = _gdal_path(p)
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(gdal_path)]
@@ -140,7 +147,8 @@ def read_vector(
         raise LayerReadError(f"{p}: no layer {layer!r}; layers: {', '.join(names)}")
     kwargs: dict[str, Any] = {}
     if encoding:
-        kwargs["encoding"] = encoding
+        # TCVN3/VNI have no codec: their bytes come through one to one, validation decodes them
+        kwargs["encoding"] = transport_encoding(encoding)
     else:
         # the Arrow path reads about twice as fast; legacy encodings keep the classic one
         kwargs["use_arrow"] = _have_arrow()
@@ -158,6 +166,11 @@ def read_vector(
             kwargs["use_arrow"] = False
             frame = pyogrio.read_dataframe(gdal_path, layer=layer, **kwargs)
     except UnicodeDecodeError as exc:
+        legacy = None if encoding else _font_text(
+            lambda: pyogrio.read_dataframe(gdal_path, layer=layer, **{
+                **kwargs, "use_arrow": False, "encoding": "latin-1"}))
+        if legacy is not None:
+            return legacy
         raise LayerReadError(f"{p}: text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte "
                              f"{exc.start}); declare the file's encoding with encoding = "
                              "\"cp1258\" (or the right one) in the plan, or re-save it as UTF-8"
@@ -169,6 +182,26 @@ def read_vector(
         raise LayerReadError(f"{p}: has no geometry column; for a table with coordinates give "
                              "x_field and y_field in the plan")
     return frame
+
+
+def _font_text(read: Any) -> Any:
+    """Text that is not UTF-8 and not declared: read it byte for byte (Latin-1) and keep it when
+    it is TCVN3, VNI or Windows-1258 Vietnamese (validation converts it, with a note); else
+    ``None`` (the caller reports the undecodable text)."""
+    from geoplan.io.encodings import detect
+
+    try:
+        frame = read()
+    except Exception:  # the second try is a courtesy; the first error is the one reported
+        return None
+    for name in frame.columns:
+        values = frame[name]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        if detect(values.dropna().unique().tolist()) is not None:
+            log.info("text is not UTF-8 but column %r reads as legacy Vietnamese", name)
+            return frame
+    return None
 
 
 def _have_arrow() -> bool:
@@ -238,16 +271,21 @@ def read_table(
         except Exception as exc:
             raise LayerReadError(f"{p}: not a readable Excel workbook ({_short(exc)})") from exc
     elif suffix in (".csv", ".txt"):
-        enc = encoding or "utf-8-sig"
+        enc = transport_encoding(encoding) or "utf-8-sig"
         try:
             raw = pd.read_csv(p, dtype=object, encoding=enc, sep=None, engine="python")
         except UnicodeDecodeError as exc:
-            raise LayerReadError(
-                f"{p}: text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte {exc.start});"
-                " re-save it as UTF-8, or declare its encoding with encoding = \"cp1258\" (Windows "
-                "Vietnamese) in the plan; TCVN3/VNI font text must first be converted to Unicode "
-                "(e.g. with UniKey's converter)"
-            ) from exc
+            legacy = None if encoding else _font_text(
+                lambda: pd.read_csv(p, dtype=object, encoding="latin-1", sep=None,
+                                    engine="python"))
+            if legacy is None:
+                raise LayerReadError(
+                    f"{p}: text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte "
+                    f"{exc.start}); re-save it as UTF-8, or declare its encoding in the plan: "
+                    "encoding = \"cp1258\" (Windows Vietnamese), \"tcvn3\" (ABC fonts) or "
+                    "\"vni\""
+                ) from exc
+            raw = legacy
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise LayerReadError(f"{p}: not a readable CSV table ({_short(exc)})") from exc
     else:
@@ -269,16 +307,57 @@ def read_table(
     return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=raw.index), crs=None)
 
 
+_DMS = re.compile(
+    r"^\s*([NSEW+-])?\s*(\d{1,3}(?:[.,]\d+)?)\s*(?:°|º|d|\s)\s*"
+    r"(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:'|′|’|m|\s)\s*)?"
+    r"(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:\"|″|''|”|s)?\s*)?([NSEWĐTB])?\s*$", re.IGNORECASE)
+
+
+def parse_dms(value: str) -> float | None:
+    """Degrees from ``21°01'28.3"``, ``105°51′15.2″ E``, ``21 01 28.3`` (``None`` when not such
+    a value). S and W (and Vietnamese T for tây) make it negative.
+
+    >>> parse_dms("21°01'28.3\\""), parse_dms("105° 51′ 15,2″ E"), parse_dms("21.0285")
+    (21.024527777777777, 105.85422222222222, None)
+    """
+    m = _DMS.match(value)
+    if not m or (m.group(3) is None and m.group(4) is None and "°" not in value):
+        return None
+    deg, minutes, seconds = (float(g.replace(",", ".")) if g else 0.0 for g in m.group(2, 3, 4))
+    if minutes >= 60 or seconds >= 60:
+        return None
+    out = deg + minutes / 60 + seconds / 3600
+    sign = (m.group(1) or "") + (m.group(5) or "")
+    return -out if sign and sign.upper()[-1] in "SWT-" else out
+
+
+_SPACED_DMS = re.compile(r"^\s*\d{1,3}\s+\d{1,2}(?:\s+\d{1,2}(?:[.,]\d+)?)?\s*$")
+
+
+def _coordinate(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if _SPACED_DMS.match(value):  # "20 58 12" is DMS; "2 345 000" (groups of 3) is metres
+        dms = parse_dms(value)
+        if dms is not None:
+            return dms
+    plain = value.strip().replace(" ", "").replace(",", ".")
+    try:
+        return float(plain)
+    except ValueError:
+        dms = parse_dms(value)
+        return dms if dms is not None else plain
+
+
 def _coordinates(col: pd.Series, path: Path, name: str) -> np.ndarray:
-    text = col.astype("object").map(
-        lambda v: v if not isinstance(v, str) else v.strip().replace(" ", "").replace(",", ".")
-    )
+    text = col.astype("object").map(_coordinate)
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() & col.notna() & (col.astype(str).str.strip() != "")
     if bad.any():
         rows = ", ".join(f"row {i + 2}: {col.iloc[i]!r}" for i in np.flatnonzero(bad)[:5])
         raise LayerReadError(f"{path}: column {name!r} must hold numbers ({rows}); degrees "
-                             "as decimals (21.0285), metres as plain numbers")
+                             "as decimals (21.0285) or degrees-minutes-seconds (21°01'28.3\"), "
+                             "metres as plain numbers")
     return values.to_numpy(dtype="float64")
 
 

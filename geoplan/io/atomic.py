@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from geoplan.errors import OutputExistsError
 
-__all__ = ["atomic_path", "check_output"]
+__all__ = ["atomic_dir", "atomic_path", "check_output"]
 
 
 def check_output(path: str | Path, *, overwrite: bool = False) -> Path:
@@ -53,3 +54,34 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
             tmp.unlink()
 
 
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; rename it to ``path`` when the block succeeds.
+
+    For outputs that are folders (a plan folder with its files): the folder appears whole or not
+    at all. An existing ``path`` raises :class:`~geoplan.errors.OutputExistsError` unless
+    ``overwrite``; then it is replaced only once the new folder is complete.
+    """
+    target = check_output(path, overwrite=overwrite)
+    if target.exists() and not target.is_dir():
+        raise OutputExistsError(f"{target}: exists and is a file, not a folder; choose another "
+                                "output")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the output is an ordinary folder
+    try:
+        yield tmp
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / target.name)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

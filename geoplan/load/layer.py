@@ -24,6 +24,8 @@ import shapely
 
 from geoplan import crs as gcrs
 from geoplan.errors import CRSError
+from geoplan.io.encodings import convert_frame as convert_legacy_text
+from geoplan.io.mapinfo import MAPINFO_SUFFIXES, mapinfo_crs
 from geoplan.kinds import (
     KINDS,
     VOLTAGES_KV,
@@ -105,6 +107,8 @@ def resolve_source_crs(
     A file CRS that contradicts the plan's ``crs`` is an error, never overridden silently.
     """
     declared = gcrs.parse_crs(spec.crs, where=f"[layers.{spec.name}] crs") if spec.crs else None
+    if spec.path.suffix.lower() in MAPINFO_SUFFIXES and file_crs is not None:
+        file_crs = _mapinfo_source_crs(file_crs, declared, spec, col)
     if file_crs is None and declared is None:
         return None
     if file_crs is not None and declared is not None:
@@ -124,6 +128,30 @@ def resolve_source_crs(
         return declared
     assert file_crs is not None
     return pyproj.CRS(file_crs)
+
+
+def _mapinfo_source_crs(file_crs: pyproj.CRS, declared: pyproj.CRS | None, spec: LayerSpec,
+                        col: _Collector | None) -> pyproj.CRS | None:
+    """A MapInfo CoordSys as its VN-2000 EPSG code; ``None`` (the plan's ``crs`` decides) when it
+    is NonEarth or cannot be mapped and the plan declares one."""
+    found = mapinfo_crs(file_crs)
+    if found.mapped and col is not None:
+        col.layer("info", "mapinfo-coordsys", f"MapInfo: {found.message}")
+    if found.ok and found.crs is not None:
+        return found.crs
+    if declared is not None:
+        if col is not None:
+            col.layer("info", "mapinfo-coordsys", f"MapInfo: {found.message}; using the plan's "
+                      f"crs {_crs_name(declared)}")
+        return None
+    if col is not None and found.crs is None:  # NonEarth: the missing-crs problem says the fix
+        col.layer("info", "mapinfo-coordsys", f"MapInfo: {found.message}")
+    elif col is not None:
+        col.layer("error", "mapinfo-coordsys",
+                  f"MapInfo: {found.message}, so geoplan cannot tell the VN-2000 zone",
+                  f"declare the zone with crs = \"EPSG:...\" in [layers.{spec.name}] (e.g. "
+                  "\"EPSG:9209\" for TM-3 105°30′), or save the table with a VN-2000 CoordSys")
+    return None
 
 
 def _crs_name(crs: Any) -> str:
@@ -330,6 +358,14 @@ def _canonical_frame(
                   "check the path and layer name, or remove the layer from the plan")
 
     chosen = _match_columns(raw, spec, kind, col)
+    # TCVN3/VNI/CP1258 text of the columns used (declared by the plan, or detected) becomes
+    # Unicode, with a note
+    raw, conversions = convert_legacy_text(raw, encoding=spec.encoding,
+                                           columns=list(dict.fromkeys(chosen.values())))
+    for conversion in conversions:
+        col.layer("info", "legacy-encoding", conversion.message(),
+                  "save the file as UTF-8 (Unicode) to make the conversion unnecessary",
+                  field=conversion.column)
     # ids first: every later message names features by id
     if "id" in kind.field_names:
         if "id" in chosen:
