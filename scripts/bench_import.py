@@ -47,8 +47,8 @@ def main() -> int:
     import geopandas as gpd
 
     import geoplan
-    from geoplan import validate
     from geoplan.importers.osm import import_osm
+    from geoplan.load import layer as validate
 
     osm = shared / "vn-power-osm"
     admin = shared / "vn-admin"

@@ -12,9 +12,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from builders.plans import PlanBuilder
 from hypothesis import given
 from hypothesis import strategies as st
-from planbuilder import PlanBuilder
 from shapely.geometry import box
 
 import geoplan

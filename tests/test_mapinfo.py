@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
-from planbuilder import PlanBuilder, ha_square
+from builders.plans import PlanBuilder, ha_square
 from pyproj import CRS
 
 import geoplan

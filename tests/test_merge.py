@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from builders.plans import toml_value
 from click.testing import CliRunner
-from planbuilder import toml_value
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
