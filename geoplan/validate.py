@@ -32,6 +32,7 @@ from geoplan.kinds import (
     fold,
     normalise_bool,
     normalise_class,
+    normalise_date,
     normalise_number,
     normalise_period,
     normalise_status,
@@ -184,6 +185,8 @@ def _normaliser(kind: LayerKind, f: Field, spec: LayerSpec) -> Callable[[Any], A
         return normalise_period
     if f.type == "class":
         return normalise_class
+    if f.type == "date":
+        return normalise_date
     return normalise_text
 
 
