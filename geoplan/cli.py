@@ -64,6 +64,38 @@ output_option = click.option(
 overwrite_option = click.option(
     "--overwrite", is_flag=True, default=False, help="Replace existing outputs."
 )
+def _parse_as_of(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    if value is None:
+        return None
+    from geoplan.errors import PlanError
+    from geoplan.rules import parse_as_of
+
+    try:
+        return parse_as_of(value, where="--as-of")
+    except PlanError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", default=None, metavar="YYYY-MM-DD", callback=_parse_as_of,
+    help="Judge the plan on the rules in force on this day (default: [plan] as_of, else "
+         "today).",
+)
+lang_option = click.option(
+    "--lang", type=click.Choice(["vi", "en"]), default=None,
+    help="Language of the findings and messages (default: [report] lang, else vi).",
+)
+
+
+def _judged(plan: Path, as_of: Any) -> Any:
+    """PLAN as given, or loaded and judged on ``as_of`` when the option is set."""
+    if as_of is None:
+        return plan
+    from geoplan.pipeline import load_plan
+
+    return load_plan(plan).with_as_of(as_of)
+
+
 progress_option = click.option(
     "--progress/--no-progress", default=None,
     help="Show a progress bar on stderr (default: when stderr is a terminal).",
@@ -227,9 +259,10 @@ def _pct(value: Any) -> str:
 @format_option
 @output_option
 @overwrite_option
+@as_of_option
 @handle_errors
 def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | None,
-             overwrite: bool) -> None:
+             overwrite: bool, as_of: Any) -> None:
     """Is every cluster, park and trade hub served by a substation with room to spare?
 
     For each feature: the nearest substation of each voltage level (from its edge), whether it
@@ -248,7 +281,8 @@ def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | 
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated)
+    analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated,
+                       as_of=as_of)
     result = run_coverage(analysis, output=output, overwrite=overwrite)
     s = result.summary()
     finding_cols = ["severity", "rule", "layer", "feature_id", "value", "unit", "message"]
@@ -304,12 +338,14 @@ def coverage(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | 
 # ---------------------------------------------------------------------------- check
 
 _FINDING_FIELDS = ["rule", "severity", "layer", "feature_id", "other_layer", "other_id",
-                   "value", "unit", "threshold", "message", "reference"]
+                   "value", "unit", "threshold", "message", "reference", "message_vi",
+                   "message_en", "reference_vi", "reference_en"]
 
 
 def _finding_records(findings: Any) -> list[dict[str, Any]]:
-    rows = findings[_FINDING_FIELDS].itertuples(index=False, name=None)
-    return [{c: _plain(v) for c, v in zip(_FINDING_FIELDS, row, strict=True)} for row in rows]
+    cols = [c for c in _FINDING_FIELDS if c in findings.columns]
+    rows = findings[cols].itertuples(index=False, name=None)
+    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
 
 
 def _finding_text(rec: dict[str, Any]) -> str:
@@ -331,9 +367,11 @@ def _finding_text(rec: dict[str, Any]) -> str:
 @format_option
 @output_option
 @overwrite_option
+@as_of_option
+@lang_option
 @handle_errors
 def check(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
-          overwrite: bool) -> None:
+          overwrite: bool, as_of: Any, lang: str | None) -> None:
     """Check PLAN against the planning rules and print every finding.
 
     Overlapping clusters and parks, features inside power-line safety corridors, cluster size,
@@ -351,20 +389,31 @@ def check(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    analysis = analyse(plan, coverage=False, only=list(only) or None)
+    from geoplan.findings import localise
+    from geoplan.messages import Text, message, plan_lang
+    from geoplan.rules import table_version
+
+    analysis = analyse(plan, coverage=False, only=list(only) or None, as_of=as_of)
     findings = run_checks(analysis, output=output, overwrite=overwrite)
-    records = _finding_records(findings)
+    lg = plan_lang(analysis.plan, lang)
+    shown = localise(findings, lg)
+    records = _finding_records(shown)
     counts = severity_counts(findings)
     if fmt == "json":
         assert analysis.checks is not None
-        echo_result(analysis.checks)
+        echo_result(analysis.checks, findings=shown)
     elif records:
         click.echo("\n".join(_finding_text(r) for r in records))
     else:
-        click.echo("No findings.")
-    click.echo(f"check: {counts['error']} error(s), {counts['warning']} warning(s), "
-               f"{counts['info']} note(s)" + (f"; written to {output}" if output else ""),
-               err=True)
+        click.echo(message("cli.no_findings").get(lg))
+    summary = message("cli.check_summary", errors=counts["error"], warnings=counts["warning"],
+                      infos=counts["info"], capital=False)
+    if output:
+        summary = Text.join("", [summary, message("cli.written_to", path=str(output),
+                                                  capital=False)])
+    judged = message("cli.as_of", day=analysis.plan.as_of, version=table_version(),
+                     capital=False)
+    click.echo(f"{summary.get(lg)}; {judged.get(lg)}", err=True)
     sys.exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
 
 
@@ -383,9 +432,11 @@ def check(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
 @click.option("--findings", is_flag=True, help="Run the checks and export their findings.")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Run the coverage analysis and export its layers and findings.")
+@as_of_option
 @handle_errors
 def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
-                   precision: int | None, findings: bool, with_coverage: bool) -> None:
+                   precision: int | None, findings: bool, with_coverage: bool,
+                   as_of: Any) -> None:
     """Export every layer of PLAN: GeoJSON (RFC 7946), one GeoPackage, a manifest.
 
     GeoJSON, one file per layer: WGS 84 longitude/latitude through the official VN-2000
@@ -396,7 +447,7 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     """
     from geoplan.pipeline import export_plan
 
-    result = export_plan(plan, output, findings=findings, coverage=with_coverage,
+    result = export_plan(_judged(plan, as_of), output, findings=findings, coverage=with_coverage,
                          shapefile=shapefile or None, precision=precision, overwrite=overwrite)
     for path in result.files:
         click.echo(str(path))
@@ -413,9 +464,10 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
               help="Language of the labels (default: [report] lang, else vi).")
 @click.option("--no-maps", is_flag=True, help="Leave out the small static maps.")
 @overwrite_option
+@as_of_option
 @handle_errors
 def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
-                   overwrite: bool) -> None:
+                   overwrite: bool, as_of: Any) -> None:
     """Write the Department's report on PLAN as HTML or Excel.
 
     Industrial clusters and parks (number, areas, detailed plans, occupancy, by commune and by
@@ -426,7 +478,8 @@ def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
     """
     from geoplan.pipeline import report_plan
 
-    report = report_plan(plan, output, lang=lang, maps=False if no_maps else None,
+    report = report_plan(_judged(plan, as_of), output, lang=lang,
+                         maps=False if no_maps else None,
                          overwrite=overwrite)
     click.echo(str(output))
     click.echo(f"report: {len(report.tables())} table(s) written to {output}", err=True)
@@ -504,8 +557,10 @@ _GRID_FINDING_COLUMNS = ["severity", "rule", "layer", "feature_id", "other_id", 
 @overwrite_option
 @click.option("--graph", "show_graph", is_flag=True,
               help="Also print the node and edge tables (always in --format json).")
+@as_of_option
 @handle_errors
-def grid(plan: Path, fmt: str, output: Path | None, overwrite: bool, show_graph: bool) -> None:
+def grid(plan: Path, fmt: str, output: Path | None, overwrite: bool, show_graph: bool,
+         as_of: Any) -> None:
     """Build PLAN's power grid as a graph and audit its topology.
 
     Line ends are snapped to substations within [grid] tolerance_m (metres, default 50), lines
@@ -523,7 +578,7 @@ def grid(plan: Path, fmt: str, output: Path | None, overwrite: bool, show_graph:
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    result = run_grid(plan, output=output, overwrite=overwrite)
+    result = run_grid(_judged(plan, as_of), output=output, overwrite=overwrite)
     g = result.grid
     node_cols = ["node", "kind", "layer", "feature_id", "name", "voltage_kv", "status",
                  "degree", "component"]
@@ -618,8 +673,9 @@ def pdp8(plan: Path, national: Path, sheet: str | None, min_score: float | None,
               show_default=True, help="Folder for the map, exports and report.")
 @click.option("--sites", type=click.IntRange(0, 50), default=3, show_default=True,
               help="How many new 110 kV substation sites to propose.")
+@as_of_option
 @handle_errors
-def demo(plan: Path | None, output: Path, sites: int) -> None:
+def demo(plan: Path | None, output: Path, sites: int, as_of: Any) -> None:
     """The main job on the bundled sample province (or PLAN).
 
     Checks the plan (overlaps, corridors, legal rules, grid topology, coverage), then writes
@@ -627,9 +683,11 @@ def demo(plan: Path | None, output: Path, sites: int) -> None:
     GeoPackage, manifest) and NAME-report.html. Exit 0 when written, even with findings.
     """
     from geoplan.findings import severity_counts
-    from geoplan.pipeline import run_demo
+    from geoplan.pipeline import default_sample_path, run_demo
 
-    result = run_demo(plan, output, sites=sites)
+    judged = _judged(plan if plan is not None else default_sample_path(), as_of) \
+        if as_of is not None else plan
+    result = run_demo(judged, output, sites=sites)
     counts = severity_counts(result.findings)
     click.echo(f"plan: {result.plan.name} ({len(result.plan.layers)} layers, analysis CRS "
                f"{result.plan.crs.name})")
@@ -664,10 +722,13 @@ def demo(plan: Path | None, output: Path, sites: int) -> None:
               help="Only this plan layer (repeat for several).")
 @click.option("--title", default=None, help="Title of the map (default: the plan name).")
 @overwrite_option
+@as_of_option
+@lang_option
 @handle_errors
 def map_command(plan: Path, output: Path | None, offline: bool | None, no_findings: bool,
                 no_coverage: bool, no_grid: bool, sites: int, paper: str | None,
-                layers: tuple[str, ...], title: str | None, overwrite: bool) -> None:
+                layers: tuple[str, ...], title: str | None, overwrite: bool, as_of: Any,
+                lang: str | None) -> None:
     """Write the map of PLAN: an interactive HTML map or a printable PNG/PDF sheet.
 
     The HTML map has one toggleable layer per plan layer, styled by meaning (voltage, status,
@@ -691,8 +752,9 @@ def map_command(plan: Path, output: Path | None, offline: bool | None, no_findin
     options: dict[str, Any] = {"layers": list(layers) or None, "title": title}
     if suffix in (".html", ".htm"):
         options["offline"] = offline
-    path = write_map(plan, output, findings=not no_findings, coverage=not no_coverage,
-                     grid=not no_grid, sites=sites, paper=paper, overwrite=overwrite, **options)
+    path = write_map(_judged(plan, as_of), output, findings=not no_findings,
+                     coverage=not no_coverage, grid=not no_grid, sites=sites, paper=paper,
+                     overwrite=overwrite, lang=lang, **options)
     click.echo(str(path))
     click.echo(f"map: {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)
 
@@ -700,3 +762,8 @@ def map_command(plan: Path, output: Path | None, offline: bool | None, no_findin
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="geoplan")
+
+
+from geoplan._cmd_rules import rules  # noqa: E402  (the command module imports nothing here)
+
+cli.add_command(rules)
