@@ -56,6 +56,13 @@ import pandas as pd
 
 from geoplan.errors import GeoplanError, MissingDependencyError, PlanError, check_keys
 from geoplan.kinds import KINDS
+from geoplan.positions import (
+    INDICATIVE_KIND,
+    INDICATIVE_LABELS,
+    indicative_features,
+    indicative_legend,
+    indicative_style,
+)
 from geoplan.styles import (
     LegendEntry,
     LegendSection,
@@ -112,7 +119,7 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 #: Drawing order on the canvas (bottom first); layers of one kind keep plan-file order.
 DRAW_ORDER = ("boundary", "restricted_zone", "coverage_service_area", "industrial_park",
               "industrial_cluster", "coverage_gap", "grid_line", "substation", "power_plant",
-              "trade_facility", "coverage_proposed", "findings", "diff")
+              "trade_facility", "coverage_proposed", "indicative", "findings", "diff")
 
 #: Key figures shown in tooltips (after the name), per kind.
 TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -125,6 +132,7 @@ TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
     "power_plant": ("source", "capacity_mw", "status"),
     "restricted_zone": ("type",),
     "findings": ("severity", "rule", "message"),
+    "indicative": ("layer", "id"),
     "diff": ("change", "layer", "name", "distance_m", "details"),
 }
 #: Layers listed in the layer control but not drawn until ticked (they would hide the rest).
@@ -247,6 +255,8 @@ class MapLayer:
             return _FINDING_KIND_LABELS
         if self.kind == "diff":
             return _DIFF_KIND_LABELS
+        if self.kind == INDICATIVE_KIND:
+            return INDICATIVE_LABELS
         return _COVERAGE_LABELS[self.kind]
 
     @property
@@ -307,6 +317,11 @@ def map_layers(
     diff_layer = _diff_layer(diff, plan)
     if diff_layer is not None:
         out.append(diff_layer)
+    marks = indicative_features(plan)
+    if marks is not None and wanted is not None:
+        marks = marks[marks["layer"].isin(wanted)].reset_index(drop=True)
+    if marks is not None and len(marks):
+        out.append(MapLayer("indicative", INDICATIVE_LABELS[0], INDICATIVE_KIND, marks))
     rank = {k: i for i, k in enumerate(DRAW_ORDER)}
     return sorted(out, key=lambda m: rank.get(m.kind, len(rank)))  # stable: plan order kept
 
@@ -743,6 +758,11 @@ def layer_styles(layer: MapLayer, table: StyleTable, *,
                                      opacity=0.75)
             return _leaflet_path(st["color"], st["weight"], st["dash"], opacity=0.95,
                                  fill=st["fill"], fill_opacity=st["fill_opacity"])
+    elif kind == INDICATIVE_KIND:
+        keys = pd.DataFrame({"x": [0] * len(frame)})
+
+        def make(row: Any) -> dict[str, Any]:
+            return indicative_style(table)
     else:  # coverage_proposed
         keys = pd.DataFrame({"x": [0] * len(frame)})
 
@@ -1143,7 +1163,7 @@ def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSect
     for k in ("grid_line", "substation", "industrial_cluster", "industrial_park",
               "trade_facility", "power_plant"):
         statuses |= {s for s in _present(layers, k, "status") if s is not None}
-    return legend_sections(
+    sections = legend_sections(
         table, kinds,
         voltages={None if v is None else int(v) for v in volt},
         statuses=statuses,
@@ -1156,6 +1176,9 @@ def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSect
         diff_arrows=any(m.arrows is not None and len(m.arrows) for m in layers
                         if m.kind == "diff"),
     )
+    if any(m.kind == INDICATIVE_KIND for m in layers):
+        sections.append(indicative_legend(table))
+    return sections
 
 
 # -------------------------------------------------------------------------------- the map
