@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import string
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -105,28 +104,31 @@ def fmt_date(day: _dt.date, lang: str) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-class _Formatter(string.Formatter):
-    """``str.format`` with :class:`Text` fields and numbers written in the language's way."""
+class _Number:
+    """A number that formats itself the language's way inside ``str.format``."""
 
-    def __init__(self, lang: Lang) -> None:
-        super().__init__()
-        self.lang = lang
+    __slots__ = ("value", "vi")
 
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Text):
-            value = value.get(self.lang)
-        if isinstance(value, _dt.date):
-            return fmt_date(value, self.lang)
-        if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-            value = value.item()  # numpy scalars
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if isinstance(value, float) and math.isnan(value):
-                return "?"
-            text = format(value, format_spec)
-            if self.lang == "vi":
-                text = text.translate(_VI_NUMBER)
-            return text
-        return format(value, format_spec)
+    def __init__(self, value: float, vi: bool) -> None:
+        self.value, self.vi = value, vi
+
+    def __format__(self, spec: str) -> str:
+        if isinstance(self.value, float) and math.isnan(self.value):
+            return "?"
+        text = format(self.value, spec)
+        return text.translate(_VI_NUMBER) if self.vi else text
+
+
+def _field(value: Any, lang: Lang) -> Any:
+    if isinstance(value, Text):
+        return value.vi if lang == "vi" else value.en
+    if isinstance(value, _dt.date):
+        return fmt_date(value, lang)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _Number(value, lang == "vi")
+    return value
 
 
 _VI_NUMBER = str.maketrans({",": ".", ".": ","})
@@ -179,8 +181,8 @@ def message(key: str, *, capital: bool = True, **fields: Any) -> Text:
         vi, en = _templates()[key]
     except KeyError:
         raise KeyError(f"no message {key!r} in geoplan/data/messages.toml") from None
-    out_vi = _Formatter("vi").format(vi, **fields)
-    out_en = _Formatter("en").format(en, **fields)
+    out_vi = vi.format_map({k: _field(v, "vi") for k, v in fields.items()})
+    out_en = en.format_map({k: _field(v, "en") for k, v in fields.items()})
     if capital:
         out_vi, out_en = _capital(out_vi), _capital(out_en)
     return Text(out_vi, out_en)

@@ -611,6 +611,7 @@ class Rules(Mapping[str, Threshold]):
         self.settings = dict(settings or {})
         self.dossier_filed = dossier_filed
         self._dossier_cache: dict[_dt.date | None, Rules] = {}
+        self._cite_cache: dict[tuple[str, ...], Text] = {}
 
     def __getitem__(self, key: str) -> Threshold:
         try:
@@ -630,6 +631,8 @@ class Rules(Mapping[str, Threshold]):
 
     def cite(self, *keys: str) -> Text:
         """Citations of ``keys`` in both languages, joined with ``"; "``, each source once."""
+        if keys in self._cite_cache:
+            return self._cite_cache[keys]
         vi: list[str] = []
         en: list[str] = []
         for key in keys:
@@ -638,7 +641,8 @@ class Rules(Mapping[str, Threshold]):
                 c = t.citation(lang)
                 if c not in out:
                     out.append(c)
-        return Text("; ".join(vi), "; ".join(en))
+        out = self._cite_cache[keys] = Text("; ".join(vi), "; ".join(en))
+        return out
 
     def overrides(self) -> dict[str, Any]:
         """The plan's overrides, by key."""

@@ -53,9 +53,16 @@ def _labels(frame: gpd.GeoDataFrame, kind: str, rows: np.ndarray) -> list[Text]:
                       c.text(sub, "type"))
 
 
-def _base(frame: gpd.GeoDataFrame, kind: str, r: int, rule: str) -> dict[str, Any]:
-    return {"rule": rule, "layer": c.layers(frame, kind)[r], "feature_id": c.ids(frame)[r],
-            "geometry": c.geoms(frame)[r]}
+class _Rows:
+    """The layer, id and geometry columns of a frame, read once, for finding rows."""
+
+    def __init__(self, frame: gpd.GeoDataFrame, kind: str, rule: str) -> None:
+        self.layer, self.fid = c.layers(frame, kind), c.ids(frame)
+        self.geom, self.rule = c.geoms(frame), rule
+
+    def base(self, r: int) -> dict[str, Any]:
+        return {"rule": self.rule, "layer": self.layer[r], "feature_id": self.fid[r],
+                "geometry": self.geom[r]}
 
 
 def cluster_types(clusters: pd.DataFrame) -> np.ndarray:
@@ -83,6 +90,7 @@ def cluster_size_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[pd.Da
     detailed, _ = c.flag(clusters, "detailed_plan")
     cleared, _ = c.flag(clusters, "site_cleared")
     rec: list[dict[str, Any]] = []
+    out_rows = _Rows(clusters, "industrial_cluster", "cluster-size")
     for rows, r in c.dossier_groups(clusters, rules):
         lo_general = float(r.value("cluster_min_ha"))
         lo_small = float(r.value("cluster_min_mountainous_ha"))
@@ -126,7 +134,7 @@ def cluster_size_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[pd.Da
             if severity != "info":
                 msg = msg + message("cluster_size.existing" if status[i] == "existing"
                                     else "cluster_size.resize")
-            rec.append({**_base(clusters, "industrial_cluster", i, "cluster-size"),
+            rec.append({**out_rows.base(i),
                         "severity": severity, "value": m[j], "unit": "ha",
                         "threshold": threshold, **c.row_text(msg, ref)})
     out = c.rows_to_records(rec)
@@ -169,13 +177,14 @@ def cluster_expansion_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[
     before, _ = c.flag(sub, "formed_before_2009")
     ready = {item: c.flag(sub, field) for item, field in INFRASTRUCTURE_FIELDS.items()}
     rec: list[dict[str, Any]] = []
+    out_rows = _Rows(sub, "industrial_cluster", "cluster-expansion")
     for rows, r in c.dossier_groups(sub, rules):
         min_occ = float(r.value("expansion_min_occupancy_pct"))
         max_ha = float(r.value("expansion_max_ha"))
         needed = tuple(r.value("expansion_required_infrastructure"))
         exempt = bool(r.value("expansion_exempt_before_2009"))
         for k in rows.tolist():
-            base = _base(sub, "industrial_cluster", k, "cluster-expansion")
+            base = out_rows.base(k)
             if np.isnan(occ[k]):
                 rec.append({**base, "severity": "info", "unit": "%", "threshold": min_occ,
                             **c.row_text(message("cluster_expansion.no_occupancy",
@@ -271,6 +280,7 @@ def cluster_new_records(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame |
     by_unit: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
     rec: list[dict[str, Any]] = []
     sub = clusters.iloc[planned]
+    out_rows = _Rows(clusters, "industrial_cluster", "cluster-new")
     for rows, r in c.dossier_groups(sub, rules):
         chosen = rows[~np.isin(types[planned[rows]],
                                list(r.value("new_exempt_types")))]
@@ -284,7 +294,7 @@ def cluster_new_records(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame |
         if not unit_t.enabled:
             why = Text(unit_t.version.note_vi, unit_t.version.note_en)
             for k, t in enumerate(targets.tolist()):
-                rec.append({**_base(clusters, "industrial_cluster", t, "cluster-new"),
+                rec.append({**out_rows.base(t),
                             "severity": "info", **c.row_text(message(
                                 "cluster_new.unit_not_set", label=labels[k], why=why),
                                 r.cite("cluster_aggregation_unit"))})
@@ -304,7 +314,7 @@ def cluster_new_records(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame |
             avg = per["w_occ"].to_numpy() / per["w"].to_numpy()
         free = per["free"].to_numpy()
         for k, t in enumerate(targets.tolist()):
-            base = {**_base(clusters, "industrial_cluster", t, "cluster-new")}
+            base = out_rows.base(t)
             if units[t] is None:
                 key = ("cluster_new.group_unknown" if unit_kind == "commune_group"
                        else "cluster_new.commune_unknown")
@@ -349,13 +359,14 @@ def cluster_type_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[pd.Da
     status = c.text(clusters, "status")
     share = c.number(clusters, "target_share_pct")
     rec: list[dict[str, Any]] = []
+    out_rows = _Rows(clusters, "industrial_cluster", "cluster-type")
     for rows, r in c.dossier_groups(clusters, rules):
         defined = set(r.value("cluster_types_defined"))
         day = min(rules.as_of, next((t.kept_for for t in r.values() if t.kept_for), rules.as_of))
         labels = _labels(clusters, "industrial_cluster", rows)
         for k, i in enumerate(rows.tolist()):
             kind = types[i]
-            base = _base(clusters, "industrial_cluster", i, "cluster-type")
+            base = out_rows.base(i)
             name = term("cluster_type", kind)
             if declared[i] and kind not in defined:
                 rec.append({**base, "severity": "warning", **c.row_text(message(
@@ -405,8 +416,9 @@ def park_phasing_records(parks: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataF
     region_t = rules["park_region"]
     smallest = min(float(rules.value(k)) for k in _REGION_KEYS.values())
     rec: list[dict[str, Any]] = []
+    out_rows = _Rows(parks, "industrial_park", "park-phasing")
     for r in rows.tolist():
-        base = _base(parks, "industrial_park", r, "park-phasing")
+        base = out_rows.base(r)
         lab = labels[r]
         if area[r] > limit:
             key = "park_phasing.one_piece" if known[r] else "park_phasing.unknown"
@@ -476,10 +488,11 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
     if not len(rows):
         return []
     labels = dict(zip(rows.tolist(), _labels(trade, "trade_facility", rows), strict=True))
+    out_rows = _Rows(trade, "trade_facility", "trade-class")
 
     def add(r: int, severity: str, value: float, unit: str, threshold: float, msg: Text,
             *keys: str) -> None:
-        rec.append({**_base(trade, "trade_facility", r, "trade-class"), "severity": severity,
+        rec.append({**out_rows.base(r), "severity": severity,
                     "value": value, "unit": unit, "threshold": threshold,
                     **c.row_text(msg, rules.cite(*keys))})
 
