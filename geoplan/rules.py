@@ -641,8 +641,8 @@ class Rules(Mapping[str, Threshold]):
                 c = t.citation(lang)
                 if c not in out:
                     out.append(c)
-        out = self._cite_cache[keys] = Text("; ".join(vi), "; ".join(en))
-        return out
+        text = self._cite_cache[keys] = Text("; ".join(vi), "; ".join(en))
+        return text
 
     def overrides(self) -> dict[str, Any]:
         """The plan's overrides, by key."""
