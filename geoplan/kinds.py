@@ -18,7 +18,10 @@ from geoplan.names import fold
 
 __all__ = [
     "BOOLEAN_WORDS",
+    "CLUSTER_TYPES",
+    "INFRASTRUCTURE_FIELDS",
     "KINDS",
+    "POSITIONS",
     "STATUSES",
     "TRADE_TYPES",
     "VOLTAGES_KV",
@@ -27,6 +30,7 @@ __all__ = [
     "fold",
     "normalise_bool",
     "normalise_class",
+    "normalise_date",
     "normalise_number",
     "normalise_period",
     "normalise_status",
@@ -36,7 +40,8 @@ __all__ = [
     "period_end",
 ]
 
-FieldType = Literal["str", "float", "int", "bool", "status", "voltage", "vocab", "period", "class"]
+FieldType = Literal["str", "float", "int", "bool", "status", "voltage", "vocab", "period", "class",
+                    "date"]
 
 #: Voltage levels accepted, in kV. 380 kV, for example, is not a Vietnamese level.
 VOLTAGES_KV: tuple[int, ...] = (1000, 765, 500, 220, 110, 66, 35, 22, 15, 10, 6)
@@ -56,6 +61,26 @@ TRADE_TYPES: tuple[str, ...] = (
     "lpg_store",
     "fuel_depot",
 )
+
+
+#: Industrial-cluster types (Decree 32/2024/ND-CP art. 2; the last four from Decree
+#: 303/2026/ND-CP, 15 Sep 2026). A cluster without a type is ``general``.
+CLUSTER_TYPES: tuple[str, ...] = ("general", "craft_village", "specialised", "supporting",
+                                  "high_tech", "eco")
+
+#: Essential shared infrastructure of a cluster (Decree 32/2024/ND-CP art. 8 cl. 2): item -> the
+#: cluster field saying it is completed and in use.
+INFRASTRUCTURE_FIELDS: dict[str, str] = {
+    "roads": "roads_ready",
+    "water": "water_ready",
+    "wastewater": "wastewater_ready",
+    "solid_waste": "solid_waste_ready",
+    "fire": "fire_ready",
+}
+
+#: How exact a feature's position is (Circular 04/2023/TT-BKHDT: planning maps may show a
+#: position as indicative). Missing means exact.
+POSITIONS: tuple[str, ...] = ("exact", "indicative")
 
 
 def _table(pairs: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -114,6 +139,27 @@ TRADE_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
                   "lpg shop", "lpg station", "trạm nạp lpg"),
     "fuel_depot": ("kho xăng dầu", "kho xăng", "tổng kho xăng dầu", "petroleum depot",
                    "oil depot", "depot"),
+}
+
+CLUSTER_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
+    "general": ("chung", "cụm công nghiệp", "ccn", "thông thường", "đa ngành", "tổng hợp",
+                "cụm công nghiệp chung"),
+    "craft_village": ("làng nghề", "ccn làng nghề", "cụm công nghiệp làng nghề", "craft village",
+                      "craft"),
+    "specialised": ("chuyên ngành", "ccn chuyên ngành", "cụm công nghiệp chuyên ngành",
+                    "specialized"),
+    "supporting": ("hỗ trợ", "công nghiệp hỗ trợ", "ccn hỗ trợ", "cụm công nghiệp hỗ trợ",
+                   "supporting industry"),
+    "high_tech": ("công nghệ cao", "ccn công nghệ cao", "cụm công nghiệp công nghệ cao",
+                  "high tech", "hi tech", "hitech"),
+    "eco": ("sinh thái", "ccn sinh thái", "cụm công nghiệp sinh thái", "eco industrial",
+            "ecological"),
+}
+
+POSITION_ALIASES: dict[str, tuple[str, ...]] = {
+    "exact": ("chính xác", "xác định", "đã xác định", "cố định", "precise", "surveyed"),
+    "indicative": ("định hướng", "dự kiến", "tượng trưng", "mang tính định hướng",
+                   "chưa xác định", "sơ bộ", "approximate", "schematic"),
 }
 
 PLANT_SOURCES: dict[str, tuple[str, ...]] = {
@@ -236,6 +282,16 @@ def _commune() -> Field:
                  label_vi="Xã/phường", label_en="Commune")
 
 
+def _position() -> Field:
+    return Field("position", "vocab", vocabulary=POSITIONS,
+                 aliases=("vi_tri", "vị trí", "tinh_chat_vi_tri", "loai_vi_tri"),
+                 label_vi="Vị trí", label_en="Position")
+
+
+def _ready(name: str, aliases: tuple[str, ...], vi: str, en: str) -> Field:
+    return Field(name, "bool", aliases=aliases, label_vi=vi, label_en=en)
+
+
 def _voltage() -> Field:
     return Field("voltage_kv", "voltage", True, vocabulary=tuple(str(v) for v in VOLTAGES_KV),
                  aliases=("cap_dien_ap", "cấp điện áp", "dien_ap", "voltage", "kv", "u_kv"),
@@ -281,6 +337,37 @@ KINDS: dict[str, LayerKind] = {
                 _commune(),
                 _sector(),
                 _demand(),
+                Field("cluster_type", "vocab", vocabulary=CLUSTER_TYPES,
+                      aliases=("loai_ccn", "loại ccn", "loai_hinh_ccn", "loai_hinh", "loại hình",
+                               "type"),
+                      label_vi="Loại hình cụm", label_en="Cluster type"),
+                Field("target_share_pct", "float",
+                      aliases=("ty_le_dat_nganh", "ty_le_dat_muc_tieu", "ty_le_dat_lang_nghe",
+                               "target_share"),
+                      label_vi="Tỷ lệ đất công nghiệp cho ngành, nghề của loại hình",
+                      label_en="Share of industrial land for the type's target", unit="%",
+                      minimum=0, maximum=100),
+                _ready("roads_ready", ("giao_thong", "giao_thong_noi_bo", "duong_noi_bo"),
+                       "Đã hoàn thành đường giao thông nội bộ", "Internal roads completed"),
+                _ready("water_ready", ("cap_nuoc", "he_thong_cap_nuoc"),
+                       "Đã hoàn thành cấp nước", "Water supply completed"),
+                _ready("solid_waste_ready", ("thu_gom_ctr", "chat_thai_ran", "thu_gom_rac"),
+                       "Đã hoàn thành thu gom chất thải rắn", "Solid-waste collection completed"),
+                _ready("fire_ready", ("pccc", "phong_chay_chua_chay"),
+                       "Đã hoàn thành phòng cháy, chữa cháy", "Fire protection completed"),
+                Field("site_cleared", "bool", aliases=("gpmb", "da_gpmb", "giai_phong_mat_bang"),
+                      label_vi="Đã hoàn thành giải phóng mặt bằng", label_en="Site cleared"),
+                Field("formed_before_2009", "bool",
+                      aliases=("truoc_qd105", "hinh_thanh_truoc_2009", "truoc_2009"),
+                      label_vi="Hình thành trước Quyết định 105/2009/QĐ-TTg",
+                      label_en="Formed before Decision 105/2009/QD-TTg"),
+                Field("dossier_filed", "date",
+                      aliases=("ngay_nop_ho_so", "ngày nộp hồ sơ", "ngay_ho_so", "nop_ho_so"),
+                      label_vi="Ngày nộp hồ sơ thành lập, mở rộng",
+                      label_en="Establishment or expansion dossier filed"),
+                Field("commune_group", "str", aliases=("nhom_xa", "nhóm xã", "cum_xa"),
+                      label_vi="Nhóm xã", label_en="Group of communes"),
+                _position(),
             ),
             "Cụm công nghiệp",
             "Industrial cluster",
@@ -295,6 +382,11 @@ KINDS: dict[str, LayerKind] = {
                 Field("phased", "bool", aliases=("phan_ky", "phân kỳ"),
                       label_vi="Phân kỳ đầu tư", label_en="Planned in phases"),
                 _period(), _commune(), _sector(), _demand(),
+                Field("rice_land_ha", "float",
+                      aliases=("dat_lua", "dat_trong_lua", "dien_tich_dat_lua", "dat_lua_2_vu"),
+                      label_vi="Diện tích đất trồng lúa 2 vụ chuyển đổi",
+                      label_en="Two-crop rice land converted", unit="ha", minimum=0),
+                _position(),
             ),
             "Khu công nghiệp",
             "Industrial park",
@@ -320,6 +412,12 @@ KINDS: dict[str, LayerKind] = {
                 Field("items", "int", aliases=("so_mat_hang", "mat_hang"),
                       label_vi="Số tên hàng", label_en="Items", minimum=0),
                 _period(), _commune(), _demand(),
+                Field("ground_area_m2", "float",
+                      aliases=("dien_tich_mat_bang", "dt_mat_bang", "mat_bang_cho",
+                               "ground_area"),
+                      label_vi="Diện tích mặt bằng chợ", label_en="Market ground area",
+                      unit="m²", minimum=0),
+                _position(),
             ),
             "Hạ tầng thương mại",
             "Trade facility",
@@ -337,7 +435,7 @@ KINDS: dict[str, LayerKind] = {
                 Field("conductor_offset_m", "float", aliases=("khoang_cach_pha",),
                       label_vi="Khoảng cách dây pha ngoài cùng tới tim tuyến",
                       label_en="Outermost conductor offset from axis", unit="m", minimum=0),
-                _period(),
+                _period(), _position(),
             ),
             "Đường dây",
             "Power line",
@@ -351,7 +449,7 @@ KINDS: dict[str, LayerKind] = {
                 Field("capacity_mva", "float", aliases=("cong_suat", "công suất", "mva",
                                                         "quy_mo_mva"),
                       label_vi="Công suất", label_en="Capacity", unit="MVA", minimum=0),
-                _status(), _period(),
+                _status(), _period(), _position(),
             ),
             "Trạm biến áp",
             "Substation",
@@ -370,7 +468,7 @@ KINDS: dict[str, LayerKind] = {
                 Field("voltage_kv", "voltage", vocabulary=tuple(str(v) for v in VOLTAGES_KV),
                       aliases=("cap_dien_ap", "dien_ap"), label_vi="Cấp điện áp đấu nối",
                       label_en="Connection voltage", unit="kV"),
-                _status(), _period(),
+                _status(), _period(), _position(),
             ),
             "Nhà máy điện",
             "Power plant",
@@ -555,6 +653,37 @@ def normalise_period(value: Any) -> str | None:
     raise ValueError(f"{value!r} is not a period; write e.g. 2026-2030")
 
 
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def normalise_date(value: Any) -> str | None:
+    """An ISO date ``"2026-09-10"`` from ``"2026-09-10"``, ``"10/09/2026"`` (day first, as
+    Vietnamese documents write it), a date, a datetime or a pandas timestamp.
+
+    >>> normalise_date("10/09/2026"), normalise_date("2026-09-10 00:00:00")
+    ('2026-09-10', '2026-09-10')
+    """
+    import datetime as dt
+
+    if _missing(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime().date().isoformat()
+    text = str(value).strip()
+    m = _DMY.match(text)
+    try:
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date; write e.g. 2026-09-10 or 10/09/2026 "
+                         "(day/month/year)") from None
+
+
 def period_end(period: str | None) -> int | None:
     """Last year of a canonical period string."""
     if not period:
@@ -572,4 +701,8 @@ _VOCAB_TABLES: dict[str, dict[str, str]] = {
     "power_plant.source": _table(PLANT_SOURCES),
     "boundary.level": _table(BOUNDARY_LEVELS),
     "grid_line.location": _LOCATION,
+    "industrial_cluster.cluster_type": _table(CLUSTER_TYPE_ALIASES),
+    **{f"{kind}.position": _table(POSITION_ALIASES)
+       for kind in ("industrial_cluster", "industrial_park", "trade_facility", "grid_line",
+                    "substation", "power_plant")},
 }

@@ -21,9 +21,10 @@ from geoplan import io
 from geoplan.analysis import Analysis, analyse, dedupe_findings
 from geoplan.coverage import CoverageResult
 from geoplan.errors import PlanError
-from geoplan.findings import concat_findings
+from geoplan.findings import concat_findings, localise
 from geoplan.grid import GridResult
 from geoplan.load import load_plan, validate_plan
+from geoplan.messages import plan_lang
 from geoplan.plan import Plan
 from geoplan.rules import GRID_RULE_IDS
 
@@ -283,11 +284,21 @@ def map_results(
     return _map_kwargs(analysis)
 
 
-def _map_kwargs(analysis: Analysis) -> dict[str, Any]:
+def _map_kwargs(analysis: Analysis, lang: str | None = None) -> dict[str, Any]:
     has_findings = analysis.checks is not None or (analysis.grid is not None
                                                    and analysis.grid_audit)
-    return {"findings": analysis.check_findings if has_findings else None,
-            "coverage": analysis.coverage}
+    findings = analysis.check_findings if has_findings else None
+    if findings is not None:
+        findings = _one_language(findings, plan_lang(analysis.plan, lang))
+    return {"findings": findings, "coverage": analysis.coverage}
+
+
+def _one_language(findings: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """Findings with ``message`` / ``reference`` in ``lang`` and the per-language columns
+    dropped: what a map popup shows."""
+    out = localise(findings, lang)
+    return out.drop(columns=[c for c in ("message_vi", "message_en", "reference_vi",
+                                         "reference_en") if c in out.columns])
 
 
 def build_map(
@@ -297,19 +308,21 @@ def build_map(
     coverage: bool = True,
     grid: bool = True,
     sites: int = 0,
+    lang: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """The interactive map of a plan (a :class:`folium.Map`, shown inline in a notebook).
 
     Draws one :class:`~geoplan.analysis.Analysis` (given, or computed once here with the
     checks, coverage and grid audit; switch each off with ``False``); ``sites`` proposes that
-    many new substation sites. ``**kwargs`` go to :func:`geoplan.maps.plan_map`
+    many new substation sites; ``lang`` the language of the findings' popups (default
+    ``[report] lang``, else Vietnamese). ``**kwargs`` go to :func:`geoplan.maps.plan_map`
     (``offline``, ``title``, ``layers``, ``basemaps`` ...).
     """
     from geoplan.maps import plan_map
 
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
-    return plan_map(analysis.plan, **_map_kwargs(analysis), **kwargs)
+    return plan_map(analysis.plan, **_map_kwargs(analysis, lang), **kwargs)
 
 
 def write_map(
@@ -322,10 +335,12 @@ def write_map(
     sites: int = 0,
     paper: str | None = None,
     overwrite: bool = False,
+    lang: str | None = None,
     **kwargs: Any,
 ) -> Path:
     """Write the map of a plan: ``.html`` interactive (folium), ``.png`` / ``.pdf`` a printable
-    sheet (matplotlib, ``paper`` ``"A3"`` or ``"A4"``, default the plan's ``[map] paper`` or A3).
+    sheet (matplotlib, ``paper`` ``"A3"`` or ``"A4"``, default the plan's ``[map] paper`` or A3);
+    ``lang`` chooses the language of the findings' texts (default ``[report] lang``, else vi).
 
     The analysis is that of :func:`build_map`; the file is written atomically. ``**kwargs``
     go to :func:`geoplan.maps.plan_map` or :func:`geoplan.maps.static_map`.
@@ -338,7 +353,7 @@ def write_map(
     if paper is not None and suffix in (".html", ".htm"):
         raise PlanError(f"{target}: --paper applies to .png and .pdf maps only")
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
-    results = _map_kwargs(analysis)
+    results = _map_kwargs(analysis, lang)
     if suffix in (".html", ".htm"):
         from geoplan.maps import write_map as _write_html
 

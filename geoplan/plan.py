@@ -21,7 +21,11 @@ the legacy Vietnamese conversion of :mod:`geoplan.io.encodings`), ``sheet`` (Exc
 ``band`` (raster),
 ``accept_voltages_kv`` (levels accepted beyond Vietnam's, e.g. ``[115, 230]`` for the foreign
 levels of cross-border lines in OpenStreetMap; reported as a note),
-``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian.
+``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian. ``as_of``
+(``"2026-12-02"``) is the day the plan is judged on: the checks use the rules in force then
+(default: the day of the run); ``dossier_filed`` is the day the clusters' establishment or
+expansion dossiers were filed, for the transitional rule of Decree 303/2026 (a cluster's own
+``dossier_filed`` field wins).
 
 Unknown keys are errors that list the valid ones. The sections ``rules``, ``coverage``, ``grid``,
 ``map``, ``export`` and ``report`` belong to the stages that use them, which check their keys
@@ -32,15 +36,16 @@ importing any later stage.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from geoplan.errors import PlanError, check_keys
-from geoplan.kinds import KINDS, RASTER_KINDS
+from geoplan.kinds import KINDS, RASTER_KINDS, normalise_date
 from geoplan.names import own_province_mask
 
 if sys.version_info >= (3, 11):
@@ -71,7 +76,7 @@ __all__ = [
 
 PLAN_FILE = "plan.toml"
 PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_choice",
-             "description")
+             "description", "as_of", "dossier_filed")
 LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
               "encoding", "sheet", "band", "title", "accept_voltages_kv")
 SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
@@ -148,6 +153,8 @@ class PlanSpec:
     description: str | None = None
     layers: tuple[LayerSpec, ...] = ()
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    as_of: _dt.date | None = None
+    dossier_filed: _dt.date | None = None
 
     @property
     def folder(self) -> Path:
@@ -199,6 +206,14 @@ def read_plan_file(path: str | Path) -> PlanSpec:
         raise PlanError(f"{file}: [plan] meridian_choice must be a longitude in degrees, "
                         f"e.g. 106.25, got {choice!r}")
 
+    dates: dict[str, _dt.date | None] = {}
+    for key in ("as_of", "dossier_filed"):
+        try:
+            iso = normalise_date(head.get(key))
+        except ValueError as exc:
+            raise PlanError(f"{file}: [plan] {key}: {exc}") from None
+        dates[key] = _dt.date.fromisoformat(iso) if iso else None
+
     raw_layers = data.get("layers", {})
     if not isinstance(raw_layers, dict) or not raw_layers:
         raise PlanError(f"{file}: no layers; add at least one [layers.NAME] table with kind and "
@@ -218,6 +233,8 @@ def read_plan_file(path: str | Path) -> PlanSpec:
         description=head.get("description"),
         layers=layers,
         settings=settings,
+        as_of=dates["as_of"],
+        dossier_filed=dates["dossier_filed"],
     )
 
 
@@ -337,6 +354,17 @@ class Plan:
     @property
     def settings(self) -> Mapping[str, Mapping[str, Any]]:
         return self.spec.settings
+
+    @property
+    def as_of(self) -> _dt.date:
+        """The day the plan is judged on: ``[plan] as_of``, else today."""
+        return self.spec.as_of or _dt.date.today()
+
+    def with_as_of(self, day: _dt.date | None) -> Plan:
+        """The same plan judged on ``day`` (``None``: unchanged)."""
+        if day is None:
+            return self
+        return replace(self, spec=replace(self.spec, as_of=day))
 
     def of_kind(self, kind: str) -> list[Layer]:
         """The layers of one kind, in plan-file order."""

@@ -53,6 +53,9 @@ POWER_FACTOR = 0.9
 LOAD_DENSITY_MW_HA = 0.3  # the planning assumption used to size the substations below
 # The GeoPackage driver stamps gpkg_contents.last_change with the current time unless told.
 GPKG_DATE = "2025-07-01T00:00:00.000Z"
+# The planted small cluster's establishment dossier was filed before Decree 303/2026/ND-CP took
+# effect (15 Sep 2026), so its transitional rule keeps the old 10 ha minimum for it.
+SMALL_DOSSIER_FILED = "10/09/2026"
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "layers" / "sample"
 
@@ -770,6 +773,11 @@ def _clusters(rng: np.random.Generator, obs: _Obstacles, stations: dict[str, Sta
             "lang_nghe": "Có" if craft else "Không",
             "xlnt": "Có" if status != "planned" else "Không",
             "qhct": "Có" if status != "planned" or rng.uniform() < 0.5 else "Không",
+            "giao_thong": "Có" if status != "planned" else "Không",
+            "cap_nuoc": "Có" if status != "planned" else "Không",
+            "thu_gom_ctr": "Có" if status != "planned" else "Không",
+            "pccc": "Có" if status != "planned" else "Không",
+            "ngay_nop_ho_so": SMALL_DOSSIER_FILED if role == "small" else None,
             "giai_doan": "2021-2025" if status == "existing" else "2026-2030",
             "xa": commune,
             "nganh_chinh": sector,
@@ -852,7 +860,7 @@ def _trade(rng: np.random.Generator, obs: _Obstacles, stations: dict[str, Statio
         c = seeds[[8, 10, 20][i] % len(seeds)]
         points = int(rng.integers(420, 700))
         add("wholesale_market", near(c, 500, 2500), name, "existing" if i < 2 else "planned",
-            klass=1, points=points, floor=float(rng.integers(12, 30)) * 1000)
+            klass=1, points=points, ground=float(rng.integers(12, 30)) * 1000)
 
     brands = ("WinMart", "Co.opmart", "Hapro", "Minh Hà Mart", "BRG Mart")
     for i in range(10):
@@ -930,6 +938,7 @@ def _trade(rng: np.random.Generator, obs: _Obstacles, stations: dict[str, Statio
             "so_diem_kinh_doanh": r.get("points"),
             "dien_tich_san": r.get("floor"),
             "so_mat_hang": r.get("items"),
+            "dien_tich_mat_bang": r.get("ground"),
             "giai_doan": period,
             "xa": _commune_of(commune_frame, r["point"]),
             "X": f"{r['point'].y:.2f}",
@@ -1155,8 +1164,8 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame[[c for c in frame.columns if not c.startswith("_")]].copy()
     for col in ("so_diem_kinh_doanh", "so_mat_hang"):
         out[col] = out[col].astype("Int64")
-    out["dien_tich_san"] = out["dien_tich_san"].map(
-        lambda x: "" if x is None or pd.isna(x) else f"{x:.0f}")
+    for col in ("dien_tich_san", "dien_tich_mat_bang"):
+        out[col] = out[col].map(lambda x: "" if x is None or pd.isna(x) else f"{x:.0f}")
     with _atomic(path) as tmp:
         out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
 
@@ -1196,6 +1205,8 @@ def write(p: Province, out: Path) -> list[Path]:
 PLAN = {"name": "Minh Hà 2021-2030 (sample)", "province": "Tỉnh Minh Hà (sample)",
         "analysis_crs": f"EPSG:{ANALYSIS_EPSG}"}
 
+RULES = {"cluster_aggregation_unit": "commune"}
+
 # [layers.NAME]: kind, path, layer, crs, fields (canonical = "source column"), defaults
 # (canonical = value), x_field / y_field (the point columns of a table), encoding
 LAYERS: dict[str, dict[str, Any]] = {
@@ -1209,7 +1220,10 @@ LAYERS: dict[str, dict[str, Any]] = {
                    "occupancy_pct": "ty_le_lap_day", "mountainous": "mien_nui",
                    "craft_village": "lang_nghe", "wastewater_ready": "xlnt",
                    "detailed_plan": "qhct", "period": "giai_doan", "commune": "xa",
-                   "sector": "nganh_chinh", "demand_mw": "phu_tai"},
+                   "sector": "nganh_chinh", "demand_mw": "phu_tai",
+                   "roads_ready": "giao_thong", "water_ready": "cap_nuoc",
+                   "solid_waste_ready": "thu_gom_ctr", "fire_ready": "pccc",
+                   "dossier_filed": "ngay_nop_ho_so"},
     },
     "parks": {
         "kind": "industrial_park", "path": "industry.gpkg", "layer": "khu_cong_nghiep",
@@ -1224,7 +1238,8 @@ LAYERS: dict[str, dict[str, Any]] = {
         "fields": {"id": "ma", "name": "ten", "type": "loai_hinh", "class": "hang",
                    "status": "trang_thai", "business_points": "so_diem_kinh_doanh",
                    "floor_area_m2": "dien_tich_san", "items": "so_mat_hang",
-                   "period": "giai_doan", "commune": "xa"},
+                   "ground_area_m2": "dien_tich_mat_bang", "period": "giai_doan",
+                   "commune": "xa"},
     },
     "lines": {
         "kind": "grid_line", "path": "grid.gpkg", "layer": "duong_day",
@@ -1282,6 +1297,10 @@ def plan_toml() -> str:
             if isinstance(value, dict):
                 out.append(f"[layers.{name}.{key}]")
                 out += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+    out += ["", "[rules]",
+            "# the province's choice of unit for the establishment test while Decree 139/2025",
+            "# art. 12 applies (dossiers filed before 15 Sep 2026); the commune-level area after",
+            *(f"{k} = {_toml_value(v)}" for k, v in RULES.items())]
     return "\n".join(out) + "\n"
 
 
@@ -1342,7 +1361,9 @@ def readme(p: Province) -> str:
          f"a petrol station {petrol_d:.1f} m from the axis of a 220 kV line"),
         ("cluster-size", "clusters", small_id,
          f"{cl.geometry[small_id].area / 1e4:.2f} ha, below 10 ha (not mountainous, "
-         "not a craft village, so 5 ha does not apply)"),
+         "not a craft village, so 5 ha does not apply); its dossier was filed on "
+         f"{SMALL_DOSSIER_FILED} (`ngay_nop_ho_so`), before Decree 303/2026/ND-CP lowered "
+         "the minimum to 5 ha on 15 Sep 2026, so the old text still applies to it"),
         ("cluster-size", "clusters", mismatch_id,
          f"declared {mismatch_declared:.1f} ha, measured {mismatch_measured:.1f} ha "
          f"(+{(mismatch_declared / mismatch_measured - 1) * 100:.0f} %, more than 5 %)"),

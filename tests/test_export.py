@@ -248,12 +248,14 @@ def _assert_same_attributes(frame: pd.DataFrame, back: pd.DataFrame, name: str) 
         assert col in back.columns, (name, col)
         for a, b in zip(frame[col].tolist(), back[col].tolist(), strict=True):
             if a is None or a is pd.NA or (isinstance(a, float) and np.isnan(a)):
-                assert b is None or b is pd.NA or (isinstance(b, float) and np.isnan(b)), \
-                    (name, col, a, b)
+                assert b is None or b is pd.NA or b is pd.NaT or (
+                    isinstance(b, float) and np.isnan(b)), (name, col, a, b)
             elif isinstance(a, (bool, np.bool_)):
                 assert bool(b) == bool(a), (name, col)
             elif isinstance(a, (int, float, np.integer, np.floating)):
                 assert float(b) == pytest.approx(float(a), rel=1e-12), (name, col)
+            elif isinstance(b, pd.Timestamp):  # GDAL reads ISO date strings back as dates
+                assert b.date().isoformat() == str(a), (name, col)
             else:
                 assert str(b) == str(a), (name, col)
 

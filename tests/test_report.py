@@ -209,7 +209,7 @@ def test_findings_grouped_by_rule_with_references(mini_report: Report) -> None:
     assert rows["overlap"]["errors"] == 1 and rows["overlap"]["warnings"] == 1
     assert rows["overlap"]["references"] == "geoplan default (sliver tolerance) [N]"
     assert rows["cluster-size"]["references"] == "Decree 32/2024/ND-CP art. 2 cl. 1 [C]"
-    assert rows["cluster-size"]["title"] == "Industrial-cluster size"
+    assert rows["cluster-size"]["title"] == "Quy mô diện tích cụm công nghiệp"  # lang="vi"
     assert len(mini_report.table("findings_all").rows) == 3
 
 

@@ -35,6 +35,7 @@ from geoplan.cli.map import map_command
 from geoplan.cli.options import EPILOG
 from geoplan.cli.pdp8 import pdp8_command
 from geoplan.cli.report import report_command
+from geoplan.cli.rules import rules_command
 from geoplan.cli.validate import validate_command
 
 __all__ = ["cli", "main"]
@@ -95,6 +96,7 @@ cli.add_command(export_command)
 cli.add_command(report_command)
 cli.add_command(diff_command)
 cli.add_command(demo_command)
+cli.add_command(rules_command)
 cli.add_command(import_osm_command)
 cli.add_command(import_dxf_command)
 cli.add_command(merge_plans_command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,7 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    as_of_option,
     format_option,
     handle_errors,
     output_option,
@@ -31,9 +33,10 @@ from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, re
 @format_option
 @output_option
 @overwrite_option
+@as_of_option
 @handle_errors
 def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | None,
-                     overwrite: bool) -> None:
+                     overwrite: bool, as_of: Any) -> None:
     """Is every cluster, park and trade hub served by a substation with room to spare?
 
     For each feature: the nearest substation of each voltage level (from its edge), whether it
@@ -53,7 +56,8 @@ def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output:
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated)
+    analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated,
+                       as_of=as_of)
     result = run_coverage(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

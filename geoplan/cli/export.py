@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_argument
+from geoplan.cli.options import (
+    EPILOG,
+    as_of_option,
+    handle_errors,
+    judged,
+    overwrite_option,
+    plan_argument,
+)
 
 
 @click.command("export", epilog=EPILOG)
@@ -21,9 +29,11 @@ from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_ar
 @click.option("--findings", is_flag=True, help="Run the checks and export their findings.")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Run the coverage analysis and export its layers and findings.")
+@as_of_option
 @handle_errors
 def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
-                   precision: int | None, findings: bool, with_coverage: bool) -> None:
+                   precision: int | None, findings: bool, with_coverage: bool,
+                   as_of: Any) -> None:
     """Export every layer of PLAN: GeoJSON (RFC 7946), one GeoPackage, a manifest.
 
     GeoJSON, one file per layer: WGS 84 longitude/latitude through the official VN-2000
@@ -35,7 +45,8 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     """
     from geoplan.pipeline import export_plan
 
-    result = export_plan(plan, output, findings=findings, coverage=with_coverage,
+    result = export_plan(judged(plan, as_of), output, findings=findings,
+                         coverage=with_coverage,
                          shapefile=shapefile or None, precision=precision, overwrite=overwrite)
     for path in result.files:
         click.echo(str(path))

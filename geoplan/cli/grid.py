@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,7 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    as_of_option,
     format_option,
     handle_errors,
     overwrite_option,
@@ -34,9 +36,10 @@ _EDGE_COLUMNS = ["edge", "kind", "u", "v", "layer", "feature_id", "voltage_kv", 
 @overwrite_option
 @click.option("--graph", "show_graph", is_flag=True,
               help="Also print the node and edge tables (always in --format json).")
+@as_of_option
 @handle_errors
 def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
-                 show_graph: bool) -> None:
+                 show_graph: bool, as_of: Any) -> None:
     """Build PLAN's power grid as a graph and audit its topology.
 
     Line ends are snapped to substations within [grid] tolerance_m (metres, default 50), lines
@@ -55,7 +58,7 @@ def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    analysis = analyse(plan, checks=False, coverage=False)
+    analysis = analyse(plan, checks=False, coverage=False, as_of=as_of)
     result = run_grid(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

@@ -22,8 +22,11 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_OK",
     "EXIT_USAGE",
+    "as_of_option",
     "format_option",
     "handle_errors",
+    "judged",
+    "lang_option",
     "output_option",
     "overwrite_option",
     "plan_argument",
@@ -51,6 +54,38 @@ output_option = click.option(
 overwrite_option = click.option(
     "--overwrite", is_flag=True, default=False, help="Replace existing outputs."
 )
+
+
+def _parse_as_of(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    if value is None:
+        return None
+    from geoplan.errors import PlanError
+    from geoplan.rules import parse_as_of
+
+    try:
+        return parse_as_of(value, where="--as-of")
+    except PlanError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", default=None, metavar="YYYY-MM-DD", callback=_parse_as_of,
+    help="Judge the plan on the rules in force on this day (default: [plan] as_of, else "
+         "today).",
+)
+lang_option = click.option(
+    "--lang", type=click.Choice(["vi", "en"]), default=None,
+    help="Language of the findings and messages (default: [report] lang, else vi).",
+)
+
+
+def judged(plan: Any, as_of: Any) -> Any:
+    """PLAN as given, or loaded and judged on ``as_of`` when the option is set."""
+    if as_of is None:
+        return plan
+    from geoplan.load import load_plan
+
+    return load_plan(plan).with_as_of(as_of)
 
 
 def handle_errors(func: F) -> F:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_argument
+from geoplan.cli.options import (
+    EPILOG,
+    as_of_option,
+    handle_errors,
+    judged,
+    overwrite_option,
+    plan_argument,
+)
 
 
 @click.command("report", epilog=EPILOG)
@@ -17,9 +25,10 @@ from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_ar
               help="Language of the labels (default: [report] lang, else vi).")
 @click.option("--no-maps", is_flag=True, help="Leave out the small static maps.")
 @overwrite_option
+@as_of_option
 @handle_errors
 def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
-                   overwrite: bool) -> None:
+                   overwrite: bool, as_of: Any) -> None:
     """Write the Department's report on PLAN as HTML or Excel.
 
     Industrial clusters and parks (number, areas, detailed plans, occupancy, by commune and by
@@ -30,7 +39,7 @@ def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
     """
     from geoplan.pipeline import report_plan
 
-    report = report_plan(plan, output, lang=lang, maps=False if no_maps else None,
+    report = report_plan(judged(plan, as_of), output, lang=lang, maps=False if no_maps else None,
                          overwrite=overwrite)
     click.echo(str(output))
     click.echo(f"report: {len(report.tables())} table(s) written to {output}", err=True)

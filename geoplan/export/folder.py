@@ -265,6 +265,7 @@ def _manifest(plan: Plan, layers: Sequence[ExportLayer], outputs: Mapping[str, M
                  "sha256": file_sha256(plan.path)},
         "inputs": inputs,
         "rules": {**_rules_version(),
+                  "as_of": plan.as_of.isoformat(),
                   "plan_overrides": dict(plan.settings.get("rules", {}))},
         "crs": {
             "analysis": _crs_record(plan.crs),

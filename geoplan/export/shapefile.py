@@ -35,6 +35,19 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "capacity_mva": "cap_mva",
     "capacity_mw": "cap_mw",
     "other_layer": "oth_layer",
+    "cluster_type": "clus_type",
+    "target_share_pct": "target_shr",
+    "roads_ready": "roads_rdy",
+    "water_ready": "water_rdy",
+    "solid_waste_ready": "solidw_rdy",
+    "site_cleared": "site_clear",
+    "formed_before_2009": "pre_2009",
+    "dossier_filed": "dossier",
+    "commune_group": "comm_group",
+    "rice_land_ha": "rice_ha",
+    "ground_area_m2": "ground_m2",
+    "reference_vi": "ref_vi",
+    "reference_en": "ref_en",
 }
 
 _SHP_NAME_MAX = 10

@@ -35,6 +35,7 @@ from geoplan.kinds import (
     fold,
     normalise_bool,
     normalise_class,
+    normalise_date,
     normalise_number,
     normalise_period,
     normalise_status,
@@ -208,6 +209,8 @@ def _normaliser(kind: LayerKind, f: Field, spec: LayerSpec) -> Callable[[Any], A
         return normalise_period
     if f.type == "class":
         return normalise_class
+    if f.type == "date":
+        return normalise_date
     return normalise_text
 
 

@@ -120,6 +120,7 @@ TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
     "power_plant": ("source", "capacity_mw", "status"),
     "restricted_zone": ("type",),
     "findings": ("severity", "rule", "message"),
+    "indicative": ("layer", "id"),
     "diff": ("change", "layer", "name", "distance_m", "details"),
 }
 #: Layers listed in the layer control but not drawn until ticked (they would hide the rest).

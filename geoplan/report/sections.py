@@ -439,7 +439,7 @@ def _findings_section(findings: gpd.GeoDataFrame | None, lang: Lang) -> Section:
     for rule, part in f.groupby("rule", sort=False):
         info = infos.get(rule)
         refs = list(dict.fromkeys(r for r in part["reference"] if not _isna(r)))
-        rows.append({"rule": rule, "title": info.title if info else "",
+        rows.append({"rule": rule, "title": info.title_in(lang) if info else "",
                      "errors": int((part["severity"] == "error").sum()),
                      "warnings": int((part["severity"] == "warning").sum()),
                      "infos": int((part["severity"] == "info").sum()),
@@ -526,6 +526,10 @@ def build_report(
     draw = settings.get("maps", True) if maps is None else maps
     if findings is not None and findings.crs is not None and not findings.crs.equals(plan.crs):
         raise PlanError("the findings are not in the plan's CRS; pass the findings of this plan")
+    if findings is not None and "message_vi" in findings.columns:
+        from geoplan.findings import localise
+
+        findings = localise(findings, lg)
     sections = (
         _area_section(plan, "industrial_cluster", "clusters", findings, lg, draw),
         _area_section(plan, "industrial_park", "parks", findings, lg, draw),

@@ -13,13 +13,20 @@ from builders.common import corner_box, side_of
 CRS = "EPSG:9209"  # VN-2000 / TM-3 105-30, metres
 X0, Y0 = 560_000.0, 2_340_000.0
 
+INFRASTRUCTURE = ("roads_ready", "water_ready", "wastewater_ready", "solid_waste_ready",
+                  "fire_ready")
 CLUSTER_COLUMNS = ("id", "name", "status", "area_ha", "occupancy_pct", "mountainous",
-                   "craft_village", "wastewater_ready", "period", "commune")
-PARK_COLUMNS = ("id", "name", "status", "area_ha", "occupancy_pct", "phased")
+                   "craft_village", *INFRASTRUCTURE, "detailed_plan", "site_cleared",
+                   "formed_before_2009", "cluster_type", "target_share_pct", "dossier_filed",
+                   "commune_group", "period", "commune", "position")
+PARK_COLUMNS = ("id", "name", "status", "area_ha", "occupancy_pct", "phased", "rice_land_ha",
+                "position")
 TRADE_COLUMNS = ("id", "name", "type", "class", "status", "business_points", "floor_area_m2",
-                 "items")
+                 "ground_area_m2", "items", "position")
 LINE_COLUMNS = ("id", "name", "voltage_kv", "status", "circuits", "location",
-                "conductor_offset_m")
+                "conductor_offset_m", "position")
+BOOLS = ("mountainous", "craft_village", *INFRASTRUCTURE, "detailed_plan", "site_cleared",
+         "formed_before_2009", "phased")
 
 
 def rect(x: float, y: float, w: float, h: float) -> Any:
@@ -45,16 +52,18 @@ def frame(rows: list[dict[str, Any]], columns: tuple[str, ...], *, layer: str | 
     """A canonical frame: every column present (missing values NA), dtypes as the loader's."""
     data: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in columns}
     df = pd.DataFrame(data)
-    for col in ("mountainous", "craft_village", "wastewater_ready", "phased"):
+    for col in BOOLS:
         if col in df:
             df[col] = df[col].astype("boolean")
     for col in ("voltage_kv", "class", "business_points", "items", "circuits"):
         if col in df:
             df[col] = pd.array(df[col], dtype="Int64")
-    for col in ("area_ha", "occupancy_pct", "floor_area_m2", "conductor_offset_m"):
+    for col in ("area_ha", "occupancy_pct", "floor_area_m2", "conductor_offset_m",
+                "ground_area_m2", "rice_land_ha", "target_share_pct"):
         if col in df:
             df[col] = pd.to_numeric(df[col]).astype("float64")
-    for col in ("id", "name", "status", "type", "period", "commune", "location"):
+    for col in ("id", "name", "status", "type", "period", "commune", "location", "position",
+                "cluster_type", "dossier_filed", "commune_group"):
         if col in df:
             df[col] = df[col].astype("string")
     gdf = gpd.GeoDataFrame(df, geometry=[r["geometry"] for r in rows], crs=crs)
@@ -81,6 +90,11 @@ def lines(*rows: dict[str, Any], layer: str | None = None) -> gpd.GeoDataFrame:
 
 def zones(*rows: dict[str, Any], layer: str | None = None) -> gpd.GeoDataFrame:
     return frame(list(rows), ("id", "name", "type"), layer=layer)
+
+
+def all_ready(**extra: Any) -> dict[str, Any]:
+    """Every infrastructure field of a cluster true (plus ``extra``)."""
+    return {**dict.fromkeys(INFRASTRUCTURE, True), **extra}
 
 
 def by_pair(findings: gpd.GeoDataFrame) -> dict[tuple[str, str], Any]:
