@@ -232,5 +232,7 @@ def test_indicative_positions_on_the_map_and_in_the_checks(tmp_path: Path) -> No
     assert styles[0]["dashArray"] and styles[0]["shape"] == "circle"
     legend = render.legend_for(layers, style_table())
     assert any(s.title_en == "Indicative positions" for s in legend)
-    html_map = render.plan_map(plan, offline=True).get_root().render()
+    from geoplan.maps import plan_map
+
+    html_map = plan_map(plan, offline=True).get_root().render()
     assert "Vị trí mang tính định hướng" in html_map

@@ -48,7 +48,8 @@ def test_every_template_has_both_languages_with_the_same_fields() -> None:
 def test_every_message_the_code_asks_for_is_in_the_table() -> None:
     keys = set(message_keys())
     used = set()
-    for path in [*(ROOT / "geoplan" / "checks").glob("*.py"), ROOT / "geoplan" / "cli.py"]:
+    for path in [*(ROOT / "geoplan" / "checks").glob("*.py"),
+                 *(ROOT / "geoplan" / "cli").glob("*.py")]:
         used |= set(re.findall(r'message\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text("utf-8")))
         used |= set(re.findall(r'"(corridor\.(?:cable_)?offset_)"', path.read_text("utf-8")))
     used = {u for u in used if not u.endswith("_")}

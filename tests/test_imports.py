@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("plan",),
     ("io",),
     ("load",),
+    ("messages",),
     ("findings", "results", "rules", "parameters"),
     ("checks", "grid", "coverage", "pdp8", "importers"),
     ("engine",),

@@ -20,6 +20,8 @@ from typing import Any
 
 import click
 
+from geoplan.findings import FINDING_COLUMNS
+
 __all__ = [
     "FINDING_FIELDS",
     "echo_findings",
@@ -34,9 +36,7 @@ __all__ = [
 ]
 
 #: The fields of a finding that ``--format json`` prints (the common schema without geometry).
-FINDING_FIELDS = ["rule", "severity", "layer", "feature_id", "other_layer", "other_id",
-                  "value", "unit", "threshold", "message", "reference", "message_vi",
-                  "message_en", "reference_vi", "reference_en"]
+FINDING_FIELDS = [c for c in FINDING_COLUMNS if c != "geometry"]
 
 #: Width of the rule column in the finding text (the longest plan rule id).
 RULE_WIDTH = 17
