@@ -19,6 +19,7 @@ import shapely
 
 from geoplan import crs as gcrs
 from geoplan import io
+from geoplan.attributes import join_attributes
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
 from geoplan.plan import (
     Layer,
@@ -132,6 +133,8 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
             continue
         try:
             raw = _read_raw(ls)
+            raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
+            report.extend(joined)
         except LayerReadError as exc:
             report.add(_problem(ls, "unreadable", str(exc),
                                 "fix path/layer in the plan or the file itself"))
