@@ -145,7 +145,7 @@ def test_one_module_per_command_all_registered() -> None:
     shared = {"options", "output"}
     modules = {m.name for m in pkgutil.iter_modules(geoplan.cli.__path__)} - shared
     assert modules == {"validate", "check", "coverage", "grid", "pdp8", "export", "report",
-                       "diff", "demo", "map"}
+                       "diff", "compare", "demo", "map"}
     assert set(cli.commands) == modules
     for name, command in cli.commands.items():
         assert command.callback is not None
