@@ -9,7 +9,8 @@ their per-feature figures here, so that one figure is computed one way everywher
 * **occupancy**: on industrial land when the feature has ``industrial_land_ha`` and
   ``leased_land_ha`` (leased ÷ industrial land, Decree 32/2024/ND-CP art. 2 cl. 6-7 for clusters,
   Decree 35/2022/ND-CP art. 2 cl. 22 for parks [S]), else the declared ``occupancy_pct`` —
-  :func:`occupancy` says which, and :func:`group_occupancy` aggregates a group on one basis;
+  :func:`occupancy` says which, and :func:`group_occupancy` aggregates a group on one basis
+  (the declared percentages weighted by the measured area);
 * **the establishment date**: read from the ``established`` text ("Quyết định số 123/QĐ-UBND
   ngày 15/3/2021") by :func:`decision_date`;
 * **the commune's type** (xã, phường, đặc khu) from the prefix of its name
@@ -100,9 +101,10 @@ class GroupOccupancy:
         return self.total - self.used
 
 
-def group_occupancy(frame: pd.DataFrame) -> GroupOccupancy:
+def group_occupancy(frame: pd.DataFrame, *, area: pd.Series | None = None) -> GroupOccupancy:
     """The group's occupancy: Σ leased ÷ Σ industrial land over the features that have both,
-    when any does; else the area-weighted declared ``occupancy_pct``; else NaN."""
+    when any does; else the declared ``occupancy_pct`` weighted by area (``area`` in ha, default
+    the area measured on the geometries, as every geoplan area); else NaN."""
     n = len(frame)
     land = _num(frame, "industrial_land_ha")
     leased = _num(frame, "leased_land_ha")
@@ -114,7 +116,10 @@ def group_occupancy(frame: pd.DataFrame) -> GroupOccupancy:
     declared = _num(frame, "occupancy_pct")
     known = declared.notna()
     if known.any() and n:
-        area, _ = area_ha(frame)
+        if area is None:
+            area = pd.Series(np.asarray(frame.geometry.area, dtype="float64") / 10_000.0,
+                             index=frame.index) if hasattr(frame, "geometry") else \
+                area_ha(frame)[0]
         base = float(area[known].sum())
         occupied = float((area[known] * declared[known] / 100.0).sum())
         value = 100.0 * occupied / base if base > 0 else math.nan

@@ -74,8 +74,9 @@ def test_the_tables_totals_equal_the_reports(analysis: geoplan.Analysis) -> None
     report = report_plan(analysis, maps=False)
     tables = tables_report(analysis.plan, coverage=analysis.coverage)
     for ours, theirs, keys in (
-        ("plan_clusters_by_status_period", "clusters_by_status", ("number", "area")),
-        ("plan_parks_by_status_period", "parks_by_status", ("number", "area")),
+        ("plan_clusters_by_status_period", "clusters_by_status",
+         ("number", "area", "occupancy")),
+        ("plan_parks_by_status_period", "parks_by_status", ("number", "area", "occupancy")),
     ):
         total, expected = tables.table(ours).total, report.table(theirs).total
         for k in keys:
@@ -172,7 +173,7 @@ def test_the_tt04_symbology_is_a_style_table_of_its_own() -> None:
     # an explicit palette or voltage colour still wins over the symbology's
     assert style_table({"symbology": "tt04-2023", "voltage_colors": {"110": "#123456"}}
                        ).voltage_color(110) == "#123456"
-    with pytest.raises(PlanError, match="symbology = 'tt04'.*geoplan, tt04-2023"):
+    with pytest.raises(PlanError, match=r"symbology = 'tt04'.*geoplan, tt04-2023"):
         style_table({"symbology": "tt04"})
 
 
