@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from geoplan.names import fold
@@ -22,9 +22,11 @@ __all__ = [
     "INFRASTRUCTURE_FIELDS",
     "KINDS",
     "POSITIONS",
+    "REPORTING_FIELDS",
     "STATUSES",
     "TRADE_TYPES",
     "VOLTAGES_KV",
+    "WWTP_STATES",
     "Field",
     "LayerKind",
     "fold",
@@ -706,3 +708,84 @@ _VOCAB_TABLES: dict[str, dict[str, str]] = {
        for kind in ("industrial_cluster", "industrial_park", "trade_facility", "grid_line",
                     "substation", "power_plant")},
 }
+
+
+# ----------------------------------------------------------------- reporting indicators
+#
+# The figures a Department reports on its clusters to the provincial People's Committee and the
+# Ministry (Circular 14/2024/TT-BCT, Biểu số 04 [S]): land, establishment, operation, investors,
+# infrastructure capital, secondary projects, labour, revenue and wastewater treatment. All are
+# optional; a Department usually keeps them in a spreadsheet keyed by cluster id, which a plan
+# joins onto the layer (``[layers.x] attributes = "clusters.xlsx"``). Industrial land and leased
+# land are the legal basis of occupancy (Decree 32/2024/ND-CP art. 2 cl. 6-7 [S]); parks carry
+# the same two (Decree 35/2022/ND-CP art. 2 cl. 22 [S]).
+
+#: State of a cluster's centralised wastewater treatment plant.
+WWTP_STATES: tuple[str, ...] = ("none", "built", "compliant")
+
+WWTP_ALIASES: dict[str, tuple[str, ...]] = {
+    "none": ("không", "chưa có", "chưa xây dựng", "no", "không có", "0"),
+    "built": ("đã xây dựng", "có", "đã có", "đã đầu tư", "chưa đạt", "chưa đạt quy chuẩn",
+              "đang vận hành chưa đạt", "yes", "1"),
+    "compliant": ("đạt quy chuẩn", "đạt chuẩn", "đạt", "đạt qcvn", "vận hành đạt quy chuẩn",
+                  "đã có và đạt quy chuẩn", "ok"),
+}
+
+
+def _land_fields() -> tuple[Field, ...]:
+    return (
+        Field("industrial_land_ha", "float",
+              aliases=("dien_tich_dat_cong_nghiep", "dat_cong_nghiep", "dt_dat_cn",
+                       "đất công nghiệp", "dat_cn", "industrial_land"),
+              label_vi="Diện tích đất công nghiệp theo quy hoạch chi tiết",
+              label_en="Industrial land (detailed plan)", unit="ha", minimum=0),
+        Field("leased_land_ha", "float",
+              aliases=("dien_tich_da_cho_thue", "dat_da_cho_thue", "da_cho_thue", "dt_cho_thue",
+                       "đất đã cho thuê", "leased_land"),
+              label_vi="Diện tích đất công nghiệp đã cho thuê", label_en="Industrial land leased",
+              unit="ha", minimum=0),
+    )
+
+
+#: The reporting fields of a cluster, in the order the forms read them.
+REPORTING_FIELDS: tuple[Field, ...] = (
+    *_land_fields(),
+    Field("established", "str",
+          aliases=("quyet_dinh_thanh_lap", "qd_thanh_lap", "so_qd_thanh_lap", "thanh_lap",
+                   "quyết định thành lập"),
+          label_vi="Quyết định thành lập (số, ngày)",
+          label_en="Establishment decision (no., date)"),
+    Field("operating", "bool",
+          aliases=("dang_hoat_dong", "di_vao_hoat_dong", "da_hoat_dong", "đi vào hoạt động"),
+          label_vi="Đã đi vào hoạt động", label_en="In operation"),
+    Field("investor", "str",
+          aliases=("chu_dau_tu", "chủ đầu tư", "chu_dau_tu_ha_tang", "cdt_ha_tang"),
+          label_vi="Chủ đầu tư hạ tầng kỹ thuật", label_en="Infrastructure investor"),
+    Field("infra_capital_bn_vnd", "float",
+          aliases=("von_dau_tu_ha_tang", "tong_von_ha_tang", "von_ha_tang", "tong_muc_dau_tu",
+                   "vốn đầu tư hạ tầng"),
+          label_vi="Vốn đầu tư hạ tầng kỹ thuật được phê duyệt",
+          label_en="Approved infrastructure capital", unit="tỷ đồng", minimum=0),
+    Field("projects_domestic", "int",
+          aliases=("du_an_trong_nuoc", "so_du_an_trong_nuoc", "dự án trong nước", "ddi"),
+          label_vi="Số dự án thứ cấp trong nước", label_en="Domestic secondary projects",
+          minimum=0),
+    Field("projects_fdi", "int",
+          aliases=("du_an_fdi", "so_du_an_fdi", "dự án fdi", "fdi"),
+          label_vi="Số dự án thứ cấp FDI", label_en="FDI secondary projects", minimum=0),
+    Field("labour", "int",
+          aliases=("lao_dong", "so_lao_dong", "lao động", "workers"),
+          label_vi="Số lao động", label_en="Labour", unit="người", minimum=0),
+    Field("revenue_bn_vnd", "float",
+          aliases=("doanh_thu", "doanh thu", "revenue"),
+          label_vi="Doanh thu", label_en="Revenue", unit="tỷ đồng", minimum=0),
+    Field("wwtp", "vocab", vocabulary=WWTP_STATES,
+          aliases=("tram_xlnt", "xlnt_tap_trung", "nha_may_xlnt", "trạm xử lý nước thải"),
+          label_vi="Trạm xử lý nước thải tập trung", label_en="Central wastewater plant"),
+)
+
+KINDS["industrial_cluster"] = replace(
+    KINDS["industrial_cluster"], fields=KINDS["industrial_cluster"].fields + REPORTING_FIELDS)
+KINDS["industrial_park"] = replace(
+    KINDS["industrial_park"], fields=KINDS["industrial_park"].fields + _land_fields())
+_VOCAB_TABLES["industrial_cluster.wwtp"] = _table(WWTP_ALIASES)

@@ -35,13 +35,16 @@ __all__ = [
     "DemoResult",
     "analyse",
     "build_map",
+    "compare_plans",
     "default_sample_path",
     "diff_plans",
     "export_plan",
     "load_plan",
     "map_analysis",
     "map_results",
+    "report_form",
     "report_plan",
+    "report_tables",
     "run_checks",
     "run_coverage",
     "run_demo",
@@ -524,6 +527,137 @@ def diff_plans(
         from geoplan.maps import write_map as _write_html
 
         _write_html(loaded, map_output, overwrite=overwrite, diff=result, offline=offline)
+    return result
+
+
+# ------------------------------------------------------------------- forms, tables, variants
+
+
+def report_form(
+    plan: Plan | Analysis | str | Path,
+    form: str | Path,
+    period: str,
+    output: str | Path | None = None,
+    *,
+    lang: str | None = None,
+    maps: bool | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """A form a Department files (:mod:`geoplan.report.forms`), filled from the plan.
+
+    Parameters
+    ----------
+    plan
+        An :class:`~geoplan.analysis.Analysis`, a loaded plan, or the plan file / folder.
+    form
+        ``"bieu-04"`` (Circular 14/2024/TT-BCT's cluster report), ``"moit-outline"`` (the
+        six-monthly and annual report to the Ministry) or the path of a form template.
+    period
+        ``"2026-H1"``, ``"2026-H2"``, ``"2026"`` ... as the form defines its periods.
+    output
+        ``*.xlsx`` (table forms, in the form's own layout) or ``*.html`` (prints on A4).
+
+    Returns
+    -------
+    geoplan.report.forms.FilledForm
+    """
+    from geoplan.report.forms import fill_form, load_form
+    from geoplan.report.formwriters import write_form
+
+    template = load_form(form)
+    allowed = (".xlsx", ".html", ".htm") if template.layout == "table" else (".html", ".htm")
+    _output_suffix(output, allowed, f"{template.id} is written as "
+                   f"{' or '.join(allowed[:2])}", f"{template.id}{allowed[0]}")
+    if output is not None:
+        io.check_output(output, overwrite=overwrite)
+    needs_coverage = any(r.get("measure") in ("coverage", "unserved_population")
+                         for r in template.rows) or bool(template.sections)
+    if isinstance(plan, Analysis):
+        analysis = plan
+    else:
+        loaded = _loaded(plan)
+        analysis = analyse(loaded, checks=False, grid=False, coverage=needs_coverage,
+                           tolerate=True)
+    language = lang or analysis.plan.settings.get("report", {}).get("lang", "vi")
+    draw = maps if maps is not None else bool(analysis.plan.settings.get("report", {}).get(
+        "maps", True))
+    filled = fill_form(template, analysis.plan, period, coverage=analysis.coverage,
+                       lang="en" if language == "en" else "vi", maps=draw)
+    if output is not None:
+        write_form(filled, output, overwrite=overwrite)
+    return filled
+
+
+def report_tables(
+    plan: Plan | Analysis | str | Path,
+    output: str | Path | None = None,
+    *,
+    against: Plan | str | Path | None = None,
+    lang: str | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """The provincial plan's tables (:mod:`geoplan.report.tables`), optionally written.
+
+    ``against`` is the previous plan: the tables then list the clusters and parks kept,
+    adjusted, added and removed (through :func:`geoplan.diff.diff_plans`). ``output`` is
+    ``*.xlsx`` (one sheet per table) or ``*.html``.
+
+    Returns
+    -------
+    geoplan.report.Report
+    """
+    from geoplan.report import write_report
+    from geoplan.report.tables import tables_report
+
+    _output_suffix(output, (".html", ".htm", ".xlsx"), "the plan's tables are written as "
+                   ".xlsx or .html", "tables.xlsx")
+    if output is not None:
+        io.check_output(output, overwrite=overwrite)
+    if isinstance(plan, Analysis):
+        analysis = plan
+    else:
+        analysis = analyse(_loaded(plan), checks=False, grid=False, coverage=True,
+                           tolerate=True)
+    before = _loaded(against) if against is not None else None
+    language = lang or analysis.plan.settings.get("report", {}).get("lang", "vi")
+    report = tables_report(analysis.plan, coverage=analysis.coverage, against=before,
+                           lang="en" if language == "en" else "vi")
+    if output is not None:
+        write_report(report, output, overwrite=overwrite)
+    return report
+
+
+def compare_plans(
+    plans: Sequence[Plan | Analysis | str | Path],
+    output: str | Path | None = None,
+    *,
+    lang: str | None = None,
+    maps: bool = True,
+    overwrite: bool = False,
+) -> Any:
+    """Two or more plans of one province side by side (:mod:`geoplan.report.compare`).
+
+    Each plan is analysed once (checks, grid, coverage); the first is the reference. ``output``
+    is ``*.html`` (one page, maps side by side) or ``*.xlsx``.
+
+    Returns
+    -------
+    geoplan.report.compare.Comparison
+    """
+    from geoplan.report.compare import compare_analyses, write_comparison
+
+    _output_suffix(output, (".html", ".htm", ".xlsx"), "a comparison is written as .html or "
+                   ".xlsx", "compare.html")
+    if output is not None:
+        io.check_output(output, overwrite=overwrite)
+    if len(plans) < 2:
+        raise PlanError("compare needs two or more plans: geoplan compare A B [C …]")
+    analyses = [p if isinstance(p, Analysis) else analyse(_loaded(p), tolerate=True)
+                for p in plans]
+    language = lang or analyses[0].plan.settings.get("report", {}).get("lang", "vi")
+    result = compare_analyses(analyses, lang="en" if language == "en" else "vi", maps=maps)
+    if output is not None:
+        write_comparison(result, output, overwrite=overwrite)
     return result
 
 

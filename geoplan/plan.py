@@ -21,6 +21,10 @@ the legacy Vietnamese conversion of :mod:`geoplan.io.encodings`), ``sheet`` (Exc
 ``band`` (raster),
 ``accept_voltages_kv`` (levels accepted beyond Vietnam's, e.g. ``[115, 230]`` for the foreign
 levels of cross-border lines in OpenStreetMap; reported as a note),
+``attributes`` (a CSV or Excel table of more attributes keyed by feature id, as Departments keep
+their cluster figures: ``attributes = "clusters.xlsx"`` or
+``attributes = { path = "clusters.xlsx", sheet = "CCN", key = "ma_ccn" }``; joined onto the
+layer before validation, unmatched ids reported).
 ``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian. ``as_of``
 (``"2026-12-02"``) is the day the plan is judged on: the checks use the rules in force then
 (default: the day of the run); ``dossier_filed`` is the day the clusters' establishment or
@@ -62,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PLAN_FILE",
     "SETTINGS_SECTIONS",
+    "AttributeSpec",
     "Layer",
     "LayerSpec",
     "Plan",
@@ -78,7 +83,8 @@ PLAN_FILE = "plan.toml"
 PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_choice",
              "description", "as_of", "dossier_filed")
 LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
-              "encoding", "sheet", "band", "title", "accept_voltages_kv")
+              "encoding", "sheet", "band", "title", "accept_voltages_kv", "attributes")
+ATTRIBUTE_KEYS = ("path", "sheet", "key", "encoding")
 SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
 TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
 
@@ -117,6 +123,16 @@ def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
 
 
 @dataclass(frozen=True)
+class AttributeSpec:
+    """A table of more attributes for a layer, joined by feature id (``attributes`` key)."""
+
+    path: Path
+    sheet: str | None = None
+    key: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """One ``[layers.NAME]`` table of the plan file."""
 
@@ -134,6 +150,7 @@ class LayerSpec:
     band: int = 1
     title: str | None = None
     accept_voltages_kv: tuple[float, ...] = ()
+    attributes: AttributeSpec | None = None
 
     @property
     def is_raster(self) -> bool:
@@ -283,12 +300,35 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
     band = table.get("band", 1)
     if not isinstance(band, int) or band < 1:
         raise PlanError(f"{file}: {where} band must be a band number ≥ 1, got {band!r}")
+    attributes = _attribute_spec(table.get("attributes"), where, file) \
+        if "attributes" in table else None
+    if attributes is not None and kind in RASTER_KINDS:
+        raise PlanError(f"{file}: {where} attributes: a raster layer has no features to join a "
+                        "table to; remove the key")
     return LayerSpec(
         name=name, kind=kind, path=src, layer=table.get("layer"), crs=table.get("crs"),
         fields=dict(fields), defaults=dict(defaults), x_field=table.get("x_field"),
         y_field=table.get("y_field"), encoding=table.get("encoding"), sheet=table.get("sheet"),
         band=band, title=table.get("title"), accept_voltages_kv=tuple(float(v) for v in extra),
+        attributes=attributes,
     )
+
+
+def _attribute_spec(value: Any, where: str, file: Path) -> AttributeSpec:
+    """``attributes = "x.xlsx"`` or ``attributes = { path = ..., sheet = ..., key = ... }``."""
+    table = {"path": value} if isinstance(value, str) else value
+    if not isinstance(table, dict) or not isinstance(table.get("path"), str):
+        raise PlanError(f"{file}: {where} attributes must name a table, e.g. attributes = "
+                        "\"clusters.xlsx\" or attributes = { path = \"clusters.xlsx\", sheet = "
+                        f"\"CCN\", key = \"ma\" }}, got {value!r}")
+    _unknown(table, ATTRIBUTE_KEYS, f"{where} attributes", file)
+    for key in ("sheet", "key", "encoding"):
+        if key in table and not isinstance(table[key], str):
+            raise PlanError(f"{file}: {where} attributes.{key} must be a string, got "
+                            f"{table[key]!r}")
+    path = Path(table["path"])
+    return AttributeSpec(path if path.is_absolute() else file.parent / path, table.get("sheet"),
+                         table.get("key"), table.get("encoding"))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import click
 
 from geoplan._version import __version__
 from geoplan.cli.check import check_command
+from geoplan.cli.compare import compare_command
 from geoplan.cli.coverage import coverage_command
 from geoplan.cli.datain import import_dxf_command, import_osm_command, merge_plans_command
 from geoplan.cli.demo import demo_command
@@ -95,6 +96,7 @@ cli.add_command(map_command)
 cli.add_command(export_command)
 cli.add_command(report_command)
 cli.add_command(diff_command)
+cli.add_command(compare_command)
 cli.add_command(demo_command)
 cli.add_command(rules_command)
 cli.add_command(import_osm_command)

@@ -48,6 +48,14 @@ SHAPEFILE_NAMES: dict[str, str] = {
     "ground_area_m2": "ground_m2",
     "reference_vi": "ref_vi",
     "reference_en": "ref_en",
+    # the reporting indicators of clusters and parks
+    "industrial_land_ha": "ind_land",
+    "leased_land_ha": "leased_ha",
+    "established": "establishd",
+    "infra_capital_bn_vnd": "infra_cap",
+    "projects_domestic": "proj_dom",
+    "projects_fdi": "proj_fdi",
+    "revenue_bn_vnd": "revenue",
 }
 
 _SHP_NAME_MAX = 10

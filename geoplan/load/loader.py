@@ -21,6 +21,7 @@ import shapely
 
 from geoplan import crs as gcrs
 from geoplan import io
+from geoplan.attributes import join_attributes
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
 from geoplan.load.layer import resolve_source_crs, validate_layer
 from geoplan.names import own_province_mask
@@ -125,6 +126,8 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
             continue
         try:
             raw = _read_raw(ls)
+            raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
+            report.extend(joined)
         except LayerReadError as exc:
             report.add(_problem(ls, "unreadable", str(exc),
                                 "fix path/layer in the plan or the file itself"))

@@ -416,9 +416,9 @@ def layer_styles(layer: MapLayer, table: StyleTable, *,
 
         def make(row: Any) -> dict[str, Any]:
             if row.level == "commune":
-                return path_style(table.commune_outline, 1.0, (4.0, 3.0), opacity=0.9,
+                return path_style(table.commune_outline, 1.0, table.commune_dash, opacity=0.9,
                                   fill=table.land_color, fill_opacity=0.0)
-            return path_style(table.province_outline, 3.0, None, opacity=0.9,
+            return path_style(table.province_outline, 3.0, table.province_dash, opacity=0.9,
                               fill=table.land_color, fill_opacity=0.55 if offline else 0.05)
     elif kind == "grid_line":
         keys = pd.DataFrame({"v": col("voltage_kv"), "s": col("status"), "l": col("location")})

@@ -17,8 +17,10 @@ Conventions, stated in the report itself:
 
 * areas and lengths are measured on the geometries in the plan's analysis CRS (metres), never
   taken from the declared ``area_ha``, which is shown beside the measured area;
-* occupancy of a group = occupied area / area of the features whose occupancy is known, where a
-  feature's occupied area = measured area × ``occupancy_pct`` / 100;
+* occupancy of a group = leased ÷ industrial land (``leased_land_ha`` / ``industrial_land_ha``,
+  Decree 32/2024/ND-CP art. 2 [S]) over the features that have both, when any does; else
+  occupied area / area of the features whose occupancy is known, where a feature's occupied area
+  = measured area × ``occupancy_pct`` / 100 (:func:`geoplan.indicators.group_occupancy`);
 * a feature's commune is its ``commune`` field when filled, else the commune polygon of the plan
   that holds the largest part of it (area for polygons, length for lines, the point itself);
   features in no commune are counted under "(unknown commune)".

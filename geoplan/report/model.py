@@ -51,12 +51,16 @@ _T: dict[str, tuple[str, str]] = {
     "method_text": (
         "Diện tích và chiều dài được đo trên hình học trong hệ tọa độ tính toán của quy hoạch "
         "(mét), không lấy từ diện tích khai báo (được ghi bên cạnh). Tỷ lệ lấp đầy của một nhóm "
-        "= diện tích đã lấp đầy / diện tích của các đối tượng có số liệu lấp đầy. Xã/phường của "
+        "= đất công nghiệp đã cho thuê / đất công nghiệp theo quy hoạch chi tiết khi có số liệu "
+        "đất, nếu không = diện tích đã lấp đầy / diện tích của các đối tượng có số liệu lấp đầy. "
+        "Xã/phường của "
         "một đối tượng là trường xã/phường nếu có, nếu không là xã/phường chứa phần lớn nhất "
         "của đối tượng.",
         "Areas and lengths are measured on the geometries in the plan's analysis CRS (metres), "
-        "not taken from the declared areas (shown beside them). Occupancy of a group = occupied "
-        "area / area of the features whose occupancy is known. A feature's commune is its "
+        "not taken from the declared areas (shown beside them). Occupancy of a group = leased "
+        "industrial land / industrial land of the detailed plans where the features have these "
+        "figures, else occupied area / area of the features whose occupancy is known. A "
+        "feature's commune is its "
         "commune field when filled, else the commune holding the largest part of it."),
     "clusters": ("Cụm công nghiệp", "Industrial clusters"),
     "parks": ("Khu công nghiệp", "Industrial parks"),

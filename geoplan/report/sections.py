@@ -86,12 +86,17 @@ def _table(key: str, title: str, columns: Sequence[Column], rows: pd.DataFrame,
     return Table(key, title, tuple(columns), frame[[c.key for c in columns]], total, note)
 
 
-def _occupancy(area: pd.Series, occ: pd.Series) -> tuple[float, float]:
-    """(occupied area, occupancy %) of a group; occupancy over the features whose is known."""
-    known = occ.notna()
-    occupied = float((area[known] * occ[known] / 100.0).sum())
-    base = float(area[known].sum())
-    return occupied, (100.0 * occupied / base if base > 0 else float("nan"))
+def _occupancy(part: pd.DataFrame) -> tuple[float, float]:
+    """(occupied area, occupancy %) of a group (:func:`geoplan.indicators.group_occupancy`):
+    leased ÷ industrial land where the features have both, else the declared occupancy over the
+    measured area of the features whose occupancy is known."""
+    from geoplan.indicators import group_occupancy
+
+    occ = group_occupancy(pd.DataFrame({"industrial_land_ha": part["land"],
+                                        "leased_land_ha": part["leased"],
+                                        "occupancy_pct": part["occupancy"]}),
+                          area=part["area"])
+    return (occ.occupied_ha if occ.basis else 0.0), occ.value
 
 
 # ------------------------------------------------------------------------------ sections
@@ -134,6 +139,10 @@ def _area_section(plan: Plan, kind: str, key: str, findings: gpd.GeoDataFrame | 
         .to_numpy(dtype=float),
         "detailed": frame["detailed_plan"].astype("boolean").fillna(False)
         .to_numpy(dtype=bool),
+        "land": pd.to_numeric(frame.get("industrial_land_ha"), errors="coerce")
+        .to_numpy(dtype=float) if "industrial_land_ha" in frame.columns else np.nan,
+        "leased": pd.to_numeric(frame.get("leased_land_ha"), errors="coerce")
+        .to_numpy(dtype=float) if "leased_land_ha" in frame.columns else np.nan,
     })
     df["commune_label"] = df["commune"].where(df["commune"].notna(),
                                               _t("unknown_commune", lang))
@@ -142,7 +151,7 @@ def _area_section(plan: Plan, kind: str, key: str, findings: gpd.GeoDataFrame | 
         lambda s: ", ".join(dict.fromkeys(s))).to_dict() if len(breakers) else {}
     df["rules"] = [rules_of.get((la, i)) for la, i in zip(df["layer"], df["id"], strict=True)]
 
-    occupied, occupancy = _occupancy(df["area"], df["occupancy"])
+    occupied, occupancy = _occupancy(df)
     n_breaking = int(df["rules"].notna().sum())
     figures = (
         Figure("number", _t("number", lang), len(df), "int"),
@@ -168,7 +177,7 @@ def _area_section(plan: Plan, kind: str, key: str, findings: gpd.GeoDataFrame | 
     def grouped(by: str) -> pd.DataFrame:
         rows = []
         for value, part in df.groupby(by, sort=False, dropna=False):
-            occ_area, occ_pct = _occupancy(part["area"], part["occupancy"])
+            occ_area, occ_pct = _occupancy(part)
             rows.append({by: value, "number": len(part), "area": float(part["area"].sum()),
                          "detailed_area": float(part.loc[part["detailed"], "area"].sum()),
                          "occupied_area": occ_area, "occupancy": occ_pct})
