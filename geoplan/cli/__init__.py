@@ -37,6 +37,7 @@ from geoplan.cli.options import EPILOG
 from geoplan.cli.pdp8 import pdp8_command
 from geoplan.cli.report import report_command
 from geoplan.cli.rules import rules_command
+from geoplan.cli.serve import serve_command
 from geoplan.cli.validate import validate_command
 
 __all__ = ["cli", "main"]
@@ -102,6 +103,7 @@ cli.add_command(rules_command)
 cli.add_command(import_osm_command)
 cli.add_command(import_dxf_command)
 cli.add_command(merge_plans_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

@@ -59,7 +59,6 @@ class Workbench:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,  # every {{ value }} is HTML-escaped, whatever its source
-            undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True,
         )
         self.env.globals.update(KINDS=KINDS, RASTER_KINDS=RASTER_KINDS, version=__version__,
@@ -440,6 +439,7 @@ def _routes(api: FastAPI, wb: Workbench) -> None:
     def mapping_fields(request: Request, plan_id: str, source: int, kind: str = "") -> Response:
         plan = get_plan(plan_id)
         src = _source(plan, source)
+        kind = kind or request.query_params.get(f"s{source}_kind", "")  # what htmx sends
         if kind not in insp.kinds_for(src):
             raise HTTPException(400, "this kind does not fit the file's geometry")
         choice = dict(src["choice"], kind=kind, fields=insp.suggest_fields(kind, src["columns"]))
@@ -450,6 +450,7 @@ def _routes(api: FastAPI, wb: Workbench) -> None:
                         field: str = "", column: str = "") -> Response:
         plan = get_plan(plan_id)
         src = _source(plan, source)
+        column = column or request.query_params.get(f"s{source}_f_{field}", "")  # from htmx
         if kind not in KINDS or field not in KINDS[kind].field_names:
             raise HTTPException(400, "unknown kind or field")
         if column and column not in src["columns"]:

@@ -1,7 +1,6 @@
 """``geoplan serve``: the planner's workbench, a local web app (:mod:`geoplan.web`).
 
-Kept in its own module so the command line does not import FastAPI or uvicorn until the
-command runs.
+FastAPI and uvicorn are imported when the command runs, not when the command line starts.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from geoplan.errors import GeoplanError
+from geoplan.cli.options import EPILOG, handle_errors
 
-__all__ = ["default_data_dir", "is_loopback", "serve"]
+__all__ = ["default_data_dir", "is_loopback", "serve_command"]
 
 
 def default_data_dir() -> Path:
@@ -49,7 +48,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-@click.command("serve")
+@click.command("serve", epilog=EPILOG)
 @click.argument("plan", required=False, type=click.Path(exists=True, path_type=Path),
                 metavar="[PLAN_OR_FOLDER]")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -62,7 +61,8 @@ def _bind(host: str, port: int) -> socket.socket:
                    "[default: ~/geoplan-data].")
 @click.option("--max-upload-mb", type=click.IntRange(1, 1_000_000), default=512,
               show_default=True, help="Largest upload (one request, and one file), in MB.")
-def serve(plan: Path | None, host: str, port: int, data_dir: Path | None,
+@handle_errors
+def serve_command(plan: Path | None, host: str, port: int, data_dir: Path | None,
           max_upload_mb: int) -> None:
     """Start the planner's workbench, a local web app, and print its address.
 
@@ -82,12 +82,8 @@ def serve(plan: Path | None, host: str, port: int, data_dir: Path | None,
     token = None if is_loopback(host) else secrets.token_urlsafe(24)
     folder = (data_dir or default_data_dir()).expanduser()
     limit = max_upload_mb * 1024**2
-    try:
-        app = create_app(folder, token=token, plans=(plan,) if plan else (),
-                         limits=UploadLimits(request_bytes=limit, file_bytes=limit))
-    except GeoplanError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+    app = create_app(folder, token=token, plans=(plan,) if plan else (),
+                     limits=UploadLimits(request_bytes=limit, file_bytes=limit))
     sock = _bind(host, port)
     shown_host = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
     url = f"http://{shown_host}:{sock.getsockname()[1]}/"
