@@ -36,10 +36,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-pytest.importorskip("fastapi")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from geoplan.web import create_app  # noqa: E402
+from geoplan.web import create_app
 
 BASE = "http://127.0.0.1"
 
@@ -400,10 +399,9 @@ def test_downloads_are_exactly_what_was_analysed(mini_run: dict[str, Any]) -> No
     expected = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in plan_dir.iterdir() if p.suffix in (".gpkg", ".toml")}
     assert meta["inputs"] == expected
-    import tomllib as _toml
     from importlib import resources
 
-    rules = _toml.loads(resources.files("geoplan").joinpath("data/rules.toml").read_text())
+    rules = tomllib.loads(resources.files("geoplan").joinpath("data/rules.toml").read_text())
     assert meta["rules"]["version"] == rules["meta"]["version"]
     r = c.get(base + "/export.zip")
     assert r.headers["content-type"] == "application/zip"
