@@ -30,7 +30,7 @@ from geoplan.kinds import KINDS, RASTER_KINDS
 from geoplan.web import i18n
 from geoplan.web import inspect as insp
 from geoplan.web import toml as tomlw
-from geoplan.web.guard import DOCUMENT_CSP, LOOPBACK_HOSTS, BodyTooLargeError, Guard
+from geoplan.web.guard import DOCUMENT_CSP, LOOPBACK_HOSTS, MAP_CSP, BodyTooLargeError, Guard
 from geoplan.web.jobs import JobManager, new_run_id, read_json
 from geoplan.web.store import ID_PATTERN, PlanStore, StoredPlan, UploadLimits, input_hashes
 
@@ -284,7 +284,8 @@ def _download(path: Path, filename: str, media_type: str, *, inline: bool = Fals
     disposition = "inline" if inline else "attachment"
     headers = {"content-disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"}
     if media_type.startswith("text/html"):
-        headers["content-security-policy"] = DOCUMENT_CSP
+        headers["content-security-policy"] = DOCUMENT_CSP if path.name.startswith("report") \
+            else MAP_CSP
     return FileResponse(path, media_type=media_type, headers=headers)
 
 

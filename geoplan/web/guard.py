@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["APP_CSP", "DOCUMENT_CSP", "LOOPBACK_HOSTS", "TOKEN_COOKIE", "BodyTooLargeError",
-           "Guard"]
+__all__ = ["APP_CSP", "DOCUMENT_CSP", "LOOPBACK_HOSTS", "MAP_CSP", "TOKEN_COOKIE",
+           "BodyTooLargeError", "Guard"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,6 +40,10 @@ APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'se
 DOCUMENT_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                 "img-src data: blob:; font-src data:; frame-ancestors 'self'; base-uri 'none'; "
                 "form-action 'none'")
+#: The interactive map: the same, and ``unsafe-eval`` because the measuring tool it inlines
+#: (leaflet-measure, through underscore's templates) compiles its popups with ``new Function``.
+MAP_CSP = DOCUMENT_CSP.replace("script-src 'unsafe-inline'",
+                               "script-src 'unsafe-inline' 'unsafe-eval'")
 
 
 class BodyTooLargeError(Exception):
