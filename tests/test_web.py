@@ -539,3 +539,16 @@ def test_text_from_files_is_escaped_on_every_page(tmp_path: Path) -> None:
     r = c.post(f"/plans/{pid}/mapping", data=form)
     assert HOSTILE not in r.text
     assert HOSTILE not in c.get(f"/plans/{pid}").text
+
+
+def test_every_asset_a_page_names_is_served_from_the_package(tmp_path: Path) -> None:
+    c = client(tmp_path)
+    page = c.get("/").text
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert {"/static/htmx.min.js", "/static/htmx-ext-sse.js", "/static/workbench.js",
+            "/static/workbench.css"} <= set(assets)
+    for asset in assets:
+        r = c.get(asset)
+        assert r.status_code == 200 and len(r.content) > 100, asset
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page)  # nothing from any server
+    assert 'version:"2.0.11"' in c.get("/static/htmx.min.js").text  # as static/README.md says

@@ -64,6 +64,7 @@ class Workbench:
         self.env.globals.update(KINDS=KINDS, RASTER_KINDS=RASTER_KINDS, version=__version__,
                                 SEVERITIES=SEVERITIES)
         self.env.filters["num"] = _num
+        self.env.filters["when"] = _when
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any
                ) -> HTMLResponse:
@@ -90,6 +91,16 @@ def _num(value: Any, digits: int = 1) -> str:
         text = f"{value:,.{digits}f}"
         return text.replace(",", " ").replace(".", ",").replace(" ", ".")
     return str(value)
+
+
+def _when(value: Any) -> str:
+    """``2026-12-03T09:30:08+00:00`` → ``03/12/2026 09:30 UTC`` (the way Vietnamese write dates)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    return moment.strftime("%d/%m/%Y %H:%M") + (" UTC" if moment.utcoffset() is not None and
+                                                 not moment.utcoffset() else "")
 
 
 def request_lang(request: Request) -> str:
