@@ -552,3 +552,48 @@ def test_every_asset_a_page_names_is_served_from_the_package(tmp_path: Path) -> 
         assert r.status_code == 200 and len(r.content) > 100, asset
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)  # nothing from any server
     assert 'version:"2.0.11"' in c.get("/static/htmx.min.js").text  # as static/README.md says
+
+
+def test_a_plan_made_here_can_be_removed_and_one_opened_in_place_keeps_its_files(
+        tmp_path: Path) -> None:
+    plan_file = mini_plan(tmp_path / "p")
+    c = client(tmp_path / "data", plans=(plan_file,))
+    upload(c, [("vung.geojson", geojson_feature_collection(["A"]))])
+    ids = plan_ids(c.get("/").text)
+    assert len(set(ids)) == 2
+    csrf = csrf_of(c.get("/").text)
+    for pid in set(ids):
+        c.post(f"/plans/{pid}/delete", data={"csrf": csrf})
+    assert plan_ids(c.get("/").text) == []
+    assert plan_file.is_file() and (plan_file.parent / "clusters.gpkg").is_file()
+
+
+def test_serve_on_another_host_prints_a_token_and_asks_for_it(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    import httpx
+
+    from geoplan.cli.serve import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(repo), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.Popen([sys.executable, "-m", "geoplan", "serve", "--host", "0.0.0.0",
+                             "--port", "0", "--data-dir", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        m = re.match(r"geoplan workbench: http://0\.0\.0\.0:(\d+)/\?token=(\S+)$", first)
+        assert m, first
+        port, token = m.groups()
+        local = f"http://127.0.0.1:{port}"
+        assert httpx.get(local + "/").status_code == 401
+        r = httpx.get(f"{local}/?token={token}", follow_redirects=True)
+        assert r.status_code == 200 and "Bàn làm việc quy hoạch" in r.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

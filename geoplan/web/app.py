@@ -381,6 +381,12 @@ def _routes(api: FastAPI, wb: Workbench) -> None:
     async def geoplan_error(request: Request, exc: GeoplanError) -> Response:
         return wb.render(request, "error.html", status=400, status_code=400, message=str(exc))
 
+    @api.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return wb.render(request, "error.html", status=500, status_code=500,
+                         message=f"{type(exc).__name__}: {exc}")
+
     # ---------------------------------------------------------------------- language
 
     @api.get("/lang/{code}")
