@@ -450,8 +450,11 @@ def _routes(api: FastAPI, wb: Workbench) -> None:
         if not plan.editable:
             return RedirectResponse(f"/plans/{plan.id}", status_code=303)
         draft = plan.draft()
+        messages = draft.pop("upload_messages", [])
+        if messages:  # said once, after the upload
+            plan.save_draft(draft)
         return wb.render(request, "mapping.html", plan=plan, draft=draft, errors=[],
-                         messages=draft.pop("upload_messages", []), insp=insp)
+                         messages=messages, insp=insp)
 
     @api.get("/plans/{plan_id}/mapping/{source}/fields", response_class=HTMLResponse)
     def mapping_fields(request: Request, plan_id: str, source: int, kind: str = "") -> Response:
