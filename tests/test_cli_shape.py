@@ -146,7 +146,8 @@ def test_one_module_per_command_all_registered() -> None:
     shared = {"options", "output"}
     modules = {m.name for m in pkgutil.iter_modules(geoplan.cli.__path__)} - shared
     assert modules == {"validate", "check", "coverage", "grid", "pdp8", "export", "report",
-                       "diff", "demo", "map", "rules", "datain", "compare"}
+                       "diff", "demo", "map", "rules", "datain", "compare",
+                       "serve"}
     # one module per command; the importers' three commands share theirs
     homes = {name: command.callback.__module__ for name, command in cli.commands.items()
              if command.callback is not None}

@@ -83,13 +83,8 @@ def dumps(document: Mapping[str, Any], *, header: str = "") -> str:
     """The TOML text of ``document``: top-level tables, one level of sub-tables
     (``[layers.NAME]``), inline tables below that.
 
-    >>> print(dumps({"plan": {"name": "Bắc Ninh"}, "layers": {"a": {"kind": "boundary"}}}))
-    [plan]
-    name = "Bắc Ninh"
-    <BLANKLINE>
-    [layers.a]
-    kind = "boundary"
-    <BLANKLINE>
+    >>> dumps({"plan": {"name": "Bắc Ninh"}, "layers": {"a": {"kind": "boundary"}}}).splitlines()
+    ['[plan]', 'name = "Bắc Ninh"', '', '[layers.a]', 'kind = "boundary"']
     """
     lines: list[str] = [f"# {line}".rstrip() for line in header.splitlines()]
     if lines:
