@@ -494,10 +494,11 @@ def test_a_plan_that_does_not_load_fails_its_run_with_the_problems(tmp_path: Pat
     r = upload(c, [("vung.geojson", geojson_feature_collection(["A", "B"]))])
     pid = str(r.url).split("/")[4]
     form = mapping_form(r.text)
-    form["s0_f_id"] = ""  # the id is required
+    assert form["s0_kind"] == "restricted_zone"
+    form["s0_kind"] = "trade_facility"  # the wrong kind: no status, "Di tích" is no trade type
     c.post(f"/plans/{pid}/mapping", data=form)
     page = c.get(f"/plans/{pid}/validate").text
-    assert "missing" in page and "sev-error" in page
+    assert "missing-field" in page and "bad-value" in page and "sev-error" in page
     csrf = csrf_of(page)
     base = c.post(f"/plans/{pid}/runs", data={"csrf": csrf, "checks": "on"},
                   follow_redirects=False).headers["location"]
@@ -597,3 +598,21 @@ def test_serve_on_another_host_prints_a_token_and_asks_for_it(tmp_path: Path) ->
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize(("file", "geometry", "columns", "kind"), [
+    ("vung.geojson", "Polygon", ["ma", "ten", "loai"], "restricted_zone"),
+    ("du_lieu.gpkg", "Point", ["ma", "ten", "loai_hinh", "hang", "trang_thai"], "trade_facility"),
+    ("tba.shp", "Point", ["ma", "ten", "cap_dien_ap", "cong_suat"], "substation"),
+    ("x.geojson", "MultiLineString", ["ten"], "grid_line"),
+    ("ranh_gioi_xa.geojson", "Polygon", ["ten", "cap"], "boundary"),
+    ("dan_so.tif", "raster", [], "population"),
+])
+def test_the_kind_is_guessed_from_names_geometry_and_columns(file: str, geometry: str,
+                                                             columns: list[str],
+                                                             kind: str) -> None:
+    from geoplan.web.inspect import guess_kind
+
+    source = {"type": "raster" if geometry == "raster" else "vector", "geometry": geometry,
+              "file": file, "columns": columns}
+    assert guess_kind(source) == kind

@@ -195,10 +195,13 @@ def guess_kind(source: dict[str, Any]) -> str:
                 best = max(best, len(w))
         return best
 
-    def field_score(kind: str) -> int:
-        return sum(1 for v in suggest_fields(kind, source["columns"]).values() if v)
+    def field_score(kind: str) -> tuple[int, float]:
+        # how many fields find a column, then which share of the kind's fields (a restricted
+        # zone's id, name and type beat a trade facility's id, name and type)
+        found = sum(1 for v in suggest_fields(kind, source["columns"]).values() if v)
+        return found, found / len(KINDS[kind].fields)
 
-    return max(allowed, key=lambda k: (name_score(k), field_score(k), -allowed.index(k)))
+    return max(allowed, key=lambda k: (name_score(k), *field_score(k), -allowed.index(k)))
 
 
 # ---------------------------------------------------------------------------- the fields
