@@ -606,6 +606,8 @@ def test_serve_on_another_host_prints_a_token_and_asks_for_it(tmp_path: Path) ->
     ("tba.shp", "Point", ["ma", "ten", "cap_dien_ap", "cong_suat"], "substation"),
     ("x.geojson", "MultiLineString", ["ten"], "grid_line"),
     ("ranh_gioi_xa.geojson", "Polygon", ["ten", "cap"], "boundary"),
+    ("clusters.gpkg", "Polygon", ["ma", "ten", "trang_thai", "dien_tich"], "industrial_cluster"),
+    ("parks.gpkg", "Polygon", ["ma", "ten", "trang_thai", "dien_tich"], "industrial_park"),
     ("dan_so.tif", "raster", [], "population"),
 ])
 def test_the_kind_is_guessed_from_names_geometry_and_columns(file: str, geometry: str,

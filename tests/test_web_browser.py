@@ -138,7 +138,10 @@ def source_index(page: Any, file_name: str) -> str:
 
 
 def wait_done(page: Any) -> None:
-    page.wait_for_selector("#run-panel[data-status=done]", timeout=180_000)
+    page.wait_for_selector("#run-panel:is([data-status=done], [data-status=failed])",
+                           timeout=180_000)
+    status = page.get_attribute("#run-panel", "data-status")
+    assert status == "done", page.inner_text("#run-panel")
 
 
 def test_sample_dropped_mapped_validated_run_reviewed_and_delivered(

@@ -191,7 +191,8 @@ def guess_kind(source: dict[str, Any]) -> str:
     def name_score(kind: str) -> int:
         best = 0
         for w in _KIND_WORDS.get(kind, ()):
-            if w in tokens or ("_" in w and w in words):
+            plural = len(w) >= 4 and any(t in (w + "s", w + "es") for t in tokens)
+            if w in tokens or plural or ("_" in w and w in words):
                 best = max(best, len(w))
         return best
 
