@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import mini_province
 import shapely.affinity
+from builders import province as mini_province
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "layers" / "sample"
