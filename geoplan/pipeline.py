@@ -241,12 +241,15 @@ def run_pdp8(
     result = reconcile_plan(loaded, national, sheet=sheet,
                             min_score=MIN_SCORE if min_score is None else min_score)
     if output is not None:
-        with io.atomic_path(output, overwrite=overwrite) as tmp:
-            if suffix == ".csv":
-                result.table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            elif suffix == ".xlsx":
-                result.table.to_excel(tmp, index=False, sheet_name="PDP8", engine="openpyxl")
-            else:
+        from geoplan.io.spreadsheet import write_csv, write_xlsx_table
+
+        # the names come from the plan and the national list: never a live formula
+        if suffix == ".csv":
+            write_csv(result.table, output, overwrite=overwrite)
+        elif suffix == ".xlsx":
+            write_xlsx_table(result.table, output, sheet="PDP8", overwrite=overwrite)
+        else:
+            with io.atomic_path(output, overwrite=overwrite) as tmp:
                 tmp.write_text(result.table.to_json(orient="records", force_ascii=False,
                                                     indent=2), encoding="utf-8")
     return result

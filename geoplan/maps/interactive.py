@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoplan.errors import GeoplanError, MissingDependencyError
+from geoplan.markup import sanitize_html
 from geoplan.maps import codec, model
 from geoplan.maps import settings as map_settings
 from geoplan.maps.model import (
@@ -641,6 +642,7 @@ def plan_map(
     chosen = map_settings.basemaps(basemaps if basemaps is not None
                                    else settings.get("basemaps", list(DEFAULT_BASEMAPS)))
     credit = model.attribution(plan, attribution or settings.get("attribution"))
+    credit = sanitize_html(credit) if credit else None  # Leaflet inserts it as HTML
 
     mls = map_layers(plan, findings=findings, coverage=coverage, grid=grid, layers=layers,
                      diff=diff)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from geoplan.errors import GeoplanError, MissingDependencyError
+from geoplan.markup import plain_text
 from geoplan.maps import model
 from geoplan.maps.model import (
     DEFAULT_SUBTITLE,
@@ -752,7 +753,7 @@ def static_map(
               "Bắc thật / true north",
               f"geoplan {__version__}"]
     if credit:
-        footer.insert(1, credit)
+        footer.insert(1, plain_text(credit))  # a link in the attribution is HTML
     fig.text(0.03, 0.02, "   ·   ".join(footer), fontsize=6.5 * scale, color="#555555")
     return fig
 
