@@ -335,7 +335,10 @@ def read_vector(
     p = check_source(path, max_bytes=max_bytes, folder_ok=True)
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".geoparquet"):
-        return _read_parquet(p, columns=columns, bbox=bbox)
+        frame = _read_parquet(p, columns=columns, bbox=bbox)
+        if max_bytes is not None:
+            _check_vertices(frame, p, max_bytes)
+        return frame
     if suffix in TABLE_SUFFIXES:
         raise LayerReadError(f"{p}: a table, not a vector layer; give the plan x_field and y_field "
                              "(the coordinate columns) for this layer")

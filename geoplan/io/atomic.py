@@ -30,7 +30,6 @@ import socket
 import sys
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Any
 
 from geoplan.errors import GeoplanError, OutputBusyError, OutputExistsError, OutputWriteError
 
@@ -60,7 +59,11 @@ def check_output(path: str | Path, *, overwrite: bool = False) -> Path:
 
     Called before any work starts, so a long analysis never ends in "exists already"."""
     target = Path(path)
-    if (target.exists() or target.is_symlink()) and not overwrite:
+    try:
+        present = target.exists() or target.is_symlink()
+    except OSError as exc:  # a name too long, a folder that may not be entered ...
+        raise write_error(target, exc, "no file was created") from exc
+    if present and not overwrite:
         raise OutputExistsError(f"{target}: exists already; pass --overwrite (overwrite=True) to "
                                 "replace it, or choose another output")
     return target
@@ -104,7 +107,10 @@ def _real(path: Path) -> Path:
 def os_error_message(exc: OSError, path: str | Path) -> str:
     """The cause of an operating-system fault in words, with the fix (no path)."""
     where = Path(path)
-    folder = where.parent if not where.is_dir() else where
+    try:
+        folder = where if where.is_dir() else where.parent
+    except OSError:
+        folder = where.parent
     code = exc.errno
     if code in (errno.EACCES, errno.EPERM):
         return (f"permission denied: this user may not write in {folder}; choose a folder you "
@@ -273,7 +279,7 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(target, exc, untouched) from exc
-    clean_leftovers(target.parent, target.name)
+    clean_leftovers(target.parent)  # of runs whose process is gone
     tmp = target.parent / _temp_name(target.name, target.suffix)
     try:
         try:

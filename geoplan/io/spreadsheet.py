@@ -13,6 +13,7 @@ become a live link, or worse. Every spreadsheet geoplan writes goes through this
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from pathlib import Path
@@ -82,10 +83,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             value = value.item()
-        except (AttributeError, ValueError):
-            pass
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, str):

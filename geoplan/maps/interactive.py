@@ -55,7 +55,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoplan.errors import GeoplanError, MissingDependencyError
-from geoplan.markup import sanitize_html
 from geoplan.maps import codec, model
 from geoplan.maps import settings as map_settings
 from geoplan.maps.model import (
@@ -82,6 +81,7 @@ from geoplan.maps.styles import (
     style_table,
     value_labels,
 )
+from geoplan.markup import sanitize_html
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium

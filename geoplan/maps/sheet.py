@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from geoplan.errors import GeoplanError, MissingDependencyError
-from geoplan.markup import plain_text
 from geoplan.maps import model
 from geoplan.maps.model import (
     DEFAULT_SUBTITLE,
@@ -39,6 +38,7 @@ from geoplan.maps.model import (
     name_label_points,
 )
 from geoplan.maps.styles import MPL_MARKERS, LegendEntry, LegendSection, StyleTable, style_table
+from geoplan.markup import plain_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
