@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from html.parser import HTMLParser
 
-__all__ = ["ALLOWED_TAGS", "plain_text", "sanitize_html"]
+__all__ = ["ALLOWED_TAGS", "escape_html", "plain_text", "sanitize_html"]
 
 #: Tags kept by :func:`sanitize_html` (``a`` only with a safe ``href``).
 ALLOWED_TAGS = ("a", "b", "strong", "i", "em", "span", "br", "small", "sup", "sub")
@@ -21,6 +21,22 @@ _VOID = ("br",)
 _SAFE_SCHEMES = ("https://", "http://", "mailto:")
 _DROP_CONTENT = ("script", "style", "template", "textarea", "title", "noscript", "iframe",
                  "object", "svg", "math")
+
+
+def escape_html(text: str) -> str:
+    """``text`` as HTML text: ``& < > " '`` escaped, and the braces ``{ }`` too (as ``&#123;``
+    ``&#125;``, shown as braces). folium/branca read the script they render once more as a
+    Jinja template, so ``{{ ... }}`` in a plan string would run as template code while the map
+    is written; escaped braces are never template syntax.
+
+    >>> escape_html('<b>{{ 7*7 }}</b>')
+    '&lt;b&gt;&#123;&#123; 7*7 &#125;&#125;&lt;/b&gt;'
+    """
+    return html.escape(str(text), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _braces(text: str) -> str:
+    return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 class _Sanitiser(HTMLParser):
@@ -45,8 +61,8 @@ class _Sanitiser(HTMLParser):
                 self.open.append("span")
                 return
             title = next((v for k, v in attrs if k == "title" and v), None)
-            extra = f' title="{html.escape(title, quote=True)}"' if title else ""
-            self.out.append(f'<a href="{html.escape(href.strip(), quote=True)}"{extra} '
+            extra = f' title="{escape_html(title)}"' if title else ""
+            self.out.append(f'<a href="{escape_html(href.strip())}"{extra} '
                             'target="_blank" rel="noopener noreferrer">')
             self.open.append("a")
             return
@@ -77,7 +93,7 @@ class _Sanitiser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.dropping:
-            self.out.append(html.escape(data, quote=False) if self.keep_tags else data)
+            self.out.append(_braces(html.escape(data, quote=False)) if self.keep_tags else data)
 
     def result(self) -> str:
         self.close()
@@ -89,7 +105,8 @@ class _Sanitiser(HTMLParser):
 def sanitize_html(text: str) -> str:
     """``text`` as HTML safe to insert into a page: the tags of :data:`ALLOWED_TAGS` kept
     without attributes (links with their ``http(s)``/``mailto`` address only, opened in a new
-    tab), every other tag dropped, the content of scripts and styles dropped, text escaped.
+    tab), every other tag dropped, the content of scripts and styles dropped, text escaped
+    (braces too, as :func:`escape_html` says why).
 
     >>> sanitize_html('© <a href="https://sct.gov.vn" onclick="x()">SCT</a>')
     '© <a href="https://sct.gov.vn" target="_blank" rel="noopener noreferrer">SCT</a>'

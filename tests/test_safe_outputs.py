@@ -210,6 +210,25 @@ def test_the_attribution_reaches_the_map_sanitised_and_the_sheet_as_text(tmp_pat
     assert plain_text('<img src=x onerror=alert(21)>© <a href="https://x">Sở</a>') == "© Sở"
 
 
+def test_template_syntax_in_plan_strings_is_never_run_while_the_map_is_written(
+        sample_plan: geoplan.Plan) -> None:
+    """folium/branca read rendered scripts as Jinja once more: ``{{ ... }}`` in a plan string
+    would run as template code (Python's globals are one attribute away)."""
+    import dataclasses
+
+    from geoplan.maps import interactive
+
+    bad = "A{{ 6*7 }}B {{ lipsum.__globals__.os.getpid() }} {% if 1 %}X{% endif %} {# c #}"
+    spec = dataclasses.replace(sample_plan.spec, name=bad, province=bad, settings={
+        **sample_plan.spec.settings, "map": {"title": bad, "subtitle": bad, "attribution": bad}})
+    layers = {k: dataclasses.replace(v, spec=dataclasses.replace(v.spec, title=bad))
+              for k, v in sample_plan.layers.items()}
+    plan = dataclasses.replace(sample_plan, spec=spec, layers=layers)
+    text = interactive.map_html(interactive.plan_map(plan, offline=True))
+    assert "A42B" not in text and f" {os.getpid()} " not in text
+    assert text.count("A\\u0026#123;\\u0026#123; 6*7 \\u0026#125;\\u0026#125;B") >= 10
+
+
 def test_map_data_never_holds_a_less_than_sign() -> None:
     from geoplan.maps import codec
 
