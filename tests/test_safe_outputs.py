@@ -229,6 +229,21 @@ def test_template_syntax_in_plan_strings_is_never_run_while_the_map_is_written(
     assert text.count("A\\u0026#123;\\u0026#123; 6*7 \\u0026#125;\\u0026#125;B") >= 10
 
 
+def test_a_dollar_in_a_plan_string_is_text_on_the_printable_map(sample_plan: geoplan.Plan,
+                                                                 tmp_path: Path) -> None:
+    import dataclasses
+
+    from geoplan.maps import sheet
+
+    bad = r"Giá $\frac{1$ và $x^$"
+    spec = dataclasses.replace(sample_plan.spec, name=bad, settings={
+        **sample_plan.spec.settings, "map": {"subtitle": bad, "attribution": bad}})
+    plan = dataclasses.replace(sample_plan, spec=spec)
+    out = sheet.write_static_map(plan, tmp_path / "s.png", dpi=60)
+    assert out.stat().st_size > 10_000
+    assert any(t.get_text() == bad for t in sheet.static_map(plan).texts)
+
+
 def test_map_data_never_holds_a_less_than_sign() -> None:
     from geoplan.maps import codec
 

@@ -84,6 +84,20 @@ def _mpl() -> Any:
     return matplotlib
 
 
+def _literal_text(func: Any) -> Any:
+    """Draw every text of the figure as written: a ``$`` in a plan name or a label is no
+    mathtext (an unbalanced ``$\\frac{`` would make matplotlib raise while saving)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        matplotlib = _mpl()
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 # ------------------------------------------------------------------------ style conversion
 
 
@@ -591,6 +605,7 @@ def source_lines(plan: Plan, table: StyleTable, *, scale: int | None = None,
 # ---------------------------------------------------------------------------- report maps
 
 
+@_literal_text
 def report_map_png(
     plan: Plan,
     *,
@@ -666,6 +681,7 @@ def report_map_png(
 # -------------------------------------------------------------------------------- sheets
 
 
+@_literal_text
 def static_map(
     plan: Plan,
     *,
