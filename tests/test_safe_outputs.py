@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 import realparts
 import shapely
+from builders.plans import X0, Y0, ZONE, PlanBuilder, clusters
 from click.testing import CliRunner
-from planbuilder import X0, Y0, ZONE, PlanBuilder, clusters
 
 import geoplan
 from geoplan import io
@@ -373,7 +373,7 @@ def test_overwrite_replaces_a_previous_export_whole_and_keeps_other_files(
 
 @pytest.fixture(scope="module")
 def mini_plan_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import mini_province as mp
+    from builders import province as mp
 
     return mp.write_plan(tmp_path_factory.mktemp("mini"))
 
