@@ -23,6 +23,7 @@ from geoplan.coverage import CoverageResult
 from geoplan.errors import PlanError
 from geoplan.findings import concat_findings, localise
 from geoplan.grid import GridResult
+from geoplan.io.atomic import check_not_input
 from geoplan.load import load_plan, validate_plan
 from geoplan.messages import plan_lang
 from geoplan.plan import Plan
@@ -59,6 +60,31 @@ def _loaded(plan: Plan | Analysis | str | Path) -> Plan:
     if isinstance(plan, Analysis):
         return plan.plan
     return plan if isinstance(plan, Plan) else load_plan(plan)
+
+
+def _input_files(plan: Plan | Analysis | str | Path) -> list[Path]:
+    """The files a plan is read from (plan file, layer sources with their sidecars, rasters),
+    told from the plan file alone when the plan is not loaded yet."""
+    from geoplan.plan import read_plan_file
+
+    if isinstance(plan, (Plan, Analysis)):
+        spec = _loaded(plan).spec
+    else:
+        try:
+            spec = read_plan_file(plan)
+        except PlanError:
+            return []  # loading will say what is wrong with the plan file
+    files = [spec.path]
+    for layer in spec.layers:
+        files += io.source_files(layer.path)
+    return files
+
+
+def _check_output(plan: Plan | Analysis | str | Path, output: str | Path, *,
+                  overwrite: bool) -> None:
+    """:func:`geoplan.io.check_output`, and never one of the plan's input files."""
+    check_not_input(output, _input_files(plan))
+    io.check_output(output, overwrite=overwrite)
 
 
 # --------------------------------------------------------------------------------- checks
@@ -109,7 +135,7 @@ def run_checks(
     else:
         findings = analyse(_loaded(plan), coverage=False, only=only).check_findings
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
         io.write_geojson(findings, output, id_field=None, overwrite=overwrite)
     return findings
 
@@ -147,7 +173,7 @@ def run_coverage(
     _output_suffix(output, (".geojson", ".json"), "coverage outputs are written as GeoJSON",
                    "*.geojson")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     found = plan.coverage if isinstance(plan, Analysis) else None
     if found is None:
         found = analyse(_loaded(plan), checks=False, grid=False, site=site,
@@ -186,7 +212,7 @@ def run_grid(
     _output_suffix(output, (".geojson", ".json"), "the grid graph is written as GeoJSON",
                    "*.geojson")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     if isinstance(plan, Analysis) and plan.grid is not None:
         result = plan.grid
     else:
@@ -236,17 +262,20 @@ def run_pdp8(
     if suffix is not None and suffix not in (".csv", ".xlsx", ".json"):
         raise PlanError(f"{output}: the comparison is written as .csv, .xlsx or .json")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     loaded = _loaded(plan)
     result = reconcile_plan(loaded, national, sheet=sheet,
                             min_score=MIN_SCORE if min_score is None else min_score)
     if output is not None:
-        with io.atomic_path(output, overwrite=overwrite) as tmp:
-            if suffix == ".csv":
-                result.table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            elif suffix == ".xlsx":
-                result.table.to_excel(tmp, index=False, sheet_name="PDP8", engine="openpyxl")
-            else:
+        from geoplan.io.spreadsheet import write_csv, write_xlsx_table
+
+        # the names come from the plan and the national list: never a live formula
+        if suffix == ".csv":
+            write_csv(result.table, output, overwrite=overwrite)
+        elif suffix == ".xlsx":
+            write_xlsx_table(result.table, output, sheet="PDP8", overwrite=overwrite)
+        else:
+            with io.atomic_path(output, overwrite=overwrite) as tmp:
                 tmp.write_text(result.table.to_json(orient="records", force_ascii=False,
                                                     indent=2), encoding="utf-8")
     return result
@@ -352,7 +381,7 @@ def write_map(
     suffix = _output_suffix(target, (".html", ".htm", ".png", ".pdf"),
                             "a map is written as .html (interactive), .png or .pdf "
                             "(printable sheet)", "*.html, *.png or *.pdf")
-    io.check_output(target, overwrite=overwrite)
+    _check_output(plan, target, overwrite=overwrite)
     if paper is not None and suffix in (".html", ".htm"):
         raise PlanError(f"{target}: --paper applies to .png and .pdf maps only")
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
@@ -463,7 +492,7 @@ def report_plan(
     _output_suffix(output, (".html", ".htm", ".xlsx"), "a report is written as .html or .xlsx",
                    "report.html or report.xlsx")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     if isinstance(plan, Analysis):
         analysis = plan
     else:
@@ -517,7 +546,8 @@ def diff_plans(
                         "*.html")
     for target in (output, map_output):
         if target is not None:
-            io.check_output(target, overwrite=overwrite)
+            for source in (before, after):
+                _check_output(source, target, overwrite=overwrite)
     loaded = _loaded(after)
     result = _diff(_loaded(before), loaded,
                    tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m)

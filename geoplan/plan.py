@@ -29,7 +29,10 @@ layer before validation, unmatched ids reported).
 (``"2026-12-02"``) is the day the plan is judged on: the checks use the rules in force then
 (default: the day of the run); ``dossier_filed`` is the day the clusters' establishment or
 expansion dossiers were filed, for the transitional rule of Decree 303/2026 (a cluster's own
-``dossier_filed`` field wins).
+``dossier_filed`` field wins). ``max_layer_mb``
+(default 2048) is the most megabytes one layer may hold (a zip: unpacked), checked before it is
+decoded, with a vertex limit of ``max_layer_mb`` × 1,000,000 / 16. Layer names are compared
+without regard to case or Unicode normalisation (``Clusters`` and ``clusters`` are one name).
 
 Unknown keys are errors that list the valid ones. The sections ``rules``, ``coverage``, ``grid``,
 ``map``, ``export`` and ``report`` belong to the stages that use them, which check their keys
@@ -74,6 +77,7 @@ __all__ = [
     "RasterLayer",
     "SettingsCheck",
     "find_plan_file",
+    "layer_name_key",
     "read_plan_file",
     "register_settings",
     "settings_check",
@@ -81,7 +85,7 @@ __all__ = [
 
 PLAN_FILE = "plan.toml"
 PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_choice",
-             "description", "as_of", "dossier_filed")
+             "description", "as_of", "dossier_filed", "max_layer_mb")
 LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
               "encoding", "sheet", "band", "title", "accept_voltages_kv", "attributes")
 ATTRIBUTE_KEYS = ("path", "sheet", "key", "encoding")
@@ -172,10 +176,16 @@ class PlanSpec:
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     as_of: _dt.date | None = None
     dossier_filed: _dt.date | None = None
+    max_layer_mb: float = 2048
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    @property
+    def max_layer_bytes(self) -> int:
+        """The most bytes one layer may hold (``max_layer_mb``)."""
+        return int(self.max_layer_mb * 1_000_000)
 
 
 def find_plan_file(path: str | Path) -> Path:
@@ -196,13 +206,7 @@ def find_plan_file(path: str | Path) -> Path:
 def read_plan_file(path: str | Path) -> PlanSpec:
     """Parse and check a plan file (keys, kinds, paths); layers are not read."""
     file = find_plan_file(path)
-    try:
-        with open(file, "rb") as fh:
-            data = tomllib.load(fh)
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"{file}: not UTF-8 text ({exc}); save the plan file as UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{file}: not valid TOML: {exc}") from exc
+    data = _read_toml(file)
     _unknown(data, TOP_KEYS, "the plan file's top level", file)
     head = data.get("plan")
     if not isinstance(head, dict):
@@ -230,11 +234,16 @@ def read_plan_file(path: str | Path) -> PlanSpec:
         except ValueError as exc:
             raise PlanError(f"{file}: [plan] {key}: {exc}") from None
         dates[key] = _dt.date.fromisoformat(iso) if iso else None
+    limit = head.get("max_layer_mb", 2048)
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0:
+        raise PlanError(f"{file}: [plan] max_layer_mb must be a number of megabytes > 0 (the most "
+                        f"one layer may hold; default 2048), got {limit!r}")
 
     raw_layers = data.get("layers", {})
     if not isinstance(raw_layers, dict) or not raw_layers:
         raise PlanError(f"{file}: no layers; add at least one [layers.NAME] table with kind and "
                         "path")
+    _check_layer_names(raw_layers, file)
     layers = tuple(_layer_spec(n, t, file) for n, t in raw_layers.items())
     settings = {k: dict(data[k]) for k in SETTINGS_SECTIONS if k in data}
     for k, v in settings.items():
@@ -252,7 +261,69 @@ def read_plan_file(path: str | Path) -> PlanSpec:
         settings=settings,
         as_of=dates["as_of"],
         dossier_filed=dates["dossier_filed"],
+        max_layer_mb=float(limit),
     )
+
+
+#: The most bytes a plan file may hold (a plan is a few kilobytes of text).
+_MAX_PLAN_BYTES = 10_000_000
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """The plan file's TOML, a UTF-8 byte-order mark dropped; a FIFO, a device or a huge file
+    is refused by its type and size before it is read."""
+    import os
+    import stat
+
+    try:
+        info = os.stat(file)
+    except OSError as exc:
+        raise PlanError(f"{file}: cannot be read ({exc.strerror})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise PlanError(f"{file}: is not a regular file (a FIFO, a device ...); pass the plan.toml "
+                        "file or the folder holding it")
+    if info.st_size > _MAX_PLAN_BYTES:
+        raise PlanError(f"{file}: holds {info.st_size / 1e6:,.0f} MB; a plan file is a few "
+                        "kilobytes of TOML text: is this the plan file?")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"{file}: cannot be read ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8-sig")  # Notepad saves UTF-8 with a byte-order mark
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the "
+                        "plan file as UTF-8") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{file}: not valid TOML: {exc}") from exc
+
+
+def layer_name_key(name: str) -> str:
+    """The key two layer names are compared by: NFC, case-folded (``Clusters`` = ``clusters``,
+    and the NFD spelling of ``Cụm`` = its NFC spelling).
+
+    >>> layer_name_key("Cụm") == layer_name_key("cu\u0323m".upper())
+    True
+    """
+    import unicodedata
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+def _check_layer_names(raw_layers: Mapping[str, Any], file: Path) -> None:
+    seen: dict[str, str] = {}
+    for name in raw_layers:
+        key = layer_name_key(str(name))
+        if key in seen:
+            other = seen[key]
+            how = "differ only in case" if other.casefold() == str(name).casefold() else \
+                "are the same name in two Unicode spellings (NFC and NFD)"
+            raise PlanError(f"{file}: [layers.{other}] and [layers.{name}] {how}; their exports "
+                            "and map layers would collide (one file name on Windows and macOS, "
+                            "two identical-looking files elsewhere): rename one of them")
+        seen[key] = str(name)
 
 
 def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:

@@ -254,4 +254,4 @@ def test_decoded_text_is_escaped_where_it_is_shown(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")
     # the name travels as JSON data inside a script element: it must not close that element
-    assert "</script><img" not in html and "<\\/script><img src=x" in html
+    assert "</script><img" not in html and "\\u003c/script>\\u003cimg src=x" in html

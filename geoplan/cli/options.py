@@ -93,7 +93,8 @@ def handle_errors(func: F) -> F:
 
     A :class:`~geoplan.errors.PlanValidationError` prints its whole report (every problem of
     every layer) before the one-line summary; any other :class:`~geoplan.errors.GeoplanError`
-    prints ``Error: <message>``.
+    prints ``Error: <message>``; so do a bare :class:`OSError` (the path and the cause in
+    words) and a :class:`MemoryError`.
     """
 
     @functools.wraps(func)
@@ -106,6 +107,19 @@ def handle_errors(func: F) -> F:
             sys.exit(EXIT_INPUT)
         except GeoplanError as exc:
             click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+        except OSError as exc:
+            # a fault of the file system that no writer turned into a message of its own
+            from geoplan.io.atomic import os_error_message
+
+            where = exc.filename or exc.filename2
+            text = os_error_message(exc, where) if where else (exc.strerror or str(exc))
+            click.echo(f"Error: {where + ': ' if where else ''}{text}", err=True)
+            sys.exit(EXIT_INPUT)
+        except MemoryError:
+            click.echo("Error: out of memory; a layer is too large for this machine: lower "
+                       "[plan] max_layer_mb to refuse such layers before reading them, or clip "
+                       "the layer to the province", err=True)
             sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]

@@ -154,8 +154,15 @@ def _population(plan: Plan, settings: CoverageSettings, region: Any,
     zones = [region, *service_areas.geometry, *gaps.geometry]
     sums = population_sums(raster, zones, plan.crs, unit=settings.population_unit)
     total = float(sums[0])
+    out: dict[str, Any] = {"raster": raster.name, "total": total}
+    if not total > 0:
+        # every cell inside the province nodata or zero: "0 people" would be read as a count
+        out["warning"] = (f"population raster {raster.name} ({raster.path.name}): every cell "
+                          "inside the province is nodata or 0, so the population figures are "
+                          "not counts; check the raster's nodata value, band and extent")
+        log.warning("%s", out["warning"])
     n_areas = len(service_areas)
     service_areas["population"] = sums[1:1 + n_areas]
     service_areas["population_share"] = (sums[1:1 + n_areas] / total) if total > 0 else np.nan
     gaps["population"] = sums[1 + n_areas:]
-    return {"raster": raster.name, "total": total}
+    return out

@@ -131,6 +131,8 @@ def _summary(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
     if population.get("raster"):
         total = float(population["total"])
         out["population_total"] = total
+        if population.get("warning"):
+            out["population_warning"] = population["warning"]
         for row in service_areas.itertuples(index=False):
             out[f"population_within_{row.voltage_kv}kv"] = float(row.population)
             out[f"share_population_within_{row.voltage_kv}kv"] = share(float(row.population),

@@ -4,8 +4,11 @@
 then the manifest: the input files' SHA-256, the rule table's version, the CRSs and the
 transformation used, the feature counts and the SHA-256 of every output, so that an export can
 be traced back to what produced it. Every output is checked with
-:func:`geoplan.io.check_output` before anything is written, then written through
-:func:`geoplan.io.atomic_path`.
+:func:`geoplan.io.check_output` before anything is written; the folder is one transaction
+(:func:`geoplan.io.atomic.staged_folder`): built in a staging folder beside it, the manifest
+written last, then swapped into place whole, under an advisory lock that keeps a second writer
+out. A folder that is or holds one of the plan's inputs, or lies inside the plan's folder, is
+refused.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from geoplan.export.shapefile import (
     write_shapefile_zip,
 )
 from geoplan.io import atomic_path, check_output
+from geoplan.io.atomic import check_not_input, staged_folder
 from geoplan.io.geojson import DEFAULT_PRECISION, _check_precision, write_geojson
 from geoplan.kinds import KINDS
 
@@ -46,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MANIFEST_NAME", "ExportResult", "export_plan", "file_sha256"]
+__all__ = ["MANIFEST_NAME", "ExportResult", "export_plan", "file_sha256", "plan_input_files"]
 
 MANIFEST_NAME = "manifest.json"
 _SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qmd", ".qix", ".sbn", ".sbx")
@@ -169,8 +173,8 @@ def export_plan(
     shp_layers = [layer for layer in layers if layer.kind in KINDS] if want_shp else []
     planned += [folder / f"{layer.name}.shp.zip" for layer in shp_layers]
     planned.append(folder / MANIFEST_NAME)
+    check_not_input(folder, plan_input_files(plan), folder=True, plan_folder=plan.path.parent)
     _check_outputs(folder, planned, overwrite=overwrite)
-    folder.mkdir(parents=True, exist_ok=True)
     shp_names = dict(settings.get("shapefile_fields", {}))
     if shp_layers:  # refuse before writing anything
         for layer in shp_layers:
@@ -179,38 +183,67 @@ def export_plan(
                                   layer=layer.name, overrides=shp_names)
             _check_shapefile_values(frame, layer.name)
 
-    written: list[Path] = []
-    outputs: dict[str, dict[str, str]] = {layer.name: {} for layer in layers}
-    if geojson:
-        for layer in layers:
-            path = write_geojson(layer.frame, folder / f"{layer.name}.geojson", precision=prec,
-                                 overwrite=True)
+    # the folder is one transaction: built beside it, the manifest last, then swapped in whole
+    replaceable = {p.name for p in planned} | _previous_outputs(folder)
+    with staged_folder(folder, overwrite=overwrite, replaceable=replaceable) as stage:
+        written: list[Path] = []
+        outputs: dict[str, dict[str, str]] = {layer.name: {} for layer in layers}
+        if geojson:
+            for layer in layers:
+                path = write_geojson(layer.frame, stage / f"{layer.name}.geojson",
+                                     precision=prec, overwrite=True)
+                written.append(path)
+                outputs[layer.name]["geojson"] = path.name
+                log.info("wrote %s (%d features)", folder / path.name, len(layer.frame))
+        if geopackage:
+            from geoplan.maps.styles import style_table
+
+            path = write_geopackage(layers, stage / gpkg_name, crs=plan.crs,
+                                    styles=style_table(plan.settings.get("map")),
+                                    overwrite=True)
             written.append(path)
-            outputs[layer.name]["geojson"] = path.name
-            log.info("wrote %s (%d features)", path, len(layer.frame))
-    if geopackage:
-        from geoplan.maps.styles import style_table
+            for layer in layers:
+                outputs[layer.name]["geopackage"] = f"{path.name}#{layer.name}"
+            log.info("wrote %s (%d layers)", folder / path.name, len(layers))
+        for layer in shp_layers:
+            path = write_shapefile_zip(layer, stage / f"{layer.name}.shp.zip",
+                                       field_names=shp_names, overwrite=True)
+            written.append(path)
+            outputs[layer.name]["shapefile"] = path.name
+            log.info("wrote %s", folder / path.name)
 
-        path = write_geopackage(layers, folder / gpkg_name, crs=plan.crs,
-                                styles=style_table(plan.settings.get("map")), overwrite=True)
-        written.append(path)
-        for layer in layers:
-            outputs[layer.name]["geopackage"] = f"{path.name}#{layer.name}"
-        log.info("wrote %s (%d layers)", path, len(layers))
-    for layer in shp_layers:
-        path = write_shapefile_zip(layer, folder / f"{layer.name}.shp.zip",
-                                   field_names=shp_names, overwrite=True)
-        written.append(path)
-        outputs[layer.name]["shapefile"] = path.name
-        log.info("wrote %s", path)
+        manifest = _manifest(plan, layers, outputs, written, stage, prec,
+                             shp_names if shp_layers else None)
+        with atomic_path(stage / MANIFEST_NAME, overwrite=True) as tmp:
+            tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                           encoding="utf-8")
+        written.append(stage / MANIFEST_NAME)
+    return ExportResult(folder, tuple(folder / p.name for p in written), manifest)
 
-    manifest = _manifest(plan, layers, outputs, written, folder, prec,
-                         shp_names if shp_layers else None)
-    with atomic_path(folder / MANIFEST_NAME, overwrite=True) as tmp:
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                       encoding="utf-8")
-    written.append(folder / MANIFEST_NAME)
-    return ExportResult(folder, tuple(written), manifest)
+
+def plan_input_files(plan: Plan) -> list[Path]:
+    """Every file the plan was read from: the plan file, each layer's source (a Shapefile
+    with its sidecars) and the rasters."""
+    files = [plan.path]
+    for layer in plan.layers.values():
+        files += _input_files(layer.source)
+    files += [raster.path for raster in plan.rasters.values()]
+    return files
+
+
+def _previous_outputs(folder: Path) -> set[str]:
+    """The files an earlier export's manifest lists in ``folder`` (which a new export into the
+    same folder replaces), and the manifest itself."""
+    try:
+        record = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    names = {MANIFEST_NAME}
+    for item in record.get("outputs", []) if isinstance(record, dict) else []:
+        if isinstance(item, dict) and isinstance(item.get("file"), str) \
+                and "/" not in item["file"]:
+            names.add(item["file"])
+    return names
 
 
 def _check_outputs(folder: Path, planned: Sequence[Path], *, overwrite: bool) -> None:

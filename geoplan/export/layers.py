@@ -14,6 +14,7 @@ import pandas as pd
 from geoplan.errors import PlanError, check_keys
 from geoplan.io.geojson import _all_nfc, _check_precision, _nfc
 from geoplan.kinds import KINDS, fold
+from geoplan.plan import layer_name_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from geoplan.plan import Plan
@@ -50,10 +51,13 @@ def export_layers(plan: Plan, extra: Mapping[str, tuple[str, gpd.GeoDataFrame]] 
         if not name or name.startswith(".") or any(ch in name for ch in '/\\:*?"<>|\x00'):
             raise PlanError(f"{plan.path}: layer name {name!r} cannot be a file name; rename "
                             "[layers.\"...\"] with letters, digits, '-' and '_'")
+    keys = {layer_name_key(n): n for n in plan.layers}
     for name, (kind, frame) in (extra or {}).items():
-        if name in plan.layers:
-            raise PlanError(f"{plan.path}: the plan has a layer named {name!r}, which the export "
-                            f"uses for its {kind} layer; rename [layers.{name}] in the plan")
+        if layer_name_key(name) in keys:
+            own = keys[layer_name_key(name)]
+            raise PlanError(f"{plan.path}: the plan has a layer named {own!r}, which the export "
+                            f"uses (as {name!r}, case and Unicode spelling aside) for its {kind} "
+                            f"layer; rename [layers.{own}] in the plan")
         out.append(ExportLayer(name, kind, frame, _kind_labels(kind)[1]))
     return out
 

@@ -8,6 +8,7 @@ named.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -134,12 +135,13 @@ def write_shapefile_zip(layer: ExportLayer, path: str | Path, *,
     names = shapefile_field_names(columns, layer=layer.name, overrides=field_names)
     _check_shapefile_values(frame, layer.name)
     frame = frame.rename(columns=names)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".shp-") as tmpdir:
+    with atomic_path(target, overwrite=overwrite) as tmp, \
+            tempfile.TemporaryDirectory(dir=target.parent,
+                                        prefix=f".{target.name}.geoplan-{os.getpid()}-") as tmpdir:
         shp = Path(tmpdir) / f"{layer.name}.shp"
         pyogrio.write_dataframe(frame, shp, driver="ESRI Shapefile", encoding="UTF-8",
                                 promote_to_multi=True)
-        with atomic_path(target, overwrite=overwrite) as tmp, \
-                zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for part in sorted(Path(tmpdir).iterdir()):
                 zf.write(part, part.name)
     return target

@@ -55,11 +55,15 @@ def _problem(spec: LayerSpec, code: str, message: str, fix: str = "",
     return Problem(severity, code, message, fix, spec.name, str(spec.path))  # type: ignore[arg-type]
 
 
-def _read_raw(spec: LayerSpec) -> gpd.GeoDataFrame:
+def _read_raw(spec: LayerSpec, max_bytes: int | None = None) -> gpd.GeoDataFrame:
     if spec.x_field and spec.y_field:
         return io.read_table(spec.path, x_field=spec.x_field, y_field=spec.y_field,
-                             sheet=spec.sheet, encoding=spec.encoding)
-    return io.read_vector(spec.path, layer=spec.layer, encoding=spec.encoding)
+                             sheet=spec.sheet, encoding=spec.encoding, max_bytes=max_bytes)
+    raw = io.read_vector(spec.path, layer=spec.layer, encoding=spec.encoding,
+                         max_bytes=max_bytes)
+    # a GeoJSON FeatureCollection without features has no fields: an empty layer, not one
+    # whose mapped columns are missing
+    return io.with_columns(raw, list(spec.fields.values()))
 
 
 def _province_polygon(frames: list[gpd.GeoDataFrame], province: str | None) -> Any | None:
@@ -125,7 +129,7 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
                 rasters[ls.name] = raster
             continue
         try:
-            raw = _read_raw(ls)
+            raw = _read_raw(ls, spec.max_layer_bytes)
             raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
             report.extend(joined)
         except LayerReadError as exc:

@@ -38,6 +38,7 @@ from geoplan.maps.model import (
     name_label_points,
 )
 from geoplan.maps.styles import MPL_MARKERS, LegendEntry, LegendSection, StyleTable, style_table
+from geoplan.markup import plain_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -81,6 +82,20 @@ def _mpl() -> Any:
     except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
         raise MissingDependencyError("static maps need matplotlib: pip install matplotlib") from exc
     return matplotlib
+
+
+def _literal_text(func: Any) -> Any:
+    """Draw every text of the figure as written: a ``$`` in a plan name or a label is no
+    mathtext (an unbalanced ``$\\frac{`` would make matplotlib raise while saving)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        matplotlib = _mpl()
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 # ------------------------------------------------------------------------ style conversion
@@ -590,6 +605,7 @@ def source_lines(plan: Plan, table: StyleTable, *, scale: int | None = None,
 # ---------------------------------------------------------------------------- report maps
 
 
+@_literal_text
 def report_map_png(
     plan: Plan,
     *,
@@ -665,6 +681,7 @@ def report_map_png(
 # -------------------------------------------------------------------------------- sheets
 
 
+@_literal_text
 def static_map(
     plan: Plan,
     *,
@@ -752,7 +769,7 @@ def static_map(
               "Bắc thật / true north",
               f"geoplan {__version__}"]
     if credit:
-        footer.insert(1, credit)
+        footer.insert(1, plain_text(credit))  # a link in the attribution is HTML
     fig.text(0.03, 0.02, "   ·   ".join(footer), fontsize=6.5 * scale, color="#555555")
     return fig
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from geoplan.errors import MissingDependencyError
 from geoplan.io import atomic_path, check_output
+from geoplan.io.spreadsheet import text_cells, xlsx_text
 from geoplan.report.model import ColumnKind, Lang, Report, _isna, _t
 
 __all__ = ["write_xlsx"]
@@ -32,13 +33,15 @@ def _sheet_name(index: int, title: str, used: set[str]) -> str:
 
 def _excel_value(value: Any, kind: ColumnKind, lang: Lang) -> Any:
     """The value of one cell: every cell :func:`write_xlsx` writes passes here (headings, labels
-    and notes as ``"text"``), numbers as numbers, booleans as the words yes / no."""
+    and notes as ``"text"``), numbers as numbers, booleans as the words yes / no; text without
+    the control characters XLSX cannot hold. Before saving, :func:`~geoplan.io.spreadsheet.
+    text_cells` makes every text that looks like a formula a text cell."""
     if _isna(value):
         return None
     if kind == "bool":
         return _t("yes" if bool(value) else "no", lang)
     if kind == "text":
-        return str(value)
+        return xlsx_text(str(value))
     if kind == "int":
         return int(value)
     return float(value)
@@ -118,6 +121,7 @@ def write_xlsx(report: Report, path: str | Path, *, overwrite: bool = False) -> 
         if table.note:
             ws.append([])
             ws.append([text(table.note)])
+    text_cells(wb)  # a name such as =HYPERLINK(...) stays text, never a live formula
     with atomic_path(target, overwrite=overwrite) as tmp:
         wb.save(tmp)
     return target
