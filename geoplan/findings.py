@@ -27,6 +27,7 @@ import pandas as pd
 
 __all__ = [
     "FINDING_COLUMNS",
+    "FINDING_ID",
     "SEVERITIES",
     "Severity",
     "concat_findings",
@@ -53,6 +54,11 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "reference",
     "geometry",
 )
+
+#: The columns whose values make a finding's id in GeoJSON outputs
+#: (``rule/layer/feature_id/other_id``, ``#2``... for a repeat; see
+#: :func:`geoplan.io.geojson.feature_ids`).
+FINDING_ID: tuple[str, ...] = ("rule", "layer", "feature_id", "other_id")
 
 _TEXT = ("rule", "severity", "layer", "feature_id", "other_layer", "other_id", "unit", "message",
          "reference")
@@ -102,13 +108,31 @@ def make_findings(
     if bad or frame["severity"].isna().any():
         raise ValueError(f"finding severities must be one of {SEVERITIES}, got {sorted(bad)}")
     if len(frame):
-        frame = frame.sort_values(_SORT, na_position="first", kind="stable", key=_sort_key)
+        frame = _sorted(frame)
     out = gpd.GeoDataFrame(frame[list(FINDING_COLUMNS)], geometry="geometry", crs=crs)
     return out.reset_index(drop=True)
 
 
 def _sort_key(col: pd.Series) -> pd.Series:
     return col.fillna("")
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in a stable order: the text columns, then the severity, the figures and the
+    geometry (WKB) break the remaining ties, so that row order never shows through."""
+    import shapely
+
+    frame = frame.reset_index(drop=True)
+    geoms = np.asarray(frame["geometry"].to_numpy(dtype=object), dtype=object)
+    wkb = shapely.to_wkb(geoms, hex=True, output_dimension=2)
+    ties = pd.DataFrame({
+        "_severity": frame["severity"].fillna(""),
+        "_value": frame["value"].fillna(-np.inf), "_threshold": frame["threshold"].fillna(-np.inf),
+        "_geometry": pd.Series(wkb, index=frame.index).fillna(""),
+    }, index=frame.index)
+    keyed = pd.concat([frame[_SORT].apply(_sort_key), ties], axis=1)
+    order = keyed.sort_values([*_SORT, *ties.columns], kind="stable").index
+    return frame.loc[order]
 
 
 def concat_findings(frames: Sequence[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
