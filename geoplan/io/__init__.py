@@ -41,6 +41,7 @@ __all__ = [
     "raster_info",
     "read_table",
     "read_vector",
+    "table_columns",
     "write_geojson",
     "write_geojson_layers",
     "write_vector",
@@ -334,3 +335,26 @@ from geoplan.io.geojson import (  # noqa: E402  (the writer needs atomic_path ab
     write_geojson,
     write_geojson_layers,
 )
+
+
+def table_columns(path: str | Path, *, sheet: str | None = None,
+                  encoding: str | None = None) -> list[str]:
+    """The column names of a CSV or Excel table (its header row), as :func:`read_table` names
+    them; nothing else is read.
+
+    The load stage uses it to find coordinate columns the plan does not name (``lon``/``lat``
+    and their usual spellings) before reading the table with :func:`read_table`.
+    """
+    p = Path(path)
+    _check_exists(p)
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            head = pd.read_excel(p, sheet_name=sheet or 0, nrows=0, engine="openpyxl")
+        else:
+            head = pd.read_csv(p, nrows=0, encoding=encoding or "utf-8-sig", sep=None,
+                               engine="python")
+    except Exception as exc:  # any reader failure: read_table reports it precisely later
+        raise LayerReadError(f"{p}: the header row of the table cannot be read ({_short(exc)})"
+                             ) from exc
+    return [str(c).replace("\ufeff", "").strip() for c in head.columns]
