@@ -131,6 +131,11 @@ def _summary(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
     if population.get("raster"):
         total = float(population["total"])
         out["population_total"] = total
+        unit = population.get("unit")
+        if unit is not None:
+            out["population_unit"] = unit.unit
+            out["population_unit_basis"] = unit.basis
+            out["population_unit_assumed"] = unit.assumed
         for row in service_areas.itertuples(index=False):
             out[f"population_within_{row.voltage_kv}kv"] = float(row.population)
             out[f"share_population_within_{row.voltage_kv}kv"] = share(float(row.population),
