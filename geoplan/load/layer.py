@@ -561,7 +561,8 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
     geoms = np.asarray(raw.geometry.array, dtype=object).copy()
     if not len(geoms):
         return geoms
-    null = shapely.is_missing(geoms)
+    unbuilt = _geometries_not_read(raw, ids, col)
+    null = shapely.is_missing(geoms) & ~unbuilt
     empty = ~null & shapely.is_empty(geoms)
     if null.any():
         col.features("error", "null-geometry", _labels(ids, null), "the feature has no geometry",
@@ -569,7 +570,7 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
     if empty.any():
         col.features("error", "empty-geometry", _labels(ids, empty), "the geometry is empty",
                      "draw the feature or remove it")
-    present = ~(null | empty)
+    present = ~(null | empty | unbuilt)
     unreal = present & ~_finite_coordinates(geoms)
     if unreal.any():
         col.features("error", "non-finite-coordinates", _labels(ids, unreal),
@@ -621,6 +622,25 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
         geoms[i] = repaired
     geoms[null] = None
     return geoms
+
+
+def _geometries_not_read(raw: gpd.GeoDataFrame, ids: pd.Series, col: _Collector) -> np.ndarray:
+    """Problems for the geometries the reader could not build as stored
+    (:data:`geoplan.io.GEOMETRY_ERRORS`) or repaired on reading; the rows left without one."""
+    from geoplan.io import GEOMETRY_ERRORS, GEOMETRY_REPAIRS
+
+    unbuilt = np.zeros(len(raw), dtype=bool)
+    for pos, reason in sorted(dict(raw.attrs.get(GEOMETRY_ERRORS, {})).items()):
+        unbuilt[pos] = True
+        col.features("error", "unreadable-geometry", [str(ids.iloc[pos])],
+                     f"the geometry cannot be built as stored ({reason})",
+                     "redraw the feature: a line needs two points or more, a polygon ring "
+                     "four positions or more, first and last the same", field="geometry")
+    for pos, reason in sorted(dict(raw.attrs.get(GEOMETRY_REPAIRS, {})).items()):
+        col.features("warning", "repaired-geometry", [str(ids.iloc[pos])],
+                     f"the geometry as stored is malformed ({reason}); repaired on reading",
+                     "fix it in the source (e.g. close the polygon's rings)", field="geometry")
+    return unbuilt
 
 
 def _finite_coordinates(geoms: np.ndarray) -> np.ndarray:
