@@ -33,6 +33,7 @@ __all__ = [
     "concat_findings",
     "empty_findings",
     "has_errors",
+    "locate_findings",
     "make_findings",
     "severity_counts",
 ]
@@ -155,3 +156,40 @@ def severity_counts(findings: pd.DataFrame) -> dict[str, int]:
     """Number of findings per severity, every severity present (zero when none)."""
     counts = findings["severity"].value_counts()
     return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+
+def locate_findings(findings: gpd.GeoDataFrame, frames: Mapping[str, gpd.GeoDataFrame]
+                    ) -> gpd.GeoDataFrame:
+    """``findings`` with a missing or empty geometry replaced by the representative point
+    (:func:`shapely.point_on_surface`) of the feature it names, looked up by ``layer`` and
+    ``feature_id`` in ``frames`` (layer name -> frame in the findings' CRS). A finding that
+    names no feature (a note about the whole plan) keeps no geometry.
+
+    >>> from shapely import Point, box
+    >>> f = make_findings([{"rule": "r", "severity": "info", "layer": "ccn", "feature_id": "A",
+    ...                     "message": "m", "geometry": None}], crs="EPSG:9209")
+    >>> ccn = gpd.GeoDataFrame({"id": ["A"]}, geometry=[box(0, 0, 2, 2)], crs="EPSG:9209")
+    >>> locate_findings(f, {"ccn": ccn}).geometry[0].wkt
+    'POINT (1 1)'
+    """
+    import shapely
+
+    if not len(findings):
+        return findings
+    geoms = np.asarray(findings.geometry.values, dtype=object)
+    blank = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if not blank.any():
+        return findings
+    lookup: dict[tuple[str, str], Any] = {}
+    for name, frame in frames.items():
+        if frame is None or "id" not in frame or not len(frame):
+            continue
+        for fid, geom in zip(frame["id"].astype(str), frame.geometry.values, strict=True):
+            if geom is not None and not geom.is_empty:
+                lookup.setdefault((str(name), fid), geom)
+    out = np.array(geoms, dtype=object, copy=True)
+    for i in np.flatnonzero(blank):
+        layer, fid = findings["layer"].iat[i], findings["feature_id"].iat[i]
+        feature = lookup.get((str(layer), str(fid))) if layer is not None else None
+        out[i] = shapely.point_on_surface(feature) if feature is not None else None
+    return findings.set_geometry(gpd.GeoSeries(out, index=findings.index, crs=findings.crs))

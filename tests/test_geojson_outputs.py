@@ -280,3 +280,22 @@ def test_feature_ids_are_unique_and_layered(tmp_path: Path) -> None:
     assert [f.get("id") for f in doc["features"]] == ["features/a/1", "features/a/1#2",
                                                      "features/b/1", None]
     assert problems_of(path) == []
+
+
+def test_a_finding_with_nothing_to_draw_gets_its_features_point(sample_plan: Any) -> None:
+    from geoplan.findings import locate_findings
+
+    cluster = sample_plan.layers["clusters"].frame.iloc[0]
+    findings = make_findings([
+        {"rule": "overlap", "severity": "error", "layer": "clusters",
+         "feature_id": cluster["id"], "message": "m", "geometry": shapely.Polygon()},
+        {"rule": "outside-boundary", "severity": "info", "message": "no boundary",
+         "geometry": None}], crs=sample_plan.crs)
+    located = locate_findings(findings, {n: layer.frame
+                                         for n, layer in sample_plan.layers.items()})
+    by_rule = dict(zip(located["rule"], located.geometry, strict=True))
+    assert by_rule["overlap"].geom_type == "Point"
+    assert cluster.geometry.contains(by_rule["overlap"])
+    assert by_rule["outside-boundary"] is None  # a note about the whole plan: no place
+    doc = json.loads(geojson_text(located, id_field=("rule", "layer", "feature_id")))
+    assert [f["geometry"] and f["geometry"]["type"] for f in doc["features"]] == [None, "Point"]
