@@ -30,7 +30,7 @@ from geoplan import grid as _grid
 from geoplan.checks import run_checks as _run_plan_rules
 from geoplan.coverage import CoverageResult
 from geoplan.errors import GeoplanError, PlanError
-from geoplan.findings import concat_findings, empty_findings
+from geoplan.findings import concat_findings, empty_findings, locate_findings
 from geoplan.grid import GridResult
 from geoplan.load import load_plan
 from geoplan.plan import Plan
@@ -244,6 +244,9 @@ def analyse(
             parts.append(gf[gf["rule"].isin(run_grid_rules)])
         findings = (concat_findings(parts, crs=loaded.crs) if parts
                     else empty_findings(loaded.crs))
+        # a finding with nothing to draw is drawn at its feature's representative point
+        findings = locate_findings(findings, {n: layer.frame
+                                              for n, layer in loaded.layers.items()})
         check_result = CheckResult(dedupe_findings(findings), (*run_rules, *run_grid_rules))
 
     coverage_result: CoverageResult | None = None

@@ -32,12 +32,14 @@ import pandas as pd
 
 __all__ = [
     "FINDING_COLUMNS",
+    "FINDING_ID",
     "SEVERITIES",
     "Severity",
     "concat_findings",
     "empty_findings",
     "has_errors",
     "localise",
+    "locate_findings",
     "make_findings",
     "severity_counts",
 ]
@@ -63,6 +65,11 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "reference_en",
     "geometry",
 )
+
+#: The columns whose values make a finding's id in GeoJSON outputs
+#: (``rule/layer/feature_id/other_id``, ``#2``... for a repeat; see
+#: :func:`geoplan.io.geojson.feature_ids`).
+FINDING_ID: tuple[str, ...] = ("rule", "layer", "feature_id", "other_id")
 
 _TEXT = ("rule", "severity", "layer", "feature_id", "other_layer", "other_id", "unit", "message",
          "message_vi", "message_en", "reference", "reference_vi", "reference_en")
@@ -112,13 +119,31 @@ def make_findings(
     if bad or frame["severity"].isna().any():
         raise ValueError(f"finding severities must be one of {SEVERITIES}, got {sorted(bad)}")
     if len(frame):
-        frame = frame.sort_values(_SORT, na_position="first", kind="stable", key=_sort_key)
+        frame = _sorted(frame)
     out = gpd.GeoDataFrame(frame[list(FINDING_COLUMNS)], geometry="geometry", crs=crs)
     return out.reset_index(drop=True)
 
 
 def _sort_key(col: pd.Series) -> pd.Series:
     return col.fillna("")
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in a stable order: the text columns, then the severity, the figures and the
+    geometry (WKB) break the remaining ties, so that row order never shows through."""
+    import shapely
+
+    frame = frame.reset_index(drop=True)
+    geoms = np.asarray(frame["geometry"].to_numpy(dtype=object), dtype=object)
+    wkb = shapely.to_wkb(geoms, hex=True, output_dimension=2)
+    ties = pd.DataFrame({
+        "_severity": frame["severity"].fillna(""),
+        "_value": frame["value"].fillna(-np.inf), "_threshold": frame["threshold"].fillna(-np.inf),
+        "_geometry": pd.Series(wkb, index=frame.index).fillna(""),
+    }, index=frame.index)
+    keyed = pd.concat([frame[_SORT].apply(_sort_key), ties], axis=1)
+    order = keyed.sort_values([*_SORT, *ties.columns], kind="stable").index
+    return frame.loc[order]
 
 
 def concat_findings(frames: Sequence[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
@@ -158,3 +183,40 @@ def severity_counts(findings: pd.DataFrame) -> dict[str, int]:
     """Number of findings per severity, every severity present (zero when none)."""
     counts = findings["severity"].value_counts()
     return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+
+def locate_findings(findings: gpd.GeoDataFrame, frames: Mapping[str, gpd.GeoDataFrame]
+                    ) -> gpd.GeoDataFrame:
+    """``findings`` with a missing or empty geometry replaced by the representative point
+    (:func:`shapely.point_on_surface`) of the feature it names, looked up by ``layer`` and
+    ``feature_id`` in ``frames`` (layer name -> frame in the findings' CRS). A finding that
+    names no feature (a note about the whole plan) keeps no geometry.
+
+    >>> from shapely import Point, box
+    >>> f = make_findings([{"rule": "r", "severity": "info", "layer": "ccn", "feature_id": "A",
+    ...                     "message": "m", "geometry": None}], crs="EPSG:9209")
+    >>> ccn = gpd.GeoDataFrame({"id": ["A"]}, geometry=[box(0, 0, 2, 2)], crs="EPSG:9209")
+    >>> locate_findings(f, {"ccn": ccn}).geometry[0].wkt
+    'POINT (1 1)'
+    """
+    import shapely
+
+    if not len(findings):
+        return findings
+    geoms = np.asarray(findings.geometry.values, dtype=object)
+    blank = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if not blank.any():
+        return findings
+    lookup: dict[tuple[str, str], Any] = {}
+    for name, frame in frames.items():
+        if frame is None or "id" not in frame or not len(frame):
+            continue
+        for fid, geom in zip(frame["id"].astype(str), frame.geometry.values, strict=True):
+            if geom is not None and not geom.is_empty:
+                lookup.setdefault((str(name), fid), geom)
+    out = np.array(geoms, dtype=object, copy=True)
+    for i in np.flatnonzero(blank):
+        layer, fid = findings["layer"].iat[i], findings["feature_id"].iat[i]
+        feature = lookup.get((str(layer), str(fid))) if layer is not None else None
+        out[i] = shapely.point_on_surface(feature) if feature is not None else None
+    return findings.set_geometry(gpd.GeoSeries(out, index=findings.index, crs=findings.crs))

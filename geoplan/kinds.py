@@ -23,6 +23,7 @@ __all__ = [
     "KINDS",
     "POSITIONS",
     "REPORTING_FIELDS",
+    "SOURCE_UNITS",
     "STATUSES",
     "TRADE_TYPES",
     "VOLTAGES_KV",
@@ -40,6 +41,7 @@ __all__ = [
     "normalise_vocabulary",
     "normalise_voltages",
     "period_end",
+    "unit_factor",
 ]
 
 FieldType = Literal["str", "float", "int", "bool", "status", "voltage", "vocab", "period", "class",
@@ -789,3 +791,40 @@ KINDS["industrial_cluster"] = replace(
 KINDS["industrial_park"] = replace(
     KINDS["industrial_park"], fields=KINDS["industrial_park"].fields + _land_fields())
 _VOCAB_TABLES["industrial_cluster.wwtp"] = _table(WWTP_ALIASES)
+
+
+# ------------------------------------------------------------------- units of source columns
+# A plan may declare the unit of a source column (fields = { capacity_mw = { column = "output",
+# unit = "kW" } }); the value is converted to the canonical field's unit at load.
+
+#: Units a source column may be declared in, per canonical unit: the factor to the canonical
+#: unit (canonical = source × factor).
+SOURCE_UNITS: dict[str, dict[str, float]] = {
+    "MW": {"W": 1e-6, "kW": 1e-3, "MW": 1.0, "GW": 1e3},
+    "MVA": {"VA": 1e-6, "kVA": 1e-3, "MVA": 1.0, "GVA": 1e3},
+    "ha": {"m²": 1e-4, "m2": 1e-4, "ha": 1.0, "km²": 100.0, "km2": 100.0},
+    "m²": {"m²": 1.0, "m2": 1.0, "ha": 1e4, "km²": 1e6, "km2": 1e6},
+    "m": {"mm": 1e-3, "cm": 1e-2, "m": 1.0, "km": 1e3},
+}
+
+
+def unit_factor(canonical_unit: str, unit: str) -> float:
+    """The factor from a declared source ``unit`` to a field's ``canonical_unit``.
+
+    Units are matched case-sensitively (``MW`` is not ``mW``) after trimming spaces.
+
+    >>> unit_factor("MW", "kW")
+    0.001
+    >>> unit_factor("MW", "kV")
+    Traceback (most recent call last):
+    ...
+    ValueError: unit 'kV' cannot be converted to MW; use one of W, kW, MW, GW
+    """
+    table = SOURCE_UNITS.get(canonical_unit)
+    if not table:
+        raise ValueError(f"a field in {canonical_unit or 'no unit'} takes no unit declaration")
+    text = str(unit).strip()
+    if text not in table:
+        raise ValueError(f"unit {unit!r} cannot be converted to {canonical_unit}; use one of "
+                         f"{', '.join(table)}")
+    return table[text]

@@ -20,8 +20,9 @@ import geopandas as gpd
 from geoplan import io
 from geoplan.analysis import Analysis, analyse, dedupe_findings
 from geoplan.coverage import CoverageResult
+from geoplan.coverage.compute import LAYER_IDS as COVERAGE_LAYER_IDS
 from geoplan.errors import PlanError
-from geoplan.findings import concat_findings, localise
+from geoplan.findings import FINDING_ID, concat_findings, localise
 from geoplan.grid import GridResult
 from geoplan.io.atomic import check_not_input
 from geoplan.load import load_plan, validate_plan
@@ -136,7 +137,7 @@ def run_checks(
         findings = analyse(_loaded(plan), coverage=False, only=only).check_findings
     if output is not None:
         _check_output(plan, output, overwrite=overwrite)
-        io.write_geojson(findings, output, id_field=None, overwrite=overwrite)
+        io.write_geojson(findings, output, id_field=FINDING_ID, overwrite=overwrite)
     return findings
 
 
@@ -182,7 +183,8 @@ def run_coverage(
         raise PlanError("the coverage could not be computed for this plan")
     result: CoverageResult = found
     if output is not None:
-        io.write_geojson_layers(result.layers(), output, overwrite=overwrite)
+        io.write_geojson_layers(result.layers(), output, id_fields=COVERAGE_LAYER_IDS,
+                                overwrite=overwrite)
     return result
 
 
@@ -552,7 +554,8 @@ def diff_plans(
     result = _diff(_loaded(before), loaded,
                    tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m)
     if output is not None:
-        io.write_geojson(result.frame, output, id_field=None, overwrite=overwrite)
+        io.write_geojson(result.frame, output, id_field=("layer", "id", "change"),
+                         overwrite=overwrite)
     if map_output is not None:
         from geoplan.maps import write_map as _write_html
 

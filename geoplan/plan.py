@@ -13,6 +13,10 @@ A plan names the province, the analysis CRS and its layers::
     crs = "EPSG:9209"               # optional, for sources that carry no CRS
     fields = { voltage_kv = "cap_dien_ap", name = "ten" }   # canonical = source column
 
+A field may also name its column's unit when it is not the canonical one, converted at load:
+``fields = { capacity_mw = { column = "output", unit = "kW" } }`` (see
+:data:`geoplan.kinds.SOURCE_UNITS`).
+
 Further layer keys: ``defaults`` (canonical field -> value for features that lack one, e.g.
 ``{ status = "existing" }``), ``x_field`` / ``y_field`` (coordinate columns of a CSV/Excel
 table; for VN-2000 tables remember that Vietnamese documents call the northing X),
@@ -52,7 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from geoplan.errors import PlanError, check_keys
-from geoplan.kinds import KINDS, RASTER_KINDS, normalise_date
+from geoplan.kinds import KINDS, RASTER_KINDS, normalise_date, unit_factor
 from geoplan.names import own_province_mask
 
 if sys.version_info >= (3, 11):
@@ -147,6 +151,9 @@ class LayerSpec:
     crs: str | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: canonical field -> the unit its source column is in (``fields = { capacity_mw =
+    #: { column = "output", unit = "kW" } }``), converted at load
+    units: Mapping[str, str] = field(default_factory=dict)
     x_field: str | None = None
     y_field: str | None = None
     encoding: str | None = None
@@ -351,14 +358,12 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
         if not isinstance(mapping, dict):
             raise PlanError(f"{file}: {where} {key} must be an inline table like "
                             "{ name = \"ten\" }")
+    units: dict[str, str] = {}
     if kind in KINDS:
         canonical = KINDS[kind].field_names
         for key, mapping in (("fields", fields), ("defaults", defaults)):
             _unknown(mapping, canonical, f"{where} {key} (canonical fields of {kind})", file)
-        for canon, column in fields.items():
-            if not isinstance(column, str):
-                raise PlanError(f"{file}: {where} fields.{canon} must name a source column, got "
-                                f"{column!r}")
+        fields, units = _field_units(fields, kind, where, file)
     if ("x_field" in table) != ("y_field" in table):
         raise PlanError(f"{file}: {where} needs both x_field and y_field (x = easting or "
                         "longitude, y = northing or latitude)")
@@ -378,7 +383,7 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
                         "table to; remove the key")
     return LayerSpec(
         name=name, kind=kind, path=src, layer=table.get("layer"), crs=table.get("crs"),
-        fields=dict(fields), defaults=dict(defaults), x_field=table.get("x_field"),
+        fields=dict(fields), defaults=dict(defaults), units=units, x_field=table.get("x_field"),
         y_field=table.get("y_field"), encoding=table.get("encoding"), sheet=table.get("sheet"),
         band=band, title=table.get("title"), accept_voltages_kv=tuple(float(v) for v in extra),
         attributes=attributes,
@@ -400,6 +405,34 @@ def _attribute_spec(value: Any, where: str, file: Path) -> AttributeSpec:
     path = Path(table["path"])
     return AttributeSpec(path if path.is_absolute() else file.parent / path, table.get("sheet"),
                          table.get("key"), table.get("encoding"))
+
+
+def _field_units(fields: Mapping[str, Any], kind: str, where: str, file: Path
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """``fields`` as canonical -> column, and the declared units: a field maps to a column name,
+    or to ``{ column = "...", unit = "..." }`` when the column holds another unit than the
+    canonical one (``capacity_mw = { column = "output", unit = "kW" }``)."""
+    columns: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for canon, column in fields.items():
+        if isinstance(column, dict):
+            _unknown(column, ("column", "unit"), f"{where} fields.{canon}", file)
+            name, unit = column.get("column"), column.get("unit")
+            if not isinstance(name, str) or not isinstance(unit, str):
+                raise PlanError(f"{file}: {where} fields.{canon} needs column = \"...\" and "
+                                f"unit = \"...\", e.g. {{ column = \"output\", unit = \"kW\" }}"
+                                f", got {column!r}")
+            try:
+                unit_factor(KINDS[kind].get(canon).unit, unit)
+            except ValueError as exc:
+                raise PlanError(f"{file}: {where} fields.{canon}: {exc}") from None
+            columns[canon], units[canon] = name, unit.strip()
+        elif isinstance(column, str):
+            columns[canon] = column
+        else:
+            raise PlanError(f"{file}: {where} fields.{canon} must name a source column (or be "
+                            f"{{ column = \"...\", unit = \"...\" }}), got {column!r}")
+    return columns, units
 
 
 @dataclass(frozen=True)

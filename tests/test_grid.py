@@ -103,7 +103,8 @@ def test_healthy_loop_has_no_findings() -> None:
     assert audit_grid(grid).empty
     assert grid.n_components == 1
     tx = grid.edges[grid.edges["kind"] == "transformer"]
-    assert list(zip(tx["u"], tx["v"], strict=True)) == [("S0@220", "S0@110")]
+    # stations are numbered in the order of their ids (A, B, T), not of the rows
+    assert list(zip(tx["u"], tx["v"], strict=True)) == [("S2@220", "S2@110")]
     assert set(grid.edges.loc[grid.edges["kind"] == "line", "voltage_kv"]) == {110}
 
 
@@ -122,7 +123,7 @@ def test_snap_prefers_a_station_of_the_line_voltage() -> None:
     # a 220 kV-only station 5 m from the end, the 110 kV station 30 m away: take the 110 one
     st = subs(("X", (10, 0.005), "220"), ("A", (10, 0.03), "110"), ("T", (0, 0), "220;110"))
     grid = build_grid(lines(("L1", 110, [(0, 0), (10, 0)])), st, province=PROVINCE)
-    assert grid.ends["node"].tolist() == ["S2@110", "S1@110"]
+    assert grid.ends["node"].tolist() == ["S1@110", "S0@110"]  # T, A (stations by id)
     assert rules(audit_grid(grid)) == [("grid-single-supply", "A")]  # no mismatch
 
 
@@ -144,8 +145,8 @@ def test_line_through_a_substation_of_its_voltage_is_split_there() -> None:
     st = subs(("T", (0, 0), "220;110"), ("A", (10, 0.004), "110"), ("B", (20, 0), "110"))
     grid = build_grid(lines(("L1", 110, [(0, 0), (20, 0)])), st, province=PROVINCE)
     e = grid.edges[grid.edges["kind"] == "line"]
-    assert list(zip(e["u"], e["v"], strict=True)) == [("S0@110", "S1@110"),
-                                                      ("S1@110", "S2@110")]
+    assert list(zip(e["u"], e["v"], strict=True)) == [("S2@110", "S0@110"),   # T - A
+                                                      ("S0@110", "S1@110")]   # A - B
     assert e["length_m"].sum() == pytest.approx(20_000, abs=1e-3)
     assert audit_grid(grid)["rule"].tolist() == ["grid-single-supply"] * 2
 
@@ -379,7 +380,7 @@ def test_components_table_and_geojson() -> None:
     nodes = [f for f in doc["features"] if f["properties"]["element"] == "node"]
     edges = [f for f in doc["features"] if f["properties"]["element"] == "edge"]
     assert len(edges) == 4 and {e["properties"]["voltage_kv"] for e in edges} == {110}
-    t110 = next(n for n in nodes if n["properties"]["id"] == "S0@110")
+    t110 = next(n for n in nodes if n["id"] == "S3@110")  # T: fourth of A, B, P, T, Z
     assert t110["properties"]["degree"] == 3 and t110["properties"]["component"] == 1
     lon, lat = t110["geometry"]["coordinates"]
     assert 105 < lon < 107 and 20 < lat < 22
@@ -403,7 +404,8 @@ def test_graph_geojson_file_is_rfc7946_with_seven_decimals(tmp_path) -> None:
 def test_grid_defaults_come_from_the_documented_table() -> None:
     params = default_parameters()
     assert set(params) == {"tolerance_m", "through_tolerance_m", "join_tolerance_m",
-                           "source_kv", "external_supply", "infer_voltage", "neighbours_field"}
+                           "boundary_snap_m", "source_kv", "external_supply", "infer_voltage",
+                           "neighbours_field"}
     for p in params.values():
         assert p.certainty in CERTAINTIES and len(p.source) > 40, p.name
         assert "geoplan/data/grid.toml" in p.cite()
@@ -438,7 +440,8 @@ def test_interconnections_name_the_neighbour() -> None:
     assert dict(zip(table["feature_id"], table["neighbour"], strict=True)) == {
         "W": "Hà Nội", "S": "Hưng Yên", "X": "unknown neighbour"}
     assert table.set_index("feature_id").loc["W", "outside_km"] == pytest.approx(9.0)
-    assert table.geometry.iat[0].equals(Point(X0 - 1_000, Y0))
+    assert table["feature_id"].tolist() == ["S", "W", "X"]  # in the order of the line ids
+    assert table.geometry.iat[1].equals(Point(X0 - 1_000, Y0))
 
 
 def test_validate_settings() -> None:

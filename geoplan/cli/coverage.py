@@ -81,6 +81,11 @@ def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output:
             lines.append(f"  population           {s['population_total']:,.0f}; within "
                          + ", ".join(f"{kv} kV {pct(s.get(f'share_population_within_{kv}kv'))}"
                                      for kv in result.settings.levels))
+            if s.get("population_unit_basis"):
+                lines.append(f"  population unit      {s['population_unit']} "
+                             f"({s['population_unit_basis']})"
+                             + ("; ASSUMED: set [coverage] population_unit"
+                                if s.get("population_unit_assumed") else ""))
         if site:
             lines.append(f"  new sites            {s['sites_proposed']} of {site} asked, pick up "
                          f"{s['demand_picked_up_mw']:,.1f} MW ({s['siting_status']})")

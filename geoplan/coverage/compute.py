@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEATURE_COLUMNS", "SUBSTATION_COLUMNS", "CoverageResult", "compute_coverage"]
+__all__ = ["FEATURE_COLUMNS", "LAYER_IDS", "SUBSTATION_COLUMNS", "CoverageResult",
+           "compute_coverage"]
 
 #: The per-feature table's leading columns; per-level columns follow.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -39,6 +40,15 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 SUBSTATION_COLUMNS: tuple[str, ...] = (
     "substation_id", "voltage_kv", "firm_capacity_mw", "load_mw", "headroom_mw",
 )
+
+
+#: The column(s) of each output layer that make a feature's id in GeoJSON
+#: (``<layer>/<value>``; :func:`geoplan.io.write_geojson_layers`).
+LAYER_IDS: Mapping[str, tuple[str, ...]] = {
+    "features": ("layer", "feature_id"), "substations": ("layer", "substation_id"),
+    "service_areas": ("voltage_kv",), "gaps": ("gap_id",), "sites": ("site_id",),
+    "findings": ("rule", "layer", "feature_id", "other_id"),
+}
 
 
 @dataclass(frozen=True)

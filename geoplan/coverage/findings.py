@@ -133,6 +133,11 @@ def _summary(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
         out["population_total"] = total
         if population.get("warning"):
             out["population_warning"] = population["warning"]
+        unit = population.get("unit")
+        if unit is not None:
+            out["population_unit"] = unit.unit
+            out["population_unit_basis"] = unit.basis
+            out["population_unit_assumed"] = unit.assumed
         for row in service_areas.itertuples(index=False):
             out[f"population_within_{row.voltage_kv}kv"] = float(row.population)
             out[f"share_population_within_{row.voltage_kv}kv"] = share(float(row.population),

@@ -193,8 +193,9 @@ def coverage_settings(overrides: Mapping[str, Any] | None = None) -> CoverageSet
                             f"sector_density_kw_ha (sectors: {', '.join(sector_density)})")
         aliases[str(sector)] = _strings(f"sector_aliases.{sector}", words, None, '["dệt may"]')
     population_unit = merged["population_unit"]
-    if population_unit not in ("count", "per_km2"):
-        raise _fail("population_unit", population_unit, 'must be "count" (people per cell) or '
+    if population_unit not in ("auto", "count", "per_km2"):
+        raise _fail("population_unit", population_unit, 'must be "auto" (read from the raster, '
+                    'else a plausibility test with a warning), "count" (people per cell) or '
                     '"per_km2" (people per km²)', '"per_km2"')
     return CoverageSettings(
         radius_km=dict(sorted(radius_kv.items(), reverse=True)),

@@ -86,6 +86,25 @@ def ids(frame: pd.DataFrame) -> np.ndarray:
     return np.array([str(k) for k in frame.index], dtype=object)
 
 
+def stable_order(frame: gpd.GeoDataFrame | None, default_layer: str
+                 ) -> gpd.GeoDataFrame | None:
+    """``frame`` sorted by layer, id and geometry (WKB): the order every stage of the grid works
+    in, so that the input's row order never changes a node, an edge, a tie or a finding."""
+    if frame is None or len(frame) < 2:
+        return frame
+    import shapely
+
+    key = pd.DataFrame({
+        "layer": layer_names(frame, default_layer), "id": ids(frame),
+        "wkb": [w if w is not None else "" for w in shapely.to_wkb(
+            np.asarray(frame.geometry.values, dtype=object), hex=True, output_dimension=2)],
+    })
+    order = key.sort_values(["layer", "id", "wkb"], kind="stable").index.to_numpy()
+    if (order == np.arange(len(order))).all():
+        return frame
+    return frame.iloc[order]
+
+
 def layer_names(frame: pd.DataFrame, default: str) -> np.ndarray:
     if "layer" in frame:
         return np.array([str(v) for v in frame["layer"].astype(object)], dtype=object)

@@ -225,16 +225,27 @@ def _single_supply_findings(grid: Grid, states: list[_State]) -> list[dict[str, 
 
 def _interconnection_findings(table: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     records = []
-    for _, row in table.iterrows():
+    cut = (table["cut_at_boundary"].to_numpy(dtype=bool) if "cut_at_boundary" in table
+           else np.zeros(len(table), dtype=bool))
+    for (_, row), is_cut in zip(table.iterrows(), cut, strict=True):
         where = ("a neighbouring province not named in the plan (unknown neighbour; add "
                  "province polygons to the boundary layer or [grid] neighbours)"
                  if row["neighbour"] == "unknown neighbour" else row["neighbour"])
+        kv = _kv_label(row["voltage_kv"])
+        if is_cut:
+            message = (f"{kv} line {row['feature_id']} ends on the province boundary, towards "
+                       f"{where}: the line was cut at the boundary (clipped to the province), "
+                       "so the data do not show how far it runs outside; counted as an "
+                       "interconnection, not a dangling end. Select the lines that intersect "
+                       "the province instead of clipping them.")
+        else:
+            message = (f"{kv} line {row['feature_id']} crosses the province boundary into "
+                       f"{where}, {float(row['outside_km']):.2f} km outside the province: an "
+                       "interconnection with the neighbouring province.")
         records.append({
             "rule": "grid-interconnection", "severity": "info", "layer": row["layer"],
-            "feature_id": row["feature_id"], "value": row["outside_km"], "unit": "km",
-            "message": (f"{_kv_label(row['voltage_kv'])} line {row['feature_id']} crosses the "
-                        f"province boundary into {where}: an interconnection with the "
-                        "neighbouring province."),
-            "reference": REFERENCE, "geometry": row.geometry,
+            "feature_id": row["feature_id"],
+            "value": None if is_cut else row["outside_km"], "unit": "km",
+            "message": message, "reference": REFERENCE, "geometry": row.geometry,
         })
     return records

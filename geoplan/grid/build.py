@@ -26,6 +26,7 @@ from geoplan.grid._common import (
     column,
     ids,
     layer_names,
+    stable_order,
     voltage_levels,
 )
 from geoplan.grid.settings import GridSettings
@@ -370,9 +371,14 @@ class Grid:
     level (kind ``line``) and per transformer between the levels of a station (kind
     ``transformer``), from node ``u`` to node ``v``. ``ends`` has one row per line end and level
     with what it reaches (``station``, ``junction``, ``external``, ``dangling`` or
-    ``mismatch``). ``stations`` are the substations and plants with their levels
-    (``voltage_inferred`` when they came from the lines). :attr:`graph` is the same as a
-    :class:`networkx.MultiGraph`.
+    ``mismatch``); ``on_boundary`` marks the external ends that lie on the province boundary
+    (within ``boundary_snap_m``: a line cut there, e.g. by :func:`geopandas.clip`).
+    ``stations`` are the substations and plants with their levels (``voltage_inferred`` when
+    they came from the lines). :attr:`graph` is the same as a :class:`networkx.MultiGraph`.
+
+    Every frame is in the order of layer, id and geometry (not the input's row order), and
+    node ids, component numbers and every tie follow that order, so that shuffling the rows of
+    the input changes nothing.
     """
 
     nodes: gpd.GeoDataFrame
@@ -442,6 +448,9 @@ def build_grid(
     """
     settings = settings or GridSettings()
     crs = check_crs([lines, substations, plants])
+    lines = stable_order(lines, "grid_line")
+    substations = stable_order(substations, "substation")
+    plants = stable_order(plants, "power_plant")
     tol, through, join = (settings.tolerance_m, settings.through_tolerance_m,
                           settings.join_tolerance_m)
     lp = _explode_lines(lines)
@@ -494,15 +503,22 @@ def build_grid(
     # 2. a free end joins the other ends of its voltage in reach ...
     free = np.flatnonzero(target < 0)
     cuts: list[tuple[int, float, str]] = []
+    # the line of another voltage each free end meets: the nearest, then by layer and id
+    rank = _line_rank(lp)
     if len(free):
         pairs = _nearest_pairs(ends[free], ends, join)
-        for a, b in zip(free[pairs["i"].to_numpy()], pairs["j"].to_numpy(), strict=True):
+        met: dict[int, tuple[float, int, int]] = {}
+        for a, b, d in zip(free[pairs["i"].to_numpy()], pairs["j"].to_numpy(),
+                           pairs["d"].to_numpy(), strict=True):
             if a == b:
                 continue
             if _same_voltage(end_kv[a], end_kv[b]):
                 nodes.union(end_node[a], end_node[b])
-            elif other_part[a] < 0 and feat[end_part[a]] != feat[end_part[b]]:
-                other_part[a] = end_part[b]  # the other voltages of its own line do not count
+            elif feat[end_part[a]] != feat[end_part[b]]:  # not the other levels of its line
+                p = int(end_part[b])
+                met[int(a)] = min(met.get(int(a), (np.inf, 0, 0)), (float(d), int(rank[p]), p))
+        for a, (_d, _r, p) in met.items():
+            other_part[a] = p
         # 3. ... or taps the interior of another line of its voltage, which is split there
         alone = np.array([e for e in free if nodes.size[nodes.find(end_node[e])] == 1],
                          dtype=np.int64)
@@ -513,16 +529,21 @@ def build_grid(
             keep = feat[tpart] != feat[end_part[te]]
             te, tpart = te[keep], tpart[keep]
             pos = shapely.line_locate_point(geoms[tpart], ends[te]) if len(te) else []
-            for e, p, d in zip(te, tpart, pos, strict=True):
+            gap = shapely.distance(ends[te], geoms[tpart]) if len(te) else []
+            tapped: dict[int, tuple[float, int, int]] = {}
+            for e, p, d, g in zip(te, tpart, pos, gap, strict=True):
                 if not _same_voltage(end_kv[e], kv[p]):
                     if other_part[e] < 0:
-                        other_part[e] = p
+                        tapped[int(e)] = min(tapped.get(int(e), (np.inf, 0, 0)),
+                                             (float(g), int(rank[p]), int(p)))
                 elif d <= 1e-9:
                     nodes.union(end_node[e], end_node[p])
                 elif d >= lengths[p] - 1e-9:
                     nodes.union(end_node[e], end_node[p + n_parts])
                 else:
                     cuts.append((int(p), float(d), end_node[e]))
+            for e, (_g, _r, p) in tapped.items():
+                other_part[e] = p
 
     # 4. a line passing through a substation of its voltage is split there
     subs = np.flatnonzero(st.kind == "substation")
@@ -557,9 +578,13 @@ def build_grid(
         v[i] = nodes.find(end_node[p + n_parts] if not marks or k == len(marks) else marks[k])
     cut_roots = {nodes.find(c[2]) for c in cuts}
 
-    # 6. what each end reaches
+    # 6. what each end reaches; a free end on the boundary is where a clipped line was cut
     inside = shapely.intersects(ends, province) if province is not None and len(ends) else \
         np.ones(len(ends), dtype=bool)
+    on_boundary = np.zeros(len(ends), dtype=bool)
+    if province is not None and len(ends):
+        on_boundary = (shapely.distance(ends, shapely.boundary(province))
+                       <= settings.boundary_snap_m)
     reaches = np.empty(len(ends), dtype=object)
     for e in range(len(ends)):
         root = nodes.find(end_node[e])
@@ -570,7 +595,7 @@ def build_grid(
         elif other_part[e] >= 0:
             reaches[e] = "mismatch"
             mismatch[e] = True
-        elif not inside[e]:
+        elif not inside[e] or on_boundary[e]:
             reaches[e] = "external"
         else:
             reaches[e] = "dangling"
@@ -663,7 +688,8 @@ def build_grid(
                      np.full(n_parts, "end", dtype=object)],
         "voltage_kv": pd.array([None if math.isnan(k) else int(k) for k in end_kv],
                                dtype="Int64"),
-        "reaches": reaches, "mismatch": mismatch, "node": [nodes.find(n) for n in end_node],
+        "reaches": reaches, "on_boundary": on_boundary & (reaches == "external"),
+        "mismatch": mismatch, "node": [nodes.find(n) for n in end_node],
         "station": target, "other_part": other_part,
     }, geometry=gpd.GeoSeries(ends, crs=crs), crs=crs)
     station_frame = gpd.GeoDataFrame({
@@ -686,6 +712,17 @@ def build_grid(
     log.info("grid: %d nodes, %d edges, %d components, %d dangling ends", len(grid.nodes),
              len(grid.edges), grid.n_components, int((reaches == "dangling").sum()))
     return grid
+
+
+def _line_rank(parts: pd.DataFrame) -> np.ndarray:
+    """Rank of each line part by layer, id and part number: the tie-break between lines."""
+    if not len(parts):
+        return np.array([], dtype=np.int64)
+    order = parts.reset_index(drop=True).sort_values(["layer", "feature_id", "part", "kv"],
+                                                     kind="stable").index.to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def _kv_text(kv: float) -> str:

@@ -84,7 +84,7 @@ def _graph_frames(grid: Grid) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _graph_text(grid: Grid) -> str:
-    return feature_collection_text([geojson_text(frame, id_field=None, name=name)
+    return feature_collection_text([geojson_text(frame, id_field="id", name=name)
                                     for name, frame in _graph_frames(grid).items()
                                     if len(frame)])
 
@@ -92,7 +92,9 @@ def _graph_text(grid: Grid) -> str:
 def grid_geojson(grid: Grid) -> dict[str, Any]:
     """The graph as an RFC 7946 GeoJSON FeatureCollection in WGS 84 (written by
     :mod:`geoplan.io.geojson`, coordinates to 7 decimals): nodes (points, with ``degree`` and
-    ``component``) and line edges (with ``voltage_kv``); ``element`` says which."""
+    ``component``) and line edges (with ``voltage_kv``); ``element`` says which. Each feature's
+    ``id`` member is the node or edge id; a zero-length edge (two nodes at one place) is drawn
+    as its point."""
     doc: dict[str, Any] = json.loads(_graph_text(grid))
     return doc
 

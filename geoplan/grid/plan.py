@@ -148,7 +148,8 @@ def analyse_plan(plan: Plan, *, settings: GridSettings | None = None) -> GridRes
     lines = plan.frame("grid_line")
     grid = build_grid(lines, plan.frame("substation"), plan.frame("power_plant"),
                       province=province, settings=settings)
-    table = interconnections(lines, province, neighbours)
+    table = interconnections(lines, province, neighbours, snap_m=settings.boundary_snap_m,
+                             ends=grid.ends)
     findings, states = _audit(grid, table)
     scen = pd.DataFrame([{
         "scenario": sc.key, "label": sc.label, "unfed": len(s.unfed), "islands": len(s.islands),

@@ -28,6 +28,8 @@ _MEANINGS: Mapping[str, str] = {
     "through_tolerance_m": "a line passing this close (m) to a substation of its voltage is "
                            "split there",
     "join_tolerance_m": "a line end this close (m) to another line of its voltage joins it",
+    "boundary_snap_m": "a free line end this close (m) to the province boundary is a boundary "
+                       "crossing (a line clipped to the province), not dangling",
     "source_kv": "substations of this voltage (kV) or more, and plants, are sources",
     "external_supply": "line ends outside the province boundary count as supply from the "
                        "neighbouring grid",
@@ -64,6 +66,8 @@ class GridSettings:
     through_tolerance_m: float = field(
         default_factory=lambda: float(_default("through_tolerance_m")))
     join_tolerance_m: float = field(default_factory=lambda: float(_default("join_tolerance_m")))
+    boundary_snap_m: float = field(
+        default_factory=lambda: float(_default("boundary_snap_m")))
     source_kv: int = field(default_factory=lambda: int(_default("source_kv")))
     external_supply: bool = field(default_factory=lambda: bool(_default("external_supply")))
     infer_voltage: bool = field(default_factory=lambda: bool(_default("infer_voltage")))
@@ -72,7 +76,8 @@ class GridSettings:
 
 
 _NUMBER_KEYS = {"tolerance_m": (0.0, 5000.0), "through_tolerance_m": (0.0, 5000.0),
-                "join_tolerance_m": (0.0, 100.0), "source_kv": (1.0, 1000.0)}
+                "join_tolerance_m": (0.0, 100.0), "boundary_snap_m": (0.0, 5000.0),
+                "source_kv": (1.0, 1000.0)}
 _BOOL_KEYS = ("external_supply", "infer_voltage")
 _TEXT_KEYS = ("neighbours", "neighbours_field")
 
@@ -118,7 +123,8 @@ def grid_settings(mapping: Mapping[str, Any] | None = None, *,
     mapping = dict(mapping or {})
     validate_settings(mapping)
     kwargs: dict[str, Any] = {}
-    for key in ("tolerance_m", "through_tolerance_m", "join_tolerance_m"):
+    for key in ("tolerance_m", "through_tolerance_m", "join_tolerance_m",
+                "boundary_snap_m"):
         if key in mapping:
             kwargs[key] = float(mapping[key])
     if "source_kv" in mapping:

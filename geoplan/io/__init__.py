@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 __all__ = [
     "DEFAULT_MAX_LAYER_MB",
     "DEFAULT_PRECISION",
+    "GEOMETRY_ERRORS",
+    "GEOMETRY_REPAIRS",
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
     "RasterInfo",
@@ -52,6 +54,7 @@ __all__ = [
     "read_table",
     "read_vector",
     "source_files",
+    "table_columns",
     "with_columns",
     "write_geojson",
     "write_geojson_layers",
@@ -330,6 +333,7 @@ def read_vector(
         (``[plan] max_layer_mb``; ``None``: no limit). FIFOs and devices are refused by type.
     """
     import pyogrio
+    import shapely
     from pyogrio.errors import DataLayerError, DataSourceError
 
     p = check_source(path, max_bytes=max_bytes, folder_ok=True)
@@ -370,7 +374,10 @@ def read_vector(
     if bbox is not None:
         kwargs["bbox"] = bbox
     try:
-        frame = pyogrio.read_dataframe(gdal_path, layer=layer, **kwargs)
+        try:
+            frame = pyogrio.read_dataframe(gdal_path, layer=layer, **kwargs)
+        except shapely.errors.GEOSException:  # a geometry GEOS cannot build: salvage the rest
+            return _read_salvaging_geometries(gdal_path, layer, kwargs)
         if kwargs.get("use_arrow") and not _arrow_text_is_utf8(frame):
             # text that is not UTF-8 (a legacy DBF without .cpg): the Arrow path would fail
             # later, wherever the text is first used; GDAL's classic path recodes it, and
@@ -660,3 +667,76 @@ from geoplan.io.geojson import (  # noqa: E402  (the writer needs atomic_path ab
     write_geojson,
     write_geojson_layers,
 )
+
+
+def table_columns(path: str | Path, *, sheet: str | None = None,
+                  encoding: str | None = None) -> list[str]:
+    """The column names of a CSV or Excel table (its header row), as :func:`read_table` names
+    them; nothing else is read.
+
+    The load stage uses it to find coordinate columns the plan does not name (``lon``/``lat``
+    and their usual spellings) before reading the table with :func:`read_table`.
+    """
+    p = Path(path)
+    _check_exists(p)
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            head = pd.read_excel(p, sheet_name=sheet or 0, nrows=0, engine="openpyxl")
+        else:
+            head = pd.read_csv(p, nrows=0, encoding=encoding or "utf-8-sig", sep=None,
+                               engine="python")
+    except Exception as exc:  # any reader failure: read_table reports it precisely later
+        raise LayerReadError(f"{p}: the header row of the table cannot be read ({_short(exc)})"
+                             ) from exc
+    return [str(c).replace("\ufeff", "").strip() for c in head.columns]
+
+
+#: ``frame.attrs`` keys set by :func:`read_vector` when some geometries could not be built as
+#: stored: row position -> GEOS's reason, for the rows left without a geometry
+#: (``GEOMETRY_ERRORS``) and for those repaired on reading (``GEOMETRY_REPAIRS``, e.g. a ring
+#: that was not closed). The load stage turns them into located problems.
+GEOMETRY_ERRORS = "geoplan_geometry_errors"
+GEOMETRY_REPAIRS = "geoplan_geometry_repairs"
+
+
+def _read_salvaging_geometries(gdal_path: str, layer: str | None,
+                               kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Read a layer some of whose geometries GEOS cannot build (a line of one point, a ring
+    that is not closed): the attributes as stored, each geometry built on its own; a geometry
+    shapely can repair (``on_invalid="fix"``) is kept repaired, the others are ``None``, and
+    both are listed in ``frame.attrs`` (:data:`GEOMETRY_ERRORS`, :data:`GEOMETRY_REPAIRS`)."""
+    import warnings
+
+    import pyogrio
+    import shapely
+
+    opts = {k: v for k, v in kwargs.items() if k in ("encoding", "columns", "bbox")}
+    attributes = pyogrio.read_dataframe(gdal_path, layer=layer, read_geometry=False, **opts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's "non closed ring" notice
+        meta, _fids, wkb, _values = pyogrio.raw.read(
+            gdal_path, layer=layer, columns=[], bbox=opts.get("bbox"),
+            encoding=opts.get("encoding"))
+    geoms = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
+    errors: dict[int, str] = {}
+    repairs: dict[int, str] = {}
+    for i in np.flatnonzero(pd.isna(geoms) & pd.notna(np.asarray(wkb, dtype=object))):
+        try:
+            shapely.from_wkb(wkb[i])
+            reason = "GEOS could not build it"
+        except shapely.errors.GEOSException as exc:
+            reason = str(exc).split(":", 1)[-1].strip() or str(exc)
+        fixed = shapely.from_wkb(wkb[i], on_invalid="fix")
+        if fixed is None:
+            errors[int(i)] = reason
+        else:
+            geoms[i] = fixed
+            repairs[int(i)] = reason
+    log.debug("%s: %d geometries could not be read, %d repaired on reading", gdal_path,
+              len(errors), len(repairs))
+    frame = gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geoms, index=attributes.index),
+                             crs=meta.get("crs"))
+    frame.attrs[GEOMETRY_ERRORS] = errors
+    frame.attrs[GEOMETRY_REPAIRS] = repairs
+    return frame

@@ -9,6 +9,7 @@ decimals, repeated points removed, polygons wound counter-clockwise, text in NFC
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -23,8 +24,10 @@ import shapely
 from geoplan.errors import CRSError, GeoplanError, PlanError
 from geoplan.io.atomic import atomic_path
 
-__all__ = ["DEFAULT_PRECISION", "feature_collection_text", "geojson_text", "rfc7946_geometries",
-           "write_geojson", "write_geojson_layers"]
+log = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_PRECISION", "IdField", "feature_collection_text", "feature_ids",
+           "geojson_text", "rfc7946_geometries", "write_geojson", "write_geojson_layers"]
 
 #: Decimals of a GeoJSON coordinate: 1e-7° is about 1.1 cm on the ground.
 DEFAULT_PRECISION = 7
@@ -91,41 +94,146 @@ def _column_values(col: pd.Series) -> list[Any]:
 
 def rfc7946_geometries(geoms: Any, *, precision: int | None = DEFAULT_PRECISION,
                        ids: Sequence[Any] | None = None, layer: str = "layer") -> np.ndarray:
-    """Geometries (already in WGS 84) made ready for RFC 7946.
+    """Geometries (already in WGS 84) made ready for RFC 7946 and valid for GEOS.
 
     Two-dimensional, coordinates rounded to ``precision`` decimals (``None``: as they are),
     consecutive repeated points removed, polygons wound counter-clockwise outside and clockwise
-    in holes, empty geometries as ``None``. ``ids`` and ``layer`` only serve the error raised
-    when rounding collapses a polygon.
+    in holes, empty geometries as ``None``. A geometry that is not valid after rounding (a
+    self-intersecting polygon, a zero-length line part, a ring collapsed by the rounding) is
+    repaired: :func:`shapely.make_valid`, then the parts of a lower dimension than the
+    geometry's and the degenerate parts (zero length, zero area) are dropped, and the result
+    is snapped to the precision grid again (:func:`shapely.set_precision`, which keeps it
+    valid). A geometry with nothing drawable of its own dimension (a zero-length line, a
+    polygon of no area) becomes its representative point (:func:`shapely.point_on_surface`),
+    so every feature keeps a location. A drawable geometry smaller than the rounding (which
+    would collapse only because of it) is refused with a :class:`GeoplanError` naming the
+    feature (``ids``, ``layer``).
 
-    >>> from shapely import Polygon
+    >>> from shapely import LineString, Polygon
     >>> cw = Polygon([(105.0, 21.0), (105.0, 21.1), (105.100000001, 21.1), (105.0, 21.0)])
     >>> rfc7946_geometries([cw])[0].wkt
     'POLYGON ((105 21, 105.1 21.1, 105 21.1, 105 21))'
+    >>> rfc7946_geometries([LineString([(105.5, 21.5), (105.5, 21.5)])])[0].wkt
+    'POINT (105.5 21.5)'
     """
     precision = _check_precision(precision)
-    arr = np.asarray(shapely.force_2d(np.asarray(geoms, dtype=object)), dtype=object)
+    source = np.asarray(shapely.force_2d(np.asarray(geoms, dtype=object)), dtype=object)
+    if source.ndim != 1:
+        source = np.asarray(list(source.ravel()), dtype=object)
+    arr = source
     if precision is not None:
         arr = shapely.transform(arr, lambda c: np.round(c, precision))
-    try:
-        arr = shapely.remove_repeated_points(arr)
-    except shapely.errors.GEOSException:
-        for i, g in enumerate(arr):
-            try:
-                shapely.remove_repeated_points(g)
-            except shapely.errors.GEOSException:
-                who = f"{layer}, feature {ids[i] if ids is not None else f'#{i}'!r}"
+    arr = _without_repeated_points(arr)
+    present = ~shapely.is_missing(arr) & ~shapely.is_empty(arr)
+    broken = present & ~shapely.is_valid(arr)
+    if broken.any():
+        arr = np.array(arr, dtype=object, copy=True)
+        for i in np.flatnonzero(broken).tolist():
+            who = ids[i] if ids is not None else f"#{i}"
+            arr[i] = _repaired(source[i], arr[i], precision)
+            if arr[i] is None:
                 raise GeoplanError(
-                    f"{who}: its geometry collapses when coordinates are rounded to {precision} "
-                    "decimals (it is smaller than the rounding); fix or remove the feature, or "
-                    "export with a higher --precision") from None
-        raise
+                    f"{layer}, feature {who!r}: its geometry collapses when coordinates are "
+                    f"rounded to {precision} decimals (it is smaller than the rounding); fix "
+                    "or remove the feature, or export with a higher --precision")
+            log.debug("%s, feature %r: geometry repaired for GeoJSON (%s)", layer, who,
+                      shapely.get_type_id(arr[i]))
     arr = shapely.orient_polygons(arr, exterior_cw=False)
     empty = shapely.is_empty(arr)
     if empty.any():
-        arr = arr.copy()
+        arr = np.array(arr, dtype=object, copy=True)
         arr[empty] = None
     return np.asarray(arr, dtype=object)
+
+
+def _without_repeated_points(arr: np.ndarray) -> np.ndarray:
+    """:func:`shapely.remove_repeated_points`; a geometry GEOS cannot rebuild that way (a ring
+    collapsed by rounding) is kept as it is, for :func:`_repaired`."""
+    try:
+        return np.asarray(shapely.remove_repeated_points(arr), dtype=object)
+    except shapely.errors.GEOSException:
+        out = np.array(arr, dtype=object, copy=True)
+        for i, g in enumerate(arr):
+            try:
+                out[i] = shapely.remove_repeated_points(g)
+            except shapely.errors.GEOSException:
+                out[i] = g
+        return out
+
+
+def _dimension(geom: Any) -> int:
+    """The highest dimension among a geometry's parts (0 point, 1 line, 2 polygon)."""
+    parts = _flat_parts(geom)
+    return max((int(shapely.get_dimensions(p)) for p in parts), default=-1)
+
+
+def _flat_parts(geom: Any) -> list[Any]:
+    """Single parts of a geometry, collections flattened."""
+    out: list[Any] = []
+    for part in shapely.get_parts(geom):
+        if shapely.get_type_id(part) == 7:  # a collection inside a collection
+            out += _flat_parts(part)
+        elif not shapely.is_empty(part):
+            out.append(part)
+    return out
+
+
+def _drawable(geom: Any, dimension: int) -> Any:
+    """The non-degenerate parts of ``geom`` of ``dimension``, as one geometry (or ``None``)."""
+    parts = [p for p in _flat_parts(geom) if int(shapely.get_dimensions(p)) == dimension]
+    if dimension == 2:
+        parts = [p for p in parts if shapely.area(p) > 0]
+        if not parts:
+            return None
+        out = shapely.union_all(parts) if len(parts) > 1 else parts[0]
+        return out if not shapely.is_empty(out) else None
+    if dimension == 1:
+        parts = [p for p in parts if shapely.length(p) > 0]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else shapely.multilinestrings(parts)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else shapely.multipoints(parts)
+
+
+def _on_grid(geom: Any, precision: int | None) -> Any:
+    if precision is None or geom is None:
+        return geom
+    try:
+        return shapely.set_precision(geom, 10.0 ** -precision)
+    except shapely.errors.GEOSException:
+        return None
+
+
+def _repaired(source: Any, rounded: Any, precision: int | None) -> Any:
+    """A GEOS-valid version of ``rounded`` (``source`` before rounding) of the same dimension;
+    the representative point of ``source`` when ``source`` has nothing drawable; ``None`` when
+    only the rounding destroys it."""
+    dimension = _dimension(source)
+    try:
+        drawable = _drawable(shapely.make_valid(source), dimension) is not None
+    except shapely.errors.GEOSException:
+        drawable = False
+    for candidate in (rounded, source):
+        try:
+            fixed = _drawable(shapely.make_valid(candidate), dimension)
+        except shapely.errors.GEOSException:
+            continue
+        for _ in range(3):
+            if fixed is None:
+                break
+            fixed = _drawable(_on_grid(fixed, precision), dimension)
+            if fixed is not None and shapely.is_valid(fixed):
+                return fixed
+            if fixed is not None:
+                fixed = _drawable(shapely.make_valid(fixed), dimension)
+    if drawable:
+        return None
+    point = shapely.point_on_surface(source)
+    if precision is not None:
+        point = shapely.transform(point, lambda c: np.round(c, precision))
+    return point
 
 
 def _geometry_json(geoms: np.ndarray, precision: int | None) -> list[str]:
@@ -158,13 +266,57 @@ def _geometry_json(geoms: np.ndarray, precision: int | None) -> list[str]:
     return "".join(pieces).split("\x1e")
 
 
+IdField = str | Sequence[str] | None
+"""The column giving each feature's ``id`` member, or several columns whose values are joined
+with ``/`` into one (a repeated id then gets ``#2``, ``#3`` … in the frame's order)."""
+
+
+def feature_ids(frame: pd.DataFrame, id_field: IdField, *, prefix: str = "") -> list[Any] | None:
+    """The ``id`` member of each feature of ``frame`` (see :data:`IdField`), ``None`` when the
+    frame lacks the column(s).
+
+    >>> frame = pd.DataFrame({"rule": ["a", "a", "b"], "feature_id": ["X", "X", None]})
+    >>> feature_ids(frame, ("rule", "feature_id"))
+    ['a/X', 'a/X#2', 'b']
+    """
+    if id_field is None:
+        return None
+    if isinstance(id_field, str):
+        if id_field not in frame.columns:
+            return None
+        if not prefix:
+            return _column_values(frame[id_field])
+        id_field = (id_field,)
+    fields = [f for f in id_field if f in frame.columns]
+    if not fields:
+        return None
+    parts = [["" if v is None else str(v) for v in _column_values(frame[f])] for f in fields]
+    joined = [prefix + "/".join(_without_trailing_blanks(row))
+              for row in zip(*parts, strict=True)]
+    seen: dict[str, int] = {}
+    out: list[Any] = []
+    for key in joined:
+        seen[key] = seen.get(key, 0) + 1
+        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return out
+
+
+def _without_trailing_blanks(row: Sequence[str]) -> list[str]:
+    out = list(row)
+    while len(out) > 1 and out[-1] == "":
+        out.pop()
+    return out
+
+
 def geojson_text(frame: gpd.GeoDataFrame, *, precision: int | None = DEFAULT_PRECISION,
-                 id_field: str | None = "id", name: str | None = None) -> str:
+                 id_field: IdField = "id", name: str | None = None, id_prefix: str = "") -> str:
     """The RFC 7946 GeoJSON FeatureCollection of ``frame`` as text (see the module docstring).
 
     ``frame`` may be in any CRS (it must have one); it is reprojected through
-    :func:`geoplan.crs.to_wgs84`. ``id_field`` becomes the feature ``id`` member when the frame
-    has it. ``name`` labels features in error messages.
+    :func:`geoplan.crs.to_wgs84`. ``id_field`` (one column, or several joined: see
+    :data:`IdField`) becomes the feature ``id`` member when the frame has it; a single id column
+    is not repeated in the properties. ``id_prefix`` is put before every id. ``name`` labels
+    features in error messages. Features are written in the frame's order.
     """
     from geoplan.crs import to_wgs84
 
@@ -174,8 +326,8 @@ def geojson_text(frame: gpd.GeoDataFrame, *, precision: int | None = DEFAULT_PRE
     label = name or "layer"
     wgs = to_wgs84(frame, name=label)
     geom_name = frame.geometry.name
-    has_id = id_field is not None and id_field in frame.columns
-    ids = _column_values(frame[id_field]) if has_id else None
+    ids = feature_ids(frame, id_field, prefix=id_prefix)
+    has_id = ids is not None and isinstance(id_field, str) and not id_prefix
     geoms = rfc7946_geometries(wgs.geometry.values, precision=precision, ids=ids, layer=label)
     geom_json = _geometry_json(geoms, precision)
     columns = [c for c in frame.columns if c != geom_name and not (has_id and c == id_field)]
@@ -219,7 +371,7 @@ def _fragments(key: str, values: list[Any]) -> list[str]:
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *,
-                  precision: int | None = DEFAULT_PRECISION, id_field: str | None = "id",
+                  precision: int | None = DEFAULT_PRECISION, id_field: IdField = "id",
                   overwrite: bool = False) -> Path:
     """Write ``frame`` as RFC 7946 GeoJSON (UTF-8), atomically; returns the path."""
     target = Path(path)
@@ -245,13 +397,18 @@ def feature_collection_text(texts: Sequence[str]) -> str:
 
 def write_geojson_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
                          precision: int | None = DEFAULT_PRECISION,
+                         id_fields: Mapping[str, IdField] | None = None,
                          overwrite: bool = False) -> Path:
     """Write several frames into one RFC 7946 FeatureCollection, each feature tagged with an
-    ``output`` property (the layer's name) and carrying only its own layer's columns."""
+    ``output`` property (the layer's name) and carrying only its own layer's columns.
+
+    ``id_fields`` names, per layer, the column(s) of each feature's ``id`` member, written as
+    ``<layer>/<value>`` so that ids stay unique across layers (no ``id`` for other layers)."""
     target = Path(path)
+    keys = dict(id_fields or {})
     text = feature_collection_text([
         geojson_text(frame.assign(output=name)[["output", *frame.columns]], precision=precision,
-                     id_field=None, name=name)
+                     id_field=keys.get(name), id_prefix=f"{name}/", name=name)
         for name, frame in layers.items() if len(frame)])
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")

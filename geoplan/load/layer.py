@@ -42,6 +42,7 @@ from geoplan.kinds import (
     normalise_text,
     normalise_vocabulary,
     normalise_voltages,
+    unit_factor,
 )
 from geoplan.plan import LayerSpec
 from geoplan.problems import Problem, ProblemSeverity
@@ -256,6 +257,61 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
     return out
 
 
+def _converted(norm: pd.Series, f: Field, unit: str, source_name: str,
+               col: _Collector) -> pd.Series:
+    """Values of ``source_name`` in the declared ``unit``, converted to ``f.unit``."""
+    factor = unit_factor(f.unit, unit)
+    nums = pd.to_numeric(norm, errors="coerce")
+    out = (nums * factor).astype(object).where(nums.notna(), None)
+    col.layer("info", "unit-converted",
+              f"{f.name}: column {source_name!r} declared in {unit} and converted to {f.unit} "
+              f"(× {factor:g})", field=f.name)
+    return out
+
+
+#: The names a kind's MW/MVA field may be declared in, for the messages.
+_SMALLER_UNITS = {"MW": (("kW", 1e3), ("W", 1e6)), "MVA": (("kVA", 1e3), ("VA", 1e6))}
+
+
+def _check_magnitudes(data: dict[str, pd.Series], spec: LayerSpec, chosen: dict[str, str],
+                      ids: pd.Series, col: _Collector) -> None:
+    """A warning for capacities too large for their kind (a plant above
+    ``plant_max_mw``, a substation above ``substation_max_mva`` of its voltage): most likely
+    kW read as MW (or VA as MVA). The limits are in ``geoplan/data/units.toml``."""
+    from geoplan.parameters import read_parameters
+
+    checks: list[tuple[str, pd.Series]] = []
+    limits = read_parameters("units")
+    if spec.kind == "power_plant" and "capacity_mw" in data:
+        top = float(limits["plant_max_mw"].value)
+        checks.append(("capacity_mw", pd.Series(top, index=data["capacity_mw"].index)))
+    if spec.kind == "substation" and "capacity_mva" in data:
+        by_kv = {int(k): float(v) for k, v in limits["substation_max_mva"].value.items()}
+        kv = pd.to_numeric(data.get("voltage_kv", pd.Series(None, index=data[
+            "capacity_mva"].index, dtype=object)), errors="coerce")
+        tops = [by_kv.get(int(k), max(by_kv.values())) if pd.notna(k) else max(by_kv.values())
+                for k in kv]
+        checks.append(("capacity_mva", pd.Series(tops, index=data["capacity_mva"].index)))
+    for name, limit in checks:
+        values = pd.to_numeric(data[name], errors="coerce")
+        high = (values > limit).fillna(False).to_numpy(dtype=bool)
+        if not high.any() or name in spec.units:
+            continue
+        unit = KINDS[spec.kind].get(name).unit
+        source = chosen.get(name, name)
+        example = float(values[high].iloc[0])
+        top = float(limit[high].iloc[0])
+        smaller = [u for u, k in _SMALLER_UNITS[unit] if example / k <= top]
+        guess = smaller[0] if smaller else _SMALLER_UNITS[unit][0][0]
+        col.features("warning", "implausible-unit", _labels(ids, high),
+                     f"{name} = {example:,.0f} {unit} is more than a {spec.kind.replace('_', ' ')} "
+                     f"can have ({top:,.0f} {unit}): column {source!r} "
+                     f"probably holds {guess}, not {unit}",
+                     f"declare the column's unit: fields = {{ {name} = {{ column = "
+                     f"\"{source}\", unit = \"{guess}\" }} }} in [layers.{spec.name}]",
+                     field=name)
+
+
 def _text_column(values: pd.Series) -> pd.Series | None:
     """Vectorised :func:`~geoplan.kinds.normalise_text` for a column of strings (else None)."""
     kind = pd.api.types.infer_dtype(values, skipna=True)
@@ -410,6 +466,8 @@ def _canonical_frame(
                                                    spec.defaults[f.name])
         label = f"{source_name!r}" if source_name else f.name
         norm = _normalise_column(values, kind, f, ids, col, label)
+        if f.name in spec.units and source_name is not None:
+            norm = _converted(norm, f, spec.units[f.name], source_name, col)
         if f.type == "voltage" and spec.accept_voltages_kv:
             foreign = norm.map(lambda t: bool(t) and any(v not in VOLTAGES_KV for v in t))
             if foreign.any():
@@ -456,6 +514,7 @@ def _canonical_frame(
         data[f.name] = _typed(norm, f)
     for name in kind.derived:
         data.setdefault(name, pd.Series([None] * n, index=raw.index, dtype="object"))
+    _check_magnitudes(data, spec, chosen, ids, col)
 
     text_cols = [c for c in chosen.values() if raw[c].dtype == object or
                  pd.api.types.is_string_dtype(raw[c])]
@@ -541,7 +600,8 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
     geoms = np.asarray(raw.geometry.array, dtype=object).copy()
     if not len(geoms):
         return geoms
-    null = shapely.is_missing(geoms)
+    unbuilt = _geometries_not_read(raw, ids, col)
+    null = shapely.is_missing(geoms) & ~unbuilt
     empty = ~null & shapely.is_empty(geoms)
     if null.any():
         col.features("error", "null-geometry", _labels(ids, null), "the feature has no geometry",
@@ -549,7 +609,15 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
     if empty.any():
         col.features("error", "empty-geometry", _labels(ids, empty), "the geometry is empty",
                      "draw the feature or remove it")
-    present = ~(null | empty)
+    present = ~(null | empty | unbuilt)
+    unreal = present & ~_finite_coordinates(geoms)
+    if unreal.any():
+        col.features("error", "non-finite-coordinates", _labels(ids, unreal),
+                     "the geometry has a coordinate that is not a number (NaN) or infinite",
+                     "correct the coordinates in the source (a blank or failed computation of "
+                     "x/y, longitude/latitude), or remove the feature", field="geometry")
+        geoms[unreal] = None
+        present &= ~unreal
     types = shapely.get_type_id(geoms)
     names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                       "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
@@ -593,6 +661,38 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
         geoms[i] = repaired
     geoms[null] = None
     return geoms
+
+
+def _geometries_not_read(raw: gpd.GeoDataFrame, ids: pd.Series, col: _Collector) -> np.ndarray:
+    """Problems for the geometries the reader could not build as stored
+    (:data:`geoplan.io.GEOMETRY_ERRORS`) or repaired on reading; the rows left without one."""
+    from geoplan.io import GEOMETRY_ERRORS, GEOMETRY_REPAIRS
+
+    unbuilt = np.zeros(len(raw), dtype=bool)
+    for pos, reason in sorted(dict(raw.attrs.get(GEOMETRY_ERRORS, {})).items()):
+        unbuilt[pos] = True
+        col.features("error", "unreadable-geometry", [str(ids.iloc[pos])],
+                     f"the geometry cannot be built as stored ({reason})",
+                     "redraw the feature: a line needs two points or more, a polygon ring "
+                     "four positions or more, first and last the same", field="geometry")
+    for pos, reason in sorted(dict(raw.attrs.get(GEOMETRY_REPAIRS, {})).items()):
+        col.features("warning", "repaired-geometry", [str(ids.iloc[pos])],
+                     f"the geometry as stored is malformed ({reason}); repaired on reading",
+                     "fix it in the source (e.g. close the polygon's rings)", field="geometry")
+    return unbuilt
+
+
+def _finite_coordinates(geoms: np.ndarray) -> np.ndarray:
+    """Whether every coordinate (x, y and z) of each geometry is a finite number."""
+    coords, owner = shapely.get_coordinates(geoms, include_z=True, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1) if len(coords) else np.zeros(0, dtype=bool)
+    if not bad.any():
+        # z NaN is how GEOS stores 2D points in a 3D frame; only x and y matter then
+        return np.ones(len(geoms), dtype=bool)
+    xy_bad = ~np.isfinite(coords[:, :2]).all(axis=1)
+    out = np.ones(len(geoms), dtype=bool)
+    out[np.unique(owner[xy_bad])] = False
+    return out
 
 
 def _polygonal(geom: Any) -> Any:

@@ -23,6 +23,7 @@ from geoplan import crs as gcrs
 from geoplan import io
 from geoplan.attributes import join_attributes
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
+from geoplan.load.columns import coordinate_candidates, degrees_in_vietnam
 from geoplan.load.layer import resolve_source_crs, validate_layer
 from geoplan.names import own_province_mask
 from geoplan.plan import (
@@ -55,15 +56,58 @@ def _problem(spec: LayerSpec, code: str, message: str, fix: str = "",
     return Problem(severity, code, message, fix, spec.name, str(spec.path))  # type: ignore[arg-type]
 
 
-def _read_raw(spec: LayerSpec, max_bytes: int | None = None) -> gpd.GeoDataFrame:
+def _read_raw(spec: LayerSpec, max_bytes: int | None = None
+              ) -> tuple[gpd.GeoDataFrame, pyproj.CRS | None, list[Problem]]:
+    """The layer as read, the CRS the load stage knows for it (``None``: the file's or the
+    plan's), and notes about how it was read."""
     if spec.x_field and spec.y_field:
-        return io.read_table(spec.path, x_field=spec.x_field, y_field=spec.y_field,
-                             sheet=spec.sheet, encoding=spec.encoding, max_bytes=max_bytes)
+        return (io.read_table(spec.path, x_field=spec.x_field, y_field=spec.y_field,
+                              sheet=spec.sheet, encoding=spec.encoding, max_bytes=max_bytes),
+                None, [])
+    if spec.path.suffix.lower() in io.TABLE_SUFFIXES:
+        return _read_table_with_degrees(spec, max_bytes)
     raw = io.read_vector(spec.path, layer=spec.layer, encoding=spec.encoding,
                          max_bytes=max_bytes)
     # a GeoJSON FeatureCollection without features has no fields: an empty layer, not one
     # whose mapped columns are missing
-    return io.with_columns(raw, list(spec.fields.values()))
+    return io.with_columns(raw, list(spec.fields.values())), None, []
+
+
+def _read_table_with_degrees(spec: LayerSpec, max_bytes: int | None = None
+                             ) -> tuple[gpd.GeoDataFrame, pyproj.CRS | None, list[Problem]]:
+    """A table whose plan names no coordinate columns: WGS 84 longitude/latitude columns found
+    by name and checked to hold degrees inside Vietnam (:mod:`geoplan.load.columns`)."""
+    declared = gcrs.parse_crs(spec.crs, where=f"[layers.{spec.name}] crs") if spec.crs else None
+    columns = io.table_columns(spec.path, sheet=spec.sheet, encoding=spec.encoding)
+    found = coordinate_candidates(columns)
+    fix = (f"name the coordinate columns in [layers.{spec.name}]: x_field = \"<easting or "
+           "longitude>\", y_field = \"<northing or latitude>\" (a VN-2000 table: x_field = "
+           "\"Y\", y_field = \"X\", since Vietnamese documents call the northing X), and its "
+           "crs")
+    if found is None or (declared is not None and not declared.is_geographic):
+        why = ("the plan declares a projected CRS, and metre columns are never guessed"
+               if found is not None else
+               "no longitude/latitude columns (lon, lng, longitude, kinh_do, x / lat, latitude, "
+               "vi_do, y) were found")
+        raise LayerReadError(f"{spec.path}: a table without x_field and y_field in the plan; "
+                             f"{why} (columns: {', '.join(columns[:20])}). Fix: {fix}")
+    raw = io.read_table(spec.path, x_field=found.x_field, y_field=found.y_field,
+                        sheet=spec.sheet, encoding=spec.encoding, max_bytes=max_bytes)
+    geoms = np.asarray(raw.geometry.values, dtype=object)
+    xs = np.array([g.x if g is not None and not g.is_empty else np.nan for g in geoms])
+    ys = np.array([g.y if g is not None and not g.is_empty else np.nan for g in geoms])
+    if not degrees_in_vietnam(xs, ys):
+        raise LayerReadError(
+            f"{spec.path}: columns {found.x_field!r} and {found.y_field!r} look like longitude "
+            "and latitude but do not hold WGS 84 degrees inside Vietnam (longitude 101.5-118, "
+            "latitude 6-24; swapped, or metres?); geoplan does not guess. Fix: " + fix)
+    note = Problem("info", "coordinate-columns",
+                   f"no x_field/y_field in the plan: coordinates read from column "
+                   f"{found.x_field!r} (longitude) and {found.y_field!r} (latitude) as WGS 84 "
+                   "degrees (EPSG:4326)",
+                   f"to use other columns, set x_field and y_field in [layers.{spec.name}]",
+                   spec.name, str(spec.path))
+    return raw, declared or pyproj.CRS.from_epsg(4326), [note]
 
 
 def _province_polygon(frames: list[gpd.GeoDataFrame], province: str | None) -> Any | None:
@@ -129,14 +173,19 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
                 rasters[ls.name] = raster
             continue
         try:
-            raw = _read_raw(ls, spec.max_layer_bytes)
+            raw, read_crs, notes = _read_raw(ls, spec.max_layer_bytes)
             raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
             report.extend(joined)
         except LayerReadError as exc:
             report.add(_problem(ls, "unreadable", str(exc),
                                 "fix path/layer in the plan or the file itself"))
             continue
-        frame, problems = validate_layer(raw, ls, province_wgs84=province_wgs84,
+        except CRSError as exc:
+            report.add(_problem(ls, "bad-crs", str(exc), "use an EPSG code such as EPSG:4326"))
+            continue
+        report.extend(notes)
+        frame, problems = validate_layer(raw, ls, source_crs=read_crs,
+                                         province_wgs84=province_wgs84,
                                          province_name=spec.province)
         report.extend(problems)
         if frame.crs is None:

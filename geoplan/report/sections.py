@@ -430,6 +430,18 @@ def _coverage_tables(coverage: CoverageResult, lang: Lang) -> tuple[list[Table],
         Figure("overloaded", _t("overloaded", lang), int(s["substations_overloaded"]), "int"),
         Figure("sites", _t("sites", lang), len(sites), "int"),
     ]
+    # the population of the province and the unit its raster was read in
+    if s.get("population_raster"):
+        basis = str(s.get("population_unit_basis") or "")
+        parts = basis.split(" / ")
+        said = parts[0] if lang == "vi" else parts[-1]
+        figures += [
+            Figure("population", _t("population", lang), s.get("population_total"), "int"),
+            Figure("population_unit", _t("population_unit", lang),
+                   f"{_t('unit_' + str(s.get('population_unit')), lang)} ({said})"
+                   + (f" – {_t('unit_assumed', lang)}" if s.get("population_unit_assumed")
+                      else ""), "text"),
+        ]
     return tables, figures
 
 
