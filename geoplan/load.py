@@ -62,6 +62,10 @@ def _problem(spec: LayerSpec, code: str, message: str, fix: str = "",
 
 
 def _read_raw(spec: LayerSpec) -> gpd.GeoDataFrame:
+    if spec.database is not None:  # a PostGIS table or query (geoplan.io.postgis)
+        from geoplan.io.postgis import read_postgis
+
+        return read_postgis(spec.database, table=spec.table, sql=spec.sql, geometry=spec.layer)
     if spec.x_field and spec.y_field:
         return io.read_table(spec.path, x_field=spec.x_field, y_field=spec.y_field,
                              sheet=spec.sheet, encoding=spec.encoding)
