@@ -131,6 +131,18 @@ def test_sql_layer_reads_the_query(sample_db: tuple[Any, str, dict[str, Any]]) -
     assert table.geometry.is_valid.all() and table["dien_tich"].dtype == "float64"
 
 
+@pg
+def test_export_of_a_database_plan_records_its_rows(
+        db_plan: Path, sample_db: tuple[Any, str, dict[str, Any]], tmp_path: Path) -> None:
+    server, schema, _ = sample_db
+    res = CliRunner().invoke(cli, ["export", str(db_plan), "-o", str(tmp_path / "x")])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "x" / "manifest.json").read_text())
+    clusters = next(i for i in manifest["inputs"] if i["layer"] == "clusters")
+    assert clusters["file"] == f"{pgplans.url(server)}#{schema}.clusters"
+    assert clusters["of"] == "rows as read" and len(clusters["sha256"]) == 64
+
+
 def _one_layer(tmp_path: Path, path: str, table: str, kind: str = "industrial_park") -> Path:
     """A plan of one database layer (the error tests need no more)."""
     plan = tmp_path / "p" / "plan.toml"

@@ -11,11 +11,13 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    engine_options,
     format_option,
     handle_errors,
     output_option,
     overwrite_option,
     plan_argument,
+    postgis_options,
 )
 from geoplan.cli.output import echo_findings, echo_result
 from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
@@ -30,28 +32,37 @@ from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
 @format_option
 @output_option
 @overwrite_option
+@postgis_options
+@engine_options
 @handle_errors
 def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
-                  overwrite: bool) -> None:
+                  overwrite: bool, to_postgis: str | None, pg_schema: str, engine: str,
+                  scheduler: str | None) -> None:
     """Check PLAN against the planning rules and print every finding.
 
     Overlapping clusters and parks, features inside power-line safety corridors, cluster size,
     expansion and establishment conditions, park phasing, trade classes, features outside the
     province and duplicates; each finding is located, measured and cites its legal source
     (thresholds: geoplan/data/rules.toml, overridable in the plan's [rules] table).
-    -o writes the findings as GeoJSON (RFC 7946, WGS 84).
+    -o writes the findings as GeoJSON (RFC 7946, WGS 84); --to-postgis appends the run to a
+    PostGIS database; --engine dask runs the rules on dask-geopandas.
 
     Exit 3 when any finding is an error, 0 otherwise.
     """
     from geoplan.analysis import analyse
+    from geoplan.cli.engine import open_engine
+    from geoplan.cli.sink import deliver, preflight
     from geoplan.findings import has_errors, severity_counts
     from geoplan.io import check_output
     from geoplan.pipeline import run_checks
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    analysis = analyse(plan, coverage=False, only=list(only) or None)
+    preflight(to_postgis)
+    with open_engine(engine, scheduler) as running:
+        analysis = analyse(plan, coverage=False, only=list(only) or None, engine=running)
     assert analysis.checks is not None  # asked for
+    deliver(analysis, to_postgis, pg_schema, "check")
     findings = run_checks(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(analysis.checks)

@@ -11,11 +11,13 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    engine_options,
     format_option,
     handle_errors,
     output_option,
     overwrite_option,
     plan_argument,
+    postgis_options,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, records
 
@@ -31,9 +33,12 @@ from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, re
 @format_option
 @output_option
 @overwrite_option
+@postgis_options
+@engine_options
 @handle_errors
 def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | None,
-                     overwrite: bool) -> None:
+                     overwrite: bool, to_postgis: str | None, pg_schema: str, engine: str,
+                     scheduler: str | None) -> None:
     """Is every cluster, park and trade hub served by a substation with room to spare?
 
     For each feature: the nearest substation of each voltage level (from its edge), whether it
@@ -42,18 +47,25 @@ def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output:
     population inside them; with --site N, proposed new sites. Substations without a voltage
     take the levels the grid infers from their lines. Radii, load densities and capacity
     factors are planning assumptions (geoplan/data/coverage.toml), overridable in the plan's
-    [coverage] table. -o writes every output to one GeoJSON file (RFC 7946).
+    [coverage] table. -o writes every output to one GeoJSON file (RFC 7946); --to-postgis
+    appends the run to a PostGIS database; --engine dask runs it on dask-geopandas.
 
     Exit 3 when there are error findings (coverage-gap, substation-overload).
     """
     from geoplan.analysis import analyse
+    from geoplan.cli.engine import open_engine
+    from geoplan.cli.sink import deliver, preflight
     from geoplan.findings import has_errors, severity_counts
     from geoplan.io import check_output
     from geoplan.pipeline import run_coverage
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated)
+    preflight(to_postgis)
+    with open_engine(engine, scheduler) as running:
+        analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated,
+                           engine=running)
+    deliver(analysis, to_postgis, pg_schema, "coverage")
     result = run_coverage(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_argument
+from geoplan.cli.options import (
+    EPILOG,
+    handle_errors,
+    overwrite_option,
+    plan_argument,
+    postgis_options,
+)
 
 
 @click.command("export", epilog=EPILOG)
@@ -21,9 +27,11 @@ from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_ar
 @click.option("--findings", is_flag=True, help="Run the checks and export their findings.")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Run the coverage analysis and export its layers and findings.")
+@postgis_options
 @handle_errors
 def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
-                   precision: int | None, findings: bool, with_coverage: bool) -> None:
+                   precision: int | None, findings: bool, with_coverage: bool,
+                   to_postgis: str | None, pg_schema: str) -> None:
     """Export every layer of PLAN: GeoJSON (RFC 7946), one GeoPackage, a manifest.
 
     GeoJSON, one file per layer: WGS 84 longitude/latitude through the official VN-2000
@@ -31,12 +39,20 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     The GeoPackage holds every layer in the plan's VN-2000 CRS with QGIS layer styles.
     manifest.json records the input files' SHA-256, the rule table, the CRSs and the counts.
     With --findings and/or --coverage the plan is analysed once and those results join the
-    export. Existing outputs are kept unless --overwrite.
+    export. Existing outputs are kept unless --overwrite. --to-postgis also appends the plan's
+    layers (and those results) to a PostGIS database, after the files are written.
     """
-    from geoplan.pipeline import export_plan
+    from geoplan.analysis import Analysis, analyse
+    from geoplan.cli.sink import deliver, preflight
+    from geoplan.pipeline import export_plan, load_plan
 
-    result = export_plan(plan, output, findings=findings, coverage=with_coverage,
+    preflight(to_postgis)
+    loaded = load_plan(plan)
+    analysis = (analyse(loaded, checks=findings, grid=findings, coverage=with_coverage)
+                if findings or with_coverage else Analysis(loaded))
+    result = export_plan(analysis, output, findings=findings, coverage=with_coverage,
                          shapefile=shapefile or None, precision=precision, overwrite=overwrite)
+    deliver(analysis, to_postgis, pg_schema, "export")
     for path in result.files:
         click.echo(str(path))
     counts = result.manifest.get("counts", {})

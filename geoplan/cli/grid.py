@@ -15,6 +15,7 @@ from geoplan.cli.options import (
     handle_errors,
     overwrite_option,
     plan_argument,
+    postgis_options,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, records
 from geoplan.rules import GRID_RULE_IDS
@@ -34,9 +35,10 @@ _EDGE_COLUMNS = ["edge", "kind", "u", "v", "layer", "feature_id", "voltage_kv", 
 @overwrite_option
 @click.option("--graph", "show_graph", is_flag=True,
               help="Also print the node and edge tables (always in --format json).")
+@postgis_options
 @handle_errors
 def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
-                 show_graph: bool) -> None:
+                 show_graph: bool, to_postgis: str | None, pg_schema: str) -> None:
     """Build PLAN's power grid as a graph and audit its topology.
 
     Line ends are snapped to substations within [grid] tolerance_m (metres, default 50), lines
@@ -49,13 +51,16 @@ def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
     Exit 3 when any finding is an error, 0 otherwise.
     """
     from geoplan.analysis import analyse
+    from geoplan.cli.sink import deliver, preflight
     from geoplan.findings import has_errors, severity_counts
     from geoplan.io import check_output
     from geoplan.pipeline import run_grid
 
     if output is not None:
         check_output(output, overwrite=overwrite)
+    preflight(to_postgis)
     analysis = analyse(plan, checks=False, coverage=False)
+    deliver(analysis, to_postgis, pg_schema, "grid")
     result = run_grid(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

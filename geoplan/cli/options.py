@@ -22,11 +22,13 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_OK",
     "EXIT_USAGE",
+    "engine_options",
     "format_option",
     "handle_errors",
     "output_option",
     "overwrite_option",
     "plan_argument",
+    "postgis_options",
 ]
 
 #: Exit codes of every command.
@@ -51,6 +53,32 @@ output_option = click.option(
 overwrite_option = click.option(
     "--overwrite", is_flag=True, default=False, help="Replace existing outputs."
 )
+
+
+def postgis_options(func: F) -> F:
+    """``--to-postgis URL`` and ``--schema NAME``: append the run to a PostGIS database."""
+    func = click.option(
+        "--schema", "pg_schema", default="geoplan", show_default=True, metavar="NAME",
+        help="Schema of the --to-postgis tables (created when missing).")(func)
+    func = click.option(
+        "--to-postgis", "to_postgis", default=None, metavar="URL",
+        help="Also append this run to PostGIS: postgresql://user@host:port/db (password from "
+             "PGPASSWORD, ~/.pgpass or PGSERVICE). One transaction: a failed run leaves no "
+             "rows.")(func)
+    return func
+
+
+def engine_options(func: F) -> F:
+    """``--engine memory|dask`` and ``--scheduler ADDRESS``: where the checks and coverage run."""
+    func = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="With --engine dask: the dask.distributed scheduler (tcp://host:8786); default a "
+             "local cluster of 2 worker processes on 127.0.0.1.")(func)
+    func = click.option(
+        "--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+        help="Run the checks and the coverage in memory, or on dask-geopandas (spatial "
+             "partitions; the same findings).")(func)
+    return func
 
 
 def handle_errors(func: F) -> F:

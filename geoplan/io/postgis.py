@@ -43,6 +43,7 @@ __all__ = [
     "geometry_columns",
     "read_postgis",
     "redact",
+    "rows_sha256",
     "split_table",
 ]
 
@@ -381,3 +382,18 @@ def _frame(rows: list[tuple[Any, ...]], attrs: list[str], types: list[int], crs:
     geoms = shapely.from_wkb(table[:, n])
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=crs)
+
+
+def rows_sha256(frame: gpd.GeoDataFrame) -> str:
+    """SHA-256 of a layer's rows (attributes as text, then each geometry's WKB): what a
+    database layer's input hash is, where a file layer has its file's."""
+    import hashlib
+
+    import shapely
+
+    digest = hashlib.sha256()
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name)).astype(str)
+    digest.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+    for wkb in shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object)):
+        digest.update(b"" if wkb is None else wkb)
+    return digest.hexdigest()
