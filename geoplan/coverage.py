@@ -47,7 +47,7 @@ import math
 import re
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -81,11 +81,17 @@ __all__ = [
     "SUBSTATION_COLUMNS",
     "CoverageResult",
     "CoverageSettings",
+    "FeatureSupply",
     "Parameter",
+    "SupplyStage",
     "compute_coverage",
     "coverage_settings",
+    "coverage_substations",
     "default_parameters",
+    "demand_features",
     "estimate_demand",
+    "feature_supply",
+    "merge_supply",
     "nearest_substations",
     "population_sums",
     "substation_levels",
@@ -645,7 +651,9 @@ def _region(plan: Plan) -> tuple[Any, str]:
         "bounding box of the layers (no boundary layer)"
 
 
-def _demand_features(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame:
+def demand_features(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame:
+    """The features that draw power, with their demand (:func:`estimate_demand`), sorted by
+    kind, layer and id: clusters, parks and the trade facilities of ``trade_types``."""
     parts = []
     for kind in DEMAND_KINDS:
         frame = plan.frame(kind)
@@ -736,6 +744,7 @@ def compute_coverage(
     capacitated: bool = False,
     settings: CoverageSettings | None = None,
     stations: pd.DataFrame | None = None,
+    supply_stage: SupplyStage | None = None,
 ) -> CoverageResult:
     """Grid coverage, demand, capacity, population served and (optionally) new sites of a plan.
 
@@ -754,6 +763,12 @@ def compute_coverage(
         The grid's stations (:attr:`geoplan.grid.Grid.stations`): a substation without a
         voltage in the data takes the levels the grid inferred from the lines ending at it
         (``voltage_inferred`` in the substation table). :func:`geoplan.analyse` passes them.
+    supply_stage
+        Computes the per-feature stage (:class:`FeatureSupply`) from the plan, the settings and
+        the coverage substations, instead of :func:`feature_supply` over
+        :func:`demand_features` in this process; the distributed engine
+        (:mod:`geoplan.engine`) passes its own, which runs the same functions on spatial
+        partitions and merges them with :func:`merge_supply`.
 
     Returns
     -------
@@ -764,40 +779,18 @@ def compute_coverage(
         raise PlanError(f"site = {site}: the number of new substations to propose must be ≥ 0")
     settings = settings or coverage_settings(plan.settings.get("coverage", {}))
     crs = plan.crs
-    feats = _demand_features(plan, settings)
     subs = _substations(plan, settings, stations)
     supply = settings.supply_level_kv
-    geoms = np.asarray(feats.geometry.array, dtype=object)
-
-    # nearest substation of each level (row in subs, -1 when the level has none)
-    per_level: dict[int, pd.DataFrame] = {}
-    sub_ids = subs["id"].to_numpy(dtype=object)
-    sub_layers = subs["layer"].to_numpy(dtype=object)
-    none = np.full(len(feats), None, dtype=object)
-    for level in settings.levels:
-        rows = np.flatnonzero([level in lv for lv in subs["_levels"]])
-        near = nearest_substations(geoms, subs.iloc[rows])
-        pos = near["position"].to_numpy()
-        row = rows[np.maximum(pos, 0)] if len(rows) else np.zeros(len(pos), dtype="int64")
-        row = np.where(pos >= 0, row, -1)
-        has, safe = row >= 0, np.maximum(row, 0)
-        distance = near["distance_m"].to_numpy()
-        per_level[level] = pd.DataFrame({
-            "id": np.where(has, sub_ids[safe], none) if len(subs) else none,
-            "layer": np.where(has, sub_layers[safe], none) if len(subs) else none,
-            "row": row,
-            "distance_m": distance,
-            "within": distance <= settings.radius_m(level),
-        })
+    # the per-feature stage: demand, nearest substations, candidates within reach
+    stage = (feature_supply(demand_features(plan, settings), subs, settings)
+             if supply_stage is None else supply_stage(plan, settings, subs))
+    feats, per_level, pairs = stage.features, stage.nearest, stage.pairs
 
     supply_mask = np.array([supply in lv for lv in subs["_levels"]], dtype=bool)
     supply_rows = np.flatnonzero(supply_mask)
     nearest_supply = per_level[supply]
     covered = nearest_supply["within"].to_numpy(dtype=bool)
     demand = feats["demand_mw"].fillna(0.0).to_numpy(dtype="float64")
-
-    # candidate supply substations within the radius of each feature (for capacity and "weak")
-    pairs = _pairs_within(geoms, subs, supply_rows, settings.radius_m(supply))
 
     assigned_row = np.where(covered, nearest_supply["row"].to_numpy(), -1)
     assigned_dist = nearest_supply["distance_m"].to_numpy().copy()
@@ -850,6 +843,98 @@ def compute_coverage(
              len(features), len(substations), len(findings), summary["seconds"])
     return CoverageResult(features, substations, service_areas, gaps, sites, findings, summary,
                           settings)
+
+
+@dataclass(frozen=True)
+class FeatureSupply:
+    """The per-feature stage of the coverage: what each demand feature can reach.
+
+    Everything here depends on one feature and the substations only, so a plan's features can
+    be split (spatial partitions) and the parts merged (:func:`merge_supply`) into what the
+    whole plan gives.
+
+    Attributes
+    ----------
+    features
+        :func:`demand_features`: one row per demand feature, sorted by kind, layer and id.
+    nearest
+        Per voltage level, aligned with ``features``: the nearest substation's ``id``,
+        ``layer``, ``row`` (in the coverage substations, -1 when none), ``distance_m`` and
+        ``within`` (its level's radius).
+    pairs
+        ``(feature index, substation row, distance m)`` of every supply-level substation within
+        the supply radius of a feature.
+    """
+
+    features: gpd.GeoDataFrame
+    nearest: Mapping[int, pd.DataFrame]
+    pairs: np.ndarray
+
+
+SupplyStage = Callable[["Plan", CoverageSettings, gpd.GeoDataFrame], FeatureSupply]
+"""A function computing the :class:`FeatureSupply` of (plan, settings, coverage substations)."""
+
+
+def coverage_substations(plan: Plan, settings: CoverageSettings,
+                         stations: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """The substations the coverage uses (status, voltage levels, sorted by id and layer)."""
+    return _substations(plan, settings, stations)
+
+
+def feature_supply(feats: gpd.GeoDataFrame, subs: gpd.GeoDataFrame,
+                   settings: CoverageSettings) -> FeatureSupply:
+    """The per-feature stage over ``feats`` (:func:`demand_features`) and the coverage
+    substations ``subs`` (:func:`coverage_substations`)."""
+    geoms = np.asarray(feats.geometry.array, dtype=object)
+    # nearest substation of each level (row in subs, -1 when the level has none)
+    per_level: dict[int, pd.DataFrame] = {}
+    sub_ids = subs["id"].to_numpy(dtype=object)
+    sub_layers = subs["layer"].to_numpy(dtype=object)
+    none = np.full(len(feats), None, dtype=object)
+    for level in settings.levels:
+        rows = np.flatnonzero([level in lv for lv in subs["_levels"]])
+        near = nearest_substations(geoms, subs.iloc[rows])
+        pos = near["position"].to_numpy()
+        row = rows[np.maximum(pos, 0)] if len(rows) else np.zeros(len(pos), dtype="int64")
+        row = np.where(pos >= 0, row, -1)
+        has, safe = row >= 0, np.maximum(row, 0)
+        distance = near["distance_m"].to_numpy()
+        per_level[level] = pd.DataFrame({
+            "id": np.where(has, sub_ids[safe], none) if len(subs) else none,
+            "layer": np.where(has, sub_layers[safe], none) if len(subs) else none,
+            "row": row,
+            "distance_m": distance,
+            "within": distance <= settings.radius_m(level),
+        })
+    supply = settings.supply_level_kv
+    supply_rows = np.flatnonzero([supply in lv for lv in subs["_levels"]])
+    # candidate supply substations within the radius of each feature (for capacity and "weak")
+    pairs = _pairs_within(geoms, subs, supply_rows, settings.radius_m(supply))
+    return FeatureSupply(feats, per_level, pairs)
+
+
+def merge_supply(parts: Sequence[FeatureSupply], crs: Any) -> FeatureSupply:
+    """One :class:`FeatureSupply` from those of disjoint parts of a plan's features, in the
+    order :func:`demand_features` gives the whole plan (kind, layer, id)."""
+    if not parts:
+        raise ValueError("merge_supply needs at least one part")
+    frames = [p.features for p in parts]
+    feats = pd.concat(frames, ignore_index=True)
+    kind_order = {k: i for i, k in enumerate(DEMAND_KINDS)}
+    order = np.lexsort((feats["feature_id"].astype(str).to_numpy(),
+                        feats["layer"].astype(str).to_numpy(),
+                        feats["kind"].map(kind_order).to_numpy()))
+    new_index = np.empty(len(order), dtype="int64")
+    new_index[order] = np.arange(len(order))
+    merged = gpd.GeoDataFrame(feats.iloc[order].reset_index(drop=True), geometry="geometry",
+                              crs=crs)
+    nearest = {level: pd.concat([p.nearest[level] for p in parts], ignore_index=True)
+               .iloc[order].reset_index(drop=True) for level in parts[0].nearest}
+    offsets = np.cumsum([0, *(len(f) for f in frames)])[:-1]
+    pieces = [np.column_stack([new_index[p.pairs[:, 0].astype("int64") + off], p.pairs[:, 1:]])
+              for p, off in zip(parts, offsets, strict=True) if len(p.pairs)]
+    pairs = np.concatenate(pieces).astype("float64") if pieces else np.zeros((0, 3))
+    return FeatureSupply(merged, nearest, pairs)
 
 
 def _pairs_within(geoms: np.ndarray, subs: gpd.GeoDataFrame, rows: np.ndarray,

@@ -1,0 +1,123 @@
+"""Spatial partitions of a plan's large layers, and the halo that finds each pair exactly once.
+
+The large layers (clusters, parks, trade facilities: :data:`PARTITIONED_KINDS`) are stacked
+into one dask-geopandas frame of (layer, row, geometry); dask-geopandas computes each
+feature's distance along the Hilbert curve (``hilbert_distance``; ``morton_distance`` or
+``geohash`` on request), and the partitions are cut at its quantiles, as
+``spatial_shuffle(by="hilbert")`` cuts them: each partition holds features that lie near each
+other, in equal numbers. Every feature is *owned* by exactly one partition.
+
+Rules on pairs of features (two clusters overlapping, two near-identical trade points) need,
+beside a partition's own features, the features of other partitions that could pair with them:
+its **halo**, every feature of another partition whose envelope comes within the pair distance
+of the partition's envelope (a superset of the true partners: envelopes within the distance is
+necessary for the features to be). A pair straddling a boundary is then seen by both
+partitions, and kept only by the one that owns the finding's feature (the first of the pair
+in the rule's canonical order): found exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geoplan.plan import Plan
+
+__all__ = ["PARTITIONED_KINDS", "Partitioning", "partition_plan"]
+
+#: The kinds split into spatial partitions; the other kinds (grid lines, substations, plants,
+#: restricted zones, boundaries) are small and go whole to every partition (broadcast).
+PARTITIONED_KINDS: tuple[str, ...] = ("industrial_cluster", "industrial_park", "trade_facility")
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """Which partition owns each feature of the partitioned layers.
+
+    ``owner[layer]`` is an int array aligned with the layer's frame; ``bounds`` the envelope of
+    each partition's own features (``nan`` for an empty partition).
+    """
+
+    owner: Mapping[str, np.ndarray]
+    bounds: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.bounds)
+
+    def rows(self, layer: str, part: int) -> np.ndarray:
+        """Rows of ``layer`` owned by partition ``part``."""
+        return np.flatnonzero(self.owner[layer] == part)
+
+    def halo(self, layer: str, frame: gpd.GeoDataFrame, part: int, distance: float
+             ) -> np.ndarray:
+        """Rows of ``layer`` owned by other partitions whose envelope lies within
+        ``distance`` of partition ``part``'s envelope."""
+        box = self.bounds[part]
+        if np.isnan(box).any() or not len(frame):
+            return np.zeros(0, dtype="int64")
+        b = shapely.bounds(np.asarray(frame.geometry.array, dtype=object))
+        near = ((b[:, 0] <= box[2] + distance) & (b[:, 2] >= box[0] - distance)
+                & (b[:, 1] <= box[3] + distance) & (b[:, 3] >= box[1] - distance))
+        return np.flatnonzero(near & (self.owner[layer] != part))
+
+
+def partition_plan(plan: Plan, partitions: int, *, by: str = "hilbert") -> Partitioning:
+    """Spatially partition the plan's :data:`PARTITIONED_KINDS` layers with dask-geopandas.
+
+    Features without a geometry go to partition 0 (they pair with nothing).
+    """
+    import dask_geopandas
+
+    pieces = []
+    for layer in plan.layers.values():
+        if layer.kind not in PARTITIONED_KINDS or not len(layer.frame):
+            continue
+        g = np.asarray(layer.frame.geometry.array, dtype=object)
+        ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+        if ok.any():
+            pieces.append(gpd.GeoDataFrame(
+                {"_layer": layer.name, "_row": np.flatnonzero(ok)},
+                geometry=gpd.GeoSeries(g[ok], crs=plan.crs), crs=plan.crs))
+    owner = {layer.name: np.zeros(len(layer.frame), dtype="int64")
+             for layer in plan.layers.values() if layer.kind in PARTITIONED_KINDS}
+    if not pieces:
+        return Partitioning(owner, np.full((max(1, partitions), 4), np.nan))
+    stack = gpd.GeoDataFrame(pd.concat(pieces, ignore_index=True), geometry="geometry",
+                             crs=plan.crs)
+    n = max(1, min(partitions, len(stack)))
+    if n > 1:
+        # the position of each feature along the space-filling curve, computed by
+        # dask-geopandas on the workers (over the stack's bounds); the partitions are then cut
+        # at its quantiles, as spatial_shuffle does, without moving the frames through a shuffle
+        ddf = dask_geopandas.from_geopandas(stack[["geometry"]], npartitions=n)
+        bounds_all = tuple(stack.total_bounds)
+        curve = (ddf.hilbert_distance(total_bounds=bounds_all) if by == "hilbert" else
+                 ddf.morton_distance(total_bounds=bounds_all) if by == "morton" else
+                 ddf.geohash(as_string=False))
+        distance = np.asarray(curve.compute().to_numpy())
+        order = np.argsort(distance, kind="stable")
+        part = np.empty(len(stack), dtype="int64")
+        part[order] = np.arange(len(stack)) * n // len(stack)  # equal counts, curve order
+    else:
+        part = np.zeros(len(stack), dtype="int64")
+    b = shapely.bounds(np.asarray(stack.geometry.array, dtype=object))
+    bounds = np.full((n, 4), np.nan)
+    layers = stack["_layer"].to_numpy(dtype=object)
+    rows = stack["_row"].to_numpy(dtype="int64")
+    for p in range(n):
+        sel = part == p
+        if not sel.any():
+            continue
+        bounds[p] = (b[sel, 0].min(), b[sel, 1].min(), b[sel, 2].max(), b[sel, 3].max())
+    for name in owner:
+        sel = layers == name
+        owner[name][rows[sel]] = part[sel]
+    return Partitioning(owner, bounds)
