@@ -11,13 +11,16 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    deliver_to_postgis,
     engine_options,
     format_option,
     handle_errors,
+    open_engine,
     output_option,
     overwrite_option,
     plan_argument,
     postgis_options,
+    preflight_postgis,
 )
 from geoplan.cli.output import echo_findings, echo_result
 from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
@@ -50,19 +53,17 @@ def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | No
     Exit 3 when any finding is an error, 0 otherwise.
     """
     from geoplan.analysis import analyse
-    from geoplan.cli.engine import open_engine
-    from geoplan.cli.sink import deliver, preflight
     from geoplan.findings import has_errors, severity_counts
     from geoplan.io import check_output
     from geoplan.pipeline import run_checks
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    preflight(to_postgis)
+    preflight_postgis(to_postgis)
     with open_engine(engine, scheduler) as running:
         analysis = analyse(plan, coverage=False, only=list(only) or None, engine=running)
     assert analysis.checks is not None  # asked for
-    deliver(analysis, to_postgis, pg_schema, "check")
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "check")
     findings = run_checks(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(analysis.checks)

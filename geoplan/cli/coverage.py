@@ -11,13 +11,16 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    deliver_to_postgis,
     engine_options,
     format_option,
     handle_errors,
+    open_engine,
     output_option,
     overwrite_option,
     plan_argument,
     postgis_options,
+    preflight_postgis,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, records
 
@@ -53,19 +56,17 @@ def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output:
     Exit 3 when there are error findings (coverage-gap, substation-overload).
     """
     from geoplan.analysis import analyse
-    from geoplan.cli.engine import open_engine
-    from geoplan.cli.sink import deliver, preflight
     from geoplan.findings import has_errors, severity_counts
     from geoplan.io import check_output
     from geoplan.pipeline import run_coverage
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    preflight(to_postgis)
+    preflight_postgis(to_postgis)
     with open_engine(engine, scheduler) as running:
         analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated,
                            engine=running)
-    deliver(analysis, to_postgis, pg_schema, "coverage")
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "coverage")
     result = run_coverage(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

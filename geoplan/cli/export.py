@@ -8,10 +8,12 @@ import click
 
 from geoplan.cli.options import (
     EPILOG,
+    deliver_to_postgis,
     handle_errors,
     overwrite_option,
     plan_argument,
     postgis_options,
+    preflight_postgis,
 )
 
 
@@ -43,16 +45,15 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     layers (and those results) to a PostGIS database, after the files are written.
     """
     from geoplan.analysis import Analysis, analyse
-    from geoplan.cli.sink import deliver, preflight
     from geoplan.pipeline import export_plan, load_plan
 
-    preflight(to_postgis)
+    preflight_postgis(to_postgis)
     loaded = load_plan(plan)
     analysis = (analyse(loaded, checks=findings, grid=findings, coverage=with_coverage)
                 if findings or with_coverage else Analysis(loaded))
     result = export_plan(analysis, output, findings=findings, coverage=with_coverage,
                          shapefile=shapefile or None, precision=precision, overwrite=overwrite)
-    deliver(analysis, to_postgis, pg_schema, "export")
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "export")
     for path in result.files:
         click.echo(str(path))
     counts = result.manifest.get("counts", {})

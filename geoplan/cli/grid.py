@@ -11,11 +11,13 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    deliver_to_postgis,
     format_option,
     handle_errors,
     overwrite_option,
     plan_argument,
     postgis_options,
+    preflight_postgis,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, records
 from geoplan.rules import GRID_RULE_IDS
@@ -51,16 +53,15 @@ def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
     Exit 3 when any finding is an error, 0 otherwise.
     """
     from geoplan.analysis import analyse
-    from geoplan.cli.sink import deliver, preflight
     from geoplan.findings import has_errors, severity_counts
     from geoplan.io import check_output
     from geoplan.pipeline import run_grid
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    preflight(to_postgis)
+    preflight_postgis(to_postgis)
     analysis = analyse(plan, checks=False, coverage=False)
-    deliver(analysis, to_postgis, pg_schema, "grid")
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "grid")
     result = run_grid(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

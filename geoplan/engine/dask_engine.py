@@ -81,11 +81,14 @@ def _owned(findings: gpd.GeoDataFrame, owned: Mapping[str, set[str]]) -> np.ndar
 
 
 #: The broadcast kinds each rule needs beside the partitioned layers (none for the others):
-#: a partition runs a rule on its own features, its halo and only these.
+#: a partition runs these rules on its own features, its halo and these kinds, and the rest
+#: (duplicates and the single-feature rules) on its own features and halo alone, so that no
+#: partition repeats the broadcast layers' own work (their duplicates, for instance).
+_WITH_BROADCAST = ("restricted_zone", "grid_line", "boundary")
 RULE_NEEDS: Mapping[str, tuple[str, ...]] = {
-    "overlap": ("restricted_zone",),
-    "corridor": ("grid_line",),
-    "outside-boundary": ("boundary",),
+    "overlap": _WITH_BROADCAST,
+    "corridor": _WITH_BROADCAST,
+    "outside-boundary": _WITH_BROADCAST,
 }
 
 

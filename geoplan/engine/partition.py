@@ -47,6 +47,7 @@ class Partitioning:
 
     owner: Mapping[str, np.ndarray]
     bounds: np.ndarray
+    envelopes: tuple[np.ndarray, ...] = ()
 
     @property
     def count(self) -> int:
@@ -59,14 +60,25 @@ class Partitioning:
     def halo(self, layer: str, frame: gpd.GeoDataFrame, part: int, distance: float
              ) -> np.ndarray:
         """Rows of ``layer`` owned by other partitions whose envelope lies within
-        ``distance`` of partition ``part``'s envelope."""
+        ``distance`` of the envelope of one of partition ``part``'s own features."""
         box = self.bounds[part]
         if np.isnan(box).any() or not len(frame):
             return np.zeros(0, dtype="int64")
         b = shapely.bounds(np.asarray(frame.geometry.array, dtype=object))
-        near = ((b[:, 0] <= box[2] + distance) & (b[:, 2] >= box[0] - distance)
-                & (b[:, 1] <= box[3] + distance) & (b[:, 3] >= box[1] - distance))
-        return np.flatnonzero(near & (self.owner[layer] != part))
+        others = np.flatnonzero((self.owner[layer] != part) & ~np.isnan(b[:, 0]))
+        # cheap first cut: near the partition's envelope at all
+        bo = b[others]
+        near = ((bo[:, 0] <= box[2] + distance) & (bo[:, 2] >= box[0] - distance)
+                & (bo[:, 1] <= box[3] + distance) & (bo[:, 3] >= box[1] - distance))
+        others, bo = others[near], bo[near]
+        if not len(others) or not self.envelopes:
+            return others
+        own = self.envelopes[part]
+        tree = shapely.STRtree(shapely.box(own[:, 0] - distance, own[:, 1] - distance,
+                                           own[:, 2] + distance, own[:, 3] + distance))
+        hit = tree.query(shapely.box(bo[:, 0], bo[:, 1], bo[:, 2], bo[:, 3]),
+                         predicate="intersects")[0]
+        return others[np.unique(hit)]
 
 
 def partition_plan(plan: Plan, partitions: int, *, by: str = "hilbert") -> Partitioning:
@@ -120,4 +132,4 @@ def partition_plan(plan: Plan, partitions: int, *, by: str = "hilbert") -> Parti
     for name in owner:
         sel = layers == name
         owner[name][rows[sel]] = part[sel]
-    return Partitioning(owner, bounds)
+    return Partitioning(owner, bounds, tuple(b[part == p] for p in range(n)))
