@@ -158,7 +158,8 @@ class DaskEngine:
     client
         A connected :class:`distributed.Client`.
     partitions
-        Number of spatial partitions of the large layers (default: twice the workers' threads).
+        Number of spatial partitions of the large layers (default: one per worker thread;
+        each partition costs a fixed overhead, so more only pays with more workers).
     by
         The spatial ordering: ``"hilbert"`` (default), ``"morton"`` or ``"geohash"`` (as
         dask-geopandas ``spatial_shuffle`` takes them).
@@ -184,8 +185,7 @@ class DaskEngine:
     def partitions(self) -> int:
         if self._partitions is not None:
             return self._partitions
-        threads = sum(self.client.nthreads().values()) or 1
-        return max(1, 2 * threads)
+        return max(1, sum(self.client.nthreads().values()))
 
     @classmethod
     @contextlib.contextmanager
@@ -226,7 +226,7 @@ class DaskEngine:
 
     def _layout(self, plan: Plan) -> tuple[Partitioning, list[str], list[str]]:
         t0 = time.perf_counter()
-        parts = partition_plan(plan, self.partitions, by=self.by)
+        parts = partition_plan(plan, self.partitions, by=self.by, client=self.client)
         self.seconds["partition"] = round(time.perf_counter() - t0, 3)
         big = [n for n, layer in plan.layers.items() if layer.kind in PARTITIONED_KINDS]
         small = [n for n, layer in plan.layers.items() if layer.kind not in PARTITIONED_KINDS]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -81,11 +81,15 @@ class Partitioning:
         return others[np.unique(hit)]
 
 
-def partition_plan(plan: Plan, partitions: int, *, by: str = "hilbert") -> Partitioning:
+def partition_plan(plan: Plan, partitions: int, *, by: str = "hilbert",
+                   client: Any = None) -> Partitioning:
     """Spatially partition the plan's :data:`PARTITIONED_KINDS` layers with dask-geopandas.
 
-    Features without a geometry go to partition 0 (they pair with nothing).
+    With a ``client`` the features' envelope centres are scattered to its workers, which
+    compute the curve distances; without one, dask's local scheduler does. Features without a
+    geometry go to partition 0 (they pair with nothing).
     """
+    import dask.dataframe as dd
     import dask_geopandas
 
     pieces = []
@@ -109,12 +113,28 @@ def partition_plan(plan: Plan, partitions: int, *, by: str = "hilbert") -> Parti
         # the position of each feature along the space-filling curve, computed by
         # dask-geopandas on the workers (over the stack's bounds); the partitions are then cut
         # at its quantiles, as spatial_shuffle does, without moving the frames through a shuffle
-        ddf = dask_geopandas.from_geopandas(stack[["geometry"]], npartitions=n)
+        # the curve orders envelope centres: send those points, not the whole geometries
+        # (scattered chunks: no hashing of the geometries to name the collection)
+        b0 = shapely.bounds(np.asarray(stack.geometry.array, dtype=object))
+        centres = gpd.GeoDataFrame(geometry=gpd.GeoSeries(shapely.points(
+            (b0[:, 0] + b0[:, 2]) / 2, (b0[:, 1] + b0[:, 3]) / 2), crs=plan.crs))
+        chunks = [centres.iloc[i::n] for i in range(n)]
+        if client is not None:
+            ddf = dask_geopandas.from_dask_dataframe(
+                dd.from_delayed(client.scatter(chunks), meta=centres.iloc[:0]))
+        else:
+            ddf = dask_geopandas.from_geopandas(centres, npartitions=n)
         bounds_all = tuple(stack.total_bounds)
         curve = (ddf.hilbert_distance(total_bounds=bounds_all) if by == "hilbert" else
                  ddf.morton_distance(total_bounds=bounds_all) if by == "morton" else
                  ddf.geohash(as_string=False))
-        distance = np.asarray(curve.compute().to_numpy())
+        values = curve.compute()
+        distance = np.empty(len(stack), dtype=np.asarray(values).dtype)
+        if client is not None:  # chunk i holds rows i, i + n, i + 2n ... in that order
+            pos = np.concatenate([np.arange(i, len(stack), n) for i in range(n)])
+            distance[pos] = np.asarray(values)
+        else:
+            distance[:] = np.asarray(values)
         order = np.argsort(distance, kind="stable")
         part = np.empty(len(stack), dtype="int64")
         part[order] = np.arange(len(stack)) * n // len(stack)  # equal counts, curve order
