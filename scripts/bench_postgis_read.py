@@ -68,12 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workload", type=Path, default=None,
+                        help="an existing workload folder (else one is made at --scale)")
     parser.add_argument("--gdal-python", default=None,
                         help="a Python whose pyogrio has GDAL's PostgreSQL driver")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp, realparts.postgis_server() as server:
-        plan = make_workload(Path(tmp) / "wl", scale=args.scale)
+        plan = (args.workload / "plan.toml" if args.workload is not None
+                else make_workload(Path(tmp) / "wl", scale=args.scale))
         server.query("CREATE SCHEMA bench")
         names = []
         for stem, name in TABLES.items():
