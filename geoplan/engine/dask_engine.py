@@ -112,13 +112,43 @@ def _partition_checks(plan: Plan, own: Mapping[str, gpd.GeoDataFrame],
     found = []
     for needs, group in groups.items():
         use = dict(frames)
-        use.update({n: f for n, f in broadcast.items() if plan.layers[n].kind in needs})
+        for n, f in broadcast.items():
+            kind = plan.layers[n].kind
+            if kind in needs:
+                use[n] = _lines_near(f, frames, rules) if kind == "grid_line" else f
         ordered = {n: use[n] for n in plan.layers if n in use}
         found.append(run_checks(_sub_plan(plan, ordered), only=group, rules=rules))
     result = concat_findings(found, crs=plan.crs)
     owned = {name: set(frame["id"].astype(str)) for name, frame in own.items()}
     keep = _owned(result, owned) | result["layer"].isna().to_numpy()
     return result[keep]
+
+
+def _lines_near(lines: gpd.GeoDataFrame, frames: Mapping[str, gpd.GeoDataFrame], rules: Any
+                ) -> gpd.GeoDataFrame:
+    """The lines whose corridor can reach a feature of ``frames``: envelope grown by the
+    line's corridor half-width meets a feature's envelope (the others can give this
+    partition no corridor finding; their own notes come from the broadcast task)."""
+    import shapely
+
+    from geoplan.checks import corridor_half_widths
+
+    boxes = [shapely.bounds(np.asarray(f.geometry.array, dtype=object))
+             for f in frames.values() if len(f)]
+    if not len(lines) or not boxes:
+        return lines.iloc[:0]
+    fb = np.concatenate(boxes)
+    fb = fb[~np.isnan(fb[:, 0])]
+    half = corridor_half_widths(lines, settings=rules)["half_width_m"].to_numpy()
+    grow = np.where(np.isnan(half), 0.0, half) + 1.0
+    lb = shapely.bounds(np.asarray(lines.geometry.array, dtype=object))
+    ok = ~np.isnan(lb[:, 0])
+    tree = shapely.STRtree(shapely.box(fb[:, 0], fb[:, 1], fb[:, 2], fb[:, 3]))
+    rows = np.flatnonzero(ok)
+    hit = tree.query(shapely.box(lb[rows, 0] - grow[rows], lb[rows, 1] - grow[rows],
+                                 lb[rows, 2] + grow[rows], lb[rows, 3] + grow[rows]),
+                     predicate="intersects")[0]
+    return lines.iloc[np.sort(rows[np.unique(hit)])].reset_index(drop=True)
 
 
 def _broadcast_checks(plan: Plan, broadcast: Mapping[str, gpd.GeoDataFrame], only: list[str],
