@@ -42,10 +42,28 @@ from geoplan.pipeline import (
     run_pdp8,
     write_map,
 )
-from geoplan.plan import Layer, Plan, RasterLayer
+from geoplan.plan import Layer, Plan, RasterLayer, register_settings
 from geoplan.results import CheckResult, Result
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def _register_settings_checks() -> None:
+    """Each settings section of a plan file is checked at load by the stage that reads it.
+
+    The package is the one place that knows every stage, so it registers their checkers with
+    the plan file's registry; the load stage calls them without importing any later stage.
+    """
+    from geoplan import coverage, export, grid, report, rules
+    from geoplan.maps import settings as map_settings
+
+    owners = {"rules": rules, "coverage": coverage, "grid": grid, "map": map_settings,
+              "export": export, "report": report}
+    for section, module in owners.items():
+        register_settings(section, module.validate_settings)
+
+
+_register_settings_checks()
 
 __all__ = [
     "FINDING_COLUMNS",

@@ -14,6 +14,7 @@ instead of running the stages again::
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import time
 from collections.abc import Iterable
@@ -110,6 +111,7 @@ class Analysis:
             "stage": "analysis",
             "findings": findings_summary(self.findings),
             "plan": self.plan.name,
+            "as_of": self.plan.as_of.isoformat(),
             "crs": self.plan.crs.to_string(),
             "checks": self.checks.summary() if self.checks is not None else None,
             "grid": self.grid.summary() if self.grid is not None else None,
@@ -165,6 +167,7 @@ def analyse(
     only: str | Iterable[str] | None = None,
     tolerate: bool = False,
     engine: Any = None,
+    as_of: _dt.date | str | None = None,
 ) -> Analysis:
     """Analyse a plan once: the grid network, the checks, then the coverage.
 
@@ -196,12 +199,20 @@ def analyse(
         :mod:`geoplan.engine` (``DaskEngine``: the same results on dask-geopandas) offering
         ``run_checks(plan, only=...)`` and ``compute_coverage(plan, site=..., capacitated=...,
         stations=...)``.
+    as_of
+        The day the plan is judged on: the checks use the versions of the rules in force then
+        (default: the plan's ``[plan] as_of``, else today). The analysis's plan carries it
+        (:attr:`geoplan.plan.Plan.as_of`), so the exports and the report record it.
 
     Returns
     -------
     Analysis
     """
     loaded = plan if isinstance(plan, Plan) else load_plan(plan)
+    if as_of is not None:
+        from geoplan.rules import parse_as_of
+
+        loaded = loaded.with_as_of(parse_as_of(as_of))
     plan_rules, grid_rules = _rule_selection(only)
     notes: list[str] = []
     seconds: dict[str, float] = {}

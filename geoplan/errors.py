@@ -19,7 +19,9 @@ __all__ = [
     "GeoplanError",
     "LayerReadError",
     "MissingDependencyError",
+    "OutputBusyError",
     "OutputExistsError",
+    "OutputWriteError",
     "PlanError",
     "PlanValidationError",
     "check_keys",
@@ -44,6 +46,15 @@ class CRSError(GeoplanError, ValueError):
 
 class OutputExistsError(GeoplanError, FileExistsError):
     """An output exists and ``overwrite`` was not given."""
+
+
+class OutputWriteError(GeoplanError, OSError):
+    """An output could not be written (permission denied, disk full, read-only file system,
+    path too long...); the message names the path and what was left untouched."""
+
+
+class OutputBusyError(GeoplanError, OSError):
+    """Another process is writing the same output folder (its advisory lock is held)."""
 
 
 class MissingDependencyError(GeoplanError, ImportError):

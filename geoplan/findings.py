@@ -10,8 +10,13 @@ corridor, the offending point), in the plan's analysis CRS. Columns:
 ``other_layer`` / ``other_id``  the other party, when there is one (else missing)
 ``value``       the measured figure (float), ``unit`` its unit (``ha``, ``m``, ``MW`` ...)
 ``threshold``   the limit it was compared with (float, may be missing)
-``message``     plain words a planner can act on
-``reference``   the legal or planning source of the rule
+``message``     plain words a planner can act on, in the frame's language (Vietnamese unless
+                :func:`localise` chose English)
+``message_vi`` / ``message_en``  the message in each language (missing for the few producers
+                that write one language only: ``message`` is then that text)
+``reference``   the legal or planning source of the rule, with the version used (act,
+                article, dates in force, certainty), in the frame's language
+``reference_vi`` / ``reference_en``  the reference in each language
 
 Only the CLI turns findings into exit codes.
 """
@@ -32,6 +37,7 @@ __all__ = [
     "concat_findings",
     "empty_findings",
     "has_errors",
+    "localise",
     "make_findings",
     "severity_counts",
 ]
@@ -50,12 +56,16 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "unit",
     "threshold",
     "message",
+    "message_vi",
+    "message_en",
     "reference",
+    "reference_vi",
+    "reference_en",
     "geometry",
 )
 
 _TEXT = ("rule", "severity", "layer", "feature_id", "other_layer", "other_id", "unit", "message",
-         "reference")
+         "message_vi", "message_en", "reference", "reference_vi", "reference_en")
 _NUMBERS = ("value", "threshold")
 _SORT = ["rule", "layer", "feature_id", "other_layer", "other_id", "message"]
 
@@ -120,6 +130,23 @@ def concat_findings(frames: Sequence[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoD
     if not parts:
         return empty_findings(crs)
     return make_findings(pd.concat([pd.DataFrame(f) for f in parts], ignore_index=True), crs=crs)
+
+
+def localise(findings: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """``findings`` with ``message`` and ``reference`` in ``lang`` (``"vi"`` or ``"en"``).
+
+    Each row takes its ``message_<lang>`` / ``reference_<lang>``; a row without one (a producer
+    that writes one language only) keeps its own text. The input is not modified.
+    """
+    if lang not in ("vi", "en"):
+        raise ValueError(f"language {lang!r}: use \"vi\" or \"en\"")
+    out = findings.copy()
+    if not len(out):
+        return out
+    for col in ("message", "reference"):
+        own = out[f"{col}_{lang}"]
+        out[col] = own.where(own.notna(), out[col])
+    return out
 
 
 def has_errors(findings: pd.DataFrame) -> bool:

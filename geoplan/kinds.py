@@ -3,7 +3,7 @@
 This is the *define* stage. Every other stage speaks in the canonical names declared here.
 Values arrive in many spellings (Vietnamese with or without diacritics, English, codes); the
 normalisers below turn them into one canonical value or raise :class:`ValueError` listing the
-accepted values, which :mod:`geoplan.validate` turns into a located problem.
+accepted values, which the load stage (:mod:`geoplan.load`) turns into a located problem.
 """
 
 from __future__ import annotations
@@ -11,22 +11,28 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from geoplan.names import fold
 
 __all__ = [
     "BOOLEAN_WORDS",
+    "CLUSTER_TYPES",
+    "INFRASTRUCTURE_FIELDS",
     "KINDS",
+    "POSITIONS",
+    "REPORTING_FIELDS",
     "STATUSES",
     "TRADE_TYPES",
     "VOLTAGES_KV",
+    "WWTP_STATES",
     "Field",
     "LayerKind",
     "fold",
     "normalise_bool",
     "normalise_class",
+    "normalise_date",
     "normalise_number",
     "normalise_period",
     "normalise_status",
@@ -36,7 +42,8 @@ __all__ = [
     "period_end",
 ]
 
-FieldType = Literal["str", "float", "int", "bool", "status", "voltage", "vocab", "period", "class"]
+FieldType = Literal["str", "float", "int", "bool", "status", "voltage", "vocab", "period", "class",
+                    "date"]
 
 #: Voltage levels accepted, in kV. 380 kV, for example, is not a Vietnamese level.
 VOLTAGES_KV: tuple[int, ...] = (1000, 765, 500, 220, 110, 66, 35, 22, 15, 10, 6)
@@ -56,6 +63,26 @@ TRADE_TYPES: tuple[str, ...] = (
     "lpg_store",
     "fuel_depot",
 )
+
+
+#: Industrial-cluster types (Decree 32/2024/ND-CP art. 2; the last four from Decree
+#: 303/2026/ND-CP, 15 Sep 2026). A cluster without a type is ``general``.
+CLUSTER_TYPES: tuple[str, ...] = ("general", "craft_village", "specialised", "supporting",
+                                  "high_tech", "eco")
+
+#: Essential shared infrastructure of a cluster (Decree 32/2024/ND-CP art. 8 cl. 2): item -> the
+#: cluster field saying it is completed and in use.
+INFRASTRUCTURE_FIELDS: dict[str, str] = {
+    "roads": "roads_ready",
+    "water": "water_ready",
+    "wastewater": "wastewater_ready",
+    "solid_waste": "solid_waste_ready",
+    "fire": "fire_ready",
+}
+
+#: How exact a feature's position is (Circular 04/2023/TT-BKHDT: planning maps may show a
+#: position as indicative). Missing means exact.
+POSITIONS: tuple[str, ...] = ("exact", "indicative")
 
 
 def _table(pairs: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -114,6 +141,27 @@ TRADE_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
                   "lpg shop", "lpg station", "trạm nạp lpg"),
     "fuel_depot": ("kho xăng dầu", "kho xăng", "tổng kho xăng dầu", "petroleum depot",
                    "oil depot", "depot"),
+}
+
+CLUSTER_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
+    "general": ("chung", "cụm công nghiệp", "ccn", "thông thường", "đa ngành", "tổng hợp",
+                "cụm công nghiệp chung"),
+    "craft_village": ("làng nghề", "ccn làng nghề", "cụm công nghiệp làng nghề", "craft village",
+                      "craft"),
+    "specialised": ("chuyên ngành", "ccn chuyên ngành", "cụm công nghiệp chuyên ngành",
+                    "specialized"),
+    "supporting": ("hỗ trợ", "công nghiệp hỗ trợ", "ccn hỗ trợ", "cụm công nghiệp hỗ trợ",
+                   "supporting industry"),
+    "high_tech": ("công nghệ cao", "ccn công nghệ cao", "cụm công nghiệp công nghệ cao",
+                  "high tech", "hi tech", "hitech"),
+    "eco": ("sinh thái", "ccn sinh thái", "cụm công nghiệp sinh thái", "eco industrial",
+            "ecological"),
+}
+
+POSITION_ALIASES: dict[str, tuple[str, ...]] = {
+    "exact": ("chính xác", "xác định", "đã xác định", "cố định", "precise", "surveyed"),
+    "indicative": ("định hướng", "dự kiến", "tượng trưng", "mang tính định hướng",
+                   "chưa xác định", "sơ bộ", "approximate", "schematic"),
 }
 
 PLANT_SOURCES: dict[str, tuple[str, ...]] = {
@@ -236,6 +284,16 @@ def _commune() -> Field:
                  label_vi="Xã/phường", label_en="Commune")
 
 
+def _position() -> Field:
+    return Field("position", "vocab", vocabulary=POSITIONS,
+                 aliases=("vi_tri", "vị trí", "tinh_chat_vi_tri", "loai_vi_tri"),
+                 label_vi="Vị trí", label_en="Position")
+
+
+def _ready(name: str, aliases: tuple[str, ...], vi: str, en: str) -> Field:
+    return Field(name, "bool", aliases=aliases, label_vi=vi, label_en=en)
+
+
 def _voltage() -> Field:
     return Field("voltage_kv", "voltage", True, vocabulary=tuple(str(v) for v in VOLTAGES_KV),
                  aliases=("cap_dien_ap", "cấp điện áp", "dien_ap", "voltage", "kv", "u_kv"),
@@ -281,6 +339,37 @@ KINDS: dict[str, LayerKind] = {
                 _commune(),
                 _sector(),
                 _demand(),
+                Field("cluster_type", "vocab", vocabulary=CLUSTER_TYPES,
+                      aliases=("loai_ccn", "loại ccn", "loai_hinh_ccn", "loai_hinh", "loại hình",
+                               "type"),
+                      label_vi="Loại hình cụm", label_en="Cluster type"),
+                Field("target_share_pct", "float",
+                      aliases=("ty_le_dat_nganh", "ty_le_dat_muc_tieu", "ty_le_dat_lang_nghe",
+                               "target_share"),
+                      label_vi="Tỷ lệ đất công nghiệp cho ngành, nghề của loại hình",
+                      label_en="Share of industrial land for the type's target", unit="%",
+                      minimum=0, maximum=100),
+                _ready("roads_ready", ("giao_thong", "giao_thong_noi_bo", "duong_noi_bo"),
+                       "Đã hoàn thành đường giao thông nội bộ", "Internal roads completed"),
+                _ready("water_ready", ("cap_nuoc", "he_thong_cap_nuoc"),
+                       "Đã hoàn thành cấp nước", "Water supply completed"),
+                _ready("solid_waste_ready", ("thu_gom_ctr", "chat_thai_ran", "thu_gom_rac"),
+                       "Đã hoàn thành thu gom chất thải rắn", "Solid-waste collection completed"),
+                _ready("fire_ready", ("pccc", "phong_chay_chua_chay"),
+                       "Đã hoàn thành phòng cháy, chữa cháy", "Fire protection completed"),
+                Field("site_cleared", "bool", aliases=("gpmb", "da_gpmb", "giai_phong_mat_bang"),
+                      label_vi="Đã hoàn thành giải phóng mặt bằng", label_en="Site cleared"),
+                Field("formed_before_2009", "bool",
+                      aliases=("truoc_qd105", "hinh_thanh_truoc_2009", "truoc_2009"),
+                      label_vi="Hình thành trước Quyết định 105/2009/QĐ-TTg",
+                      label_en="Formed before Decision 105/2009/QD-TTg"),
+                Field("dossier_filed", "date",
+                      aliases=("ngay_nop_ho_so", "ngày nộp hồ sơ", "ngay_ho_so", "nop_ho_so"),
+                      label_vi="Ngày nộp hồ sơ thành lập, mở rộng",
+                      label_en="Establishment or expansion dossier filed"),
+                Field("commune_group", "str", aliases=("nhom_xa", "nhóm xã", "cum_xa"),
+                      label_vi="Nhóm xã", label_en="Group of communes"),
+                _position(),
             ),
             "Cụm công nghiệp",
             "Industrial cluster",
@@ -295,6 +384,11 @@ KINDS: dict[str, LayerKind] = {
                 Field("phased", "bool", aliases=("phan_ky", "phân kỳ"),
                       label_vi="Phân kỳ đầu tư", label_en="Planned in phases"),
                 _period(), _commune(), _sector(), _demand(),
+                Field("rice_land_ha", "float",
+                      aliases=("dat_lua", "dat_trong_lua", "dien_tich_dat_lua", "dat_lua_2_vu"),
+                      label_vi="Diện tích đất trồng lúa 2 vụ chuyển đổi",
+                      label_en="Two-crop rice land converted", unit="ha", minimum=0),
+                _position(),
             ),
             "Khu công nghiệp",
             "Industrial park",
@@ -320,6 +414,12 @@ KINDS: dict[str, LayerKind] = {
                 Field("items", "int", aliases=("so_mat_hang", "mat_hang"),
                       label_vi="Số tên hàng", label_en="Items", minimum=0),
                 _period(), _commune(), _demand(),
+                Field("ground_area_m2", "float",
+                      aliases=("dien_tich_mat_bang", "dt_mat_bang", "mat_bang_cho",
+                               "ground_area"),
+                      label_vi="Diện tích mặt bằng chợ", label_en="Market ground area",
+                      unit="m²", minimum=0),
+                _position(),
             ),
             "Hạ tầng thương mại",
             "Trade facility",
@@ -337,7 +437,7 @@ KINDS: dict[str, LayerKind] = {
                 Field("conductor_offset_m", "float", aliases=("khoang_cach_pha",),
                       label_vi="Khoảng cách dây pha ngoài cùng tới tim tuyến",
                       label_en="Outermost conductor offset from axis", unit="m", minimum=0),
-                _period(),
+                _period(), _position(),
             ),
             "Đường dây",
             "Power line",
@@ -351,7 +451,7 @@ KINDS: dict[str, LayerKind] = {
                 Field("capacity_mva", "float", aliases=("cong_suat", "công suất", "mva",
                                                         "quy_mo_mva"),
                       label_vi="Công suất", label_en="Capacity", unit="MVA", minimum=0),
-                _status(), _period(),
+                _status(), _period(), _position(),
             ),
             "Trạm biến áp",
             "Substation",
@@ -370,7 +470,7 @@ KINDS: dict[str, LayerKind] = {
                 Field("voltage_kv", "voltage", vocabulary=tuple(str(v) for v in VOLTAGES_KV),
                       aliases=("cap_dien_ap", "dien_ap"), label_vi="Cấp điện áp đấu nối",
                       label_en="Connection voltage", unit="kV"),
-                _status(), _period(),
+                _status(), _period(), _position(),
             ),
             "Nhà máy điện",
             "Power plant",
@@ -555,6 +655,37 @@ def normalise_period(value: Any) -> str | None:
     raise ValueError(f"{value!r} is not a period; write e.g. 2026-2030")
 
 
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def normalise_date(value: Any) -> str | None:
+    """An ISO date ``"2026-09-10"`` from ``"2026-09-10"``, ``"10/09/2026"`` (day first, as
+    Vietnamese documents write it), a date, a datetime or a pandas timestamp.
+
+    >>> normalise_date("10/09/2026"), normalise_date("2026-09-10 00:00:00")
+    ('2026-09-10', '2026-09-10')
+    """
+    import datetime as dt
+
+    if _missing(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime().date().isoformat()
+    text = str(value).strip()
+    m = _DMY.match(text)
+    try:
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date; write e.g. 2026-09-10 or 10/09/2026 "
+                         "(day/month/year)") from None
+
+
 def period_end(period: str | None) -> int | None:
     """Last year of a canonical period string."""
     if not period:
@@ -572,4 +703,89 @@ _VOCAB_TABLES: dict[str, dict[str, str]] = {
     "power_plant.source": _table(PLANT_SOURCES),
     "boundary.level": _table(BOUNDARY_LEVELS),
     "grid_line.location": _LOCATION,
+    "industrial_cluster.cluster_type": _table(CLUSTER_TYPE_ALIASES),
+    **{f"{kind}.position": _table(POSITION_ALIASES)
+       for kind in ("industrial_cluster", "industrial_park", "trade_facility", "grid_line",
+                    "substation", "power_plant")},
 }
+
+
+# ----------------------------------------------------------------- reporting indicators
+#
+# The figures a Department reports on its clusters to the provincial People's Committee and the
+# Ministry (Circular 14/2024/TT-BCT, Biểu số 04 [S]): land, establishment, operation, investors,
+# infrastructure capital, secondary projects, labour, revenue and wastewater treatment. All are
+# optional; a Department usually keeps them in a spreadsheet keyed by cluster id, which a plan
+# joins onto the layer (``[layers.x] attributes = "clusters.xlsx"``). Industrial land and leased
+# land are the legal basis of occupancy (Decree 32/2024/ND-CP art. 2 cl. 6-7 [S]); parks carry
+# the same two (Decree 35/2022/ND-CP art. 2 cl. 22 [S]).
+
+#: State of a cluster's centralised wastewater treatment plant.
+WWTP_STATES: tuple[str, ...] = ("none", "built", "compliant")
+
+WWTP_ALIASES: dict[str, tuple[str, ...]] = {
+    "none": ("không", "chưa có", "chưa xây dựng", "no", "không có", "0"),
+    "built": ("đã xây dựng", "có", "đã có", "đã đầu tư", "chưa đạt", "chưa đạt quy chuẩn",
+              "đang vận hành chưa đạt", "yes", "1"),
+    "compliant": ("đạt quy chuẩn", "đạt chuẩn", "đạt", "đạt qcvn", "vận hành đạt quy chuẩn",
+                  "đã có và đạt quy chuẩn", "ok"),
+}
+
+
+def _land_fields() -> tuple[Field, ...]:
+    return (
+        Field("industrial_land_ha", "float",
+              aliases=("dien_tich_dat_cong_nghiep", "dat_cong_nghiep", "dt_dat_cn",
+                       "đất công nghiệp", "dat_cn", "industrial_land"),
+              label_vi="Diện tích đất công nghiệp theo quy hoạch chi tiết",
+              label_en="Industrial land (detailed plan)", unit="ha", minimum=0),
+        Field("leased_land_ha", "float",
+              aliases=("dien_tich_da_cho_thue", "dat_da_cho_thue", "da_cho_thue", "dt_cho_thue",
+                       "đất đã cho thuê", "leased_land"),
+              label_vi="Diện tích đất công nghiệp đã cho thuê", label_en="Industrial land leased",
+              unit="ha", minimum=0),
+    )
+
+
+#: The reporting fields of a cluster, in the order the forms read them.
+REPORTING_FIELDS: tuple[Field, ...] = (
+    *_land_fields(),
+    Field("established", "str",
+          aliases=("quyet_dinh_thanh_lap", "qd_thanh_lap", "so_qd_thanh_lap", "thanh_lap",
+                   "quyết định thành lập"),
+          label_vi="Quyết định thành lập (số, ngày)",
+          label_en="Establishment decision (no., date)"),
+    Field("operating", "bool",
+          aliases=("dang_hoat_dong", "di_vao_hoat_dong", "da_hoat_dong", "đi vào hoạt động"),
+          label_vi="Đã đi vào hoạt động", label_en="In operation"),
+    Field("investor", "str",
+          aliases=("chu_dau_tu", "chủ đầu tư", "chu_dau_tu_ha_tang", "cdt_ha_tang"),
+          label_vi="Chủ đầu tư hạ tầng kỹ thuật", label_en="Infrastructure investor"),
+    Field("infra_capital_bn_vnd", "float",
+          aliases=("von_dau_tu_ha_tang", "tong_von_ha_tang", "von_ha_tang", "tong_muc_dau_tu",
+                   "vốn đầu tư hạ tầng"),
+          label_vi="Vốn đầu tư hạ tầng kỹ thuật được phê duyệt",
+          label_en="Approved infrastructure capital", unit="tỷ đồng", minimum=0),
+    Field("projects_domestic", "int",
+          aliases=("du_an_trong_nuoc", "so_du_an_trong_nuoc", "dự án trong nước", "ddi"),
+          label_vi="Số dự án thứ cấp trong nước", label_en="Domestic secondary projects",
+          minimum=0),
+    Field("projects_fdi", "int",
+          aliases=("du_an_fdi", "so_du_an_fdi", "dự án fdi", "fdi"),
+          label_vi="Số dự án thứ cấp FDI", label_en="FDI secondary projects", minimum=0),
+    Field("labour", "int",
+          aliases=("lao_dong", "so_lao_dong", "lao động", "workers"),
+          label_vi="Số lao động", label_en="Labour", unit="người", minimum=0),
+    Field("revenue_bn_vnd", "float",
+          aliases=("doanh_thu", "doanh thu", "revenue"),
+          label_vi="Doanh thu", label_en="Revenue", unit="tỷ đồng", minimum=0),
+    Field("wwtp", "vocab", vocabulary=WWTP_STATES,
+          aliases=("tram_xlnt", "xlnt_tap_trung", "nha_may_xlnt", "trạm xử lý nước thải"),
+          label_vi="Trạm xử lý nước thải tập trung", label_en="Central wastewater plant"),
+)
+
+KINDS["industrial_cluster"] = replace(
+    KINDS["industrial_cluster"], fields=KINDS["industrial_cluster"].fields + REPORTING_FIELDS)
+KINDS["industrial_park"] = replace(
+    KINDS["industrial_park"], fields=KINDS["industrial_park"].fields + _land_fields())
+_VOCAB_TABLES["industrial_cluster.wwtp"] = _table(WWTP_ALIASES)

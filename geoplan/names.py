@@ -1,8 +1,9 @@
 """One normaliser for labels, province and place names.
 
 Every stage that compares names (the province table of :mod:`geoplan.crs`, the plan's own
-province among the boundary rows, the grid's neighbouring provinces, the PDP8 list) uses these
-functions, so that two stages never disagree on whether two spellings name the same place.
+province among the boundary rows (:func:`own_province_mask`), the grid's neighbouring
+provinces, the PDP8 list) uses these functions, so that two stages never disagree on whether
+two spellings name the same place.
 
 >>> fold("  Hiện  Trạng ")
 'hien trang'
@@ -18,7 +19,9 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["fold", "nfc", "place_key", "place_words", "same_place"]
+import numpy as np
+
+__all__ = ["fold", "nfc", "own_province_mask", "place_key", "place_words", "same_place"]
 
 _SEPARATORS = re.compile(r"[_\-–—/]+")
 _SPACES = re.compile(r"\s+")
@@ -97,3 +100,23 @@ def same_place(a: Any, b: Any) -> bool:
     """Whether ``a`` and ``b`` name the same place (both non-empty)."""
     ka, kb = place_key(a), place_key(b)
     return bool(ka) and ka == kb
+
+
+def own_province_mask(names: Any, province: str | None) -> np.ndarray:
+    """Which province-level boundary rows are ``province`` (all of them when it can't be told).
+
+    Names match with diacritics, case and a "Tỉnh" / "Thành phố" / "TP" prefix ignored. The
+    load stage (the province outline for the extent checks) and the loaded plan
+    (:attr:`geoplan.plan.Plan.boundary`, ``.neighbours``) use it, so both pick the same rows.
+
+    >>> own_province_mask(["Tỉnh Bắc Ninh", "Hà Nội"], "Bắc Ninh").tolist()
+    [True, False]
+    >>> own_province_mask(["Hà Nội"], "Bắc Ninh").tolist()  # no row named: all of them
+    [True]
+    """
+    names = list(names)
+    if not province:
+        return np.ones(len(names), dtype=bool)
+    own = place_key(province)
+    match = np.array([place_key(n) == own for n in names], dtype=bool)
+    return match if match.any() else np.ones(len(names), dtype=bool)

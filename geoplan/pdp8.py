@@ -48,6 +48,7 @@ import pandas as pd
 
 from geoplan.errors import LayerReadError
 from geoplan.findings import make_findings
+from geoplan.io import check_source
 from geoplan.kinds import fold, normalise_period, period_end
 from geoplan.names import place_words
 
@@ -330,11 +331,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
 
 
+#: The most bytes a national list may hold (an appendix of PDP8 is a few hundred kilobytes).
+_MAX_LIST_BYTES = 200_000_000
+
+
 def _read_raw(path: Path, sheet: str | None) -> list[tuple[str, pd.DataFrame]]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise LayerReadError(f"{path}: no such national list; pass --list with a CSV or XLSX "
                              "file in the layout of the PDP8 grid appendix")
+    check_source(path, max_bytes=_MAX_LIST_BYTES)  # no FIFO, device or zip bomb
     try:
         if suffix in (".csv", ".txt"):
             return [(path.name, _read_csv(path))]

@@ -21,9 +21,11 @@ from geoplan import io
 from geoplan.analysis import Analysis, analyse, dedupe_findings
 from geoplan.coverage import CoverageResult
 from geoplan.errors import PlanError
-from geoplan.findings import concat_findings
+from geoplan.findings import concat_findings, localise
 from geoplan.grid import GridResult
+from geoplan.io.atomic import check_not_input
 from geoplan.load import load_plan, validate_plan
+from geoplan.messages import plan_lang
 from geoplan.plan import Plan
 from geoplan.rules import GRID_RULE_IDS
 
@@ -34,13 +36,16 @@ __all__ = [
     "DemoResult",
     "analyse",
     "build_map",
+    "compare_plans",
     "default_sample_path",
     "diff_plans",
     "export_plan",
     "load_plan",
     "map_analysis",
     "map_results",
+    "report_form",
     "report_plan",
+    "report_tables",
     "run_checks",
     "run_coverage",
     "run_demo",
@@ -55,6 +60,31 @@ def _loaded(plan: Plan | Analysis | str | Path) -> Plan:
     if isinstance(plan, Analysis):
         return plan.plan
     return plan if isinstance(plan, Plan) else load_plan(plan)
+
+
+def _input_files(plan: Plan | Analysis | str | Path) -> list[Path]:
+    """The files a plan is read from (plan file, layer sources with their sidecars, rasters),
+    told from the plan file alone when the plan is not loaded yet."""
+    from geoplan.plan import read_plan_file
+
+    if isinstance(plan, (Plan, Analysis)):
+        spec = _loaded(plan).spec
+    else:
+        try:
+            spec = read_plan_file(plan)
+        except PlanError:
+            return []  # loading will say what is wrong with the plan file
+    files = [spec.path]
+    for layer in spec.layers:
+        files += io.source_files(layer.path)
+    return files
+
+
+def _check_output(plan: Plan | Analysis | str | Path, output: str | Path, *,
+                  overwrite: bool) -> None:
+    """:func:`geoplan.io.check_output`, and never one of the plan's input files."""
+    check_not_input(output, _input_files(plan))
+    io.check_output(output, overwrite=overwrite)
 
 
 # --------------------------------------------------------------------------------- checks
@@ -105,7 +135,7 @@ def run_checks(
     else:
         findings = analyse(_loaded(plan), coverage=False, only=only).check_findings
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
         io.write_geojson(findings, output, id_field=None, overwrite=overwrite)
     return findings
 
@@ -143,7 +173,7 @@ def run_coverage(
     _output_suffix(output, (".geojson", ".json"), "coverage outputs are written as GeoJSON",
                    "*.geojson")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     found = plan.coverage if isinstance(plan, Analysis) else None
     if found is None:
         found = analyse(_loaded(plan), checks=False, grid=False, site=site,
@@ -182,7 +212,7 @@ def run_grid(
     _output_suffix(output, (".geojson", ".json"), "the grid graph is written as GeoJSON",
                    "*.geojson")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     if isinstance(plan, Analysis) and plan.grid is not None:
         result = plan.grid
     else:
@@ -232,17 +262,20 @@ def run_pdp8(
     if suffix is not None and suffix not in (".csv", ".xlsx", ".json"):
         raise PlanError(f"{output}: the comparison is written as .csv, .xlsx or .json")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     loaded = _loaded(plan)
     result = reconcile_plan(loaded, national, sheet=sheet,
                             min_score=MIN_SCORE if min_score is None else min_score)
     if output is not None:
-        with io.atomic_path(output, overwrite=overwrite) as tmp:
-            if suffix == ".csv":
-                result.table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            elif suffix == ".xlsx":
-                result.table.to_excel(tmp, index=False, sheet_name="PDP8", engine="openpyxl")
-            else:
+        from geoplan.io.spreadsheet import write_csv, write_xlsx_table
+
+        # the names come from the plan and the national list: never a live formula
+        if suffix == ".csv":
+            write_csv(result.table, output, overwrite=overwrite)
+        elif suffix == ".xlsx":
+            write_xlsx_table(result.table, output, sheet="PDP8", overwrite=overwrite)
+        else:
+            with io.atomic_path(output, overwrite=overwrite) as tmp:
                 tmp.write_text(result.table.to_json(orient="records", force_ascii=False,
                                                     indent=2), encoding="utf-8")
     return result
@@ -283,11 +316,21 @@ def map_results(
     return _map_kwargs(analysis)
 
 
-def _map_kwargs(analysis: Analysis) -> dict[str, Any]:
+def _map_kwargs(analysis: Analysis, lang: str | None = None) -> dict[str, Any]:
     has_findings = analysis.checks is not None or (analysis.grid is not None
                                                    and analysis.grid_audit)
-    return {"findings": analysis.check_findings if has_findings else None,
-            "coverage": analysis.coverage}
+    findings = analysis.check_findings if has_findings else None
+    if findings is not None:
+        findings = _one_language(findings, plan_lang(analysis.plan, lang))
+    return {"findings": findings, "coverage": analysis.coverage}
+
+
+def _one_language(findings: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """Findings with ``message`` / ``reference`` in ``lang`` and the per-language columns
+    dropped: what a map popup shows."""
+    out = localise(findings, lang)
+    return out.drop(columns=[c for c in ("message_vi", "message_en", "reference_vi",
+                                         "reference_en") if c in out.columns])
 
 
 def build_map(
@@ -297,19 +340,21 @@ def build_map(
     coverage: bool = True,
     grid: bool = True,
     sites: int = 0,
+    lang: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """The interactive map of a plan (a :class:`folium.Map`, shown inline in a notebook).
 
     Draws one :class:`~geoplan.analysis.Analysis` (given, or computed once here with the
     checks, coverage and grid audit; switch each off with ``False``); ``sites`` proposes that
-    many new substation sites. ``**kwargs`` go to :func:`geoplan.maps.plan_map`
+    many new substation sites; ``lang`` the language of the findings' popups (default
+    ``[report] lang``, else Vietnamese). ``**kwargs`` go to :func:`geoplan.maps.plan_map`
     (``offline``, ``title``, ``layers``, ``basemaps`` ...).
     """
     from geoplan.maps import plan_map
 
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
-    return plan_map(analysis.plan, **_map_kwargs(analysis), **kwargs)
+    return plan_map(analysis.plan, **_map_kwargs(analysis, lang), **kwargs)
 
 
 def write_map(
@@ -322,10 +367,12 @@ def write_map(
     sites: int = 0,
     paper: str | None = None,
     overwrite: bool = False,
+    lang: str | None = None,
     **kwargs: Any,
 ) -> Path:
     """Write the map of a plan: ``.html`` interactive (folium), ``.png`` / ``.pdf`` a printable
-    sheet (matplotlib, ``paper`` ``"A3"`` or ``"A4"``, default the plan's ``[map] paper`` or A3).
+    sheet (matplotlib, ``paper`` ``"A3"`` or ``"A4"``, default the plan's ``[map] paper`` or A3);
+    ``lang`` chooses the language of the findings' texts (default ``[report] lang``, else vi).
 
     The analysis is that of :func:`build_map`; the file is written atomically. ``**kwargs``
     go to :func:`geoplan.maps.plan_map` or :func:`geoplan.maps.static_map`.
@@ -334,11 +381,11 @@ def write_map(
     suffix = _output_suffix(target, (".html", ".htm", ".png", ".pdf"),
                             "a map is written as .html (interactive), .png or .pdf "
                             "(printable sheet)", "*.html, *.png or *.pdf")
-    io.check_output(target, overwrite=overwrite)
+    _check_output(plan, target, overwrite=overwrite)
     if paper is not None and suffix in (".html", ".htm"):
         raise PlanError(f"{target}: --paper applies to .png and .pdf maps only")
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
-    results = _map_kwargs(analysis)
+    results = _map_kwargs(analysis, lang)
     if suffix in (".html", ".htm"):
         from geoplan.maps import write_map as _write_html
 
@@ -445,7 +492,7 @@ def report_plan(
     _output_suffix(output, (".html", ".htm", ".xlsx"), "a report is written as .html or .xlsx",
                    "report.html or report.xlsx")
     if output is not None:
-        io.check_output(output, overwrite=overwrite)
+        _check_output(plan, output, overwrite=overwrite)
     if isinstance(plan, Analysis):
         analysis = plan
     else:
@@ -499,7 +546,8 @@ def diff_plans(
                         "*.html")
     for target in (output, map_output):
         if target is not None:
-            io.check_output(target, overwrite=overwrite)
+            for source in (before, after):
+                _check_output(source, target, overwrite=overwrite)
     loaded = _loaded(after)
     result = _diff(_loaded(before), loaded,
                    tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m)
@@ -509,6 +557,137 @@ def diff_plans(
         from geoplan.maps import write_map as _write_html
 
         _write_html(loaded, map_output, overwrite=overwrite, diff=result, offline=offline)
+    return result
+
+
+# ------------------------------------------------------------------- forms, tables, variants
+
+
+def report_form(
+    plan: Plan | Analysis | str | Path,
+    form: str | Path,
+    period: str,
+    output: str | Path | None = None,
+    *,
+    lang: str | None = None,
+    maps: bool | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """A form a Department files (:mod:`geoplan.report.forms`), filled from the plan.
+
+    Parameters
+    ----------
+    plan
+        An :class:`~geoplan.analysis.Analysis`, a loaded plan, or the plan file / folder.
+    form
+        ``"bieu-04"`` (Circular 14/2024/TT-BCT's cluster report), ``"moit-outline"`` (the
+        six-monthly and annual report to the Ministry) or the path of a form template.
+    period
+        ``"2026-H1"``, ``"2026-H2"``, ``"2026"`` ... as the form defines its periods.
+    output
+        ``*.xlsx`` (table forms, in the form's own layout) or ``*.html`` (prints on A4).
+
+    Returns
+    -------
+    geoplan.report.forms.FilledForm
+    """
+    from geoplan.report.forms import fill_form, load_form
+    from geoplan.report.formwriters import write_form
+
+    template = load_form(form)
+    allowed = (".xlsx", ".html", ".htm") if template.layout == "table" else (".html", ".htm")
+    _output_suffix(output, allowed, f"{template.id} is written as "
+                   f"{' or '.join(allowed[:2])}", f"{template.id}{allowed[0]}")
+    if output is not None:
+        io.check_output(output, overwrite=overwrite)
+    needs_coverage = any(r.get("measure") in ("coverage", "unserved_population")
+                         for r in template.rows) or bool(template.sections)
+    if isinstance(plan, Analysis):
+        analysis = plan
+    else:
+        loaded = _loaded(plan)
+        analysis = analyse(loaded, checks=False, grid=False, coverage=needs_coverage,
+                           tolerate=True)
+    language = lang or analysis.plan.settings.get("report", {}).get("lang", "vi")
+    draw = maps if maps is not None else bool(analysis.plan.settings.get("report", {}).get(
+        "maps", True))
+    filled = fill_form(template, analysis.plan, period, coverage=analysis.coverage,
+                       lang="en" if language == "en" else "vi", maps=draw)
+    if output is not None:
+        write_form(filled, output, overwrite=overwrite)
+    return filled
+
+
+def report_tables(
+    plan: Plan | Analysis | str | Path,
+    output: str | Path | None = None,
+    *,
+    against: Plan | str | Path | None = None,
+    lang: str | None = None,
+    overwrite: bool = False,
+) -> Any:
+    """The provincial plan's tables (:mod:`geoplan.report.tables`), optionally written.
+
+    ``against`` is the previous plan: the tables then list the clusters and parks kept,
+    adjusted, added and removed (through :func:`geoplan.diff.diff_plans`). ``output`` is
+    ``*.xlsx`` (one sheet per table) or ``*.html``.
+
+    Returns
+    -------
+    geoplan.report.Report
+    """
+    from geoplan.report import write_report
+    from geoplan.report.tables import tables_report
+
+    _output_suffix(output, (".html", ".htm", ".xlsx"), "the plan's tables are written as "
+                   ".xlsx or .html", "tables.xlsx")
+    if output is not None:
+        io.check_output(output, overwrite=overwrite)
+    if isinstance(plan, Analysis):
+        analysis = plan
+    else:
+        analysis = analyse(_loaded(plan), checks=False, grid=False, coverage=True,
+                           tolerate=True)
+    before = _loaded(against) if against is not None else None
+    language = lang or analysis.plan.settings.get("report", {}).get("lang", "vi")
+    report = tables_report(analysis.plan, coverage=analysis.coverage, against=before,
+                           lang="en" if language == "en" else "vi")
+    if output is not None:
+        write_report(report, output, overwrite=overwrite)
+    return report
+
+
+def compare_plans(
+    plans: Sequence[Plan | Analysis | str | Path],
+    output: str | Path | None = None,
+    *,
+    lang: str | None = None,
+    maps: bool = True,
+    overwrite: bool = False,
+) -> Any:
+    """Two or more plans of one province side by side (:mod:`geoplan.report.compare`).
+
+    Each plan is analysed once (checks, grid, coverage); the first is the reference. ``output``
+    is ``*.html`` (one page, maps side by side) or ``*.xlsx``.
+
+    Returns
+    -------
+    geoplan.report.compare.Comparison
+    """
+    from geoplan.report.compare import compare_analyses, write_comparison
+
+    _output_suffix(output, (".html", ".htm", ".xlsx"), "a comparison is written as .html or "
+                   ".xlsx", "compare.html")
+    if output is not None:
+        io.check_output(output, overwrite=overwrite)
+    if len(plans) < 2:
+        raise PlanError("compare needs two or more plans: geoplan compare A B [C …]")
+    analyses = [p if isinstance(p, Analysis) else analyse(_loaded(p), tolerate=True)
+                for p in plans]
+    language = lang or analyses[0].plan.settings.get("report", {}).get("lang", "vi")
+    result = compare_analyses(analyses, lang="en" if language == "en" else "vi", maps=maps)
+    if output is not None:
+        write_comparison(result, output, overwrite=overwrite)
     return result
 
 

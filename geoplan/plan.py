@@ -16,10 +16,23 @@ A plan names the province, the analysis CRS and its layers::
 Further layer keys: ``defaults`` (canonical field -> value for features that lack one, e.g.
 ``{ status = "existing" }``), ``x_field`` / ``y_field`` (coordinate columns of a CSV/Excel
 table; for VN-2000 tables remember that Vietnamese documents call the northing X),
-``encoding`` (of a legacy Shapefile/CSV without .cpg), ``sheet`` (Excel), ``band`` (raster),
+``encoding`` (of a legacy Shapefile/CSV without .cpg; ``"tcvn3"``, ``"vni"`` and ``"cp1258"`` force
+the legacy Vietnamese conversion of :mod:`geoplan.io.encodings`), ``sheet`` (Excel),
+``band`` (raster),
 ``accept_voltages_kv`` (levels accepted beyond Vietnam's, e.g. ``[115, 230]`` for the foreign
 levels of cross-border lines in OpenStreetMap; reported as a note),
-``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian.
+``attributes`` (a CSV or Excel table of more attributes keyed by feature id, as Departments keep
+their cluster figures: ``attributes = "clusters.xlsx"`` or
+``attributes = { path = "clusters.xlsx", sheet = "CCN", key = "ma_ccn" }``; joined onto the
+layer before validation, unmatched ids reported).
+``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian. ``as_of``
+(``"2026-12-02"``) is the day the plan is judged on: the checks use the rules in force then
+(default: the day of the run); ``dossier_filed`` is the day the clusters' establishment or
+expansion dossiers were filed, for the transitional rule of Decree 303/2026 (a cluster's own
+``dossier_filed`` field wins). ``max_layer_mb``
+(default 2048) is the most megabytes one layer may hold (a zip: unpacked), checked before it is
+decoded, with a vertex limit of ``max_layer_mb`` × 1,000,000 / 16. Layer names are compared
+without regard to case or Unicode normalisation (``Clusters`` and ``clusters`` are one name).
 
 A layer may come from a PostGIS database instead of a file: ``path`` is then a connection URL
 ``postgresql://user@host:port/db`` (or ``postgresql:///db?service=NAME``) with ``table =
@@ -29,20 +42,25 @@ that holds one is refused): libpq takes it from ``PGPASSWORD``, ``~/.pgpass`` or
 everything else (``fields``, ``defaults``, ``crs``, validation) is as for a file.
 
 Unknown keys are errors that list the valid ones. The sections ``rules``, ``coverage``, ``grid``,
-``map``, ``export`` and ``report`` belong to the modules that use them, which check their keys.
+``map``, ``export`` and ``report`` belong to the stages that use them, which check their keys
+and values: each stage's checker is registered here with :func:`register_settings` (by the
+package, ``geoplan/__init__.py``), and the load stage calls :func:`settings_check` without
+importing any later stage.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from geoplan.errors import PlanError, check_keys
-from geoplan.kinds import KINDS, RASTER_KINDS
+from geoplan.kinds import KINDS, RASTER_KINDS, normalise_date
+from geoplan.names import own_province_mask
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,24 +76,56 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PLAN_FILE",
     "SETTINGS_SECTIONS",
+    "AttributeSpec",
     "DatabaseSource",
     "Layer",
     "LayerSpec",
     "Plan",
     "PlanSpec",
     "RasterLayer",
+    "SettingsCheck",
     "find_plan_file",
-    "own_province_mask",
+    "layer_name_key",
     "read_plan_file",
+    "register_settings",
+    "settings_check",
 ]
 
 PLAN_FILE = "plan.toml"
 PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_choice",
-             "description")
+             "description", "as_of", "dossier_filed", "max_layer_mb")
 LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
-              "encoding", "sheet", "band", "title", "accept_voltages_kv", "table", "sql")
+              "encoding", "sheet", "band", "title", "accept_voltages_kv", "attributes",
+              "table", "sql")
+ATTRIBUTE_KEYS = ("path", "sheet", "key", "encoding")
 SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
 TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
+
+SettingsCheck = Callable[[Mapping[str, Any]], None]
+"""A settings section's checker: raises :class:`PlanError` naming the bad key or value."""
+_SETTINGS_CHECKS: dict[str, SettingsCheck] = {}
+
+
+def register_settings(section: str, check: SettingsCheck) -> None:
+    """Register the function that checks a plan's ``[section]`` table.
+
+    The stage that reads a section owns its checker (e.g. ``geoplan.grid.validate_settings``);
+    registering it here lets the load stage check every section of a plan file while importing
+    no stage after it.
+    """
+    if section not in SETTINGS_SECTIONS:
+        raise ValueError(f"{section!r} is not a settings section of the plan file; sections: "
+                         f"{', '.join(SETTINGS_SECTIONS)}")
+    _SETTINGS_CHECKS[section] = check
+
+
+def settings_check(section: str) -> SettingsCheck:
+    """The checker registered for ``[section]``; :class:`LookupError` when none is."""
+    try:
+        return _SETTINGS_CHECKS[section]
+    except KeyError:
+        raise LookupError(f"no checker is registered for the plan's [{section}] table; "
+                          f"import geoplan (its __init__ registers them)") from None
 
 
 def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
@@ -83,6 +133,16 @@ def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
         check_keys(keys, valid, where=f" in {where}")
     except PlanError as exc:
         raise PlanError(f"{path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """A table of more attributes for a layer, joined by feature id (``attributes`` key)."""
+
+    path: Path
+    sheet: str | None = None
+    key: str | None = None
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +163,7 @@ class LayerSpec:
     band: int = 1
     title: str | None = None
     accept_voltages_kv: tuple[float, ...] = ()
+    attributes: AttributeSpec | None = None
     table: str | None = None
     sql: str | None = None
     database: str | None = None
@@ -130,10 +191,18 @@ class PlanSpec:
     description: str | None = None
     layers: tuple[LayerSpec, ...] = ()
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    as_of: _dt.date | None = None
+    dossier_filed: _dt.date | None = None
+    max_layer_mb: float = 2048
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    @property
+    def max_layer_bytes(self) -> int:
+        """The most bytes one layer may hold (``max_layer_mb``)."""
+        return int(self.max_layer_mb * 1_000_000)
 
 
 def find_plan_file(path: str | Path) -> Path:
@@ -154,13 +223,7 @@ def find_plan_file(path: str | Path) -> Path:
 def read_plan_file(path: str | Path) -> PlanSpec:
     """Parse and check a plan file (keys, kinds, paths); layers are not read."""
     file = find_plan_file(path)
-    try:
-        with open(file, "rb") as fh:
-            data = tomllib.load(fh)
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"{file}: not UTF-8 text ({exc}); save the plan file as UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{file}: not valid TOML: {exc}") from exc
+    data = _read_toml(file)
     _unknown(data, TOP_KEYS, "the plan file's top level", file)
     head = data.get("plan")
     if not isinstance(head, dict):
@@ -181,10 +244,23 @@ def read_plan_file(path: str | Path) -> PlanSpec:
         raise PlanError(f"{file}: [plan] meridian_choice must be a longitude in degrees, "
                         f"e.g. 106.25, got {choice!r}")
 
+    dates: dict[str, _dt.date | None] = {}
+    for key in ("as_of", "dossier_filed"):
+        try:
+            iso = normalise_date(head.get(key))
+        except ValueError as exc:
+            raise PlanError(f"{file}: [plan] {key}: {exc}") from None
+        dates[key] = _dt.date.fromisoformat(iso) if iso else None
+    limit = head.get("max_layer_mb", 2048)
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0:
+        raise PlanError(f"{file}: [plan] max_layer_mb must be a number of megabytes > 0 (the most "
+                        f"one layer may hold; default 2048), got {limit!r}")
+
     raw_layers = data.get("layers", {})
     if not isinstance(raw_layers, dict) or not raw_layers:
         raise PlanError(f"{file}: no layers; add at least one [layers.NAME] table with kind and "
                         "path")
+    _check_layer_names(raw_layers, file)
     layers = tuple(_layer_spec(n, t, file) for n, t in raw_layers.items())
     settings = {k: dict(data[k]) for k in SETTINGS_SECTIONS if k in data}
     for k, v in settings.items():
@@ -200,7 +276,71 @@ def read_plan_file(path: str | Path) -> PlanSpec:
         description=head.get("description"),
         layers=layers,
         settings=settings,
+        as_of=dates["as_of"],
+        dossier_filed=dates["dossier_filed"],
+        max_layer_mb=float(limit),
     )
+
+
+#: The most bytes a plan file may hold (a plan is a few kilobytes of text).
+_MAX_PLAN_BYTES = 10_000_000
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """The plan file's TOML, a UTF-8 byte-order mark dropped; a FIFO, a device or a huge file
+    is refused by its type and size before it is read."""
+    import os
+    import stat
+
+    try:
+        info = os.stat(file)
+    except OSError as exc:
+        raise PlanError(f"{file}: cannot be read ({exc.strerror})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise PlanError(f"{file}: is not a regular file (a FIFO, a device ...); pass the plan.toml "
+                        "file or the folder holding it")
+    if info.st_size > _MAX_PLAN_BYTES:
+        raise PlanError(f"{file}: holds {info.st_size / 1e6:,.0f} MB; a plan file is a few "
+                        "kilobytes of TOML text: is this the plan file?")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"{file}: cannot be read ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8-sig")  # Notepad saves UTF-8 with a byte-order mark
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the "
+                        "plan file as UTF-8") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{file}: not valid TOML: {exc}") from exc
+
+
+def layer_name_key(name: str) -> str:
+    """The key two layer names are compared by: NFC, case-folded (``Clusters`` = ``clusters``,
+    and the NFD spelling of ``Cụm`` = its NFC spelling).
+
+    >>> layer_name_key("Cụm") == layer_name_key("cu\u0323m".upper())
+    True
+    """
+    import unicodedata
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+def _check_layer_names(raw_layers: Mapping[str, Any], file: Path) -> None:
+    seen: dict[str, str] = {}
+    for name in raw_layers:
+        key = layer_name_key(str(name))
+        if key in seen:
+            other = seen[key]
+            how = "differ only in case" if other.casefold() == str(name).casefold() else \
+                "are the same name in two Unicode spellings (NFC and NFD)"
+            raise PlanError(f"{file}: [layers.{other}] and [layers.{name}] {how}; their exports "
+                            "and map layers would collide (one file name on Windows and macOS, "
+                            "two identical-looking files elsewhere): rename one of them")
+        seen[key] = str(name)
 
 
 def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
@@ -253,11 +393,17 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
     band = table.get("band", 1)
     if not isinstance(band, int) or band < 1:
         raise PlanError(f"{file}: {where} band must be a band number ≥ 1, got {band!r}")
+    attributes = _attribute_spec(table.get("attributes"), where, file) \
+        if "attributes" in table else None
+    if attributes is not None and kind in RASTER_KINDS:
+        raise PlanError(f"{file}: {where} attributes: a raster layer has no features to join a "
+                        "table to; remove the key")
     return LayerSpec(
         name=name, kind=kind, path=src, layer=table.get("layer"), crs=table.get("crs"),
         fields=dict(fields), defaults=dict(defaults), x_field=table.get("x_field"),
         y_field=table.get("y_field"), encoding=table.get("encoding"), sheet=table.get("sheet"),
         band=band, title=table.get("title"), accept_voltages_kv=tuple(float(v) for v in extra),
+        attributes=attributes,
         table=table.get("table"), sql=table.get("sql"), database=database,
     )
 
@@ -351,21 +497,21 @@ def _database_url(table: Mapping[str, Any], where: str, file: Path) -> str | Non
     return path
 
 
-def own_province_mask(names: Any, province: str | None) -> Any:
-    """Which province-level boundary rows are ``province`` (all of them when it can't be told).
-
-    Names match with diacritics, case and a "Tỉnh" / "Thành phố" / "TP" prefix ignored.
-    """
-    import numpy as np
-
-    from geoplan.names import place_key
-
-    names = list(names)
-    if not province:
-        return np.ones(len(names), dtype=bool)
-    own = place_key(province)
-    match = np.array([place_key(n) == own for n in names], dtype=bool)
-    return match if match.any() else np.ones(len(names), dtype=bool)
+def _attribute_spec(value: Any, where: str, file: Path) -> AttributeSpec:
+    """``attributes = "x.xlsx"`` or ``attributes = { path = ..., sheet = ..., key = ... }``."""
+    table = {"path": value} if isinstance(value, str) else value
+    if not isinstance(table, dict) or not isinstance(table.get("path"), str):
+        raise PlanError(f"{file}: {where} attributes must name a table, e.g. attributes = "
+                        "\"clusters.xlsx\" or attributes = { path = \"clusters.xlsx\", sheet = "
+                        f"\"CCN\", key = \"ma\" }}, got {value!r}")
+    _unknown(table, ATTRIBUTE_KEYS, f"{where} attributes", file)
+    for key in ("sheet", "key", "encoding"):
+        if key in table and not isinstance(table[key], str):
+            raise PlanError(f"{file}: {where} attributes.{key} must be a string, got "
+                            f"{table[key]!r}")
+    path = Path(table["path"])
+    return AttributeSpec(path if path.is_absolute() else file.parent / path, table.get("sheet"),
+                         table.get("key"), table.get("encoding"))
 
 
 @dataclass(frozen=True)
@@ -431,6 +577,17 @@ class Plan:
     @property
     def settings(self) -> Mapping[str, Mapping[str, Any]]:
         return self.spec.settings
+
+    @property
+    def as_of(self) -> _dt.date:
+        """The day the plan is judged on: ``[plan] as_of``, else today."""
+        return self.spec.as_of or _dt.date.today()
+
+    def with_as_of(self, day: _dt.date | None) -> Plan:
+        """The same plan judged on ``day`` (``None``: unchanged)."""
+        if day is None:
+            return self
+        return replace(self, spec=replace(self.spec, as_of=day))
 
     def of_kind(self, kind: str) -> list[Layer]:
         """The layers of one kind, in plan-file order."""

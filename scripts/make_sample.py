@@ -53,6 +53,9 @@ POWER_FACTOR = 0.9
 LOAD_DENSITY_MW_HA = 0.3  # the planning assumption used to size the substations below
 # The GeoPackage driver stamps gpkg_contents.last_change with the current time unless told.
 GPKG_DATE = "2025-07-01T00:00:00.000Z"
+# The planted small cluster's establishment dossier was filed before Decree 303/2026/ND-CP took
+# effect (15 Sep 2026), so its transitional rule keeps the old 10 ha minimum for it.
+SMALL_DOSSIER_FILED = "10/09/2026"
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "layers" / "sample"
 
@@ -770,6 +773,11 @@ def _clusters(rng: np.random.Generator, obs: _Obstacles, stations: dict[str, Sta
             "lang_nghe": "Có" if craft else "Không",
             "xlnt": "Có" if status != "planned" else "Không",
             "qhct": "Có" if status != "planned" or rng.uniform() < 0.5 else "Không",
+            "giao_thong": "Có" if status != "planned" else "Không",
+            "cap_nuoc": "Có" if status != "planned" else "Không",
+            "thu_gom_ctr": "Có" if status != "planned" else "Không",
+            "pccc": "Có" if status != "planned" else "Không",
+            "ngay_nop_ho_so": SMALL_DOSSIER_FILED if role == "small" else None,
             "giai_doan": "2021-2025" if status == "existing" else "2026-2030",
             "xa": commune,
             "nganh_chinh": sector,
@@ -852,7 +860,7 @@ def _trade(rng: np.random.Generator, obs: _Obstacles, stations: dict[str, Statio
         c = seeds[[8, 10, 20][i] % len(seeds)]
         points = int(rng.integers(420, 700))
         add("wholesale_market", near(c, 500, 2500), name, "existing" if i < 2 else "planned",
-            klass=1, points=points, floor=float(rng.integers(12, 30)) * 1000)
+            klass=1, points=points, ground=float(rng.integers(12, 30)) * 1000)
 
     brands = ("WinMart", "Co.opmart", "Hapro", "Minh Hà Mart", "BRG Mart")
     for i in range(10):
@@ -930,6 +938,7 @@ def _trade(rng: np.random.Generator, obs: _Obstacles, stations: dict[str, Statio
             "so_diem_kinh_doanh": r.get("points"),
             "dien_tich_san": r.get("floor"),
             "so_mat_hang": r.get("items"),
+            "dien_tich_mat_bang": r.get("ground"),
             "giai_doan": period,
             "xa": _commune_of(commune_frame, r["point"]),
             "X": f"{r['point'].y:.2f}",
@@ -1155,8 +1164,8 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame[[c for c in frame.columns if not c.startswith("_")]].copy()
     for col in ("so_diem_kinh_doanh", "so_mat_hang"):
         out[col] = out[col].astype("Int64")
-    out["dien_tich_san"] = out["dien_tich_san"].map(
-        lambda x: "" if x is None or pd.isna(x) else f"{x:.0f}")
+    for col in ("dien_tich_san", "dien_tich_mat_bang"):
+        out[col] = out[col].map(lambda x: "" if x is None or pd.isna(x) else f"{x:.0f}")
     with _atomic(path) as tmp:
         out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
 
@@ -1188,6 +1197,7 @@ def write(p: Province, out: Path) -> list[Path]:
     restricted = restricted.set_crs("EPSG:4326", allow_override=True)
     _write_geojson(restricted, out / "restricted_zones.geojson", "vung_han_che")
     _write_raster(p, out / "population.tif")
+    _write_attributes(cluster_attributes(p), out / ATTRIBUTES_FILE)
     (out / "plan.toml").write_text(plan_toml(), encoding="utf-8")
     (out / "README.md").write_text(readme(p), encoding="utf-8")
     return sorted(out.iterdir())
@@ -1195,6 +1205,8 @@ def write(p: Province, out: Path) -> list[Path]:
 
 PLAN = {"name": "Minh Hà 2021-2030 (sample)", "province": "Tỉnh Minh Hà (sample)",
         "analysis_crs": f"EPSG:{ANALYSIS_EPSG}"}
+
+RULES = {"cluster_aggregation_unit": "commune"}
 
 # [layers.NAME]: kind, path, layer, crs, fields (canonical = "source column"), defaults
 # (canonical = value), x_field / y_field (the point columns of a table), encoding
@@ -1209,7 +1221,10 @@ LAYERS: dict[str, dict[str, Any]] = {
                    "occupancy_pct": "ty_le_lap_day", "mountainous": "mien_nui",
                    "craft_village": "lang_nghe", "wastewater_ready": "xlnt",
                    "detailed_plan": "qhct", "period": "giai_doan", "commune": "xa",
-                   "sector": "nganh_chinh", "demand_mw": "phu_tai"},
+                   "sector": "nganh_chinh", "demand_mw": "phu_tai",
+                   "roads_ready": "giao_thong", "water_ready": "cap_nuoc",
+                   "solid_waste_ready": "thu_gom_ctr", "fire_ready": "pccc",
+                   "dossier_filed": "ngay_nop_ho_so"},
     },
     "parks": {
         "kind": "industrial_park", "path": "industry.gpkg", "layer": "khu_cong_nghiep",
@@ -1224,7 +1239,8 @@ LAYERS: dict[str, dict[str, Any]] = {
         "fields": {"id": "ma", "name": "ten", "type": "loai_hinh", "class": "hang",
                    "status": "trang_thai", "business_points": "so_diem_kinh_doanh",
                    "floor_area_m2": "dien_tich_san", "items": "so_mat_hang",
-                   "period": "giai_doan", "commune": "xa"},
+                   "ground_area_m2": "dien_tich_mat_bang", "period": "giai_doan",
+                   "commune": "xa"},
     },
     "lines": {
         "kind": "grid_line", "path": "grid.gpkg", "layer": "duong_day",
@@ -1250,6 +1266,28 @@ LAYERS: dict[str, dict[str, Any]] = {
     "population": {"kind": "population", "path": "population.tif"},
 }
 
+# The Department's sheet of reporting figures per cluster (Circular 14/2024/TT-BCT, Biểu số 04),
+# joined onto the cluster layer by id: canonical field -> the sheet's column heading.
+ATTRIBUTES_FILE = "clusters.xlsx"
+ATTRIBUTES_SHEET = "Biểu CCN"
+ATTRIBUTES_KEY = "Mã CCN"
+ATTRIBUTE_COLUMNS: dict[str, str] = {
+    "industrial_land_ha": "Đất công nghiệp (ha)",
+    "leased_land_ha": "Đã cho thuê (ha)",
+    "established": "Quyết định thành lập",
+    "operating": "Đã hoạt động",
+    "investor": "Chủ đầu tư hạ tầng",
+    "infra_capital_bn_vnd": "Vốn hạ tầng được duyệt (tỷ đồng)",
+    "projects_domestic": "Dự án trong nước",
+    "projects_fdi": "Dự án FDI",
+    "labour": "Lao động (người)",
+    "revenue_bn_vnd": "Doanh thu (tỷ đồng)",
+    "wwtp": "Trạm XLNT tập trung",
+}
+LAYERS["clusters"]["fields"].update(ATTRIBUTE_COLUMNS)
+LAYERS["clusters"]["attributes"] = {"path": ATTRIBUTES_FILE, "sheet": ATTRIBUTES_SHEET,
+                                    "key": ATTRIBUTES_KEY}
+
 
 def _toml_value(value: Any) -> str:
     if isinstance(value, dict):
@@ -1266,7 +1304,8 @@ def plan_toml() -> str:
         "# The bundled sample province (synthetic). Written by scripts/make_sample.py:",
         "# edit the script, not this file. Layer keys: kind, path, layer, crs,",
         '# fields (canonical = "source column"), defaults (canonical = value),',
-        "# x_field / y_field (the point columns of a table), encoding.",
+        "# x_field / y_field (the point columns of a table), encoding, attributes (a table",
+        "# of more fields joined by feature id).",
         "",
         "[plan]",
         *(f"{k} = {_toml_value(v)}" for k, v in PLAN.items()),
@@ -1282,6 +1321,10 @@ def plan_toml() -> str:
             if isinstance(value, dict):
                 out.append(f"[layers.{name}.{key}]")
                 out += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+    out += ["", "[rules]",
+            "# the province's choice of unit for the establishment test while Decree 139/2025",
+            "# art. 12 applies (dossiers filed before 15 Sep 2026); the commune-level area after",
+            *(f"{k} = {_toml_value(v)}" for k, v in RULES.items())]
     return "\n".join(out) + "\n"
 
 
@@ -1342,7 +1385,9 @@ def readme(p: Province) -> str:
          f"a petrol station {petrol_d:.1f} m from the axis of a 220 kV line"),
         ("cluster-size", "clusters", small_id,
          f"{cl.geometry[small_id].area / 1e4:.2f} ha, below 10 ha (not mountainous, "
-         "not a craft village, so 5 ha does not apply)"),
+         "not a craft village, so 5 ha does not apply); its dossier was filed on "
+         f"{SMALL_DOSSIER_FILED} (`ngay_nop_ho_so`), before Decree 303/2026/ND-CP lowered "
+         "the minimum to 5 ha on 15 Sep 2026, so the old text still applies to it"),
         ("cluster-size", "clusters", mismatch_id,
          f"declared {mismatch_declared:.1f} ha, measured {mismatch_measured:.1f} ha "
          f"(+{(mismatch_declared / mismatch_measured - 1) * 100:.0f} %, more than 5 %)"),
@@ -1535,7 +1580,148 @@ def readme(p: Province) -> str:
         "110 kV station). The unfed station serves nothing either.",
         "",
     ]
+    out += _attributes_readme(cluster_attributes(p))
     return "\n".join(out)
+
+
+def _attributes_readme(sheet: pd.DataFrame) -> list[str]:
+    """The README section on the Department's sheet of reporting figures."""
+    col = ATTRIBUTE_COLUMNS
+    land = pd.to_numeric(sheet[col["industrial_land_ha"]], errors="coerce")
+    leased = pd.to_numeric(sheet[col["leased_land_ha"]], errors="coerce")
+    both = land.notna() & leased.notna() & (land > 0)
+    dated = sheet[col["established"]].dropna()
+    new = [t for t in dated if str(t).endswith("/2026")]
+    blank_revenue = sheet[sheet[col["operating"]].eq("Có") & sheet[col["revenue_bn_vnd"]].isna()]
+    wwtp = sheet[col["wwtp"]].value_counts()
+    fields = ", ".join(f"{k} ← `{v}`" for k, v in col.items())
+    return [
+        "## Reporting figures (`clusters.xlsx`)",
+        "",
+        f"The Department's sheet of reporting figures per cluster (sheet `{ATTRIBUTES_SHEET}`,",
+        f"one row per cluster keyed by `{ATTRIBUTES_KEY}`), the figures of Circular",
+        "14/2024/TT-BCT's Biểu số 04, joined onto the cluster layer by id",
+        "(`[layers.clusters.attributes]` in `plan.toml`); `fields` maps its headings:",
+        f"{fields}.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| rows | {len(sheet)} (every cluster once, no id that is not in the layer) |",
+        f"| with an establishment decision | {len(dated)} ({len(new)} dated in the second half "
+        "of 2026) |",
+        f"| in operation | {int(sheet[col['operating']].eq('Có').sum())} |",
+        f"| industrial land (clusters with land and leased land) | {land[both].sum():,.1f} ha, "
+        f"of which leased {leased[both].sum():,.1f} ha "
+        f"({100 * leased[both].sum() / land[both].sum():.1f} %) |",
+        f"| secondary projects | {int(sheet[col['projects_domestic']].fillna(0).sum())} "
+        f"domestic, {int(sheet[col['projects_fdi']].fillna(0).sum())} FDI |",
+        f"| labour | {int(sheet[col['labour']].fillna(0).sum()):,} people |",
+        f"| revenue left blank (operating clusters) | {len(blank_revenue)}: "
+        f"{', '.join(blank_revenue[ATTRIBUTES_KEY])} |",
+        "| central wastewater plant | " + ", ".join(f"{k} {v}" for k, v in wwtp.items()) + " |",
+        "",
+        "Not in the sheet on purpose: the cluster type (specialised, supporting, high-tech, eco),",
+        "so a form's row that needs it stays blank with a comment naming the field.",
+        "",
+    ]
+
+
+# ------------------------------------------------------------------ the reporting figures
+
+#: Clusters established in the second half of 2026 (a decision dated within 15 Jun-14 Dec 2026).
+ESTABLISHED_2026 = {"planned": 2}
+#: Existing clusters whose revenue the sheet leaves blank (not yet reported by the investor).
+REVENUE_BLANK = 3
+#: A fixed timestamp inside the workbook, so that the script writes the same bytes every time.
+XLSX_DATE = (2025, 7, 1, 0, 0, 0)
+
+
+def cluster_attributes(p: Province) -> pd.DataFrame:
+    """The Department's sheet: one row per cluster, in the sheet's own column headings."""
+    rng = np.random.default_rng(SEED + 2)
+    investors = ("Công ty CP Đầu tư hạ tầng Minh Hà", "Công ty TNHH Phát triển CCN Đông Sơn",
+                 "Trung tâm Phát triển cụm công nghiệp tỉnh", "Công ty CP Xây dựng Gia Phú",
+                 "Tổng công ty Đầu tư hạ tầng Việt Bắc")
+    clusters = p.clusters.sort_values("ma").reset_index(drop=True)
+    rows = []
+    new_left = dict(ESTABLISHED_2026)
+    blank_revenue = REVENUE_BLANK
+    wwtp_cycle = ("Đạt quy chuẩn", "Đạt quy chuẩn", "Đạt quy chuẩn", "Đã xây dựng")
+    for i, rec in clusters.iterrows():
+        status = rec["_status"]
+        area = float(rec["dien_tich"])
+        land = round(area * float(rng.uniform(0.68, 0.76)), 1)
+        row: dict[str, Any] = {ATTRIBUTES_KEY: rec["ma"], "Tên CCN": rec["ten"]}
+        if status in ("existing", "expansion"):
+            year = int(rng.integers(2008, 2023))
+            leased = round(land * float(rec["ty_le_lap_day"]) / 100.0, 1)
+            revenue: float | None = round(float(rng.uniform(150, 2800)), 1)
+            if status == "existing" and blank_revenue and i % 5 == 2:
+                revenue, blank_revenue = None, blank_revenue - 1
+            row.update({
+                "industrial_land_ha": land, "leased_land_ha": leased,
+                "established": f"Quyết định số {100 + i * 7}/QĐ-UBND ngày "
+                               f"{int(rng.integers(1, 28))}/{int(rng.integers(1, 12))}/{year}",
+                "operating": "Có",
+                "investor": investors[int(rng.integers(len(investors)))],
+                "infra_capital_bn_vnd": round(area * float(rng.uniform(4.0, 9.0)), 1),
+                "projects_domestic": int(rng.integers(3, 26)),
+                "projects_fdi": int(rng.integers(0, 7)),
+                "labour": int(rng.integers(30, 400)) * 10,
+                "revenue_bn_vnd": revenue,
+                "wwtp": wwtp_cycle[i % len(wwtp_cycle)],
+            })
+        else:  # planned: figures only once a decision is taken
+            row.update({"operating": "Không", "wwtp": "Chưa có", "projects_domestic": 0,
+                        "projects_fdi": 0, "labour": 0})
+            if new_left.get(status) and rec["qhct"] == "Có":
+                new_left[status] -= 1
+                row.update({
+                    "industrial_land_ha": land, "leased_land_ha": 0.0,
+                    "established": f"Quyết định số {300 + i}/QĐ-UBND ngày "
+                                   f"{int(rng.integers(1, 28))}/{int(rng.integers(7, 12))}/2026",
+                    "investor": investors[int(rng.integers(len(investors)))],
+                    "infra_capital_bn_vnd": round(area * float(rng.uniform(5.0, 9.0)), 1),
+                })
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    heads = {k: v for k, v in ATTRIBUTE_COLUMNS.items()}
+    frame = frame.rename(columns=heads)
+    return frame[[ATTRIBUTES_KEY, "Tên CCN", *ATTRIBUTE_COLUMNS.values()]]
+
+
+def _write_attributes(frame: pd.DataFrame, path: Path) -> None:
+    """The sheet as an Excel workbook, byte for byte the same on every run (fixed timestamps)."""
+    import datetime as dt
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = ATTRIBUTES_SHEET
+    ws.append(list(frame.columns))
+    for values in frame.itertuples(index=False, name=None):
+        ws.append([None if v is None or (isinstance(v, float) and math.isnan(v)) else
+                   (v.item() if isinstance(v, np.generic) else v) for v in values])
+    fixed = dt.datetime(*XLSX_DATE)
+    wb.properties.creator = "scripts/make_sample.py"
+    wb.properties.created = fixed
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    stamp = fixed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with _atomic(path) as tmp, zipfile.ZipFile(buffer) as src, \
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
+                              data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=XLSX_DATE), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

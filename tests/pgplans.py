@@ -106,6 +106,10 @@ def database_plan(folder: Path, server: Any, schema: str, data: dict[str, Any], 
                     if k not in ("path", "layer", "x_field", "y_field", "encoding", "crs")}
             keys["path"] = url(server, user)
             keys["table"] = f"{schema}.{name}"
+            attributes = spec.get("attributes")  # a table of more attributes: a file beside
+            if attributes is not None:           # the plan, joined onto the database rows
+                table = attributes if isinstance(attributes, str) else attributes["path"]
+                shutil.copy(SAMPLE / table, folder / table)
         keys.update((overrides or {}).get(name, {}))
         for k, v in keys.items():
             if v is not None:

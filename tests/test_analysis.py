@@ -19,8 +19,8 @@ from geoplan import pipeline
 from geoplan.crs import to_wgs84
 from geoplan.results import Result
 
-SAMPLE_CHECK = (7, 3, 11)      # errors, warnings, notes of `geoplan check` on the sample
-SAMPLE_ALL = (9, 3, 11)        # with the coverage findings (what `geoplan demo` reports)
+SAMPLE_CHECK = (7, 3, 12)      # errors, warnings, notes of `geoplan check` on the sample
+SAMPLE_ALL = (9, 3, 12)        # with the coverage findings (what `geoplan demo` reports)
 
 
 def _counts(findings: Any) -> tuple[int, int, int]:
@@ -97,7 +97,7 @@ def test_the_maps_check_findings_are_those_of_check(sample_plan: geoplan.Plan,
     assert counts["coverage-findings"] == len(coverage.findings) == 2
     # and the HTML's layer list says so (the label is JSON-escaped inside the page's script)
     path = pipeline.write_map(sample_plan, tmp_path / "m.html", offline=True, sites=1)
-    label = 'Check findings</span> <span class="gp-layer-n">(21)</span>'
+    label = 'Check findings</span> <span class="gp-layer-n">(22)</span>'
     escaped = json.dumps(label)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e")
     assert escaped in path.read_text(encoding="utf-8")
 

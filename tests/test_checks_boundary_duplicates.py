@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from checkdata import clusters, frame, ha_square, line, lines, point, rect, trade
+from builders.checks import clusters, frame, ha_square, line, lines, point, rect, trade
 
 from geoplan.checks import check_duplicates, check_outside_boundary
 
@@ -36,14 +36,14 @@ def test_planned_features_outside_the_province() -> None:
     assert set(rows) == {"OUT", "PART", "T-OUT", "AWAY"}
     assert (rows["OUT"].severity, rows["OUT"].unit) == ("error", "ha")
     assert rows["OUT"].value == pytest.approx(9.0)
-    assert "wholly outside the province" in rows["OUT"].message
+    assert "wholly outside the province" in rows["OUT"].message_en
     assert rows["PART"].severity == "warning"
     assert rows["PART"].value == pytest.approx(200 * 300 / 10_000)
     assert rows["PART"].geometry.area == pytest.approx(200 * 300)
     assert (rows["T-OUT"].unit, rows["T-OUT"].value) == ("m", pytest.approx(500))
     assert (rows["AWAY"].severity, rows["AWAY"].unit, rows["AWAY"].value) == (
         "error", "%", pytest.approx(100))
-    assert rows["OUT"].reference == "geoplan default (digitising tolerance) [N]"
+    assert rows["OUT"].reference_en == "geoplan default (digitising tolerance) [N]"
 
 
 def test_without_a_boundary_one_info() -> None:
@@ -51,7 +51,7 @@ def test_without_a_boundary_one_info() -> None:
         {"id": "C", "status": "planned", "geometry": rect(0, 0, 10, 10)})}
     found = check_outside_boundary(frames, None)
     assert found["severity"].tolist() == ["info"]
-    assert "no province boundary layer" in found["message"].iloc[0]
+    assert "no province boundary layer" in found["message_en"].iloc[0]
     assert check_outside_boundary({}, None).empty
 
 
@@ -71,7 +71,7 @@ def test_identical_and_near_identical_geometry() -> None:
     )})
     rows = {(r.feature_id, r.other_id): r for r in found.itertuples()}
     assert set(rows) == {("C1", "C2"), ("C3", "C4"), ("L1", "L3")}
-    assert "have identical geometry" in rows[("C1", "C2")].message
+    assert "have identical geometry" in rows[("C1", "C2")].message_en
     assert rows[("C1", "C2")].value == 0
     near = rows[("C3", "C4")]
     assert near.unit == "%" and near.value == pytest.approx(2 * 0.5 * 447.2136 / 200_000 * 100,
@@ -89,9 +89,9 @@ def test_same_name_at_the_same_place() -> None:
     )})
     assert found[["feature_id", "other_id"]].values.tolist() == [["T1", "T2"], ["T1", "T4"]]
     by_name, by_place = found.iloc[0], found.iloc[1]
-    assert "have the same name 60 m apart" in by_name.message
-    assert by_name.reference == "geoplan default [N]"
-    assert "nearly identical geometry (at most 2.0 m apart)" in by_place.message
+    assert "have the same name 60 m apart" in by_name.message_en
+    assert by_name.reference_en == "geoplan default (same-name distance) [N]"
+    assert "nearly identical geometry (at most 2.0 m apart)" in by_place.message_en
 
 
 def test_layers_are_compared_separately() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from checkdata import by_pair, clusters, parks, rect, trade, zones
+from builders.checks import by_pair, clusters, parks, rect, trade, zones
 
 from geoplan.checks import check_overlap
 from geoplan.errors import CRSError
@@ -24,9 +24,9 @@ def test_overlapping_clusters_are_one_error_with_area_and_statuses() -> None:
     assert f.value == pytest.approx(100 * 400 / 10_000)
     assert f.geometry.area == pytest.approx(40_000)
     assert f.threshold == 0.01
-    assert 'cluster C1 "Tây Hồ" (existing)' in f.message
-    assert 'cluster C2 "Đông Thọ" (planned)' in f.message
-    assert "overlap by 4.00 ha" in f.message
+    assert 'Cluster C1 "Tây Hồ" (existing)' in f.message_en
+    assert 'cluster C2 "Đông Thọ" (planned)' in f.message_en
+    assert "overlap by 4.00 ha" in f.message_en
 
 
 def test_both_existing_is_a_warning() -> None:
@@ -35,7 +35,7 @@ def test_both_existing_is_a_warning() -> None:
         {"id": "C2", "status": "existing", "geometry": rect(300, 0, 400, 400)},
     )})
     assert found["severity"].tolist() == ["warning"]
-    assert "mapped outlines disagree" in found["message"].iloc[0]
+    assert "mapped outlines disagree" in found["message_en"].iloc[0]
 
 
 def test_touching_and_sliver_overlaps_are_not_reported() -> None:
@@ -47,7 +47,7 @@ def test_touching_and_sliver_overlaps_are_not_reported() -> None:
     assert check_overlap(frames).empty
     found = check_overlap(frames, settings={"overlap_tolerance_ha": 0.001})
     assert len(found) == 1 and set(found[["feature_id", "other_id"]].iloc[0]) == {"A", "C"}
-    assert found["reference"].iloc[0].startswith("plan override (was 0.01 ha")
+    assert found["reference_en"].iloc[0].startswith("plan override (was 0.01 ha")
 
 
 def test_cluster_park_and_restricted_pairs_but_not_trade_against_cluster() -> None:
@@ -71,7 +71,7 @@ def test_cluster_park_and_restricted_pairs_but_not_trade_against_cluster() -> No
     zone = found[("T2", "Z1")]
     assert zone.layer == "tm" and zone.other_layer == "hc"  # the zone is always the other side
     assert zone.value == pytest.approx(50 * 100 / 10_000)
-    assert 'inside restricted zone Z1 "Đền" (heritage)' in zone.message
+    assert 'inside restricted zone Z1 "Đền" (heritage)' in zone.message_en
     assert zone.severity == "error"
 
 

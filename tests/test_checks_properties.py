@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import shapely
-from checkdata import clusters, line, lines, parks, rect, trade
+from builders.checks import clusters, line, lines, parks, rect, trade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +26,7 @@ def _clusters(rects: list[tuple[float, float, float, float]], statuses: list[str
 
 def _key(f: pd.DataFrame) -> list[tuple]:
     return sorted((r.rule, r.layer, r.feature_id, r.other_id, round(r.value, 6), r.severity,
-                   r.message) for r in f.itertuples())
+                   r.message_en) for r in f.itertuples())
 
 
 @CHECK

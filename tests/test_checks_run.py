@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders.plans import X0, Y0, PlanBuilder, ha_square
 from click.testing import CliRunner
-from planbuilder import X0, Y0, PlanBuilder, ha_square
 
 from geoplan.checks import run_checks
 from geoplan.cli import cli
@@ -25,7 +25,10 @@ PLANTED = {
     ("overlap", "CCN-18", "VHC-01"): ("error", 3.87, "ha"),
     ("corridor", "CCN-28", "DZ-220-03"): ("warning", 678 * 2 * 13 / 10_000, "ha"),
     ("corridor", "TM-089", "DZ-220-01"): ("warning", 4.0, "m"),
+    # planned 9 ha: its dossier was filed on 10/09/2026, so the old 10 ha minimum applies
     ("cluster-size", "CCN-25", None): ("error", 9.0, "ha"),
+    # the buried 110 kV cable: no corridor distance from a text that was read (N)
+    ("corridor", "DZ-110-06", None): ("info", 110.0, "kV"),
     ("cluster-size", "CCN-17", None): ("warning", (48.0 - 41.0) / 41.0 * 100, "%"),
     ("park-phasing", "KCN-03", None): ("error", 505.0, "ha"),
     ("trade-class", "TM-007", None): ("error", 140.0, "business points"),
@@ -42,7 +45,7 @@ def test_the_sample_gives_exactly_its_planted_problems(sample_plan: Any) -> None
         r = got[key]
         assert (r.severity, r.unit) == (severity, unit), key
         assert r.value == pytest.approx(value, rel=0.01), key
-        assert r.message and r.reference, key
+        assert r.message_en and r.reference_en, key
         assert r.geometry is not None and not r.geometry.is_empty, key
 
 
@@ -65,9 +68,11 @@ def test_small_workload_runs_every_rule(tmp_path: Path) -> None:
     assert {"overlap", "corridor", "cluster-size", "cluster-expansion", "trade-class"} <= rules
     # no boundary in the workload: said once, not silently skipped
     assert found[found["rule"] == "outside-boundary"]["severity"].tolist() == ["info"]
-    # lines of unknown voltage are reported, never dropped
+    # lines of unknown voltage and buried cables without a corridor distance are reported,
+    # never dropped
     lines = plan.frame("grid_line")
-    unknown = set(lines.loc[lines["voltage_kv"].isna(), "id"])
+    unknown = set(lines.loc[lines["voltage_kv"].isna()
+                            | (lines["location"] == "underground"), "id"])
     infos = found[(found["rule"] == "corridor") & (found["severity"] == "info")]
     assert set(infos["feature_id"]) == unknown
 
@@ -90,11 +95,17 @@ def _plan_with_rules(tmp_path: Path, rules: str) -> Path:
 def test_plan_rules_table_is_applied_and_cited(tmp_path: Path) -> None:
     path = _plan_with_rules(tmp_path, "\n[rules]\ncluster_min_ha = 8.5\n")
     plan = load_plan(path)
-    assert run_checks(plan, only="cluster-size").empty
+    assert run_checks(plan, only="cluster-size", as_of="2026-09-01").empty
     path = _plan_with_rules(tmp_path, "\n[rules]\ncluster_min_ha = 9.5\n")
-    found = run_checks(load_plan(path), only="cluster-size")
-    assert found["reference"].tolist() == [
-        "plan override (was 10 ha: Decree 32/2024/ND-CP art. 2 cl. 1 [C])"]
+    found = run_checks(load_plan(path), only="cluster-size", as_of="2026-09-01")
+    assert found["reference_en"].tolist() == [
+        "plan override (was 10 ha: Decree 32/2024/ND-CP art. 2 cl. 1, in force from 1 May 2024 "
+        "to 14 Sep 2026 [C])"]
+    # the override stands whatever the day
+    found = run_checks(load_plan(path), only="cluster-size", as_of="2026-12-02")
+    assert found["reference_vi"].tolist() == [
+        "giá trị do phương án đặt (thay cho 5 ha: Nghị định số 32/2024/NĐ-CP, khoản 1 Điều 2 "
+        "(sửa đổi bởi khoản … Điều 1 Nghị định số 303/2026/NĐ-CP), áp dụng từ 15/09/2026 [S])"]
 
 
 def test_unknown_rules_key_fails_at_load(tmp_path: Path) -> None:
@@ -109,18 +120,25 @@ def test_unknown_rules_key_fails_at_load(tmp_path: Path) -> None:
 
 def test_cli_table_exit_3_and_geojson(tmp_path: Path, sample_plan_path: Path) -> None:
     out = tmp_path / "findings.geojson"
-    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "-o", str(out)])
+    res = CliRunner().invoke(cli, ["check", str(sample_plan_path), "-o", str(out),
+                                   "--as-of", "2026-12-02"])
     assert res.exit_code == 3, res.output
     assert "ERROR   overlap           clusters:CCN-08 ↔ clusters:CCN-09  4.72 ha" in res.stdout
-    assert "[Decree 35/2022/ND-CP art. 9 [S]]" in res.stdout
-    # 5 errors + 3 warnings of the plan rules, plus the grid audit: the planted dangling line
-    # and unfed substation (errors) and 11 notes (N-1 single supply, interconnections)
-    assert "check: 7 error(s), 3 warning(s), 11 note(s); written to" in res.stderr
+    assert "[Nghị định số 35/2022/NĐ-CP, Điều 9, áp dụng từ 15/07/2022 [C]]" in res.stdout
+    # 5 errors + 3 warnings + 1 note of the plan rules, plus the grid audit: the planted
+    # dangling line and unfed substation (errors) and 11 notes (N-1 single supply,
+    # interconnections)
+    assert ("kiểm tra: 7 lỗi, 3 cảnh báo, 12 ghi chú; đã ghi vào" in res.stderr)
+    assert "xét theo quy định áp dụng ngày 02/12/2026 (bảng quy tắc" in res.stderr
+    en = CliRunner().invoke(cli, ["check", str(sample_plan_path), "--lang", "en"])
+    assert "[Decree 35/2022/ND-CP art. 9, in force from 15 Jul 2022 [C]]" in en.stdout
+    assert "check: 7 error(s), 3 warning(s), 12 note(s); judged on the rules in force on" \
+        in en.stderr
     assert "ERROR   grid-dangling     lines:DZ-110-17" in res.stdout
     assert "ERROR   grid-unfed        substations:TBA-110-13" in res.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and "crs" not in data
-    assert len(data["features"]) == 21
+    assert len(data["features"]) == 22
     props = data["features"][0]["properties"]
     assert set(props) == set(FINDING_COLUMNS) - {"geometry"}
     lon, lat = data["features"][0]["geometry"]["coordinates"][0][0]
@@ -135,9 +153,12 @@ def test_cli_json_only_and_exit_0(sample_plan_path: Path) -> None:
     assert set(data) == {"summary", "findings", "tables"}
     counts = data["summary"]["findings"]
     assert {k: counts[k] for k in ("error", "warning", "info")} == {"error": 0, "warning": 2,
-                                                                    "info": 0}
+                                                                    "info": 1}
     assert {f["rule"] for f in data["findings"]} == {"corridor"}
-    assert {f["other_id"] for f in data["findings"]} == {"DZ-220-03", "DZ-220-01"}
+    assert {f["other_id"] for f in data["findings"]} == {"DZ-220-03", "DZ-220-01", None}
+    cable = next(f for f in data["findings"] if f["other_id"] is None)
+    assert cable["message"] == cable["message_vi"] and cable["message_en"].startswith(
+        "Line DZ-110-06")
 
 
 def test_cli_usage_and_input_errors(tmp_path: Path, sample_plan_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Grid coverage (issue 4): settings, nearest supply, demand, capacity, findings, siting.
 
-Plans are built in code (tests/coverage_plans.py). Expected values are worked out by hand in the
+Plans are built in code (tests/builders/coverage.py). Expected values are worked out by hand in the
 test or come from an independent route (brute force over every assignment or site set, pyproj
 geodesic areas, rasterstats); PostGIS comparisons live in test_coverage_postgis.py.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from coverage_plans import (
+from builders.coverage import (
     CRS,
     X0,
     Y0,
@@ -179,7 +179,7 @@ def test_substation_status_filter_and_missing_voltage():
 
 
 def _demand(kind: str, rows: list[dict], **settings: object) -> pd.DataFrame:
-    from coverage_plans import canonical
+    from builders.coverage import canonical
 
     return estimate_demand(canonical(kind, frame(rows)), kind, coverage_settings(settings))
 

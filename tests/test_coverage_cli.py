@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from builders.coverage import frame, point, small_province, square, write_plan
 from click.testing import CliRunner
-from coverage_plans import frame, point, small_province, square, write_plan
 
 from geoplan.cli import cli
 

@@ -12,7 +12,7 @@ import pyproj
 import pytest
 import rasterio
 import shapely
-from coverage_plans import CRS, X0, Y0, make_plan, small_province, write_population
+from builders.coverage import CRS, X0, Y0, make_plan, small_province, write_population
 
 from geoplan import crs as gcrs
 from geoplan.coverage import compute_coverage

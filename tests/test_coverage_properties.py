@@ -10,7 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from coverage_plans import frame, make_plan, point, square
+from builders.coverage import frame, make_plan, point, square
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -718,3 +718,33 @@ def test_merger_table_matches_the_real_boundaries():
     joined = gpd.sjoin(reps, new[["province", "geometry"]], predicate="within")
     found = dict(zip(joined["province_left"], joined["province_right"], strict=True))
     assert found == gcrs.MERGED_INTO_2025
+
+
+# ------------------------------------------------------------------------------ metric CRS check
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern"),
+    [
+        (None, r"layer 'roads' has no CRS.*Fix: load the plan with geoplan\.load_plan"),
+        ("EPSG:4326", r"layer 'roads' is 'WGS 84', which is not projected in metres \(a "
+                      r"geographic CRS, in degrees\).*Fix: reproject with geoplan\.crs\.to_crs"),
+        ("EPSG:2227", r"layer 'roads' is .*not projected in metres \(its axes are in US survey "
+                      r"foot\).*Fix: reproject"),
+        ("not a crs", r"cannot read the CRS 'not a crs' given for layer 'roads'"),
+    ],
+)
+def test_require_metric_crs_names_what_and_the_fix(value, pattern):
+    with pytest.raises(CRSError, match=pattern):
+        gcrs.require_metric_crs(value, what="layer 'roads'")
+
+
+def test_require_metric_crs_reads_frames_and_returns_the_crs():
+    frame = gpd.GeoDataFrame(geometry=[shapely.Point(600_000, 1_190_000)], crs="EPSG:9210")
+    assert gcrs.require_metric_crs(frame, what="x").to_epsg() == 9210
+    assert gcrs.require_metric_crs(frame.geometry, what="x").to_epsg() == 9210
+    assert gcrs.require_metric_crs(CRS.from_epsg(32648), what="x").to_epsg() == 32648
+    with pytest.raises(CRSError, match="the grid has no CRS"):
+        gcrs.require_metric_crs(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)]), what="the grid")
+    with pytest.raises(CRSError, match="need a metric CRS"):
+        gcrs.require_metric_crs(frame.to_crs(4326), what="the checks")

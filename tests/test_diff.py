@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import mini_province as mp
 import numpy as np
 import pytest
 import shapely
+from builders import province as mp
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -108,7 +108,7 @@ def chain(tmp_path_factory: Any) -> Any:
     """A row of 24 clusters each overlapping the next, and trade points in near-identical
     pairs: with several partitions, some pairs must straddle a partition boundary."""
     import geopandas as gpd
-    import planbuilder as pb
+    from builders import plans as pb
 
     import geoplan
 

@@ -21,13 +21,13 @@ from typing import Any
 
 import geopandas as gpd
 import jsonschema
-import mini_province as mp
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
 import tomllib
+from builders import province as mp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +45,7 @@ from geoplan.export import (
     shapefile_field_names,
     validate_settings,
     write_geojson,
+    write_geopackage,
     write_shapefile_zip,
 )
 from geoplan.findings import make_findings
@@ -247,12 +248,14 @@ def _assert_same_attributes(frame: pd.DataFrame, back: pd.DataFrame, name: str) 
         assert col in back.columns, (name, col)
         for a, b in zip(frame[col].tolist(), back[col].tolist(), strict=True):
             if a is None or a is pd.NA or (isinstance(a, float) and np.isnan(a)):
-                assert b is None or b is pd.NA or (isinstance(b, float) and np.isnan(b)), \
-                    (name, col, a, b)
+                assert b is None or b is pd.NA or b is pd.NaT or (
+                    isinstance(b, float) and np.isnan(b)), (name, col, a, b)
             elif isinstance(a, (bool, np.bool_)):
                 assert bool(b) == bool(a), (name, col)
             elif isinstance(a, (int, float, np.integer, np.floating)):
                 assert float(b) == pytest.approx(float(a), rel=1e-12), (name, col)
+            elif isinstance(b, pd.Timestamp):  # GDAL reads ISO date strings back as dates
+                assert b.date().isoformat() == str(a), (name, col)
             else:
                 assert str(b) == str(a), (name, col)
 
@@ -449,6 +452,36 @@ def test_existing_outputs_are_kept_without_overwrite(mini_plan: geoplan.Plan,
     result = export_plan(mini_plan, tmp_path, precision=3, overwrite=True)
     assert (tmp_path / "clusters.geojson").read_bytes() != before["clusters.geojson"]
     assert result.manifest["geojson_precision"] == 3
+
+
+def test_a_dangling_link_at_an_output_counts_as_an_existing_output(mini_plan: geoplan.Plan,
+                                                                   tmp_path: Path) -> None:
+    link = tmp_path / "clusters.geojson"
+    link.symlink_to(tmp_path / "nowhere.geojson")
+    with pytest.raises(OutputExistsError,
+                       match=r"1 output\(s\) exist already \(clusters\.geojson\); pass "
+                             r"--overwrite"):
+        export_plan(mini_plan, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.geojson"]
+    export_plan(mini_plan, tmp_path, overwrite=True)
+    assert not link.is_symlink() and link.is_file()
+
+
+def test_single_file_writers_refuse_an_existing_file_and_keep_it(mini_plan: geoplan.Plan,
+                                                                 tmp_path: Path) -> None:
+    layer = mini_plan.layers["clusters"]
+    export = ExportLayer("clusters", layer.kind, layer.frame)
+    for name, write in (
+            ("a.gpkg", lambda p, **kw: write_geopackage([export], p, crs=mini_plan.crs, **kw)),
+            ("a.shp.zip", lambda p, **kw: write_shapefile_zip(export, p, **kw))):
+        path = tmp_path / name
+        path.write_bytes(b"kept")
+        with pytest.raises(OutputExistsError, match=rf"{name}: exists already; pass --overwrite"):
+            write(path)
+        assert path.read_bytes() == b"kept"
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+        write(path, overwrite=True)
+        assert path.read_bytes() != b"kept"
 
 
 def test_a_failed_write_leaves_no_partial_file(mini_plan: geoplan.Plan, tmp_path: Path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -10,12 +11,14 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from geoplan.crs import to_wgs84
-from geoplan.errors import CRSError, PlanError
+from geoplan.errors import CRSError, OutputExistsError, PlanError
 from geoplan.grid import (
+    SETTINGS,
     GridSettings,
     audit_grid,
     build_grid,
     components_table,
+    default_parameters,
     grid_geojson,
     grid_settings,
     interconnections,
@@ -23,7 +26,10 @@ from geoplan.grid import (
     snap_lines,
     split_lines,
     validate_settings,
+    voltage_levels,
+    write_grid_geojson,
 )
+from geoplan.parameters import CERTAINTIES
 
 CRS = "EPSG:9209"
 X0, Y0 = 560_000.0, 2_340_000.0
@@ -377,6 +383,48 @@ def test_components_table_and_geojson() -> None:
     assert t110["properties"]["degree"] == 3 and t110["properties"]["component"] == 1
     lon, lat = t110["geometry"]["coordinates"]
     assert 105 < lon < 107 and 20 < lat < 22
+
+
+def test_graph_geojson_file_is_rfc7946_with_seven_decimals(tmp_path) -> None:
+    grid = build_grid(lines(*CORE_LINES), subs(*CORE_SUBS), province=PROVINCE)
+    path = write_grid_geojson(grid, tmp_path / "graph.geojson")
+    text = path.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    assert doc == grid_geojson(grid) and "crs" not in doc
+    coords = [c for f in doc["features"] for c in (
+        [f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Point"
+        else f["geometry"]["coordinates"])]
+    assert coords and all(round(v, 7) == v for c in coords for v in c)
+    assert not any(re.search(r"\.\d{8,}", json.dumps(f["geometry"])) for f in doc["features"])
+    with pytest.raises(OutputExistsError, match="exists already"):
+        write_grid_geojson(grid, path)
+
+
+def test_grid_defaults_come_from_the_documented_table() -> None:
+    params = default_parameters()
+    assert set(params) == {"tolerance_m", "through_tolerance_m", "join_tolerance_m",
+                           "source_kv", "external_supply", "infer_voltage", "neighbours_field"}
+    for p in params.values():
+        assert p.certainty in CERTAINTIES and len(p.source) > 40, p.name
+        assert "geoplan/data/grid.toml" in p.cite()
+    defaults = GridSettings()
+    for name, p in params.items():
+        assert getattr(defaults, name) == p.value, name
+    assert (defaults.tolerance_m, defaults.through_tolerance_m, defaults.join_tolerance_m,
+            defaults.source_kv, defaults.neighbours) == (50.0, 10.0, 1.0, 220, None)
+    assert SETTINGS["tolerance_m"].endswith("(default 50)")
+    assert SETTINGS["neighbours_field"].endswith("(default: name)")
+    s = grid_settings({"tolerance_m": 300})
+    assert s.tolerance_m == 300.0 and s.through_tolerance_m == 10.0 and s.infer_voltage
+
+
+def test_voltage_levels_one_reader_for_lines_and_substations() -> None:
+    import geoplan.coverage
+
+    frame = pd.DataFrame({"voltage_levels": ["110;220", "220/110", "500, 220", "110.0", "?", None],
+                          "voltage_kv": pd.array([220, 220, 500, 110, 35, None], dtype="Int64")})
+    assert voltage_levels(frame) == [(220, 110), (220, 110), (500, 220), (110,), (35,), ()]
+    assert geoplan.coverage.substation_levels is voltage_levels
 
 
 def test_interconnections_name_the_neighbour() -> None:

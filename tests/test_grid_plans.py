@@ -196,7 +196,7 @@ def test_bac_ninh_osm_grid_figures(shared_data: Path, tmp_path: Path) -> None:
 
 
 def test_plan_without_grid_layers(tmp_path: Path) -> None:
-    from planbuilder import PlanBuilder, clusters
+    from builders.plans import PlanBuilder, clusters
 
     b = PlanBuilder(tmp_path / "plan")
     b.add_boundary()

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from planbuilder import X0, Y0, ZONE, PlanBuilder, clusters, points
+from builders.plans import X0, Y0, ZONE, PlanBuilder, clusters, points
 
 import geoplan
 from geoplan import crs as gcrs

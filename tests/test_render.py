@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from builders.plans import PlanBuilder, ha_square, province_polygon, square
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from planbuilder import PlanBuilder, ha_square, province_polygon, square
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon
 
 import geoplan

@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from planbuilder import X0, Y0, PlanBuilder
+from builders.plans import X0, Y0, PlanBuilder
 from shapely.geometry import Point
 
 import geoplan

@@ -1,6 +1,6 @@
 """The Department's report: figures checked against values computed here, independently.
 
-Expected values are computed in the tests straight from the source frames (``mini_province``)
+Expected values are computed in the tests straight from the source frames (``builders.province``)
 or from the sample's files read with pyogrio (not through the loader), with plain shapely and
 pandas, never through :mod:`geoplan.report`.
 """
@@ -12,13 +12,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-import mini_province as mp
 import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from builders import province as mp
 from click.testing import CliRunner
 
 import geoplan
@@ -209,7 +209,7 @@ def test_findings_grouped_by_rule_with_references(mini_report: Report) -> None:
     assert rows["overlap"]["errors"] == 1 and rows["overlap"]["warnings"] == 1
     assert rows["overlap"]["references"] == "geoplan default (sliver tolerance) [N]"
     assert rows["cluster-size"]["references"] == "Decree 32/2024/ND-CP art. 2 cl. 1 [C]"
-    assert rows["cluster-size"]["title"] == "Industrial-cluster size"
+    assert rows["cluster-size"]["title"] == "Quy mô diện tích cụm công nghiệp"  # lang="vi"
     assert len(mini_report.table("findings_all").rows) == 3
 
 
@@ -360,6 +360,27 @@ def test_write_refuses_to_overwrite(mini_report: Report, tmp_path: Path) -> None
     path = write_xlsx(mini_report, tmp_path / "r.xlsx")
     with pytest.raises(OutputExistsError, match="--overwrite"):
         write_xlsx(mini_report, path)
+
+
+def test_html_write_refuses_before_rendering_and_keeps_the_file(
+        mini_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    path = tmp_path / "r.html"
+    path.write_text("kept", encoding="utf-8")
+
+    def no_render(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("rendered before the output was checked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jinja2.Environment, "get_template", no_render)
+        with pytest.raises(OutputExistsError,
+                           match=r"r\.html: exists already; pass --overwrite"):
+            write_html(mini_report, path)
+    assert path.read_text(encoding="utf-8") == "kept"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+    write_html(mini_report, path, overwrite=True)
+    assert path.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
 # --------------------------------------------------------------------------- languages

@@ -156,6 +156,9 @@ def test_plan_declares_every_file_and_the_csv_crs() -> None:
     plan = tomllib.loads((SAMPLE / "plan.toml").read_text(encoding="utf-8"))
     assert plan["plan"]["analysis_crs"] == "EPSG:9209"
     paths = {spec["path"] for spec in plan["layers"].values()}
+    # attribute tables joined onto a layer by id (the Department's sheet of cluster figures)
+    paths |= {spec["attributes"]["path"] for spec in plan["layers"].values()
+              if "attributes" in spec}
     assert paths == {p.name for p in SAMPLE.iterdir()} - {"plan.toml", "README.md"}
     trade = plan["layers"]["trade"]
     assert (trade["crs"], trade["x_field"], trade["y_field"]) == ("EPSG:9209", "Y", "X")

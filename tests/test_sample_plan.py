@@ -54,7 +54,7 @@ def test_sample_validates_from_the_cli(sample_plan_path: Path) -> None:
 
 def test_boundary_keeps_the_own_province_and_lists_neighbours(tmp_path: Path) -> None:
     import geopandas as gpd
-    from planbuilder import ZONE, PlanBuilder, province_polygon
+    from builders.plans import ZONE, PlanBuilder, province_polygon
     from shapely.affinity import translate
 
     import geoplan

@@ -10,17 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from builders.plans import X0, Y0, ZONE, PlanBuilder, clusters, ha_square, points, province_polygon
 from click.testing import CliRunner
-from planbuilder import X0, Y0, ZONE, PlanBuilder, clusters, ha_square, points, province_polygon
 from shapely.geometry import LineString, Polygon
 
 import geoplan
 from geoplan import crs as gcrs
 from geoplan.cli import cli
 from geoplan.errors import PlanError, PlanValidationError
+from geoplan.io.encodings import encode
 
 
-def _problems(plan_path: Path, code: str) -> list[geoplan.validate.Problem]:
+def _problems(plan_path: Path, code: str) -> list[geoplan.problems.Problem]:
     report = geoplan.validate_plan(plan_path)
     return [p for p in report.problems if p.code == code]
 
@@ -321,14 +322,28 @@ def test_missing_datum_shift(tmp_path: Path) -> None:
 
 def test_text_not_utf8(tmp_path: Path) -> None:
     b = PlanBuilder(tmp_path)
-    table = pd.DataFrame({"id": ["T1"], "ten": ["Hà Đông"], "type": ["market"],
+    table = pd.DataFrame({"id": ["T1"], "ten": ["Crème brûlée"], "type": ["market"],
                           "status": ["existing"], "lon": [106.05], "lat": [21.18]})
-    (tmp_path / "trade.csv").write_bytes(table.to_csv(index=False).encode("cp1258"))
+    (tmp_path / "trade.csv").write_bytes(table.to_csv(index=False).encode("latin-1"))
     b.layers["trade"] = {"kind": "trade_facility", "path": "trade.csv", "x_field": "lon",
                          "y_field": "lat", "crs": "EPSG:4326"}
     (problem,) = _problems(b.write(), "unreadable")
     assert re.search(r"trade\.csv: text is not valid UTF-8", problem.message)
-    assert "cp1258" in problem.message
+    assert "cp1258" in problem.message and "tcvn3" in problem.message
+
+
+def test_undeclared_cp1258_csv_is_detected(tmp_path: Path) -> None:
+    b = PlanBuilder(tmp_path)
+    table = pd.DataFrame({"id": ["T1"], "ten": ["Chợ Hà Đông"], "type": ["market"],
+                          "status": ["existing"], "lon": [106.05], "lat": [21.18]})
+    text = encode(table.to_csv(index=False), "cp1258")  # Windows-1258 bytes, as Latin-1 text
+    (tmp_path / "trade.csv").write_bytes(text.encode("latin-1"))
+    b.layers["trade"] = {"kind": "trade_facility", "path": "trade.csv", "x_field": "lon",
+                         "y_field": "lat", "crs": "EPSG:4326"}
+    plan = geoplan.load_plan(b.write())
+    assert plan.layers["trade"].frame.loc[0, "name"] == "Chợ Hà Đông"
+    (note,) = [p for p in plan.report.problems if p.code == "legacy-encoding"]
+    assert "converted from Windows-1258 to Unicode (detected)" in note.message
 
 
 def test_declared_encoding_reads_legacy_csv(tmp_path: Path) -> None:
@@ -418,15 +433,28 @@ def test_province_polygon_helper_is_in_zone() -> None:
     assert province_polygon().area == pytest.approx(400e6)
 
 
-def test_tcvn3_text_is_flagged_and_unicode_is_not(tmp_path: Path) -> None:
+def test_tcvn3_text_is_converted_with_a_note_and_unicode_is_not(tmp_path: Path) -> None:
     b = PlanBuilder(tmp_path)
     frame = clusters()
     frame["ten"] = ["CCN H\u00b5 N\u00e9i", "CCN \u00a7\u00abng Anh \u00b8",
                     "CCN Ph\u00b6 L\u00b9i"]
     frame["loai"] = ["Trên không", "Ngầm", "Cụm công nghiệp"]
     b.add("ccn", "industrial_cluster", frame)
+    plan = geoplan.load_plan(b.write())
+    assert plan.layers["ccn"].frame["name"].tolist() == ["CCN Hà Nội", "CCN Đông Anh á",
+                                                         "CCN Phả Lại"]
+    (problem,) = [p for p in plan.report.problems if p.code == "legacy-encoding"]
+    assert problem.field == "ten" and problem.severity == "info"
+    assert problem.message == ("text in 'ten' converted from TCVN3 (ABC) to Unicode (detected): "
+                               "3 values, e.g. 'CCN H\u00b5 N\u00e9i' -> 'CCN Hà Nội'")
+
+
+def test_font_text_that_reads_as_nothing_is_still_flagged(tmp_path: Path) -> None:
+    b = PlanBuilder(tmp_path)
+    frame = clusters()
+    frame["ten"] = ["CCN \u00b8\u00b8\u00b5\u00b5 \u00a7\u00a7\u00a7"] * 3
+    b.add("ccn", "industrial_cluster", frame)
     report = geoplan.validate_plan(b.write())
     (problem,) = [p for p in report.problems if p.code == "legacy-encoding"]
     assert problem.field == "ten" and problem.severity == "warning"
-    assert re.search(r"TCVN3/VNI font encoding \(e\.g\. 'CCN \u00a7\u00abng Anh \u00b8'\)",
-                     problem.message)
+    assert "looks like a TCVN3/VNI font encoding" in problem.message

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from builders.plans import X0, Y0, ZONE, PlanBuilder, clusters, points
 from click.testing import CliRunner
-from planbuilder import X0, Y0, ZONE, PlanBuilder, clusters, points
 from shapely.geometry import LineString, Polygon
 
 from geoplan import crs as gcrs
@@ -96,9 +96,10 @@ def _wrong_zone(b: PlanBuilder) -> None:
 
 
 def _not_utf8(b: PlanBuilder) -> None:
-    table = pd.DataFrame({"id": ["T1"], "ten": ["Hà Đông"], "type": ["market"],
+    # Latin-1 text that is no legacy Vietnamese (which would be detected and converted)
+    table = pd.DataFrame({"id": ["T1"], "ten": ["Crème brûlée"], "type": ["market"],
                           "status": ["existing"], "lon": [106.05], "lat": [21.18]})
-    (b.folder / "trade.csv").write_bytes(table.to_csv(index=False).encode("cp1258"))
+    (b.folder / "trade.csv").write_bytes(table.to_csv(index=False).encode("latin-1"))
     b.layers["trade"] = {"kind": "trade_facility", "path": "trade.csv", "x_field": "lon",
                          "y_field": "lat", "crs": "EPSG:4326"}
 

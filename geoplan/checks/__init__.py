@@ -1,9 +1,10 @@
 """Plan checks: overlaps, power-line corridors, legal rules, boundary, duplicates.
 
 Every check is a pure function over GeoDataFrames in the plan's metric CRS that returns findings
-in the one schema of :mod:`geoplan.findings`; thresholds come from the rule table
-(:mod:`geoplan.rules`) with the plan's ``[rules]`` overrides. :func:`run_checks` runs them on a
-loaded plan.
+in the one schema of :mod:`geoplan.findings`, each message and reference in Vietnamese and in
+English; thresholds come from the rule table (:mod:`geoplan.rules`), the versions in force on
+the day judged, with the plan's ``[rules]`` overrides. :func:`run_checks` runs them on a loaded
+plan, as of its ``[plan] as_of`` (default: today) or the date given.
 
 Example (a plan from disk, so not run as a doctest)::
 
@@ -13,6 +14,7 @@ Example (a plan from disk, so not run as a doctest)::
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -29,11 +31,13 @@ from geoplan.checks.legal import (
     check_cluster_expansion,
     check_cluster_new,
     check_cluster_size,
+    check_cluster_type,
     check_park_phasing,
     check_trade_class,
     cluster_expansion_records,
     cluster_new_records,
     cluster_size_records,
+    cluster_type_records,
     park_phasing_records,
     trade_class_records,
 )
@@ -50,6 +54,7 @@ __all__ = [
     "check_cluster_expansion",
     "check_cluster_new",
     "check_cluster_size",
+    "check_cluster_type",
     "check_corridors",
     "check_duplicates",
     "check_outside_boundary",
@@ -57,6 +62,7 @@ __all__ = [
     "check_park_phasing",
     "check_trade_class",
     "corridor_half_widths",
+    "plan_rules",
     "run_checks",
 ]
 
@@ -74,8 +80,19 @@ def _selected(only: str | Iterable[str] | None) -> list[str]:
     return [r for r in RULE_IDS if r in wanted]
 
 
+def plan_rules(plan: Plan, as_of: _dt.date | str | None = None) -> Rules:
+    """The rules a plan is judged by: the table on ``as_of`` (default: the plan's ``[plan]
+    as_of``, else today) with its ``[rules]`` overrides and ``[plan] dossier_filed``."""
+    spec = plan.spec
+    day = as_of if as_of is not None else getattr(spec, "as_of", None)
+    return resolve_rules(plan.settings.get("rules"), as_of=day if day is not None
+                         else _dt.date.today(),
+                         dossier_filed=getattr(spec, "dossier_filed", None))
+
+
 def run_checks(
-    plan: Plan, *, only: str | Iterable[str] | None = None, rules: Rules | None = None
+    plan: Plan, *, only: str | Iterable[str] | None = None, rules: Rules | None = None,
+    as_of: _dt.date | str | None = None,
 ) -> gpd.GeoDataFrame:
     """Run the checks on a loaded plan and return every finding, sorted.
 
@@ -87,14 +104,17 @@ def run_checks(
         Rule ids to run (see :data:`RULE_IDS`); all when None.
     rules
         Thresholds to use instead of the table with the plan's ``[rules]`` overrides.
+    as_of
+        The day the plan is judged on (the versions of the rules in force then); default the
+        plan's ``[plan] as_of``, else today.
 
     Raises
     ------
     PlanError
-        For an unknown rule id or a bad ``[rules]`` table.
+        For an unknown rule id, a bad ``[rules]`` table or a date before the table's first day.
     """
     selected = _selected(only)
-    rules = rules if rules is not None else resolve_rules(plan.settings.get("rules"))
+    rules = rules if rules is not None else plan_rules(plan, as_of)
     cache: dict[str, gpd.GeoDataFrame] = {}
 
     def frame(kind: str) -> gpd.GeoDataFrame:
@@ -116,6 +136,7 @@ def run_checks(
         "cluster-expansion": lambda: cluster_expansion_records(frame("industrial_cluster"), rules),
         "cluster-new": lambda: cluster_new_records(frame("industrial_cluster"), plan.communes,
                                                    rules),
+        "cluster-type": lambda: cluster_type_records(frame("industrial_cluster"), rules),
         "park-phasing": lambda: park_phasing_records(frame("industrial_park"), rules),
         "outside-boundary": lambda: boundary_records(
             frames(*(k for k in KINDS if k not in ("boundary", "restricted_zone"))),

@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan.crs import require_metric_crs
 from geoplan.errors import CRSError
 from geoplan.findings import make_findings
+from geoplan.messages import Text, label, message
 
-KIND_LABEL: Mapping[str, str] = {
-    "industrial_cluster": "cluster",
-    "industrial_park": "industrial park",
-    "trade_facility": "trade facility",
-    "grid_line": "line",
-    "substation": "substation",
-    "power_plant": "power plant",
-    "restricted_zone": "restricted zone",
-    "boundary": "boundary",
-}
-
-TRADE_LABEL: Mapping[str, str] = {
-    "market": "market",
-    "wholesale_market": "wholesale market",
-    "supermarket": "supermarket",
-    "shopping_mall": "shopping centre",
-    "convenience_store": "convenience store",
-    "logistics_center": "logistics centre",
-    "exhibition_center": "exhibition centre",
-    "warehouse": "warehouse",
-    "petrol_station": "petrol station",
-    "lpg_store": "LPG store",
-    "fuel_depot": "fuel depot",
-}
-
-STATUS_LABEL: Mapping[str, str] = {
-    "existing": "existing",
-    "under_construction": "under construction",
-    "planned": "planned",
-    "expansion": "planned expansion",
-}
+if TYPE_CHECKING:  # pragma: no cover
+    from geoplan.rules import Rules
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -109,41 +83,77 @@ def geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def describe(kind: str | np.ndarray, ids_: np.ndarray, names: np.ndarray,
-             statuses: np.ndarray | None = None, types: np.ndarray | None = None) -> list[str]:
-    """Labels like ``cluster CCN-03 "Đông Thọ" (planned)`` for messages."""
+             statuses: np.ndarray | None = None, types: np.ndarray | None = None) -> list[Text]:
+    """Labels like ``cụm công nghiệp CCN-03 "Đông Thọ" (quy hoạch mới)`` /
+    ``cluster CCN-03 "Đông Thọ" (planned)`` for messages."""
     n = len(ids_)
     kinds = np.full(n, kind, dtype=object) if isinstance(kind, str) else kind
-    out = []
-    for i in range(n):
-        label = KIND_LABEL.get(kinds[i], str(kinds[i]))
-        if types is not None and types[i] and kinds[i] == "trade_facility":
-            label = TRADE_LABEL.get(types[i], types[i])
-        s = f"{label} {ids_[i]}"
-        if names[i]:
-            s += f' "{names[i]}"'
-        if statuses is not None and statuses[i]:
-            s += f" ({STATUS_LABEL.get(statuses[i], statuses[i])})"
-        out.append(s)
+    return [label(str(kinds[i]), ids_[i], names[i] or None,
+                  statuses[i] if statuses is not None else None,
+                  types[i] if types is not None else None) for i in range(n)]
+
+
+def indicative(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each feature's position is only indicative (``position = "indicative"``)."""
+    return text(frame, "position") == "indicative"
+
+
+def text_columns(messages: Sequence[Text] | Text, references: Sequence[Text] | Text,
+                 n: int | None = None) -> dict[str, Any]:
+    """The ``message*`` and ``reference*`` columns of findings rows, Vietnamese in
+    ``message`` / ``reference`` (the findings' default language)."""
+    out: dict[str, Any] = {}
+    for name, values in (("message", messages), ("reference", references)):
+        if isinstance(values, Text):
+            out[f"{name}_vi"], out[f"{name}_en"] = values.vi, values.en
+        else:
+            out[f"{name}_vi"] = [t.vi for t in values]
+            out[f"{name}_en"] = [t.en for t in values]
+        out[name] = out[f"{name}_vi"]
     return out
 
 
+def row_text(msg: Text, ref: Text) -> dict[str, str]:
+    """:func:`text_columns` of one finding row."""
+    return {"message": msg.vi, "message_vi": msg.vi, "message_en": msg.en,
+            "reference": ref.vi, "reference_vi": ref.vi, "reference_en": ref.en}
+
+
+def indicative_note(who: Text) -> Text:
+    """``Vị trí của ... chỉ mang tính định hướng: cần xác định vị trí chính xác.``"""
+    return message("common.indicative", who=who, capital=True)
+
+
+def dossier_dates(frame: pd.DataFrame, default: _dt.date | None) -> list[_dt.date | None]:
+    """Each cluster's dossier filing date (field ``dossier_filed``, else ``default``)."""
+    values = text(frame, "dossier_filed")
+    return [_dt.date.fromisoformat(v[:10]) if v else default for v in values]
+
+
+def dossier_groups(frame: pd.DataFrame, rules: Rules) -> list[tuple[np.ndarray, Rules]]:
+    """Rows of ``frame`` grouped by the rules that apply to them (the transitional rule keeps
+    the old text for dossiers filed before it), with those rules. One group when no dossier
+    date changes anything."""
+    dates = dossier_dates(frame, rules.dossier_filed)
+    groups: dict[int, tuple[list[int], Rules]] = {}
+    for i, d in enumerate(dates):
+        r = rules.for_dossier(d)
+        groups.setdefault(id(r), ([], r))[0].append(i)
+    return [(np.asarray(rows, dtype=np.int64), r) for rows, r in groups.values()]
+
+
 def crs_of(*frames: gpd.GeoDataFrame | None) -> Any:
-    """The common projected CRS of ``frames``; raises :class:`CRSError` otherwise."""
+    """The common metric CRS of ``frames``; raises :class:`CRSError` otherwise."""
     found = None
     for f in frames:
         if f is None:
             continue
-        if f.crs is None:
-            raise CRSError("a frame passed to the checks has no CRS; load the plan with "
-                           "geoplan.load_plan, which puts every layer in the analysis CRS")
-        if f.crs.is_geographic:
-            raise CRSError(f"the checks measure areas and distances, which needs a metric CRS, "
-                           f"got {f.crs.name}; reproject with geoplan.crs.to_crs(gdf, plan.crs)")
+        crs = require_metric_crs(f, what="a frame passed to the checks")
         if found is None:
-            found = f.crs
-        elif not f.crs.equals(found):
+            found = crs
+        elif not crs.equals(found):
             raise CRSError(f"frames passed to the checks are in different CRSs ({found.name} and "
-                           f"{f.crs.name}); reproject them with geoplan.crs.to_crs first")
+                           f"{crs.name}); reproject them with geoplan.crs.to_crs first")
     return found
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from geoplan.checks import _common as c
+from geoplan.messages import Text, message
 from geoplan.rules import Rules, resolve_rules
 
 __all__ = ["BOUNDARY_KINDS", "check_outside_boundary"]
@@ -56,9 +57,8 @@ def boundary_records(frames: Mapping[str, gpd.GeoDataFrame], boundary: gpd.GeoDa
         if any(f is not None and len(f) for k, f in frames.items() if k in BOUNDARY_KINDS):
             return [c.records({
                 "rule": ["outside-boundary"], "severity": ["info"],
-                "message": ["The plan has no province boundary layer (kind boundary, level "
-                            "province), so features outside the province were not checked."],
-                "reference": [ref], "geometry": [None],
+                **c.text_columns([message("boundary.no_boundary")], [ref]),
+                "geometry": [None],
             })]
         return []
     province = shapely.union_all(c.geoms(boundary))
@@ -105,20 +105,17 @@ def boundary_records(frames: Mapping[str, gpd.GeoDataFrame], boundary: gpd.GeoDa
         labels = c.describe(kind, c.ids(sub), c.text(sub, "name"), c.text(sub, "status"),
                             c.text(sub, "type"))
         w, v, u = wholly[report], value[report], unit[report]
-        msgs = []
+        msgs: list[Text] = []
         for k in range(len(sel)):
-            amount = (f"{v[k]:.2f} ha" if u[k] == "ha" else f"{v[k]:.0f} % of its length"
-                      if u[k] == "%" else f"{v[k]:.0f} m from the boundary")
-            if w[k]:
-                msgs.append(f"{labels[k]} lies wholly outside the province ({amount}). Remove it "
-                            f"from this plan or correct its location (check the layer's CRS).")
-            else:
-                msgs.append(f"{labels[k]} lies partly outside the province: {amount} outside. "
-                            f"Correct the outline to the province boundary.")
+            key = {"ha": "boundary.amount_ha", "%": "boundary.amount_pct"}.get(
+                u[k], "boundary.amount_m")
+            amount = message(key, value=v[k], capital=False)
+            msgs.append(message("boundary.wholly" if w[k] else "boundary.partly",
+                                label=labels[k], amount=amount))
         out.append(c.records({
             "rule": "outside-boundary", "severity": np.where(w, "error", "warning"),
             "layer": c.layers(sub, kind), "feature_id": c.ids(sub), "value": v, "unit": u,
-            "threshold": np.full(len(sel), tol), "message": msgs, "reference": ref,
+            "threshold": np.full(len(sel), tol), **c.text_columns(msgs, ref),
             "geometry": np.where(w, g[sel], outside[report]),
         }))
     return out

@@ -1,15 +1,18 @@
 """Rule ``corridor``: clusters, parks and trade facilities inside power-line safety corridors.
 
 The overhead-line corridor runs between two vertical planes at the legal distance from the
-*outermost conductor* (Decree 14/2014/ND-CP art. 11 as amended by Decree 51/2020/ND-CP), so its
-half-width is the conductor's horizontal offset from the mapped axis plus that distance. The
-offsets are engineering assumptions in the rule table, overridable by the plan or per line in the
-``conductor_offset_m`` field. Underground cables (``location = "underground"``) use the cable
-corridor instead. Corridors run from substation to substation, so the buffers have flat caps and
-round joins (PostGIS: ``ST_Buffer(geom, d, 'endcap=flat join=round')``).
+*outermost conductor* (Decree 14/2014/ND-CP art. 11 as amended by Decree 51/2020/ND-CP, then
+Decree 62/2025/ND-CP from 4 Mar 2025), so its half-width is the conductor's horizontal offset
+from the mapped axis plus that distance. The offsets are engineering assumptions in the rule
+table, overridable by the plan or per line in the ``conductor_offset_m`` field. Underground
+cables (``location = "underground"``) use the cable corridor, whose distance no text that was
+read gives: they are checked only when the plan sets ``underground_distance_m``. Corridors run
+from substation to substation, so the buffers have flat caps and round joins (PostGIS:
+``ST_Buffer(geom, d, 'endcap=flat join=round')``).
 
-Lines whose voltage is unknown get one ``info`` finding each: their corridor is not checked, and
-the finding says so rather than dropping the line silently.
+Lines whose corridor cannot be checked (voltage unknown, no figure, buried cable without a
+distance) get one ``info`` finding each, rather than being dropped silently. A finding on a
+feature or a line whose position is only indicative is a warning (it needs an exact position).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import pandas as pd
 import shapely
 
 from geoplan.checks import _common as c
-from geoplan.rules import Rules, resolve_rules, rule_info
+from geoplan.messages import Text, message, term
+from geoplan.rules import Rules, resolve_rules
 
 __all__ = [
     "CORRIDOR_FEATURE_KINDS",
@@ -55,7 +59,8 @@ def corridor_half_widths(
     """Corridor geometry parameters of each line.
 
     Returns a frame aligned with ``lines``: ``band`` (kV level whose figures apply, 0 when the
-    voltage is unknown or has no figure), ``underground``, ``offset_m``, ``distance_m``,
+    voltage is unknown or has no figure, -1 for a buried cable while the table has no cable
+    distance), ``underground``, ``offset_m``, ``distance_m``,
     ``half_width_m`` (NaN when not checkable) and ``offset_source`` (``"line"`` when the line's
     own ``conductor_offset_m`` was used, else ``"table"``).
     """
@@ -71,9 +76,12 @@ def corridor_half_widths(
         sel = band == level
         distance[sel] = float(rules.value(f"corridor_distance_{level}kv_m"))
         offset[sel] = float(rules.value(f"conductor_offset_{level}kv_m"))
+    cable = rules["underground_distance_m"]
     checkable = band > 0
-    distance[underground & checkable] = float(rules.value("underground_distance_m"))
+    distance[underground & checkable] = float(cable.value) if cable.enabled else np.nan
     offset[underground & checkable] = float(rules.value("underground_offset_m"))
+    band = np.where(underground & checkable & ~cable.enabled, -1, band)
+    checkable = band > 0
     use_own = ~np.isnan(own) & checkable
     offset[use_own] = own[use_own]
     return pd.DataFrame({
@@ -86,26 +94,31 @@ def corridor_half_widths(
     }, index=lines.index)
 
 
-def _unchecked(lines: gpd.GeoDataFrame, params: pd.DataFrame) -> list[pd.DataFrame]:
-    sel = (params["band"] == 0).to_numpy() & ~shapely.is_empty(c.geoms(lines))
+def _unchecked(lines: gpd.GeoDataFrame, params: pd.DataFrame,
+               rules: Rules) -> list[pd.DataFrame]:
+    sel = (params["band"] <= 0).to_numpy() & ~shapely.is_empty(c.geoms(lines))
     if not sel.any():
         return []
     sub = lines[sel]
+    band = params["band"].to_numpy()[sel]
     voltage = c.number(sub, "voltage_kv")
     labels = c.describe("grid_line", c.ids(sub), c.text(sub, "name"), c.text(sub, "status"))
-    messages = [
-        (f"{lab}: voltage unknown, so its safety corridor could not be checked. Set voltage_kv "
-         f"(map the source column with fields = {{ voltage_kv = \"...\" }} in plan.toml)."
-         if np.isnan(v) else
-         f"{lab}: no corridor figure for {int(v)} kV in the rule table, so its safety corridor "
-         f"was not checked.")
-        for lab, v in zip(labels, voltage, strict=True)
-    ]
+    messages: list[Text] = []
+    refs: list[Text] = []
+    for lab, v, b in zip(labels, voltage, band, strict=True):
+        if b < 0:
+            messages.append(message("corridor.buried_not_set", line=lab))
+            refs.append(rules.cite("underground_distance_m"))
+        elif np.isnan(v):
+            messages.append(message("corridor.unknown_voltage", line=lab))
+            refs.append(rules.cite("corridor_distance_22kv_m"))
+        else:
+            messages.append(message("corridor.no_figure", line=lab, kv=int(v)))
+            refs.append(rules.cite("corridor_distance_500kv_m"))
     return [c.records({
         "rule": "corridor", "severity": "info", "layer": c.layers(sub, "grid_line"),
-        "feature_id": c.ids(sub), "value": voltage, "unit": "kV", "message": messages,
-        "reference": "Decree 14/2014/ND-CP art. 11 as amended by Decree 51/2020/ND-CP [C]",
-        "geometry": c.geoms(sub),
+        "feature_id": c.ids(sub), "value": voltage, "unit": "kV",
+        **c.text_columns(messages, refs), "geometry": c.geoms(sub),
     })]
 
 
@@ -166,7 +179,7 @@ def corridor_records(
     if lines is None or not len(lines):
         return []
     params = corridor_half_widths(lines, settings=rules)
-    out = _unchecked(lines, params)
+    out = _unchecked(lines, params, rules)
     line_geom = c.geoms(lines)
     ok = (params["band"] > 0).to_numpy() & ~shapely.is_empty(line_geom) & ~pd.isna(line_geom)
     kinds = [k for k in CORRIDOR_FEATURE_KINDS
@@ -221,38 +234,43 @@ def _hit_records(kind: str, feats: gpd.GeoDataFrame, sub_lines: gpd.GeoDataFrame
     half = offset + dist
     voltage = c.number(sub_lines, "voltage_kv")
     error_kv = float(rules.value("corridor_error_min_kv"))
-    severity = np.where(voltage >= error_kv, "error", "warning")
-    info = rule_info("corridor").extra
+    ind_f = c.indicative(feats)
+    ind_l = c.indicative(sub_lines)
+    severity = np.where((voltage >= error_kv) & ~ind_f & ~ind_l, "error", "warning")
     f_labels = c.describe(kind, c.ids(feats), c.text(feats, "name"), c.text(feats, "status"),
                           c.text(feats, "type"))
     l_labels = c.describe("grid_line", c.ids(sub_lines), c.text(sub_lines, "name"),
                           c.text(sub_lines, "status"))
-    messages, references = [], []
+    line_word = term("kind", "grid_line")
+    messages: list[Text] = []
+    references: list[Text] = []
     for k in range(len(value)):
-        what = "underground cable" if under[k] else "line"
-        where = (f"{value[k]:.2f} ha lie" if is_poly[k]
-                 else f"it stands {value[k]:.1f} m from the axis,")
-        msg = (f"{f_labels[k]} is inside the safety corridor of {int(voltage[k])} kV {what} "
-               f"{l_labels[k].removeprefix('line ')}: {where} within {half[k]:.1f} m of the "
-               f"axis ({offset[k]:g} m {'cable' if under[k] else 'conductor'} offset "
-               f"{'from the line' if own[k] else 'assumed'} + {dist[k]:g} m legal distance). ")
-        if severity[k] == "error":
-            msg += (f"No building may stand in the corridor of a {int(voltage[k])} kV line: "
-                    f"move the feature or its boundary out of the corridor.")
+        what = term("word", "cable" if under[k] else "line")
+        line_id = Text(l_labels[k].vi.removeprefix(line_word.vi + " "),
+                       l_labels[k].en.removeprefix(line_word.en + " "))
+        kind_key = ("corridor.cable_offset_" if under[k] else "corridor.offset_") + (
+            "line" if own[k] else "assumed")
+        msg = message("corridor.hit_area" if is_poly[k] else "corridor.hit_point",
+                      feature=f_labels[k], what=what, kv=int(voltage[k]), line=line_id,
+                      value=value[k], half=half[k], offset=offset[k], dist=dist[k],
+                      offset_kind=message(kind_key, capital=False))
+        if voltage[k] >= error_kv:
+            msg = msg + message("corridor.no_building", kv=int(voltage[k]))
         else:
-            msg += ("Works may stay in this corridor only under the conditions of Decree "
-                    "62/2025/ND-CP art. 16 (non-combustible roof and walls, clearance to the "
-                    "conductors, access kept free): keep the corridor free or verify them.")
+            msg = msg + message("corridor.conditions")
+        who = [lab for lab, flag in ((f_labels[k], ind_f[k]), (l_labels[k], ind_l[k])) if flag]
+        if who:
+            msg = msg + c.indicative_note(Text.join(Text(" và ", " and "), who))
         messages.append(msg)
         level = int(band[k])
         keys = ["underground_distance_m" if under[k] else f"corridor_distance_{level}kv_m"]
         if not own[k]:
             keys.append("underground_offset_m" if under[k] else f"conductor_offset_{level}kv_m")
+        keys.append("corridor_error_min_kv" if voltage[k] >= error_kv
+                    else "corridor_works_max_kv")
         ref = rules.cite(*keys)
         if own[k]:
-            ref += "; conductor offset: the line's conductor_offset_m"
-        ref += "; " + (info["reference_error"] if severity[k] == "error"
-                       else info["reference_warning"])
+            ref = Text.join("; ", [ref, message("corridor.offset_source", capital=False)])
         references.append(ref)
     return c.records({
         "rule": "corridor",
@@ -264,7 +282,6 @@ def _hit_records(kind: str, feats: gpd.GeoDataFrame, sub_lines: gpd.GeoDataFrame
         "value": value,
         "unit": np.where(is_poly, "ha", "m"),
         "threshold": half,
-        "message": messages,
-        "reference": references,
+        **c.text_columns(messages, references),
         "geometry": geometry,
     })

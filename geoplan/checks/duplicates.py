@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from geoplan.checks import _common as c
+from geoplan.messages import Text, message
 from geoplan.rules import Rules, resolve_rules
 
 __all__ = ["DUPLICATE_KINDS", "check_duplicates"]
@@ -127,25 +128,25 @@ def _layer_duplicates(frame: gpd.GeoDataFrame, kind: str, rules: Rules) -> list[
     raw_names = c.text(frame, "name")
     la = c.describe(kind, fid[a], raw_names[a], status[a], type_[a])
     lb = c.describe(kind, fid[b], raw_names[b], status[b], type_[b])
-    msgs, refs = [], []
+    msgs: list[Text] = []
+    refs: list[Text] = []
     for k in range(len(a)):
         key = {"%": "duplicate_area_pct", "m": "duplicate_distance_m"}[unit[k]]
         if reason[k] == "identical":
-            what = "have identical geometry"
+            what = message("duplicate.identical", capital=False)
         elif reason[k] == "near":
-            what = (f"have nearly identical geometry ({val[k]:.2f} % differs)" if unit[k] == "%"
-                    else f"have nearly identical geometry (at most {val[k]:.1f} m apart)")
+            what = message("duplicate.near_pct" if unit[k] == "%" else "duplicate.near_m",
+                           value=val[k], capital=False)
         else:
-            what = f"have the same name {val[k]:.0f} m apart"
+            what = message("duplicate.name", value=val[k], capital=False)
             key = "duplicate_name_distance_m"
         refs.append(rules.cite(key))
-        msgs.append(f"{la[k]} and {lb[k]} {what}: probably the same feature twice. Delete one, "
-                    f"or give them distinct names and outlines if they really are two.")
+        msgs.append(message("duplicate.pair", a=la[k], b=lb[k], what=what))
     layer = c.layers(frame, kind)
     return [c.records({
         "rule": "duplicate", "severity": "warning", "layer": layer[a], "feature_id": fid[a],
         "other_layer": layer[b], "other_id": fid[b], "value": val, "unit": unit,
-        "threshold": thr, "message": msgs, "reference": refs, "geometry": g[a],
+        "threshold": thr, **c.text_columns(msgs, refs), "geometry": g[a],
     })]
 
 

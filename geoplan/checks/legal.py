@@ -1,9 +1,13 @@
 """Legal rules on single features: clusters, parks and trade facilities.
 
-Rules: ``cluster-size`` (Decree 32/2024/ND-CP art. 2), ``cluster-expansion`` and ``cluster-new``
-(art. 8), ``park-phasing`` (Decree 35/2022/ND-CP art. 9), ``trade-class`` (Decree 60/2024/ND-CP
-art. 4 for markets, Decision 1371/2004/QĐ-BTM for supermarkets and shopping centres).
-Areas are measured in the frame's (metric) CRS; declared ``area_ha`` is only compared with it.
+Rules: ``cluster-size`` (Decree 32/2024/ND-CP art. 2 cl. 1), ``cluster-expansion`` and
+``cluster-new`` (art. 8), ``cluster-type`` (art. 2; the four new types of Decree
+303/2026/ND-CP), ``park-phasing`` (Decree 35/2022/ND-CP art. 9), ``trade-class`` (Decree
+60/2024/ND-CP art. 4 for markets, Decision 1371/2004/QĐ-BTM for supermarkets and shopping
+centres). Every threshold is the version in force on the plan's ``as_of`` day; the cluster
+rules take, for a cluster whose dossier was filed before Decree 303/2026 took effect, the
+version its transitional rule keeps (``dossier_filed``). Areas are measured in the frame's
+(metric) CRS; declared ``area_ha`` is only compared with it.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ import pandas as pd
 import shapely
 
 from geoplan.checks import _common as c
-from geoplan.kinds import fold
+from geoplan.kinds import INFRASTRUCTURE_FIELDS, fold
+from geoplan.messages import Text, fmt_date, message, term
 from geoplan.rules import Rules, resolve_rules
 
 __all__ = [
     "check_cluster_expansion",
     "check_cluster_new",
     "check_cluster_size",
+    "check_cluster_type",
     "check_park_phasing",
     "check_trade_class",
 ]
@@ -32,21 +38,40 @@ Settings = Rules | Mapping[str, Any] | None
 #: Cluster statuses that count as "already established" for art. 8 cl. 1.
 ESTABLISHED = ("existing", "expansion", "under_construction")
 ROMAN = {1: "I", 2: "II", 3: "III"}
+#: Cluster types whose share of industrial land has a minimum, and its threshold.
+TYPE_SHARE = {
+    "craft_village": "craft_village_min_share_pct",
+    "specialised": "specialised_min_share_pct",
+    "supporting": "supporting_min_share_pct",
+    "high_tech": "high_tech_min_share_pct",
+}
 
 
-def _base(frame: gpd.GeoDataFrame, kind: str, rows: np.ndarray) -> dict[str, Any]:
-    sub = frame.iloc[rows]
-    return {
-        "layer": c.layers(sub, kind),
-        "feature_id": c.ids(sub),
-        "geometry": c.geoms(sub),
-    }
-
-
-def _labels(frame: gpd.GeoDataFrame, kind: str, rows: np.ndarray) -> list[str]:
+def _labels(frame: gpd.GeoDataFrame, kind: str, rows: np.ndarray) -> list[Text]:
     sub = frame.iloc[rows]
     return c.describe(kind, c.ids(sub), c.text(sub, "name"), c.text(sub, "status"),
                       c.text(sub, "type"))
+
+
+class _Rows:
+    """The layer, id and geometry columns of a frame, read once, for finding rows."""
+
+    def __init__(self, frame: gpd.GeoDataFrame, kind: str, rule: str) -> None:
+        self.layer, self.fid = c.layers(frame, kind), c.ids(frame)
+        self.geom, self.rule = c.geoms(frame), rule
+
+    def base(self, r: int) -> dict[str, Any]:
+        return {"rule": self.rule, "layer": self.layer[r], "feature_id": self.fid[r],
+                "geometry": self.geom[r]}
+
+
+def cluster_types(clusters: pd.DataFrame) -> np.ndarray:
+    """Each cluster's type: ``cluster_type``, else ``craft_village`` when the craft-village
+    flag is set, else ``general``."""
+    declared = c.text(clusters, "cluster_type")
+    craft, _ = c.flag(clusters, "craft_village")
+    return np.array([d if d else ("craft_village" if f else "general")
+                     for d, f in zip(declared, craft, strict=True)], dtype=object)
 
 
 # ------------------------------------------------------------------------------ cluster-size
@@ -58,47 +83,61 @@ def cluster_size_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[pd.Da
         return []
     measured = c.area_ha(c.geoms(clusters))
     mountain, _ = c.flag(clusters, "mountainous")
-    craft, _ = c.flag(clusters, "craft_village")
-    small_ok = mountain | craft
-    lo = np.where(small_ok, float(rules.value("cluster_min_mountainous_ha")),
-                  float(rules.value("cluster_min_ha")))
-    hi = float(rules.value("cluster_max_ha"))
+    small_ok = mountain | (cluster_types(clusters) == "craft_village")
     status = c.text(clusters, "status")
-    out = []
-
-    too_small = measured < lo
-    too_big = measured > hi
-    rows = np.flatnonzero(too_small | too_big)
-    if len(rows):
-        labels = _labels(clusters, "industrial_cluster", rows)
-        msgs, thr, refs = [], [], []
-        for k, r in enumerate(rows):
-            if too_small[r]:
-                why = ("mountainous / craft-village minimum" if small_ok[r] else "minimum")
-                msg = (f"{labels[k]} measures {measured[r]:.2f} ha, below the {why} of "
-                       f"{lo[r]:g} ha.")
-                thr.append(lo[r])
-                refs.append(rules.cite("cluster_min_mountainous_ha" if small_ok[r]
-                                       else "cluster_min_ha"))
-                if not small_ok[r]:
-                    msg += (" (5 ha applies in mountainous districts and to craft-village "
-                            "clusters: set mountainous or craft_village if so.)")
+    occ = c.number(clusters, "occupancy_pct")
+    before, _ = c.flag(clusters, "formed_before_2009")
+    detailed, _ = c.flag(clusters, "detailed_plan")
+    cleared, _ = c.flag(clusters, "site_cleared")
+    rec: list[dict[str, Any]] = []
+    out_rows = _Rows(clusters, "industrial_cluster", "cluster-size")
+    for rows, r in c.dossier_groups(clusters, rules):
+        lo_general = float(r.value("cluster_min_ha"))
+        lo_small = float(r.value("cluster_min_mountainous_ha"))
+        hi = float(r.value("cluster_max_ha"))
+        keep = bool(r.value("large_cluster_keep"))
+        lo = np.where(small_ok[rows], lo_small, lo_general)
+        m = measured[rows]
+        bad = np.flatnonzero((m < lo) | (m > hi))
+        if not len(bad):
+            continue
+        labels = _labels(clusters, "industrial_cluster", rows[bad])
+        for k, j in enumerate(bad):
+            i = int(rows[j])
+            severity = "warning" if status[i] == "existing" else "error"
+            if m[j] < lo[j]:
+                exception = lo_small < lo_general
+                if small_ok[i] and exception:
+                    msg = message("cluster_size.too_small_mountain", label=labels[k],
+                                  measured=m[j], minimum=lo[j])
+                    ref = r.cite("cluster_min_mountainous_ha")
+                else:
+                    msg = message("cluster_size.too_small", label=labels[k], measured=m[j],
+                                  minimum=lo[j])
+                    ref = r.cite("cluster_min_ha")
+                    if exception:
+                        msg = msg + message("cluster_size.hint_mountain", small=lo_small)
+                threshold = lo[j]
             else:
-                msg = f"{labels[k]} measures {measured[r]:.2f} ha, above the maximum of {hi:g} ha."
-                thr.append(hi)
-                refs.append(rules.cite("cluster_max_ha"))
-            if status[r] == "existing":
-                msg += " It is existing (established under earlier rules): review at revision."
-            else:
-                msg += " Resize the cluster in the plan."
-            msgs.append(msg)
-        out.append(c.records({
-            **_base(clusters, "industrial_cluster", rows),
-            "rule": "cluster-size",
-            "severity": np.where(status[rows] == "existing", "warning", "error"),
-            "value": measured[rows], "unit": "ha", "threshold": thr, "message": msgs,
-            "reference": refs,
-        }))
+                msg = message("cluster_size.too_big", label=labels[k], measured=m[j],
+                              maximum=hi)
+                ref = r.cite("cluster_max_ha")
+                threshold = hi
+                if keep and before[i]:
+                    ref = Text.join("; ", [ref, r.cite("large_cluster_keep")])
+                    if occ[i] >= 100.0:
+                        msg, severity = msg + message("cluster_size.keep_filled"), "info"
+                    elif detailed[i] and cleared[i]:
+                        msg, severity = msg + message("cluster_size.keep_cleared"), "info"
+                    else:
+                        msg, severity = msg + message("cluster_size.keep_not_met"), "warning"
+            if severity != "info":
+                msg = msg + message("cluster_size.existing" if status[i] == "existing"
+                                    else "cluster_size.resize")
+            rec.append({**out_rows.base(i),
+                        "severity": severity, "value": m[j], "unit": "ha",
+                        "threshold": threshold, **c.row_text(msg, ref)})
+    out = c.rows_to_records(rec)
 
     declared = c.number(clusters, "area_ha")
     pct = float(rules.value("cluster_area_mismatch_pct"))
@@ -108,14 +147,15 @@ def cluster_size_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[pd.Da
     rows = np.flatnonzero(off)
     if len(rows):
         labels = _labels(clusters, "industrial_cluster", rows)
-        msgs = [f"{labels[k]} declares {declared[r]:.2f} ha but measures {measured[r]:.2f} ha "
-                f"in the analysis CRS ({diff[r]:+.1f} %). Correct area_ha or the outline."
-                for k, r in enumerate(rows)]
+        msgs = [message("cluster_size.mismatch", label=labels[k], declared=declared[r],
+                        measured=measured[r], diff=diff[r]) for k, r in enumerate(rows)]
+        sub = clusters.iloc[rows]
         out.append(c.records({
-            **_base(clusters, "industrial_cluster", rows),
+            "layer": c.layers(sub, "industrial_cluster"), "feature_id": c.ids(sub),
+            "geometry": c.geoms(sub),
             "rule": "cluster-size", "severity": "warning", "value": diff[rows], "unit": "%",
-            "threshold": np.full(len(rows), pct), "message": msgs,
-            "reference": rules.cite("cluster_area_mismatch_pct"),
+            "threshold": np.full(len(rows), pct),
+            **c.text_columns(msgs, rules.cite("cluster_area_mismatch_pct")),
         }))
     return out
 
@@ -133,50 +173,51 @@ def cluster_expansion_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[
     sub = clusters.iloc[exp]
     labels = _labels(clusters, "industrial_cluster", exp)
     occ = c.number(sub, "occupancy_pct")
-    ww, ww_known = c.flag(sub, "wastewater_ready")
     area = c.area_ha(c.geoms(sub))
-    min_occ = float(rules.value("expansion_min_occupancy_pct"))
-    max_ha = float(rules.value("expansion_max_ha"))
-    need_ww = bool(rules.value("expansion_requires_wastewater"))
+    before, _ = c.flag(sub, "formed_before_2009")
+    ready = {item: c.flag(sub, field) for item, field in INFRASTRUCTURE_FIELDS.items()}
     rec: list[dict[str, Any]] = []
-    g = c.geoms(sub)
-    lay = c.layers(sub, "industrial_cluster")
-    fid = c.ids(sub)
-    for k in range(len(exp)):
-        base = {"rule": "cluster-expansion", "layer": lay[k], "feature_id": fid[k],
-                "geometry": g[k]}
-        if np.isnan(occ[k]):
-            rec.append({**base, "severity": "info", "unit": "%", "threshold": min_occ,
-                        "message": f"{labels[k]}: occupancy_pct not given, so the expansion "
-                                   f"condition (≥ {min_occ:g} %) could not be checked.",
-                        "reference": rules.cite("expansion_min_occupancy_pct")})
-        elif occ[k] < min_occ:
-            rec.append({**base, "severity": "warning", "value": occ[k], "unit": "%",
-                        "threshold": min_occ,
-                        "message": f"{labels[k]} is {occ[k]:g} % occupied; expanding needs "
-                                   f"≥ {min_occ:g} % occupancy, or evidence that demand exceeds "
-                                   f"the existing industrial land. Attach that evidence or "
-                                   f"defer the expansion.",
-                        "reference": rules.cite("expansion_min_occupancy_pct")})
-        if need_ww and not ww_known[k]:
-            rec.append({**base, "severity": "info",
-                        "message": f"{labels[k]}: wastewater_ready not given, so the expansion "
-                                   f"condition (wastewater treatment in place) could not be "
-                                   f"checked.",
-                        "reference": rules.cite("expansion_requires_wastewater")})
-        elif need_ww and not ww[k]:
-            rec.append({**base, "severity": "error",
-                        "message": f"{labels[k]} has no wastewater collection and treatment in "
-                                   f"place; it cannot be expanded before that infrastructure is "
-                                   f"completed.",
-                        "reference": rules.cite("expansion_requires_wastewater")})
-        if area[k] > max_ha:
-            rec.append({**base, "severity": "error", "value": area[k], "unit": "ha",
-                        "threshold": max_ha,
-                        "message": f"{labels[k]} would measure {area[k]:.2f} ha after "
-                                   f"expansion, above the {max_ha:g} ha allowed. Reduce the "
-                                   f"expansion.",
-                        "reference": rules.cite("expansion_max_ha")})
+    out_rows = _Rows(sub, "industrial_cluster", "cluster-expansion")
+    for rows, r in c.dossier_groups(sub, rules):
+        min_occ = float(r.value("expansion_min_occupancy_pct"))
+        max_ha = float(r.value("expansion_max_ha"))
+        needed = tuple(r.value("expansion_required_infrastructure"))
+        exempt = bool(r.value("expansion_exempt_before_2009"))
+        for k in rows.tolist():
+            base = out_rows.base(k)
+            if np.isnan(occ[k]):
+                rec.append({**base, "severity": "info", "unit": "%", "threshold": min_occ,
+                            **c.row_text(message("cluster_expansion.no_occupancy",
+                                                 label=labels[k], minimum=min_occ),
+                                         r.cite("expansion_min_occupancy_pct"))})
+            elif occ[k] < min_occ:
+                rec.append({**base, "severity": "warning", "value": occ[k], "unit": "%",
+                            "threshold": min_occ,
+                            **c.row_text(message("cluster_expansion.low_occupancy",
+                                                 label=labels[k], occupancy=occ[k],
+                                                 minimum=min_occ),
+                                         r.cite("expansion_min_occupancy_pct"))})
+            if needed and not (exempt and before[k]):
+                missing = [i for i in needed if not ready[i][1][k]]
+                unfinished = [i for i in needed if ready[i][1][k] and not ready[i][0][k]]
+                ref = r.cite("expansion_required_infrastructure")
+                if missing:
+                    rec.append({**base, "severity": "info", **c.row_text(message(
+                        "cluster_expansion.infra_missing", label=labels[k],
+                        fields=", ".join(INFRASTRUCTURE_FIELDS[i] for i in missing),
+                        items=Text.join(", ", [term("infrastructure", i) for i in missing])),
+                        ref)})
+                if unfinished:
+                    rec.append({**base, "severity": "error", **c.row_text(message(
+                        "cluster_expansion.infra_unfinished", label=labels[k],
+                        items=Text.join(", ", [term("infrastructure", i)
+                                               for i in unfinished])), ref)})
+            if area[k] > max_ha:
+                rec.append({**base, "severity": "error", "value": area[k], "unit": "ha",
+                            "threshold": max_ha,
+                            **c.row_text(message("cluster_expansion.too_big", label=labels[k],
+                                                 area=area[k], maximum=max_ha),
+                                         r.cite("expansion_max_ha"))})
     return c.rows_to_records(rec)
 
 
@@ -188,6 +229,9 @@ def _units(clusters: gpd.GeoDataFrame, unit: str,
     """The administrative unit of each cluster (folded name), None when unknown."""
     if unit == "province":
         return np.full(len(clusters), "province", dtype=object)
+    if unit == "commune_group":
+        groups = c.text(clusters, "commune_group")
+        return np.array([fold(g) if g else None for g in groups], dtype=object)
     names = c.text(clusters, "commune")
     folded = {n: fold(n) for n in set(names) if n}
     out = np.array([folded.get(n) if n else None for n in names], dtype=object)
@@ -205,6 +249,22 @@ def _units(clusters: gpd.GeoDataFrame, unit: str,
     return out
 
 
+def _unit_stats(clusters: gpd.GeoDataFrame, units: np.ndarray) -> pd.DataFrame:
+    """Per unit: established clusters, those giving occupancy, weighted sums."""
+    status = c.text(clusters, "status")
+    area = c.area_ha(c.geoms(clusters))
+    occ = c.number(clusters, "occupancy_pct")
+    est = np.isin(status, ESTABLISHED)
+    unit_key = pd.Series(units, dtype=object).fillna("\x00unknown").to_numpy()
+    known = est & ~np.isnan(occ)
+    return pd.DataFrame({
+        "unit": unit_key, "peers": est.astype(int), "known": known.astype(int),
+        "w": np.where(known, area, 0.0),
+        "w_occ": np.where(known, area * np.nan_to_num(occ), 0.0),
+        "free": np.where(known, area * (1.0 - np.nan_to_num(occ) / 100.0), 0.0),
+    }).groupby("unit").sum()
+
+
 def cluster_new_records(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None,
                         rules: Rules) -> list[pd.DataFrame]:
     """Raw rows of :func:`check_cluster_new`."""
@@ -214,72 +274,130 @@ def cluster_new_records(clusters: gpd.GeoDataFrame, communes: gpd.GeoDataFrame |
     planned = np.flatnonzero(status == "planned")
     if not len(planned):
         return []
-    unit_kind = str(rules.value("cluster_aggregation_unit"))
-    units = _units(clusters, unit_kind, communes)
-    area = c.area_ha(c.geoms(clusters))
-    occ = c.number(clusters, "occupancy_pct")
-    est = np.isin(status, ESTABLISHED)
-    min_avg = float(rules.value("new_min_average_occupancy_pct"))
-    max_free = float(rules.value("new_max_unleased_ha"))
-    refs = rules.cite("new_min_average_occupancy_pct", "new_max_unleased_ha",
-                      "cluster_aggregation_unit")
-    # per unit: established clusters, those giving occupancy, weighted sums
-    unit_key = pd.Series(units, dtype=object).fillna("\x00unknown").to_numpy()
-    known = est & ~np.isnan(occ)
-    w = np.where(known, area, 0.0)
-    stats = pd.DataFrame({
-        "unit": unit_key, "peers": est.astype(int), "known": known.astype(int), "w": w,
-        "w_occ": np.where(known, area * np.nan_to_num(occ), 0.0),
-        "free": np.where(known, area * (1.0 - np.nan_to_num(occ) / 100.0), 0.0),
-    }).groupby("unit").sum()
-    per = stats.reindex(unit_key[planned])
-    peers = per["peers"].to_numpy()
-    n_known = per["known"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        avg = per["w_occ"].to_numpy() / per["w"].to_numpy()
-    free = per["free"].to_numpy()
-    unknown_unit = units[planned] == None  # noqa: E711 (element-wise)
-    no_occ = ~unknown_unit & (peers > 0) & (n_known == 0)
-    fails = ~unknown_unit & (n_known > 0) & ~(avg > min_avg) & ~(free <= max_free)
-    report = np.flatnonzero(unknown_unit | no_occ | fails)
-    if not len(report):
-        return []
-    rows = planned[report]
-    labels = _labels(clusters, "industrial_cluster", rows)
-    lay, fid, g = c.layers(clusters, "industrial_cluster"), c.ids(clusters), c.geoms(clusters)
+    types = cluster_types(clusters)
     names = c.text(clusters, "commune")
+    groups_ = c.text(clusters, "commune_group")
+    by_unit: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
     rec: list[dict[str, Any]] = []
-    for k, (q, r) in enumerate(zip(report, rows, strict=True)):
-        base = {"rule": "cluster-new", "layer": lay[r], "feature_id": fid[r], "geometry": g[r],
-                "reference": refs}
-        if unknown_unit[q]:
-            rec.append({**base, "severity": "info",
-                        "message": f"{labels[k]}: its commune is unknown (no commune field and "
-                                   f"no commune boundary holds it), so the art. 8 condition on "
-                                   f"the commune's clusters could not be checked. Fill commune "
-                                   f"or add a commune boundary layer."})
+    sub = clusters.iloc[planned]
+    out_rows = _Rows(clusters, "industrial_cluster", "cluster-new")
+    for rows, r in c.dossier_groups(sub, rules):
+        chosen = rows[~np.isin(types[planned[rows]],
+                               list(r.value("new_exempt_types")))]
+        if not len(chosen):
             continue
-        where = ("the province" if unit_kind == "province"
-                 else f"commune {names[r] or units[r]}")
-        if no_occ[q]:
-            rec.append({**base, "severity": "info",
-                        "message": f"{labels[k]}: none of the {int(peers[q])} established "
-                                   f"clusters of {where} gives occupancy_pct, so the art. 8 "
-                                   f"condition could not be checked."})
+        targets = planned[chosen]
+        labels = _labels(clusters, "industrial_cluster", targets)
+        refs = r.cite("new_min_average_occupancy_pct", "new_max_unleased_ha",
+                      "cluster_aggregation_unit")
+        unit_t = r["cluster_aggregation_unit"]
+        if not unit_t.enabled:
+            why = Text(unit_t.version.note_vi, unit_t.version.note_en)
+            for k, t in enumerate(targets.tolist()):
+                rec.append({**out_rows.base(t),
+                            "severity": "info", **c.row_text(message(
+                                "cluster_new.unit_not_set", label=labels[k], why=why),
+                                r.cite("cluster_aggregation_unit"))})
             continue
-        partial = "" if n_known[q] == peers[q] else (
-            f" (from the {int(n_known[q])} of {int(peers[q])} clusters giving occupancy)")
-        rec.append({**base, "severity": "error", "value": avg[q], "unit": "%",
-                    "threshold": min_avg,
-                    "message": f"{labels[k]} is a new cluster in {where}, whose established "
-                               f"clusters are {avg[q]:.1f} % occupied on average (needs > "
-                               f"{min_avg:g} %) and have about {free[q]:.1f} ha unleased (needs "
-                               f"≤ {max_free:g} ha){partial}. Fill the existing clusters first "
-                               f"or drop this one from the plan period."})
+        unit_kind = str(unit_t.value)
+        if unit_kind not in by_unit:
+            units = _units(clusters, unit_kind, communes)
+            by_unit[unit_kind] = (units, _unit_stats(clusters, units))
+        units, stats = by_unit[unit_kind]
+        min_avg = float(r.value("new_min_average_occupancy_pct"))
+        max_free = float(r.value("new_max_unleased_ha"))
+        unit_key = pd.Series(units, dtype=object).fillna("\x00unknown").to_numpy()
+        per = stats.reindex(unit_key[targets])
+        peers = per["peers"].to_numpy()
+        n_known = per["known"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            avg = per["w_occ"].to_numpy() / per["w"].to_numpy()
+        free = per["free"].to_numpy()
+        for k, t in enumerate(targets.tolist()):
+            base = out_rows.base(t)
+            if units[t] is None:
+                key = ("cluster_new.group_unknown" if unit_kind == "commune_group"
+                       else "cluster_new.commune_unknown")
+                rec.append({**base, "severity": "info",
+                            **c.row_text(message(key, label=labels[k]), refs)})
+                continue
+            if unit_kind == "province":
+                where = message("cluster_new.where_province", capital=False)
+            elif unit_kind == "commune_group":
+                where = message("cluster_new.where_group", name=groups_[t] or units[t],
+                                capital=False)
+            else:
+                where = message("cluster_new.where_commune", name=names[t] or units[t],
+                                capital=False)
+            if peers[k] > 0 and n_known[k] == 0:
+                rec.append({**base, "severity": "info", **c.row_text(message(
+                    "cluster_new.no_occupancy", label=labels[k], peers=int(peers[k]),
+                    where=where), refs)})
+                continue
+            if not (n_known[k] > 0 and not avg[k] > min_avg and not free[k] <= max_free):
+                continue
+            partial = (Text("", "") if n_known[k] == peers[k] else message(
+                "cluster_new.partial", known=int(n_known[k]), peers=int(peers[k]),
+                capital=False))
+            rec.append({**base, "severity": "error", "value": avg[k], "unit": "%",
+                        "threshold": min_avg, **c.row_text(message(
+                            "cluster_new.fails", label=labels[k], where=where,
+                            average=avg[k], minimum=min_avg, free=free[k],
+                            maximum=max_free, partial=partial), refs)})
+    return c.rows_to_records(rec)
+
+
+# ------------------------------------------------------------------------------- cluster-type
+
+
+def cluster_type_records(clusters: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFrame]:
+    """Raw rows of :func:`check_cluster_type`."""
+    if clusters is None or not len(clusters):
+        return []
+    types = cluster_types(clusters)
+    declared = c.text(clusters, "cluster_type")
+    status = c.text(clusters, "status")
+    share = c.number(clusters, "target_share_pct")
+    rec: list[dict[str, Any]] = []
+    out_rows = _Rows(clusters, "industrial_cluster", "cluster-type")
+    for rows, r in c.dossier_groups(clusters, rules):
+        defined = set(r.value("cluster_types_defined"))
+        day = min(rules.as_of, next((t.kept_for for t in r.values() if t.kept_for), rules.as_of))
+        labels = _labels(clusters, "industrial_cluster", rows)
+        for k, i in enumerate(rows.tolist()):
+            kind = types[i]
+            base = out_rows.base(i)
+            name = term("cluster_type", kind)
+            if declared[i] and kind not in defined:
+                rec.append({**base, "severity": "warning", **c.row_text(message(
+                    "cluster_type.not_defined", label=labels[k], kind=name,
+                    day=Text(fmt_date(day, "vi"), fmt_date(day, "en"))),
+                    r.cite("cluster_types_defined"))})
+                continue
+            key = TYPE_SHARE.get(kind)
+            if key is None or status[i] == "existing" or not r[key].enabled:
+                continue
+            minimum = float(r.value(key))
+            target = term("type_target", kind)
+            if np.isnan(share[i]):
+                rec.append({**base, "severity": "info", "unit": "%", "threshold": minimum,
+                            **c.row_text(message("cluster_type.no_share", label=labels[k],
+                                                 kind=name, target=target, minimum=minimum),
+                                         r.cite(key))})
+            elif share[i] < minimum:
+                rec.append({**base, "severity": "error", "value": share[i], "unit": "%",
+                            "threshold": minimum,
+                            **c.row_text(message("cluster_type.low_share", label=labels[k],
+                                                 kind=name, target=target, share=share[i],
+                                                 minimum=minimum), r.cite(key))})
     return c.rows_to_records(rec)
 
 
 # ------------------------------------------------------------------------------- park-phasing
+
+_REGION_KEYS = {"red_river_mekong": "park_rice_red_mekong_ha",
+                "central_southeast": "park_rice_central_southeast_ha",
+                "other": "park_rice_other_ha"}
 
 
 def park_phasing_records(parks: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFrame]:
@@ -288,28 +406,46 @@ def park_phasing_records(parks: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataF
         return []
     limit = float(rules.value("park_max_single_phase_ha"))
     area = c.area_ha(c.geoms(parks))
+    rice = c.number(parks, "rice_land_ha")
     phased, known = c.flag(parks, "phased")
     planned = c.text(parks, "status") == "planned"
-    rows = np.flatnonzero(planned & (area > limit) & ~phased)
+    rows = np.flatnonzero(planned & ~phased & ((area > limit) | ~np.isnan(rice)))
     if not len(rows):
         return []
-    labels = _labels(parks, "industrial_park", rows)
-    msgs = []
-    for k, r in enumerate(rows):
-        if known[r]:
-            msgs.append(f"{labels[k]} measures {area[r]:.1f} ha and is planned in one piece; a "
-                        f"park over {limit:g} ha must be split into phases of at most "
-                        f"{limit:g} ha.")
-        else:
-            msgs.append(f"{labels[k]} measures {area[r]:.1f} ha; a park over {limit:g} ha must "
-                        f"be planned in phases of at most {limit:g} ha. Set phased = true if it "
-                        f"is.")
-    return [c.records({
-        **_base(parks, "industrial_park", rows), "rule": "park-phasing",
-        "severity": np.where(known[rows], "error", "warning"), "value": area[rows],
-        "unit": "ha", "threshold": np.full(len(rows), limit), "message": msgs,
-        "reference": rules.cite("park_max_single_phase_ha"),
-    })]
+    labels = dict(zip(rows.tolist(), _labels(parks, "industrial_park", rows), strict=True))
+    region_t = rules["park_region"]
+    smallest = min(float(rules.value(k)) for k in _REGION_KEYS.values())
+    rec: list[dict[str, Any]] = []
+    out_rows = _Rows(parks, "industrial_park", "park-phasing")
+    for r in rows.tolist():
+        base = out_rows.base(r)
+        lab = labels[r]
+        if area[r] > limit:
+            key = "park_phasing.one_piece" if known[r] else "park_phasing.unknown"
+            rec.append({**base, "severity": "error" if known[r] else "warning",
+                        "value": area[r], "unit": "ha", "threshold": limit,
+                        **c.row_text(message(key, label=lab, area=area[r], limit=limit),
+                                     rules.cite("park_max_single_phase_ha"))})
+        if np.isnan(rice[r]):
+            continue
+        if not region_t.enabled:
+            if rice[r] > smallest:
+                rec.append({**base, "severity": "info", "value": rice[r], "unit": "ha",
+                            **c.row_text(message("park_phasing.rice_region_not_set",
+                                                 label=lab, rice=rice[r]),
+                                         rules.cite("park_region"))})
+            continue
+        rkey = _REGION_KEYS[str(region_t.value)]
+        rice_limit = float(rules.value(rkey))
+        if rice[r] <= rice_limit:
+            continue
+        key = "park_phasing.rice_one_piece" if known[r] else "park_phasing.rice_unknown"
+        rec.append({**base, "severity": "error" if known[r] else "warning",
+                    "value": rice[r], "unit": "ha", "threshold": rice_limit,
+                    **c.row_text(message(key, label=lab, rice=rice[r], limit=rice_limit,
+                                         region=term("region", region_t.value)),
+                                 rules.cite(rkey, "park_region"))})
+    return c.rows_to_records(rec)
 
 
 # -------------------------------------------------------------------------------- trade-class
@@ -327,16 +463,22 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
     cls = c.number(trade, "class")
     points = c.number(trade, "business_points")
     floor = c.number(trade, "floor_area_m2")
+    ground = c.number(trade, "ground_area_m2")
     items = c.number(trade, "items")
     status = c.text(trade, "status")
     v = rules.value
+    ground_t = rules["wholesale_market_min_m2"]
+    need_ground = float(ground_t.value) if ground_t.enabled else np.nan
     rec: list[dict[str, Any]] = []
     # rows that may contradict their class (vectorised); the messages are built for those only
     c1, c2 = float(v("market_class1_min_points")), float(v("market_class2_min_points"))
     is_market = np.isin(kind, ("market", "wholesale_market"))
     expected = np.where(points > c1, 1, np.where(points >= c2, 2, 3))
     maybe = is_market & ~np.isnan(cls) & ~np.isnan(points) & (expected != cls)
-    maybe |= (kind == "wholesale_market") & (floor < float(v("wholesale_market_min_m2")))
+    wholesale = kind == "wholesale_market"
+    if ground_t.enabled:
+        maybe |= wholesale & (ground < need_ground)
+        maybe |= wholesale & np.isnan(ground) & ~np.isnan(floor)
     for n in ROMAN:
         sup = (kind == "supermarket") & (cls == n)
         maybe |= sup & ((floor < float(v(f"supermarket_class{n}_min_m2")))
@@ -346,14 +488,13 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
     if not len(rows):
         return []
     labels = dict(zip(rows.tolist(), _labels(trade, "trade_facility", rows), strict=True))
-    lay, fid, g = c.layers(trade, "trade_facility"), c.ids(trade), c.geoms(trade)
+    out_rows = _Rows(trade, "trade_facility", "trade-class")
 
-    def add(r: int, severity: str, value: float, unit: str, threshold: float, message: str,
+    def add(r: int, severity: str, value: float, unit: str, threshold: float, msg: Text,
             *keys: str) -> None:
-        rec.append({"rule": "trade-class", "severity": severity, "layer": lay[r],
-                    "feature_id": fid[r], "value": value, "unit": unit,
-                    "threshold": threshold, "message": message,
-                    "reference": rules.cite(*keys), "geometry": g[r]})
+        rec.append({**out_rows.base(r), "severity": severity,
+                    "value": value, "unit": unit, "threshold": threshold,
+                    **c.row_text(msg, rules.cite(*keys))})
 
     for r in rows.tolist():
         lab, k = labels[r], cls[r]
@@ -362,25 +503,26 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
             expect = _market_class(points[r], c1, c2)
             if expect != int(k):
                 higher = int(k) < expect  # class 1 is the highest
-                bounds = {1: f"> {c1:g}", 2: f"{c2:g}-{c1:g}", 3: f"< {c2:g}"}
-                msg = (f"{lab} is class {int(k)} but has {points[r]:g} business points; class "
-                       f"{int(k)} needs {bounds[int(k)]} points (its points match class "
-                       f"{expect}).")
-                msg += (" Correct the class or the business points." if higher else
-                        " A lower class is possible if the market is not solidly built; "
-                        "otherwise correct the class.")
+                bounds = {1: Text.same(f"> {c1:g}"), 2: Text.same(f"{c2:g}-{c1:g}"),
+                          3: Text.same(f"< {c2:g}")}
+                msg = message("trade.market_class", label=lab, cls=int(k), points=points[r],
+                              bounds=bounds[int(k)], expected=expect)
+                msg = msg + message("trade.market_higher" if higher else "trade.market_lower")
                 add(r, "error" if higher else "warning", points[r], "business points",
                     c1 if int(k) == 1 else c2, msg, "market_class1_min_points",
                     "market_class2_min_points")
-        if kind[r] == "wholesale_market" and not np.isnan(floor[r]):
-            need = float(v("wholesale_market_min_m2"))
-            if floor[r] < need:
+        if kind[r] == "wholesale_market" and ground_t.enabled:
+            if np.isnan(ground[r]) and not np.isnan(floor[r]):
+                add(r, "info", floor[r], "m²", need_ground,
+                    message("trade.wholesale_floor_only", label=lab, need=need_ground),
+                    "wholesale_market_min_m2")
+            elif ground[r] < need_ground:
                 existing = status[r] == "existing"
-                add(r, "warning" if existing else "error", floor[r], "m²", need,
-                    f"{lab} has {floor[r]:,.0f} m² of market ground; a wholesale market needs "
-                    f"≥ {need:,.0f} m² (excluding grounds, roads, parking and auxiliary works)."
-                    + (" Pre-existing wholesale markets may continue." if existing else
-                       " Enlarge it or plan it as a retail market."),
+                msg = message("trade.wholesale_ground", label=lab, ground=ground[r],
+                              need=need_ground)
+                msg = msg + message("trade.wholesale_existing" if existing
+                                    else "trade.wholesale_planned")
+                add(r, "warning" if existing else "error", ground[r], "m²", need_ground, msg,
                     "wholesale_market_min_m2")
         if kind[r] == "supermarket" and not np.isnan(k) and int(k) in ROMAN:
             n = int(k)
@@ -390,32 +532,29 @@ def trade_class_records(trade: gpd.GeoDataFrame, rules: Rules) -> list[pd.DataFr
                 special = float(v(f"specialised_supermarket_class{n}_min_m2"))
                 if floor[r] < special:
                     add(r, "error", floor[r], "m²", special,
-                        f"{lab} is class {roman} with {floor[r]:,.0f} m² of floor area: below "
-                        f"{special:,.0f} m², no supermarket (general or specialised) can be "
-                        f"class {roman}. Correct the class or the floor area.",
+                        message("trade.supermarket_none", label=lab, roman=roman,
+                                floor=floor[r], special=special),
                         f"specialised_supermarket_class{n}_min_m2")
                 elif floor[r] < general:
                     add(r, "warning", floor[r], "m²", general,
-                        f"{lab} is class {roman} with {floor[r]:,.0f} m² of floor area; a "
-                        f"general supermarket of class {roman} needs ≥ {general:,.0f} m² "
-                        f"(a specialised one ≥ {special:,.0f} m²). Check the class.",
+                        message("trade.supermarket_general", label=lab, roman=roman,
+                                floor=floor[r], general=general, special=special),
                         f"supermarket_class{n}_min_m2")
             if not np.isnan(items[r]):
                 need = float(v(f"supermarket_class{n}_min_items"))
                 if items[r] < need:
                     add(r, "warning", items[r], "items", need,
-                        f"{lab} is class {roman} with {items[r]:,.0f} items; a general "
-                        f"supermarket of class {roman} needs ≥ {need:,.0f} items. Check the "
-                        f"class.", f"supermarket_class{n}_min_items")
+                        message("trade.supermarket_items", label=lab, roman=roman,
+                                items=items[r], need=need),
+                        f"supermarket_class{n}_min_items")
         if kind[r] == "shopping_mall" and not np.isnan(k) and int(k) in ROMAN and \
                 not np.isnan(floor[r]):
             n = int(k)
             t = rules[f"mall_class{n}_min_m2"]
             if t.enabled and floor[r] < float(t.value):
                 add(r, "error", floor[r], "m²", float(t.value),
-                    f"{lab} is class {ROMAN[n]} with {floor[r]:,.0f} m² of floor area; a "
-                    f"shopping centre of class {ROMAN[n]} needs ≥ {float(t.value):,.0f} m². "
-                    f"Correct the class or the floor area.", f"mall_class{n}_min_m2")
+                    message("trade.mall", label=lab, roman=ROMAN[n], floor=floor[r],
+                            need=float(t.value)), f"mall_class{n}_min_m2")
     return c.rows_to_records(rec)
 
 
@@ -427,10 +566,14 @@ def check_cluster_size(
 ) -> gpd.GeoDataFrame:
     """Clusters whose measured area is outside the legal range, or whose declared area is off.
 
-    The range is 10-75 ha, or 5-75 ha for a cluster in a mountainous district or a craft-village
-    cluster (fields ``mountainous``, ``craft_village``). Error for clusters that are not existing,
-    warning for existing ones (established under earlier rules). A declared ``area_ha``
-    differing from the measured area by more than 5 % is a warning.
+    The range is that in force on the day judged: 10-75 ha, or 5-75 ha for a cluster in a
+    mountainous district or a craft-village cluster (fields ``mountainous``,
+    ``craft_village`` / ``cluster_type``), until 14 Sep 2026; 5-75 ha for every cluster from
+    15 Sep 2026 (Decree 303/2026), except for a dossier filed before that day
+    (``dossier_filed``). Error for clusters that are not existing, warning for existing ones
+    (established under earlier rules); a cluster over 75 ha formed before Decision 105/2009
+    that is filled, or has a detailed plan and a cleared site, is info (the province may keep
+    it). A declared ``area_ha`` differing from the measured area by more than 5 % is a warning.
     """
     rules = resolve_rules(settings)
     return c.finish(cluster_size_records(clusters, rules), crs=c.crs_of(clusters))
@@ -441,18 +584,36 @@ def check_cluster_expansion(
 ) -> gpd.GeoDataFrame:
     """Clusters with status ``expansion`` that miss a condition of Decree 32/2024 art. 8 cl. 2.
 
-    Occupancy below 60 % is a warning (the decree also accepts demand exceeding the existing
-    industrial land, which the data cannot show); no wastewater treatment in place, or more than
-    75 ha after expansion (the mapped outline), is an error; a missing attribute is info.
+    Occupancy below the minimum in force (60 %, then 50 % from 15 Sep 2026) is a warning (the
+    decree also accepts demand exceeding the existing industrial land, which the data cannot
+    show); an essential shared infrastructure item not completed (``roads_ready``,
+    ``water_ready``, ``wastewater_ready``, and from 15 Sep 2026 ``solid_waste_ready``,
+    ``fire_ready``) or more than 75 ha after expansion is an error; a missing attribute is info
+    (cannot be checked, never a pass).
     """
     rules = resolve_rules(settings)
     return c.finish(cluster_expansion_records(clusters, rules), crs=c.crs_of(clusters))
 
 
-def check_park_phasing(parks: gpd.GeoDataFrame, *, settings: Settings = None) -> gpd.GeoDataFrame:
-    """Planned industrial parks over 500 ha (measured) not planned in phases (field ``phased``).
+def check_cluster_type(
+    clusters: gpd.GeoDataFrame, *, settings: Settings = None
+) -> gpd.GeoDataFrame:
+    """Clusters whose type (``cluster_type``) the law in force does not have, or whose share of
+    industrial land for the type's target (``target_share_pct``) is below its minimum.
 
-    Error when ``phased`` is false, warning when it is not given.
+    The share is checked for clusters that are not existing; a missing share is info.
+    """
+    rules = resolve_rules(settings)
+    return c.finish(cluster_type_records(clusters, rules), crs=c.crs_of(clusters))
+
+
+def check_park_phasing(parks: gpd.GeoDataFrame, *, settings: Settings = None) -> gpd.GeoDataFrame:
+    """Planned industrial parks that must be phased and are not (field ``phased``).
+
+    Over 500 ha (measured), or converting more two-crop rice land (``rice_land_ha``) than the
+    limit of the province's region (``[rules] park_region``: 200 / 150 / 100 ha), Decree
+    35/2022 art. 9. Error when ``phased`` is false, warning when it is not given; info when the
+    rice land needs a region the plan has not set.
     """
     rules = resolve_rules(settings)
     return c.finish(park_phasing_records(parks, rules), crs=c.crs_of(parks))
@@ -464,8 +625,9 @@ def check_trade_class(trade: gpd.GeoDataFrame, *, settings: Settings = None) -> 
     - market: class 1 > 400 business points, class 2 200-400, class 3 < 200 (Decree 60/2024
       art. 4). A class higher than the points allow is an error; lower is a warning (class 3
       also covers markets that are not solidly built).
-    - wholesale market: ground ≥ 10,000 m² (``floor_area_m2``); error when planned, warning when
-      existing (pre-existing wholesale markets may continue).
+    - wholesale market: market ground ≥ 10,000 m² (``ground_area_m2``, not the floor area);
+      error when planned, warning when existing (pre-existing wholesale markets may continue);
+      info when only the floor area is given.
     - supermarket: class I/II/III need ≥ 5,000 / 2,000 / 500 m² and ≥ 20,000 / 10,000 / 4,000
       items as a general supermarket (Decision 1371/2004). Below even the specialised-supermarket
       floor area (1,000 / 500 / 500 m²): error; below the general figure only: warning.
@@ -485,11 +647,14 @@ def check_cluster_new(
     """Planned clusters in a unit whose established clusters are not full enough (art. 8 cl. 1).
 
     For each administrative unit (``cluster_aggregation_unit``: ``commune`` from the ``commune``
-    field, else the commune polygon holding the cluster; or ``province``, the whole plan) that
-    already has established clusters (existing, expansion or under construction), a new
-    (planned) cluster needs their area-weighted average occupancy above 50 % or their unleased
-    land (area x (1 - occupancy)) at most 100 ha. Error when neither holds; info when the unit or
-    the occupancy is unknown.
+    field, else the commune polygon holding the cluster; ``commune_group`` from the
+    ``commune_group`` field; or ``province``, the whole plan) that already has established
+    clusters (existing, expansion or under construction), a new (planned) cluster needs their
+    area-weighted average occupancy above 50 % or their unleased land (area x (1 - occupancy))
+    at most 100 ha (50 ha from 15 Sep 2026). From 15 Sep 2026 high-tech and eco clusters are
+    exempt and the unit is the commune; before, the province chooses it (Decree 139/2025 art.
+    12) and a plan that has not set it gets an info finding saying so. Error when neither
+    condition holds; info when the unit or the occupancy is unknown.
     """
     rules = resolve_rules(settings)
     crs = c.crs_of(clusters, communes)

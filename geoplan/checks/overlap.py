@@ -4,7 +4,9 @@ Pairs checked: cluster-cluster, cluster-park, park-park, and cluster / park / tr
 against restricted zones. One STRtree over every polygon of those layers finds the candidate
 pairs at once; the intersections and their areas are computed vectorised. Each unordered pair is
 reported once, with the features in a canonical order (by layer, then id; a restricted zone is
-always the *other* side), so the result does not depend on row order.
+always the *other* side), so the result does not depend on row order. An overlap involving a
+feature whose position is only indicative (``position = "indicative"``, Circular 04/2023) is a
+warning saying it needs an exact position, never an error.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geoplan.checks import _common as c
+from geoplan.messages import Text, message
 from geoplan.rules import Rules, resolve_rules
 
 __all__ = ["OVERLAP_KINDS", "check_overlap"]
@@ -50,11 +53,12 @@ def _stack(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             "name": c.text(sub, "name"),
             "status": c.text(sub, "status") if kind != "restricted_zone" else None,
             "type": c.text(sub, "type"),
+            "indicative": c.indicative(sub),
             "geometry": g[keep],
         }))
     if not parts:
         return pd.DataFrame(columns=["kind", "group", "layer", "id", "name", "status", "type",
-                                     "geometry"])
+                                     "indicative", "geometry"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -119,19 +123,23 @@ def overlap_records(frames: Mapping[str, gpd.GeoDataFrame], rules: Rules) -> lis
     restricted = group[b] == "R"
     existing_a = statuses[a] == "existing"
     existing_b = (statuses[b] == "existing") | restricted
-    severity = np.where(existing_a & existing_b, "warning", "error")
-    messages = []
+    ind = s["indicative"].to_numpy(dtype=bool)
+    ind_a, ind_b = ind[a], ind[b]
+    severity = np.where((existing_a & existing_b) | ind_a | ind_b, "warning", "error")
+    messages: list[Text] = []
     for k in range(len(a)):
         if restricted[k]:
             zone = f" ({types[b][k]})" if types[b][k] else ""
-            msg = (f"{label_a[k]} lies {area[k]:.2f} ha inside {label_b[k]}{zone}. "
-                   f"Reshape or move it out of the zone, or attach the permission that allows "
-                   f"this use there.")
+            msg = message("overlap.restricted", a=label_a[k], b=label_b[k], zone=zone,
+                          area=area[k])
         else:
-            msg = (f"{label_a[k]} and {label_b[k]} overlap by {area[k]:.2f} ha. "
-                   f"Two planning areas cannot hold the same land: correct one boundary.")
-        if severity[k] == "warning":
-            msg += " Both are existing: the mapped outlines disagree with each other."
+            msg = message("overlap.pair", a=label_a[k], b=label_b[k], area=area[k])
+        if existing_a[k] and existing_b[k]:
+            msg = msg + message("overlap.both_existing")
+        who = [lab for lab, flag in ((label_a[k], ind_a[k]), (label_b[k], ind_b[k])) if flag]
+        if who:
+            msg = msg + c.indicative_note(Text.join(
+                Text(" và ", " and "), who))
         messages.append(msg)
     return [c.records({
         "rule": "overlap",
@@ -143,7 +151,6 @@ def overlap_records(frames: Mapping[str, gpd.GeoDataFrame], rules: Rules) -> lis
         "value": area,
         "unit": "ha",
         "threshold": np.full(len(a), tol),
-        "message": messages,
-        "reference": rules.cite("overlap_tolerance_ha"),
+        **c.text_columns(messages, rules.cite("overlap_tolerance_ha")),
         "geometry": inter,
     })]

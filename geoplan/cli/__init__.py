@@ -25,7 +25,9 @@ import click
 
 from geoplan._version import __version__
 from geoplan.cli.check import check_command
+from geoplan.cli.compare import compare_command
 from geoplan.cli.coverage import coverage_command
+from geoplan.cli.datain import import_dxf_command, import_osm_command, merge_plans_command
 from geoplan.cli.demo import demo_command
 from geoplan.cli.diff import diff_command
 from geoplan.cli.export import export_command
@@ -34,6 +36,8 @@ from geoplan.cli.map import map_command
 from geoplan.cli.options import EPILOG
 from geoplan.cli.pdp8 import pdp8_command
 from geoplan.cli.report import report_command
+from geoplan.cli.rules import rules_command
+from geoplan.cli.serve import serve_command
 from geoplan.cli.validate import validate_command
 
 __all__ = ["cli", "main"]
@@ -93,7 +97,13 @@ cli.add_command(map_command)
 cli.add_command(export_command)
 cli.add_command(report_command)
 cli.add_command(diff_command)
+cli.add_command(compare_command)
 cli.add_command(demo_command)
+cli.add_command(rules_command)
+cli.add_command(import_osm_command)
+cli.add_command(import_dxf_command)
+cli.add_command(merge_plans_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,10 +12,12 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    as_of_option,
     deliver_to_postgis,
     engine_options,
     format_option,
     handle_errors,
+    lang_option,
     open_engine,
     output_option,
     overwrite_option,
@@ -35,12 +38,14 @@ from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
 @format_option
 @output_option
 @overwrite_option
+@as_of_option
+@lang_option
 @postgis_options
 @engine_options
 @handle_errors
 def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
-                  overwrite: bool, to_postgis: str | None, pg_schema: str, engine: str,
-                  scheduler: str | None) -> None:
+                  overwrite: bool, as_of: Any, lang: str | None, to_postgis: str | None,
+                  pg_schema: str, engine: str, scheduler: str | None) -> None:
     """Check PLAN against the planning rules and print every finding.
 
     Overlapping clusters and parks, features inside power-line safety corridors, cluster size,
@@ -59,18 +64,31 @@ def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | No
 
     if output is not None:
         check_output(output, overwrite=overwrite)
+    from geoplan.findings import localise
+    from geoplan.messages import Text, message, plan_lang
+    from geoplan.rules import table_version
+
     preflight_postgis(to_postgis)
     with open_engine(engine, scheduler) as running:
-        analysis = analyse(plan, coverage=False, only=list(only) or None, engine=running)
+        analysis = analyse(plan, coverage=False, only=list(only) or None, as_of=as_of,
+                           engine=running)
     assert analysis.checks is not None  # asked for
     deliver_to_postgis(analysis, to_postgis, pg_schema, "check")
     findings = run_checks(analysis, output=output, overwrite=overwrite)
+    lg = plan_lang(analysis.plan, lang)
+    shown = localise(findings, lg)
     if fmt == "json":
-        echo_result(analysis.checks)
+        echo_result(analysis.checks, findings=shown)
+    elif len(shown):
+        echo_findings(shown)
     else:
-        echo_findings(findings)
+        click.echo(message("cli.no_findings").get(lg))
     counts = severity_counts(findings)
-    click.echo(f"check: {counts['error']} error(s), {counts['warning']} warning(s), "
-               f"{counts['info']} note(s)" + (f"; written to {output}" if output else ""),
-               err=True)
+    summary = message("cli.check_summary", errors=counts["error"], warnings=counts["warning"],
+                      infos=counts["info"], capital=False)
+    if output:
+        summary = Text.join("", [summary, message("cli.written_to", path=str(output),
+                                                  capital=False)])
+    day = message("cli.as_of", day=analysis.plan.as_of, version=table_version(), capital=False)
+    click.echo(f"{summary.get(lg)}; {day.get(lg)}", err=True)
     sys.exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)

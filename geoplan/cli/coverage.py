@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,7 @@ from geoplan.cli.options import (
     EPILOG,
     EXIT_FINDINGS,
     EXIT_OK,
+    as_of_option,
     deliver_to_postgis,
     engine_options,
     format_option,
@@ -36,12 +38,13 @@ from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, re
 @format_option
 @output_option
 @overwrite_option
+@as_of_option
 @postgis_options
 @engine_options
 @handle_errors
 def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | None,
-                     overwrite: bool, to_postgis: str | None, pg_schema: str, engine: str,
-                     scheduler: str | None) -> None:
+                     overwrite: bool, as_of: Any, to_postgis: str | None, pg_schema: str,
+                     engine: str, scheduler: str | None) -> None:
     """Is every cluster, park and trade hub served by a substation with room to spare?
 
     For each feature: the nearest substation of each voltage level (from its edge), whether it
@@ -65,7 +68,7 @@ def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output:
     preflight_postgis(to_postgis)
     with open_engine(engine, scheduler) as running:
         analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated,
-                           engine=running)
+                           as_of=as_of, engine=running)
     deliver_to_postgis(analysis, to_postgis, pg_schema, "coverage")
     result = run_coverage(analysis, output=output, overwrite=overwrite)
     if fmt == "json":

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from geoplan.cli.options import EPILOG, handle_errors
+from geoplan.cli.options import (
+    EPILOG,
+    as_of_option,
+    handle_errors,
+    judged,
+)
 
 
 @click.command("demo", epilog=EPILOG)
@@ -16,8 +22,9 @@ from geoplan.cli.options import EPILOG, handle_errors
               show_default=True, help="Folder for the map, exports and report.")
 @click.option("--sites", type=click.IntRange(0, 50), default=3, show_default=True,
               help="How many new 110 kV substation sites to propose.")
+@as_of_option
 @handle_errors
-def demo_command(plan: Path | None, output: Path, sites: int) -> None:
+def demo_command(plan: Path | None, output: Path, sites: int, as_of: Any) -> None:
     """The main job on the bundled sample province (or PLAN).
 
     Analyses the plan once (overlaps, corridors, legal rules, grid topology, coverage), then
@@ -25,8 +32,10 @@ def demo_command(plan: Path | None, output: Path, sites: int) -> None:
     GeoPackage, manifest) and NAME-report.html. Exit 0 when written, even with findings.
     """
     from geoplan.findings import severity_counts
-    from geoplan.pipeline import run_demo
+    from geoplan.pipeline import default_sample_path, run_demo
 
+    if as_of is not None:
+        plan = judged(plan if plan is not None else default_sample_path(), as_of)
     result = run_demo(plan, output, sites=sites)
     counts = severity_counts(result.findings)
     click.echo(f"plan: {result.plan.name} ({len(result.plan.layers)} layers, analysis CRS "

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from geoplan.cli.options import (
     EPILOG,
+    as_of_option,
     deliver_to_postgis,
     handle_errors,
+    judged,
     overwrite_option,
     plan_argument,
     postgis_options,
@@ -29,11 +32,12 @@ from geoplan.cli.options import (
 @click.option("--findings", is_flag=True, help="Run the checks and export their findings.")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Run the coverage analysis and export its layers and findings.")
+@as_of_option
 @postgis_options
 @handle_errors
 def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
                    precision: int | None, findings: bool, with_coverage: bool,
-                   to_postgis: str | None, pg_schema: str) -> None:
+                   as_of: Any, to_postgis: str | None, pg_schema: str) -> None:
     """Export every layer of PLAN: GeoJSON (RFC 7946), one GeoPackage, a manifest.
 
     GeoJSON, one file per layer: WGS 84 longitude/latitude through the official VN-2000
@@ -48,7 +52,7 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     from geoplan.pipeline import export_plan, load_plan
 
     preflight_postgis(to_postgis)
-    loaded = load_plan(plan)
+    loaded = load_plan(plan) if as_of is None else judged(plan, as_of)
     analysis = (analyse(loaded, checks=findings, grid=findings, coverage=with_coverage)
                 if findings or with_coverage else Analysis(loaded))
     result = export_plan(analysis, output, findings=findings, coverage=with_coverage,

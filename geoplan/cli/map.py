@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_argument
+from geoplan.cli.options import (
+    EPILOG,
+    as_of_option,
+    handle_errors,
+    judged,
+    lang_option,
+    overwrite_option,
+    plan_argument,
+)
 
 
 @click.command("map", epilog=EPILOG)
@@ -28,10 +36,13 @@ from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, plan_ar
               help="Only this plan layer (repeat for several).")
 @click.option("--title", default=None, help="Title of the map (default: the plan name).")
 @overwrite_option
+@as_of_option
+@lang_option
 @handle_errors
 def map_command(plan: Path, output: Path | None, offline: bool | None, no_findings: bool,
                 no_coverage: bool, no_grid: bool, sites: int, paper: str | None,
-                layers: tuple[str, ...], title: str | None, overwrite: bool) -> None:
+                layers: tuple[str, ...], title: str | None, overwrite: bool, as_of: Any,
+                lang: str | None) -> None:
     """Write the map of PLAN: an interactive HTML map or a printable PNG/PDF sheet.
 
     The HTML map has one toggleable layer per plan layer, styled by meaning (voltage, status,
@@ -56,7 +67,8 @@ def map_command(plan: Path, output: Path | None, offline: bool | None, no_findin
     options: dict[str, Any] = {"layers": list(layers) or None, "title": title}
     if suffix in (".html", ".htm"):
         options["offline"] = offline
-    path = write_map(plan, output, findings=not no_findings, coverage=not no_coverage,
-                     grid=not no_grid, sites=sites, paper=paper, overwrite=overwrite, **options)
+    path = write_map(judged(plan, as_of), output, findings=not no_findings,
+                     coverage=not no_coverage, grid=not no_grid, sites=sites, paper=paper,
+                     overwrite=overwrite, lang=lang, **options)
     click.echo(str(path))
     click.echo(f"map: {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)

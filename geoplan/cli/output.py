@@ -20,6 +20,8 @@ from typing import Any
 
 import click
 
+from geoplan.findings import FINDING_COLUMNS
+
 __all__ = [
     "FINDING_FIELDS",
     "echo_findings",
@@ -34,8 +36,7 @@ __all__ = [
 ]
 
 #: The fields of a finding that ``--format json`` prints (the common schema without geometry).
-FINDING_FIELDS = ["rule", "severity", "layer", "feature_id", "other_layer", "other_id",
-                  "value", "unit", "threshold", "message", "reference"]
+FINDING_FIELDS = [c for c in FINDING_COLUMNS if c != "geometry"]
 
 #: Width of the rule column in the finding text (the longest plan rule id).
 RULE_WIDTH = 17
@@ -79,8 +80,9 @@ def records(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]
 
 def finding_records(findings: Any) -> list[dict[str, Any]]:
     """Findings (the common schema) as records of :data:`FINDING_FIELDS`, values plain."""
-    rows = findings[FINDING_FIELDS].itertuples(index=False, name=None)
-    return [{c: _plain(v) for c, v in zip(FINDING_FIELDS, row, strict=True)} for row in rows]
+    cols = [c for c in FINDING_FIELDS if c in findings.columns]
+    rows = findings[cols].itertuples(index=False, name=None)
+    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
 
 
 def pct(value: Any) -> str:
@@ -108,7 +110,7 @@ def echo_json(data: Any) -> None:
                           default=_json_default))
 
 
-def echo_result(result: Any) -> None:
+def echo_result(result: Any, findings: Any = None) -> None:
     """The one ``--format json`` shape of check, coverage and grid: ``summary`` (the result's
     ``summary()``), ``findings`` (records of the common findings schema) and ``tables`` (each
     of the result's ``tables()``, as records).
@@ -118,7 +120,7 @@ def echo_result(result: Any) -> None:
     """
     data = {
         "summary": _clean(result.summary()),
-        "findings": finding_records(result.findings),
+        "findings": finding_records(result.findings if findings is None else findings),
         "tables": {name: records(table) for name, table in result.tables().items()},
     }
     click.echo(json.dumps(data, ensure_ascii=False, allow_nan=False, default=_json_default))

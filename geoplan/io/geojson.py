@@ -23,8 +23,8 @@ import shapely
 from geoplan.errors import CRSError, GeoplanError, PlanError
 from geoplan.io.atomic import atomic_path
 
-__all__ = ["DEFAULT_PRECISION", "geojson_text", "rfc7946_geometries", "write_geojson",
-           "write_geojson_layers"]
+__all__ = ["DEFAULT_PRECISION", "feature_collection_text", "geojson_text", "rfc7946_geometries",
+           "write_geojson", "write_geojson_layers"]
 
 #: Decimals of a GeoJSON coordinate: 1e-7° is about 1.1 cm on the ground.
 DEFAULT_PRECISION = 7
@@ -229,6 +229,18 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *,
     return target
 
 
+def feature_collection_text(texts: Sequence[str]) -> str:
+    """One FeatureCollection holding the features of several :func:`geojson_text` outputs, in
+    their order.
+
+    >>> one = '{"type":"FeatureCollection","features":[\\n{"a":1}\\n]}\\n'
+    >>> none = '{"type":"FeatureCollection","features":[\\n\\n]}\\n'
+    >>> feature_collection_text([one, none, one]).count('{"a":1}')
+    2
+    """
+    bodies = [text[text.index("[\n") + 2:text.rindex("\n]}")] for text in texts]
+    return ('{"type":"FeatureCollection","features":[\n' + ",\n".join(b for b in bodies if b)
+            + "\n]}\n")
 
 
 def write_geojson_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
@@ -237,15 +249,10 @@ def write_geojson_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Pat
     """Write several frames into one RFC 7946 FeatureCollection, each feature tagged with an
     ``output`` property (the layer's name) and carrying only its own layer's columns."""
     target = Path(path)
-    parts = []
-    for name, frame in layers.items():
-        if len(frame):
-            tagged = frame.assign(output=name)[["output", *frame.columns]]
-            text = geojson_text(tagged, precision=precision, id_field=None, name=name)
-            body = text[text.index("[\n") + 2:text.rindex("\n]}")]
-            if body:
-                parts.append(body)
-    text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(parts) + "\n]}\n"
+    text = feature_collection_text([
+        geojson_text(frame.assign(output=name)[["output", *frame.columns]], precision=precision,
+                     id_field=None, name=name)
+        for name, frame in layers.items() if len(frame)])
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target

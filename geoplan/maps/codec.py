@@ -414,6 +414,7 @@ def encode_config(values: Mapping[str, Mapping[str, tuple[str, str]]],
 
 
 def json_text(data: Any) -> str:
-    """Compact JSON safe inside an HTML ``<script>`` element (no ``</`` in it)."""
+    """Compact JSON safe inside an HTML ``<script>`` element: no ``<`` in it at all (written
+    ``\\u003c``), so neither ``</script>`` nor ``<!--`` in a value can end or derail it."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("</", "<\\/")
+    return text.replace("<", "\\u003c")

@@ -42,7 +42,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import functools
-import html
 import json
 import logging
 import math
@@ -81,6 +80,7 @@ from geoplan.maps.styles import (
     style_table,
     value_labels,
 )
+from geoplan.markup import escape_html, sanitize_html
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -120,6 +120,7 @@ TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
     "power_plant": ("source", "capacity_mw", "status"),
     "restricted_zone": ("type",),
     "findings": ("severity", "rule", "message"),
+    "indicative": ("layer", "id"),
     "diff": ("change", "layer", "name", "distance_m", "details"),
 }
 #: Layers listed in the layer control but not drawn until ticked (they would hide the rest).
@@ -518,7 +519,7 @@ def _swatch(e: LegendEntry) -> str:
                 + f' fill="{e.fill or e.color}" stroke="{stroke}" stroke-width="1"/>')
         if e.glyph:
             body += (f'<text x="{w / 2}" y="{h / 2 + 3}" font-size="8" font-weight="bold" '
-                     f'text-anchor="middle" fill="#fff">{html.escape(e.glyph)}</text>')
+                     f'text-anchor="middle" fill="#fff">{escape_html(e.glyph)}</text>')
     return f'<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" aria-hidden="true">{body}</svg>'
 
 
@@ -527,11 +528,11 @@ def legend_html(sections: Sequence[LegendSection]) -> str:
     parts = ['<details class="gp-legend-box" open><summary>Chú giải '
              '<span class="gp-en">/ Legend</span></summary>']
     for s in sections:
-        parts.append(f'<h4>{html.escape(s.title_vi)} <span class="gp-en">/ '
-                     f'{html.escape(s.title_en)}</span></h4>')
+        parts.append(f'<h4>{escape_html(s.title_vi)} <span class="gp-en">/ '
+                     f'{escape_html(s.title_en)}</span></h4>')
         for e in s.entries:
-            parts.append(f'<div class="gp-row">{_swatch(e)}<span>{html.escape(e.label_vi)} '
-                         f'<span class="gp-en">/ {html.escape(e.label_en)}</span></span></div>')
+            parts.append(f'<div class="gp-row">{_swatch(e)}<span>{escape_html(e.label_vi)} '
+                         f'<span class="gp-en">/ {escape_html(e.label_en)}</span></span></div>')
     parts.append("</details>")
     return "".join(parts)
 
@@ -640,6 +641,7 @@ def plan_map(
     chosen = map_settings.basemaps(basemaps if basemaps is not None
                                    else settings.get("basemaps", list(DEFAULT_BASEMAPS)))
     credit = model.attribution(plan, attribution or settings.get("attribution"))
+    credit = sanitize_html(credit) if credit else None  # Leaflet inserts it as HTML
 
     mls = map_layers(plan, findings=findings, coverage=coverage, grid=grid, layers=layers,
                      diff=diff)
@@ -665,7 +667,7 @@ def plan_map(
     m.default_css = []
     el = _elements()
     m.get_root().header.add_child(el["Raw"](assets_html()), name="geoplan_assets", index=0)
-    m.get_root().title = html.escape(title or settings.get("title") or plan.name)
+    m.get_root().title = escape_html(title or settings.get("title") or plan.name)
     m.add_child(el["FitBounds"](bounds))
 
     if not offline:
@@ -698,19 +700,19 @@ def layer_label(ml: MapLayer) -> str:
     vi, en = ml.kind_labels
     n = f' <span class="gp-layer-n">({len(ml.frame):,})</span>'
     if ml.title in (vi, en):  # findings and coverage layers: the kind is the title
-        return f'{html.escape(vi)} <span class="gp-en">/ {html.escape(en)}</span>{n}'
-    return f"{html.escape(vi)}: {html.escape(ml.title)}{n}"
+        return f'{escape_html(vi)} <span class="gp-en">/ {escape_html(en)}</span>{n}'
+    return f"{escape_html(vi)}: {escape_html(ml.title)}{n}"
 
 
 def _title_html(plan: Plan, title: str | None, subtitle: str | None,
                 date: str | _dt.date | None, offline: bool) -> str:
-    meta = [html.escape(plan.province)] if plan.province else []
-    meta.append(f"Ngày / Date: {html.escape(map_day(date))}")
+    meta = [escape_html(plan.province)] if plan.province else []
+    meta.append(f"Ngày / Date: {escape_html(map_day(date))}")
     vi, en = DEFAULT_SUBTITLE
-    sub = html.escape(subtitle) if subtitle else f'{vi} <span class="gp-en">/ {en}</span>'
+    sub = escape_html(subtitle) if subtitle else f'{vi} <span class="gp-en">/ {en}</span>'
     if offline:
         sub += ' · <span class="gp-en">offline</span>'
-    return (f"<h1>{html.escape(title or plan.name)}</h1>"
+    return (f"<h1>{escape_html(title or plan.name)}</h1>"
             f'<div class="gp-sub">{sub}</div>'
             f'<div class="gp-meta">{" · ".join(meta)}</div>')
 

@@ -35,6 +35,13 @@ from geoplan.errors import GeoplanError, PlanError
 from geoplan.grid import GridResult
 from geoplan.kinds import KINDS
 from geoplan.maps.codec import explode_collections, families
+from geoplan.maps.positions import (
+    INDICATIVE_KIND,
+    INDICATIVE_LABELS,
+    indicative_features,
+    indicative_legend,
+    indicative_style,
+)
 from geoplan.maps.styles import LegendSection, StyleTable, legend_sections
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,7 +76,7 @@ __all__ = [
 #: Drawing order on the canvas (bottom first); layers of one kind keep plan-file order.
 DRAW_ORDER = ("boundary", "restricted_zone", "coverage_service_area", "industrial_park",
               "industrial_cluster", "coverage_gap", "grid_line", "substation", "power_plant",
-              "trade_facility", "coverage_proposed", "findings", "diff")
+              "trade_facility", "coverage_proposed", "indicative", "findings", "diff")
 
 #: Kind labels (Vietnamese, English) of the layers that are not plan layers.
 FINDINGS_LABELS = ("Kết quả kiểm tra", "Check findings")
@@ -124,6 +131,8 @@ class MapLayer:
             return FINDINGS_LABELS
         if self.kind == "diff":
             return DIFF_LABELS
+        if self.kind == INDICATIVE_KIND:
+            return INDICATIVE_LABELS
         return COVERAGE_LABELS[self.kind]
 
     @property
@@ -191,6 +200,11 @@ def map_layers(
     diff_map_layer = diff_layer(diff, plan)
     if diff_map_layer is not None:
         out.append(diff_map_layer)
+    marks = indicative_features(plan)
+    if marks is not None and wanted is not None:
+        marks = marks[marks["layer"].isin(wanted)].reset_index(drop=True)
+    if marks is not None and len(marks):
+        out.append(MapLayer("indicative", INDICATIVE_LABELS[0], INDICATIVE_KIND, marks))
     rank = {k: i for i, k in enumerate(DRAW_ORDER)}
     return sorted(out, key=lambda m: rank.get(m.kind, len(rank)))  # stable: plan order kept
 
@@ -402,9 +416,9 @@ def layer_styles(layer: MapLayer, table: StyleTable, *,
 
         def make(row: Any) -> dict[str, Any]:
             if row.level == "commune":
-                return path_style(table.commune_outline, 1.0, (4.0, 3.0), opacity=0.9,
+                return path_style(table.commune_outline, 1.0, table.commune_dash, opacity=0.9,
                                   fill=table.land_color, fill_opacity=0.0)
-            return path_style(table.province_outline, 3.0, None, opacity=0.9,
+            return path_style(table.province_outline, 3.0, table.province_dash, opacity=0.9,
                               fill=table.land_color, fill_opacity=0.55 if offline else 0.05)
     elif kind == "grid_line":
         keys = pd.DataFrame({"v": col("voltage_kv"), "s": col("status"), "l": col("location")})
@@ -489,6 +503,11 @@ def layer_styles(layer: MapLayer, table: StyleTable, *,
                                   opacity=0.75)
             return path_style(st["color"], st["weight"], st["dash"], opacity=0.95,
                               fill=st["fill"], fill_opacity=st["fill_opacity"])
+    elif kind == INDICATIVE_KIND:
+        keys = pd.DataFrame({"x": [0] * len(frame)})
+
+        def make(row: Any) -> dict[str, Any]:
+            return indicative_style(table)
     else:  # coverage_proposed
         keys = pd.DataFrame({"x": [0] * len(frame)})
 
@@ -531,7 +550,7 @@ def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSect
     for k in ("grid_line", "substation", "industrial_cluster", "industrial_park",
               "trade_facility", "power_plant"):
         statuses |= {s for s in _present(layers, k, "status") if s is not None}
-    return legend_sections(
+    sections = legend_sections(
         table, kinds,
         voltages={None if v is None else int(v) for v in volt},
         statuses=statuses,
@@ -544,3 +563,6 @@ def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSect
         diff_arrows=any(m.arrows is not None and len(m.arrows) for m in layers
                         if m.kind == "diff"),
     )
+    if any(m.kind == INDICATIVE_KIND for m in layers):
+        sections.append(indicative_legend(table))
+    return sections

@@ -17,7 +17,7 @@ __all__ = ["BASEMAPS", "DEFAULT_BASEMAPS", "MAP_KEYS", "validate_settings"]
 
 #: Keys accepted in a plan's ``[map]`` table.
 MAP_KEYS = ("title", "subtitle", "palette", "voltage_colors", "attribution", "basemaps",
-            "precision", "simplify_m", "cluster_points", "offline", "paper")
+            "precision", "simplify_m", "cluster_points", "offline", "paper", "symbology")
 
 #: Online base maps: key -> (folium / xyzservices tile name, label in the layer control).
 BASEMAPS: dict[str, tuple[str, str]] = {
@@ -38,10 +38,11 @@ def validate_settings(mapping: Mapping[str, Any]) -> None:
     Traceback (most recent call last):
     ...
     geoplan.errors.PlanError: unknown key 'colour'; valid keys: title, subtitle, palette, \
-voltage_colors, attribution, basemaps, precision, simplify_m, cluster_points, offline, paper
+voltage_colors, attribution, basemaps, precision, simplify_m, cluster_points, offline, paper, \
+symbology
     """
     check_keys(mapping, MAP_KEYS)
-    style_table(mapping)  # palette, voltage_colors
+    style_table(mapping)  # palette, voltage_colors, symbology
     for key in ("title", "subtitle", "attribution"):
         if key in mapping and not isinstance(mapping[key], str):
             raise PlanError(f"{key} must be text, got {mapping[key]!r}")

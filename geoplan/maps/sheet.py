@@ -38,6 +38,7 @@ from geoplan.maps.model import (
     name_label_points,
 )
 from geoplan.maps.styles import MPL_MARKERS, LegendEntry, LegendSection, StyleTable, style_table
+from geoplan.markup import plain_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -47,11 +48,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PAPER_MM",
+    "STANDARD_SCALES",
+    "add_coordinate_grid",
+    "add_location_inset",
     "add_north_arrow",
     "add_scale_bar",
     "draw_layers",
     "draw_legend",
+    "fit_scale",
     "report_map_png",
+    "scale_text",
+    "source_lines",
     "static_map",
     "write_static_map",
 ]
@@ -75,6 +82,20 @@ def _mpl() -> Any:
     except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
         raise MissingDependencyError("static maps need matplotlib: pip install matplotlib") from exc
     return matplotlib
+
+
+def _literal_text(func: Any) -> Any:
+    """Draw every text of the figure as written: a ``$`` in a plan name or a label is no
+    mathtext (an unbalanced ``$\\frac{`` would make matplotlib raise while saving)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        matplotlib = _mpl()
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 # ------------------------------------------------------------------------ style conversion
@@ -416,9 +437,175 @@ def add_north_arrow(ax: Axes, crs: Any, *, size: float = 0.06) -> float:
     return angle
 
 
+# ------------------------------------------------------- tt04-2023: scale, grid, inset, source
+
+#: The scales (denominators) a tt04-2023 sheet is drawn at: the smallest that holds the plan.
+STANDARD_SCALES: tuple[int, ...] = (5_000, 10_000, 25_000, 50_000, 100_000, 150_000, 200_000,
+                                    250_000, 300_000, 400_000, 500_000, 750_000, 1_000_000,
+                                    1_500_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000,
+                                    7_500_000, 10_000_000)
+
+
+def fit_scale(ax: Axes, extent: tuple[float, float, float, float], fig: Figure,
+              box: Sequence[float]) -> int:
+    """Set the Axes' extent so that the map is drawn at the smallest standard scale holding
+    ``extent`` (printed at 100 %); returns the scale's denominator (100000 for 1:100 000)."""
+    x0, y0, x1, y1 = extent
+    w_m = fig.get_figwidth() * box[2] * 0.0254
+    h_m = fig.get_figheight() * box[3] * 0.0254
+    need = max((x1 - x0) / w_m, (y1 - y0) / h_m)
+    scale = next((n for n in STANDARD_SCALES if n >= need),
+                 int(math.ceil(need / 1e6) * 1e6))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    ax.set_xlim(cx - scale * w_m / 2, cx + scale * w_m / 2)
+    ax.set_ylim(cy - scale * h_m / 2, cy + scale * h_m / 2)
+    return scale
+
+
+def scale_text(scale: int, lang: Literal["vi", "en", "both"] = "both") -> str:
+    """``"Tỷ lệ 1:100.000"`` (Vietnamese thousands) / ``"Scale 1:100,000"``.
+
+    >>> scale_text(100000)
+    'Tỷ lệ / Scale 1:100.000'
+    """
+    vi = f"1:{scale:,}".replace(",", ".")
+    if lang == "vi":
+        return f"Tỷ lệ {vi}"
+    if lang == "en":
+        return f"Scale 1:{scale:,}"
+    return f"Tỷ lệ / Scale {vi}"
+
+
+def add_coordinate_grid(ax: Axes, crs: Any, *, fontsize: float = 6.0,
+                        target_lines: int = 6) -> float:
+    """A coordinate grid in the plan's metric CRS (VN-2000 TM-3 for a province) with the
+    values on the frame: X (northing) on the sides, Y (easting) along the top and bottom, as
+    Vietnamese maps write them; returns the grid interval in metres."""
+    from geoplan.crs import crs_label
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    step = _nice(max(x1 - x0, y1 - y0) / target_lines)
+    step = max(step, 100.0)
+    xs = np.arange(math.ceil(x0 / step) * step, x1, step)
+    ys = np.arange(math.ceil(y0 / step) * step, y1, step)
+
+    def label(v: float) -> str:
+        return f"{v:,.0f}".replace(",", " ")
+
+    ax.set_xticks(xs)
+    ax.set_yticks(ys)
+    ax.set_xticklabels([label(v) for v in xs])
+    ax.set_yticklabels([label(v) for v in ys], rotation=90, va="center")
+    ax.tick_params(axis="both", labelsize=fontsize, direction="in", length=3, top=True,
+                   right=True, labeltop=True, labelright=True, pad=2)
+    ax.grid(True, color="#333333", linewidth=0.3, alpha=0.55)
+    ax.set_axisbelow(False)
+    unit = f"{step / 1000:g} km" if step >= 1000 else f"{step:g} m"
+    import pyproj
+
+    name = f"{pyproj.CRS(crs).name} ({crs_label(crs)})"
+    ax.set_xlabel(f"Y (m) · {name} · lưới tọa độ / grid {unit}", fontsize=fontsize)
+    ax.set_ylabel("X (m)", fontsize=fontsize)
+    return float(step)
+
+
+def add_location_inset(fig: Figure, box: tuple[float, float, float, float], plan: Plan, *,
+                       fontsize: float = 6.0) -> Axes:
+    """A small map locating the province: its outline (red) in a longitude / latitude frame of
+    Vietnam's coordinate extent, with the plan's neighbouring provinces when it has them.
+
+    geoplan ships no national outline: an official map of Vietnam must show the Hoàng Sa and
+    Trường Sa archipelagos, so the national context comes from the plan's own boundary layers.
+    """
+    import shapely
+
+    from geoplan.crs import VIETNAM_BOUNDS_WGS84, to_wgs84
+
+    ax = fig.add_axes(box)
+    ax.set_facecolor("#eaf2f8")
+    x0, y0, x1, y1 = VIETNAM_BOUNDS_WGS84
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+    for lon in range(int(math.ceil(x0 / 4) * 4), int(x1) + 1, 4):
+        ax.axvline(lon, color="#9aa5b1", linewidth=0.3)
+    for lat in range(int(math.ceil(y0 / 4) * 4), int(y1) + 1, 4):
+        ax.axhline(lat, color="#9aa5b1", linewidth=0.3)
+    ax.set_xticks(range(int(math.ceil(x0 / 4) * 4), int(x1) + 1, 4))
+    ax.set_yticks(range(int(math.ceil(y0 / 4) * 4), int(y1) + 1, 4))
+    ax.set_xticklabels([f"{v}°E" for v in ax.get_xticks().astype(int)])
+    ax.set_yticklabels([f"{v}°N" for v in ax.get_yticks().astype(int)])
+    ax.tick_params(labelsize=fontsize * 0.8, length=2, pad=1)
+    neighbours = plan.neighbours
+    if neighbours is not None and len(neighbours):
+        for geom in to_wgs84(neighbours[["geometry"]]).geometry:
+            _inset_polygon(ax, geom, "#d9d9d9", "#969696", 0.4)
+    own = plan.boundary
+    if own is not None and len(own):
+        province = shapely.union_all(np.asarray(to_wgs84(own[["geometry"]]).geometry.array,
+                                                dtype=object))
+    else:
+        frames = [layer.frame for layer in plan.layers.values() if len(layer.frame)]
+        b = np.array([f.total_bounds for f in frames]) if frames else None
+        province = None
+        if b is not None:
+            import geopandas as gpd
+
+            box_m = shapely.box(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+            province = to_wgs84(gpd.GeoDataFrame(geometry=[box_m], crs=plan.crs)).geometry[0]
+    if province is not None and not province.is_empty:
+        _inset_polygon(ax, province, "#d7191c", "#7f0000", 0.8)
+        px0, py0, px1, py1 = province.bounds
+        pad = 0.35
+        ax.add_patch(_rect(px0 - pad, py0 - pad, px1 - px0 + 2 * pad, py1 - py0 + 2 * pad))
+    ax.set_title("Sơ đồ vị trí / Location", fontsize=fontsize, pad=2)
+    return ax
+
+
+def _rect(x: float, y: float, w: float, h: float) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, fill=False, edgecolor="#d7191c", linewidth=1.0, zorder=5)
+
+
+def _inset_polygon(ax: Axes, geom: Any, face: str, edge: str, lw: float) -> None:
+    import shapely
+    from matplotlib.patches import Polygon as MplPolygon
+
+    for part in shapely.get_parts(geom):
+        if part.geom_type != "Polygon":
+            continue
+        ax.add_patch(MplPolygon(np.asarray(part.exterior.coords)[:, :2], closed=True,
+                                facecolor=face, edgecolor=edge, linewidth=lw, zorder=3))
+
+
+def source_lines(plan: Plan, table: StyleTable, *, scale: int | None = None,
+                 grid_m: float | None = None) -> list[str]:
+    """The source block of a sheet: the data, the CRS and grid, the symbology, the maker."""
+    from geoplan._version import __version__
+    from geoplan.crs import crs_label
+
+    sources = "; ".join(f"{layer.title} ({layer.source.name})" for layer in
+                        plan.layers.values())
+    crs = f"{plan.crs.name} ({crs_label(plan.crs)})"
+    if grid_m:
+        crs += f", lưới tọa độ / grid {grid_m / 1000:g} km" if grid_m >= 1000 else \
+            f", lưới tọa độ / grid {grid_m:g} m"
+    lines = [f"Nguồn dữ liệu / Data: {sources}", f"Hệ tọa độ / CRS: {crs}"]
+    if scale:
+        lines.append(scale_text(scale) + " (in đúng kích thước khổ giấy / printed at 100 %)")
+    if table.symbology == "tt04-2023":
+        lines.append("Ký hiệu / Symbology: theo Thông tư 04/2023/TT-BKHĐT trong phạm vi đọc "
+                     "được; phần còn lại do geoplan đặt (docs/symbology-tt04-2023.md)")
+    lines.append(f"Lập bằng / Made with geoplan {__version__}")
+    return lines
+
+
 # ---------------------------------------------------------------------------- report maps
 
 
+@_literal_text
 def report_map_png(
     plan: Plan,
     *,
@@ -478,6 +665,10 @@ def report_map_png(
         sections = [*sections, LegendSection("Đánh dấu", "Highlighted", (LegendEntry(
             "Đối tượng được nêu", "Feature named in the text", "line",
             style_table().severity_colors["error"], weight=5),))]
+    if style_table(plan.settings.get("map")).symbology == "tt04-2023":
+        add_coordinate_grid(ax, plan.crs, fontsize=4.5, target_lines=5)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
     add_scale_bar(ax, fontsize=6)
     add_north_arrow(ax, plan.crs, size=0.07)
     draw_legend(fig.add_axes((0.69, 0.02, 0.30, 0.96)), sections, title=False, fontsize=6.5,
@@ -490,6 +681,7 @@ def report_map_png(
 # -------------------------------------------------------------------------------- sheets
 
 
+@_literal_text
 def static_map(
     plan: Plan,
     *,
@@ -530,19 +722,41 @@ def static_map(
     fig = Figure(figsize=(w_mm / 25.4, h_mm / 25.4))
     portrait = h_mm > w_mm
     scale = 1.0 if paper == "A3" else 0.75
+    official = table.symbology == "tt04-2023"
     map_box = (0.03, 0.07, 0.68, 0.83) if not portrait else (0.04, 0.24, 0.92, 0.66)
     legend_box = (0.74, 0.07, 0.24, 0.83) if not portrait else (0.04, 0.045, 0.92, 0.18)
+    if official:  # room for the grid values, the inset and the source block
+        map_box = (0.055, 0.1, 0.63, 0.76) if not portrait else (0.08, 0.3, 0.85, 0.56)
+        legend_box = (0.74, 0.4, 0.24, 0.5) if not portrait else (0.04, 0.1, 0.56, 0.16)
     ax = fig.add_axes(map_box)
     ax.set_facecolor("#eef2f5")
     sections = draw_layers(ax, plan, layers, findings=findings, coverage=coverage, grid=grid,
                            styles=table)
+    denominator: int | None = None
+    grid_m: float | None = None
     if extent is not None:
-        _fit_extent(ax, extent, fig, map_box)
+        if official:
+            denominator = fit_scale(ax, extent, fig, map_box)
+        else:
+            _fit_extent(ax, extent, fig, map_box)
     for spine in ax.spines.values():
         spine.set_linewidth(1.2)
+    if official:
+        grid_m = add_coordinate_grid(ax, plan.crs, fontsize=6.5 * scale)
     add_scale_bar(ax, fontsize=7 * scale)
     add_north_arrow(ax, plan.crs)
     draw_legend(fig.add_axes(legend_box), sections, fontsize=6.5 * scale)
+    if official:
+        inset_box = (0.76, 0.14, 0.2, 0.22) if not portrait else (0.64, 0.1, 0.32, 0.16)
+        add_location_inset(fig, inset_box, plan, fontsize=7 * scale)
+        lines = source_lines(plan, table, scale=denominator, grid_m=grid_m)
+        fig.text(0.74 if not portrait else 0.04, 0.115 if not portrait else 0.075,
+                 "\n".join(lines), fontsize=5.5 * scale, va="top", color="#333333",
+                 wrap=True)
+        if denominator:
+            fig.text(0.03 if not portrait else 0.04, 0.9 if not portrait else 0.915,
+                     scale_text(denominator), fontsize=11 * scale, va="top",
+                     fontweight="bold")
 
     day = map_day(date)
     fig.text(0.03, 0.965, title or settings.get("title") or plan.name, fontsize=16 * scale,
@@ -555,7 +769,7 @@ def static_map(
               "Bắc thật / true north",
               f"geoplan {__version__}"]
     if credit:
-        footer.insert(1, credit)
+        footer.insert(1, plain_text(credit))  # a link in the attribution is HTML
     fig.text(0.03, 0.02, "   ·   ".join(footer), fontsize=6.5 * scale, color="#555555")
     return fig
 

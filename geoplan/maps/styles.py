@@ -55,6 +55,7 @@ __all__ = [
     "PALETTES",
     "SEVERITY_LABELS",
     "STATUS_LABELS",
+    "SYMBOLOGIES",
     "TRADE_TYPE_LABELS",
     "LegendEntry",
     "LegendSection",
@@ -365,6 +366,7 @@ class StyleTable:
     """
 
     palette: str = "openinframap"
+    symbology: str = "geoplan"
     voltage_classes: tuple[VoltageClass, ...] = field(
         default_factory=lambda: _classes(PALETTES["openinframap"])
     )
@@ -390,6 +392,8 @@ class StyleTable:
     gap_color: str = "#D7191C"
     proposed_color: str = "#1A9850"
     land_color: str = "#F7F7F2"
+    province_dash: tuple[float, ...] | None = None
+    commune_dash: tuple[float, ...] | None = (4.0, 3.0)
 
     # ----------------------------------------------------------------------------- lookups
 
@@ -492,6 +496,7 @@ class StyleTable:
         """The table as plain JSON data (read by the map's JavaScript)."""
         return {
             "palette": self.palette,
+            "symbology": self.symbology,
             "voltage": [
                 {"min": vc.min_kv, "color": vc.color, "weight": vc.weight, "vi": vc.label_vi,
                  "en": vc.label_en}
@@ -545,15 +550,42 @@ def mpl_dashes(dash: tuple[float, ...] | None, *, scale: float = 0.5) -> Any:
 
 
 #: Keys of ``[map]`` that the style table reads.
-STYLE_KEYS = ("palette", "voltage_colors")
+STYLE_KEYS = ("palette", "voltage_colors", "symbology")
+
+#: Map symbologies: ``"geoplan"`` (the default above) and ``"tt04-2023"``, the styling of
+#: provincial planning maps after Circular 04/2023/TT-BKHĐT as far as its appendix can be read;
+#: every symbol, its source and what is geoplan's own are in docs/symbology-tt04-2023.md.
+SYMBOLOGIES: tuple[str, ...] = ("geoplan", "tt04-2023")
+
+#: tt04-2023: lines coloured by voltage as on the national power plan's maps (500 kV red,
+#: 220 kV orange, 110 kV blue; the PDP8 palette), existing solid, planned long dashes, under
+#: construction short dashes; industrial land in the violet family (parks darker than
+#: clusters); planned areas lighter with dashed outlines; the province boundary dash-dot, the
+#: communes' dash-dot-dot. Colours are geoplan's own where the appendix is silent or unread.
+_TT04 = {
+    "status_dash": {"existing": None, "under_construction": (6.0, 3.0),
+                    "planned": (12.0, 6.0), "expansion": (2.0, 3.0)},
+    "cluster_fill": {"existing": "#9B59B6", "under_construction": "#AF7AC5",
+                     "planned": "#D2B4DE", "expansion": "#E67E22"},
+    "park_fill": {"existing": "#5B2C6F", "under_construction": "#76448A",
+                  "planned": "#A569BD", "expansion": "#E67E22"},
+    "province_outline": "#000000",
+    "commune_outline": "#595959",
+    "province_dash": (10.0, 3.0, 2.0, 3.0),
+    "commune_dash": (6.0, 2.0, 1.5, 2.0, 1.5, 2.0),
+    "restricted_fill": "#B3B3B3",
+    "restricted_outline": "#4D4D4D",
+    "land_color": "#FFFFF5",
+}
 
 
 def style_table(settings: Mapping[str, Any] | None = None) -> StyleTable:
     """The style table for a plan's ``[map]`` settings (defaults when ``None``).
 
-    Only ``palette`` and ``voltage_colors`` are read here; the other ``[map]`` keys are checked
-    by :mod:`geoplan.maps.settings`. Raises :class:`~geoplan.errors.PlanError` for an unknown
-    palette or a colour that is not ``#rrggbb``.
+    Only ``palette``, ``voltage_colors`` and ``symbology`` are read here; the other ``[map]``
+    keys are checked by :mod:`geoplan.maps.settings`. Raises
+    :class:`~geoplan.errors.PlanError` for an unknown palette or symbology, or a colour that is
+    not ``#rrggbb``.
 
     >>> style_table({"palette": "pdp8"}).voltage_color(500)
     '#E31A1C'
@@ -561,7 +593,11 @@ def style_table(settings: Mapping[str, Any] | None = None) -> StyleTable:
     '#123456'
     """
     settings = settings or {}
-    palette = settings.get("palette", "openinframap")
+    symbology = settings.get("symbology", "geoplan")
+    if symbology not in SYMBOLOGIES:
+        raise PlanError(f"symbology = {symbology!r} is unknown; use one of: "
+                        f"{', '.join(SYMBOLOGIES)}")
+    palette = settings.get("palette", "pdp8" if symbology == "tt04-2023" else "openinframap")
     if palette not in PALETTES:
         raise PlanError(f"palette = {palette!r} is unknown; use one of: "
                         f"{', '.join(PALETTES)}")
@@ -580,7 +616,9 @@ def style_table(settings: Mapping[str, Any] | None = None) -> StyleTable:
             raise PlanError(f"voltage_colors.{key} = {color!r} is not a colour; write "
                             "\"#rrggbb\"")
         colors[kv] = color  # a band of its own from this level up, or the band recoloured
-    table = StyleTable(palette=palette)
+    table = StyleTable(palette=palette, symbology=symbology)
+    if symbology == "tt04-2023":
+        table = replace(table, **_TT04)  # type: ignore[arg-type]
     return replace(table, voltage_classes=_classes_any(colors))
 
 
@@ -728,9 +766,10 @@ def legend_sections(
                                    fill_opacity=0.3, hatch=True, dash=(4.0, 3.0)))
     if "boundary" in kinds:
         context.append(LegendEntry("Ranh giới tỉnh", "Province boundary", "line",
-                                   table.province_outline, weight=3.0))
+                                   table.province_outline, weight=3.0,
+                                   dash=table.province_dash))
         context.append(LegendEntry("Ranh giới xã/phường", "Commune boundary", "line",
-                                   table.commune_outline, weight=1.0, dash=(4.0, 3.0)))
+                                   table.commune_outline, weight=1.0, dash=table.commune_dash))
     if context:
         sections.append(LegendSection("Nền", "Context", tuple(context)))
 

@@ -1,0 +1,149 @@
+"""The coverage findings (``coverage-gap``, ``substation-overload``, ``coverage-weak``) and the
+summary figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.coverage.settings import CoverageSettings
+from geoplan.findings import make_findings
+
+
+def _fmt_km(m: float) -> str:
+    return "unknown" if not np.isfinite(m) else f"{m / 1000.0:.1f} km"
+
+
+def _findings(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
+              subs: gpd.GeoDataFrame, settings: CoverageSettings, crs: Any) -> gpd.GeoDataFrame:
+    supply = settings.supply_level_kv
+    r_km = settings.radius_km[supply]
+    records: list[dict[str, Any]] = []
+    ref_gap = settings.cite("radius_km")
+    for row in features[~features["covered"]].itertuples(index=False):
+        what = f"{row.kind.replace('_', ' ')} {row.feature_id}"
+        if isinstance(row.name, str) and row.name:
+            what += f" ({row.name})"
+        if row.substation_id is None:
+            tail = f"the plan has no {supply} kV substation at all"
+        else:
+            tail = (f"the nearest, {row.substation_id}, is {_fmt_km(row.distance_m)} from its "
+                    "edge")
+        records.append({
+            "rule": "coverage-gap", "severity": "error", "layer": row.layer,
+            "feature_id": row.feature_id, "other_layer": row.substation_layer,
+            "other_id": row.substation_id, "value": row.distance_m, "unit": "m",
+            "threshold": r_km * 1000.0,
+            "message": (f"{what}, {row.status}, {row.demand_mw:.1f} MW: no {supply} kV "
+                        f"substation within the {r_km:g} km service radius; {tail}. Plan a "
+                        f"{supply} kV substation or a feeder for it (see geoplan coverage "
+                        "--site N), or change radius_km in [coverage] if the local grid "
+                        "reaches farther."),
+            "reference": ref_gap, "geometry": row.geometry,
+        })
+    ref_cap = settings.cite("power_factor", "loading_limit", "background_load_pct")
+    served = pd.DataFrame(features.loc[features["covered"], ["substation_layer",
+                                                             "substation_id", "feature_id",
+                                                             "demand_mw"]])
+    served = served.sort_values(["demand_mw", "feature_id"], ascending=[False, True])
+    by_sub = {key: list(group) for key, group in
+              served.groupby(["substation_layer", "substation_id"], sort=False)["feature_id"]}
+    for row in substations[substations["overloaded"]].itertuples(index=False):
+        mine = by_sub.get((row.layer, row.substation_id), [])
+        listed = ", ".join(map(str, mine[:5]))
+        more = f" and {len(mine) - 5} more" if len(mine) > 5 else ""
+        over = -float(row.headroom_mw)
+        records.append({
+            "rule": "substation-overload", "severity": "error", "layer": row.layer,
+            "feature_id": row.substation_id, "value": over, "unit": "MW",
+            "threshold": float(row.firm_capacity_mw - row.background_mw),
+            "message": (f"substation {row.substation_id}"
+                        + (f" ({row.name})" if isinstance(row.name, str) and row.name else "")
+                        + f", {row.capacity_mva:g} MVA: the plan assigns it {row.load_mw:.1f} MW"
+                        f" ({len(mine)} features: {listed}{more}) against a firm capacity of "
+                        f"{row.firm_capacity_mw:.1f} MW ({row.capacity_mva:g} MVA × "
+                        f"{settings.power_factor:g} × {settings.loading_limit:g})"
+                        + (f" less {row.background_mw:.1f} MW background load"
+                           if row.background_mw > 0 else "")
+                        + f": overloaded by {over:.1f} MW. Upgrade its transformers, move load "
+                        "to a neighbour (try --capacitated) or plan a new substation."),
+            "reference": ref_cap, "geometry": row.geometry,
+        })
+    ref_weak = settings.cite("weak_headroom_pct", "loading_limit")
+    firm_of = dict(zip(zip(substations["layer"], substations["substation_id"], strict=False),
+                       substations["firm_capacity_mw"], strict=False))
+    for row in features[features["weak"]].itertuples(index=False):
+        firm = firm_of.get((row.substation_layer, row.substation_id), np.nan)
+        records.append({
+            "rule": "coverage-weak", "severity": "warning", "layer": row.layer,
+            "feature_id": row.feature_id, "other_layer": row.substation_layer,
+            "other_id": row.substation_id, "value": row.headroom_mw, "unit": "MW",
+            "threshold": firm * settings.weak_headroom_pct / 100.0,
+            "message": (f"{row.kind.replace('_', ' ')} {row.feature_id} ({row.demand_mw:.1f} "
+                        f"MW) is within reach of {supply} kV substation {row.substation_id}, "
+                        f"but every {supply} kV substation within {r_km:g} km has less than "
+                        f"{settings.weak_headroom_pct:g} % of its firm capacity left "
+                        f"({row.substation_id}: {row.headroom_mw:.1f} MW after the plan's "
+                        "demand). Reserve capacity for it in the grid plan."),
+            "reference": ref_weak, "geometry": row.geometry,
+        })
+    return make_findings(records, crs=crs)
+
+
+def _summary(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
+             service_areas: gpd.GeoDataFrame, gaps: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+             settings: CoverageSettings, population: Mapping[str, Any], site: int,
+             site_info: Mapping[str, Any], assignment: str, region_how: str) -> dict[str, Any]:
+    def share(a: float, b: float) -> float | None:
+        return float(a / b) if b > 0 else None
+
+    clusters = features[features["kind"] == "industrial_cluster"]
+    area = clusters.geometry.area.to_numpy() / 10_000.0
+    cov = clusters["covered"].to_numpy(dtype=bool)
+    demand = features["demand_mw"].fillna(0.0)
+    out: dict[str, Any] = {
+        "supply_level_kv": settings.supply_level_kv,
+        "radius_km": {str(k): v for k, v in settings.radius_km.items()},
+        "features": len(features),
+        "features_covered": int(features["covered"].sum()),
+        "share_features_covered": share(float(features["covered"].sum()), len(features)),
+        "clusters": len(clusters),
+        "clusters_covered": int(cov.sum()),
+        "share_clusters_covered": share(float(cov.sum()), len(clusters)),
+        "cluster_area_ha": float(area.sum()),
+        "share_cluster_area_covered": share(float(area[cov].sum()), float(area.sum())),
+        "demand_mw": float(demand.sum()),
+        "demand_served_mw": float(demand[features["covered"]].sum()),
+        "demand_unserved_mw": float(demand[~features["covered"]].sum()),
+        "supply_substations": len(substations),
+        "substations_overloaded": int(substations["overloaded"].sum()),
+        "overload_mw": float((-substations["headroom_mw"]).clip(lower=0).fillna(0).sum()),
+        "substations_capacity_unknown": int(substations["firm_capacity_mw"].isna().sum()),
+        "features_weak": int(features["weak"].sum()),
+        "assignment": assignment,
+        "province": region_how,
+        "population_raster": population.get("raster"),
+    }
+    if population.get("raster"):
+        total = float(population["total"])
+        out["population_total"] = total
+        if population.get("warning"):
+            out["population_warning"] = population["warning"]
+        for row in service_areas.itertuples(index=False):
+            out[f"population_within_{row.voltage_kv}kv"] = float(row.population)
+            out[f"share_population_within_{row.voltage_kv}kv"] = share(float(row.population),
+                                                                      total)
+        out["population_in_gaps"] = float(gaps["population"].sum()) if len(gaps) else 0.0
+    if site:
+        picked = float(sites["demand_mw"].sum()) if len(sites) else 0.0
+        out["sites_requested"] = int(site)
+        out["sites_proposed"] = len(sites)
+        out["site_candidates"] = int(site_info.get("candidates", 0))
+        out["siting_status"] = site_info.get("status")
+        out["demand_picked_up_mw"] = picked
+        out["demand_unserved_after_sites_mw"] = out["demand_unserved_mw"] - picked
+    return out
