@@ -166,6 +166,7 @@ def analyse(
     capacitated: bool = False,
     only: str | Iterable[str] | None = None,
     tolerate: bool = False,
+    engine: Any = None,
     as_of: _dt.date | str | None = None,
 ) -> Analysis:
     """Analyse a plan once: the grid network, the checks, then the coverage.
@@ -193,6 +194,11 @@ def analyse(
         A grid or coverage stage that cannot be computed for this plan (a
         :class:`~geoplan.errors.GeoplanError`) is left out and said in :attr:`Analysis.notes`
         instead of raising, so a map can still be drawn.
+    engine
+        Where the plan rules and the coverage run: ``None`` in this process, or an engine of
+        :mod:`geoplan.engine` (``DaskEngine``: the same results on dask-geopandas) offering
+        ``run_checks(plan, only=...)`` and ``compute_coverage(plan, site=..., capacitated=...,
+        stations=...)``.
     as_of
         The day the plan is judged on: the checks use the versions of the rules in force then
         (default: the plan's ``[plan] as_of``, else today). The analysis's plan carries it
@@ -235,7 +241,8 @@ def analyse(
         run_rules = list(RULE_IDS) if plan_rules is None else plan_rules
         if run_rules:
             t0 = time.perf_counter()
-            parts.append(_run_plan_rules(loaded, only=run_rules))
+            run_rules_on = _run_plan_rules if engine is None else engine.run_checks
+            parts.append(run_rules_on(loaded, only=run_rules))
             seconds["checks"] = round(time.perf_counter() - t0, 3)
         run_grid_rules: list[str] = []
         if want_grid_findings and grid_result is not None:
@@ -252,7 +259,8 @@ def analyse(
     coverage_result: CoverageResult | None = None
     if coverage:
         stations = grid_result.grid.stations if grid_result is not None else None
-        coverage_result = attempt("coverage", lambda: _coverage.compute_coverage(
+        cover = _coverage.compute_coverage if engine is None else engine.compute_coverage
+        coverage_result = attempt("coverage", lambda: cover(
             loaded, site=site, capacitated=capacitated, stations=stations))
 
     result = Analysis(loaded, check_result, grid_result, coverage_result, tuple(notes),

@@ -38,6 +38,13 @@ expansion dossiers were filed, for the transitional rule of Decree 303/2026 (a c
 decoded, with a vertex limit of ``max_layer_mb`` × 1,000,000 / 16. Layer names are compared
 without regard to case or Unicode normalisation (``Clusters`` and ``clusters`` are one name).
 
+A layer may come from a PostGIS database instead of a file: ``path`` is then a connection URL
+``postgresql://user@host:port/db`` (or ``postgresql:///db?service=NAME``) with ``table =
+"schema.table"`` or ``sql = "SELECT ..."``. The password never goes into the plan file (a URL
+that holds one is refused): libpq takes it from ``PGPASSWORD``, ``~/.pgpass`` or a
+``PGSERVICE`` entry. The geometry column and its SRID come from the database's catalogue;
+everything else (``fields``, ``defaults``, ``crs``, validation) is as for a file.
+
 Unknown keys are errors that list the valid ones. The sections ``rules``, ``coverage``, ``grid``,
 ``map``, ``export`` and ``report`` belong to the stages that use them, which check their keys
 and values: each stage's checker is registered here with :func:`register_settings` (by the
@@ -74,6 +81,7 @@ __all__ = [
     "PLAN_FILE",
     "SETTINGS_SECTIONS",
     "AttributeSpec",
+    "DatabaseSource",
     "Layer",
     "LayerSpec",
     "Plan",
@@ -91,7 +99,8 @@ PLAN_FILE = "plan.toml"
 PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_choice",
              "description", "as_of", "dossier_filed", "max_layer_mb")
 LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
-              "encoding", "sheet", "band", "title", "accept_voltages_kv", "attributes")
+              "encoding", "sheet", "band", "title", "accept_voltages_kv", "attributes",
+              "table", "sql")
 ATTRIBUTE_KEYS = ("path", "sheet", "key", "encoding")
 SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
 TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
@@ -162,10 +171,18 @@ class LayerSpec:
     title: str | None = None
     accept_voltages_kv: tuple[float, ...] = ()
     attributes: AttributeSpec | None = None
+    table: str | None = None
+    sql: str | None = None
+    database: str | None = None
 
     @property
     def is_raster(self) -> bool:
         return self.kind in RASTER_KINDS
+
+    @property
+    def is_database(self) -> bool:
+        """Whether the layer is read from a PostGIS database (``database`` is its URL)."""
+        return self.database is not None
 
 
 @dataclass(frozen=True)
@@ -347,8 +364,13 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
                         f"{', '.join(valid_kinds)}")
     if not isinstance(table.get("path"), str):
         raise PlanError(f"{file}: {where} needs path = \"...\" (relative to the plan file)")
-    src = Path(table["path"])
-    src = src if src.is_absolute() else (file.parent / src)
+    database = _database_url(table, where, file)
+    src: Path
+    if database is not None:
+        src = DatabaseSource(database, table.get("table"), table.get("sql"))
+    else:
+        src = Path(table["path"])
+        src = src if src.is_absolute() else (file.parent / src)
     for key in ("layer", "crs", "x_field", "y_field", "encoding", "sheet", "title"):
         if key in table and not isinstance(table[key], str):
             raise PlanError(f"{file}: {where} {key} must be a string, got {table[key]!r}")
@@ -387,7 +409,97 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
         y_field=table.get("y_field"), encoding=table.get("encoding"), sheet=table.get("sheet"),
         band=band, title=table.get("title"), accept_voltages_kv=tuple(float(v) for v in extra),
         attributes=attributes,
+        table=table.get("table"), sql=table.get("sql"), database=database,
     )
+
+
+# ------------------------------------------------------------------------ database layers
+
+#: How a database layer's ``path`` starts.
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
+_CONCRETE_PATH: type[Path] = type(Path())
+
+
+class DatabaseSource(_CONCRETE_PATH):  # type: ignore[valid-type,misc]
+    """The source of a database layer where a file layer has its path.
+
+    It prints as ``postgresql://user@host:port/db#schema.table`` (or ``... (sql)``), so every
+    message that names a layer's file names the database table instead; it is no file
+    (``exists()`` is false). The connection URL itself is :attr:`LayerSpec.database`.
+    """
+
+    _label: str
+
+    def __new__(cls, url: str, table: str | None = None, sql: str | None = None
+                ) -> DatabaseSource:
+        label = f"{url}#{table}" if table else f"{url} (sql)"
+        self = super().__new__(cls, label)
+        self._label = label
+        return self
+
+    if sys.version_info >= (3, 12):  # pragma: no cover - pathlib takes segments in __init__
+        def __init__(self, url: str, table: str | None = None, sql: str | None = None) -> None:
+            super().__init__(f"{url}#{table}" if table else f"{url} (sql)")
+
+        def with_segments(self, *segments: Any) -> Path:
+            return Path(*segments)
+
+    def __str__(self) -> str:
+        return getattr(self, "_label", None) or super().__str__()
+
+    def __fspath__(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"DatabaseSource({str(self)!r})"
+
+
+def _database_url(table: Mapping[str, Any], where: str, file: Path) -> str | None:
+    """The connection URL of a database layer (checked), ``None`` for a file layer."""
+    from urllib.parse import parse_qs, urlsplit
+
+    path = str(table["path"]).strip()
+    is_db = path.lower().startswith(DATABASE_SCHEMES)
+    if not is_db:
+        for key in ("table", "sql"):
+            if key in table:
+                raise PlanError(f"{file}: {where} {key} is for database layers (path = "
+                                f"\"postgresql://user@host:port/db\"); {table['path']!r} is a "
+                                "file: remove the key, or give the database's URL as path")
+        return None
+    try:
+        parts = urlsplit(path)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise PlanError(f"{file}: {where} path {path!r} is not a valid connection URL ({exc}); "
+                        "write postgresql://user@host:5432/database") from None
+    query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
+    if parts.password is not None or "password" in query:
+        raise PlanError(f"{file}: {where} path holds a password. A plan file is shared and kept "
+                        "with the plan, so it must not hold one: remove it from the URL "
+                        "(postgresql://user@host:port/db) and give it to libpq in PGPASSWORD, "
+                        "in ~/.pgpass (host:port:db:user:password, mode 0600) or in a "
+                        "PGSERVICE entry of ~/.pg_service.conf")
+    if not parts.path.strip("/") and "service" not in query and "dbname" not in query:
+        raise PlanError(f"{file}: {where} path {path!r} names no database; write "
+                        "postgresql://user@host:5432/database (or ?service=NAME)")
+    given = [k for k in ("table", "sql") if k in table]
+    if len(given) != 1:
+        what = "both table and sql" if len(given) == 2 else "neither table nor sql"
+        raise PlanError(f"{file}: {where} is a database layer with {what}; give one: table = "
+                        "\"schema.table\" or sql = \"SELECT ...\"")
+    value = table[given[0]]
+    if not isinstance(value, str) or not value.strip():
+        raise PlanError(f"{file}: {where} {given[0]} must be a non-empty string, got {value!r}")
+    for key in ("x_field", "y_field", "encoding", "sheet"):
+        if key in table:
+            raise PlanError(f"{file}: {where} {key} is for files; a database layer reads its "
+                            "geometry column from the catalogue (name it with layer = "
+                            "\"column\" when the table has several)")
+    if table.get("kind") in RASTER_KINDS:
+        raise PlanError(f"{file}: {where} a population raster is read from a GeoTIFF file, not "
+                        "from a database")
+    return path
 
 
 def _attribute_spec(value: Any, where: str, file: Path) -> AttributeSpec:

@@ -13,12 +13,17 @@ from geoplan.cli.options import (
     EXIT_FINDINGS,
     EXIT_OK,
     as_of_option,
+    deliver_to_postgis,
+    engine_options,
     format_option,
     handle_errors,
     lang_option,
+    open_engine,
     output_option,
     overwrite_option,
     plan_argument,
+    postgis_options,
+    preflight_postgis,
 )
 from geoplan.cli.output import echo_findings, echo_result
 from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
@@ -35,16 +40,20 @@ from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
 @overwrite_option
 @as_of_option
 @lang_option
+@postgis_options
+@engine_options
 @handle_errors
 def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
-                  overwrite: bool, as_of: Any, lang: str | None) -> None:
+                  overwrite: bool, as_of: Any, lang: str | None, to_postgis: str | None,
+                  pg_schema: str, engine: str, scheduler: str | None) -> None:
     """Check PLAN against the planning rules and print every finding.
 
     Overlapping clusters and parks, features inside power-line safety corridors, cluster size,
     expansion and establishment conditions, park phasing, trade classes, features outside the
     province and duplicates; each finding is located, measured and cites its legal source
     (thresholds: geoplan/data/rules.toml, overridable in the plan's [rules] table).
-    -o writes the findings as GeoJSON (RFC 7946, WGS 84).
+    -o writes the findings as GeoJSON (RFC 7946, WGS 84); --to-postgis appends the run to a
+    PostGIS database; --engine dask runs the rules on dask-geopandas.
 
     Exit 3 when any finding is an error, 0 otherwise.
     """
@@ -59,8 +68,12 @@ def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | No
     from geoplan.messages import Text, message, plan_lang
     from geoplan.rules import table_version
 
-    analysis = analyse(plan, coverage=False, only=list(only) or None, as_of=as_of)
+    preflight_postgis(to_postgis)
+    with open_engine(engine, scheduler) as running:
+        analysis = analyse(plan, coverage=False, only=list(only) or None, as_of=as_of,
+                           engine=running)
     assert analysis.checks is not None  # asked for
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "check")
     findings = run_checks(analysis, output=output, overwrite=overwrite)
     lg = plan_lang(analysis.plan, lang)
     shown = localise(findings, lg)

@@ -13,11 +13,16 @@ from geoplan.cli.options import (
     EXIT_FINDINGS,
     EXIT_OK,
     as_of_option,
+    deliver_to_postgis,
+    engine_options,
     format_option,
     handle_errors,
+    open_engine,
     output_option,
     overwrite_option,
     plan_argument,
+    postgis_options,
+    preflight_postgis,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, records
 
@@ -34,9 +39,12 @@ from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, re
 @output_option
 @overwrite_option
 @as_of_option
+@postgis_options
+@engine_options
 @handle_errors
 def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | None,
-                     overwrite: bool, as_of: Any) -> None:
+                     overwrite: bool, as_of: Any, to_postgis: str | None, pg_schema: str,
+                     engine: str, scheduler: str | None) -> None:
     """Is every cluster, park and trade hub served by a substation with room to spare?
 
     For each feature: the nearest substation of each voltage level (from its edge), whether it
@@ -45,7 +53,8 @@ def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output:
     population inside them; with --site N, proposed new sites. Substations without a voltage
     take the levels the grid infers from their lines. Radii, load densities and capacity
     factors are planning assumptions (geoplan/data/coverage.toml), overridable in the plan's
-    [coverage] table. -o writes every output to one GeoJSON file (RFC 7946).
+    [coverage] table. -o writes every output to one GeoJSON file (RFC 7946); --to-postgis
+    appends the run to a PostGIS database; --engine dask runs it on dask-geopandas.
 
     Exit 3 when there are error findings (coverage-gap, substation-overload).
     """
@@ -56,8 +65,11 @@ def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output:
 
     if output is not None:
         check_output(output, overwrite=overwrite)
-    analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated,
-                       as_of=as_of)
+    preflight_postgis(to_postgis)
+    with open_engine(engine, scheduler) as running:
+        analysis = analyse(plan, checks=False, grid=False, site=site, capacitated=capacitated,
+                           as_of=as_of, engine=running)
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "coverage")
     result = run_coverage(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

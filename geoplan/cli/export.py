@@ -10,10 +10,13 @@ import click
 from geoplan.cli.options import (
     EPILOG,
     as_of_option,
+    deliver_to_postgis,
     handle_errors,
     judged,
     overwrite_option,
     plan_argument,
+    postgis_options,
+    preflight_postgis,
 )
 
 
@@ -30,10 +33,11 @@ from geoplan.cli.options import (
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Run the coverage analysis and export its layers and findings.")
 @as_of_option
+@postgis_options
 @handle_errors
 def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
                    precision: int | None, findings: bool, with_coverage: bool,
-                   as_of: Any) -> None:
+                   as_of: Any, to_postgis: str | None, pg_schema: str) -> None:
     """Export every layer of PLAN: GeoJSON (RFC 7946), one GeoPackage, a manifest.
 
     GeoJSON, one file per layer: WGS 84 longitude/latitude through the official VN-2000
@@ -41,13 +45,19 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     The GeoPackage holds every layer in the plan's VN-2000 CRS with QGIS layer styles.
     manifest.json records the input files' SHA-256, the rule table, the CRSs and the counts.
     With --findings and/or --coverage the plan is analysed once and those results join the
-    export. Existing outputs are kept unless --overwrite.
+    export. Existing outputs are kept unless --overwrite. --to-postgis also appends the plan's
+    layers (and those results) to a PostGIS database, after the files are written.
     """
-    from geoplan.pipeline import export_plan
+    from geoplan.analysis import Analysis, analyse
+    from geoplan.pipeline import export_plan, load_plan
 
-    result = export_plan(judged(plan, as_of), output, findings=findings,
-                         coverage=with_coverage,
+    preflight_postgis(to_postgis)
+    loaded = load_plan(plan) if as_of is None else judged(plan, as_of)
+    analysis = (analyse(loaded, checks=findings, grid=findings, coverage=with_coverage)
+                if findings or with_coverage else Analysis(loaded))
+    result = export_plan(analysis, output, findings=findings, coverage=with_coverage,
                          shapefile=shapefile or None, precision=precision, overwrite=overwrite)
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "export")
     for path in result.files:
         click.echo(str(path))
     counts = result.manifest.get("counts", {})

@@ -13,10 +13,13 @@ from geoplan.cli.options import (
     EXIT_FINDINGS,
     EXIT_OK,
     as_of_option,
+    deliver_to_postgis,
     format_option,
     handle_errors,
     overwrite_option,
     plan_argument,
+    postgis_options,
+    preflight_postgis,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, records
 from geoplan.rules import GRID_RULE_IDS
@@ -37,9 +40,10 @@ _EDGE_COLUMNS = ["edge", "kind", "u", "v", "layer", "feature_id", "voltage_kv", 
 @click.option("--graph", "show_graph", is_flag=True,
               help="Also print the node and edge tables (always in --format json).")
 @as_of_option
+@postgis_options
 @handle_errors
 def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
-                 show_graph: bool, as_of: Any) -> None:
+                 show_graph: bool, as_of: Any, to_postgis: str | None, pg_schema: str) -> None:
     """Build PLAN's power grid as a graph and audit its topology.
 
     Line ends are snapped to substations within [grid] tolerance_m (metres, default 50), lines
@@ -58,7 +62,9 @@ def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
 
     if output is not None:
         check_output(output, overwrite=overwrite)
+    preflight_postgis(to_postgis)
     analysis = analyse(plan, checks=False, coverage=False, as_of=as_of)
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "grid")
     result = run_grid(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)

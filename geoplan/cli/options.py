@@ -6,9 +6,10 @@ so ``--format``, ``-o/--output`` and ``--overwrite`` read and behave the same in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,13 +24,18 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "as_of_option",
+    "deliver_to_postgis",
+    "engine_options",
     "format_option",
     "handle_errors",
     "judged",
     "lang_option",
+    "open_engine",
     "output_option",
     "overwrite_option",
     "plan_argument",
+    "postgis_options",
+    "preflight_postgis",
 ]
 
 #: Exit codes of every command.
@@ -54,6 +60,32 @@ output_option = click.option(
 overwrite_option = click.option(
     "--overwrite", is_flag=True, default=False, help="Replace existing outputs."
 )
+
+
+def postgis_options(func: F) -> F:
+    """``--to-postgis URL`` and ``--schema NAME``: append the run to a PostGIS database."""
+    func = click.option(
+        "--schema", "pg_schema", default="geoplan", show_default=True, metavar="NAME",
+        help="Schema of the --to-postgis tables (created when missing).")(func)
+    func = click.option(
+        "--to-postgis", "to_postgis", default=None, metavar="URL",
+        help="Also append this run to PostGIS: postgresql://user@host:port/db (password from "
+             "PGPASSWORD, ~/.pgpass or PGSERVICE). One transaction: a failed run leaves no "
+             "rows.")(func)
+    return func
+
+
+def engine_options(func: F) -> F:
+    """``--engine memory|dask`` and ``--scheduler ADDRESS``: where the checks and coverage run."""
+    func = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="With --engine dask: the dask.distributed scheduler (tcp://host:8786); default a "
+             "local cluster of 2 worker processes on 127.0.0.1.")(func)
+    func = click.option(
+        "--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+        help="Run the checks and the coverage in memory, or on dask-geopandas (spatial "
+             "partitions; the same findings).")(func)
+    return func
 
 
 def _parse_as_of(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
@@ -123,3 +155,48 @@ def handle_errors(func: F) -> F:
             sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]
+
+
+# ------------------------------------------------- what --to-postgis and --engine do
+
+
+def preflight_postgis(url: str | None) -> None:
+    """Refuse a bad ``--to-postgis`` URL or an unreachable database before any work, so that
+    nothing is computed or written for a run that cannot be kept."""
+    if url is None:
+        return
+    from geoplan.db import DatabaseWriteError, check_url
+    from geoplan.io.postgis import connect
+
+    check_url(url)
+    with connect(url, error=DatabaseWriteError):
+        pass
+
+
+def deliver_to_postgis(analysis: Any, url: str | None, schema: str, command: str) -> None:
+    """Append ``analysis`` to the database at ``url`` in one transaction (nothing when
+    ``url`` is None) and say so on stderr."""
+    if url is None:
+        return
+    from geoplan.db import write_analysis
+    from geoplan.io.postgis import redact
+
+    run = write_analysis(analysis, url, schema=schema, command=command)
+    click.echo(f"{command}: run {run.run_id} appended to {redact(url)} (schema {schema}): "
+               f"{run.total} row(s) in {len(run.rows)} table(s)", err=True)
+
+
+@contextlib.contextmanager
+def open_engine(engine: str, scheduler: str | None) -> Iterator[Any]:
+    """``None`` for ``--engine memory``; for ``dask`` a running
+    :class:`~geoplan.engine.DaskEngine` on ``--scheduler`` or on a local cluster of two
+    worker processes on 127.0.0.1, closed after the command."""
+    if engine == "memory":
+        if scheduler is not None:
+            raise click.UsageError("--scheduler needs --engine dask")
+        yield None
+        return
+    from geoplan.engine import DaskEngine
+
+    with DaskEngine.connect(scheduler) as running:
+        yield running

@@ -49,14 +49,21 @@ Substation voltage levels are read by :func:`geoplan.grid.voltage_levels`, the g
 from __future__ import annotations
 
 from geoplan.coverage.areas import population_sums
-from geoplan.coverage.assignment import nearest_substations
+from geoplan.coverage.assignment import (
+    FeatureSupply,
+    SupplyStage,
+    feature_supply,
+    merge_supply,
+    nearest_substations,
+)
 from geoplan.coverage.compute import (
     FEATURE_COLUMNS,
     SUBSTATION_COLUMNS,
     CoverageResult,
     compute_coverage,
+    coverage_substations,
 )
-from geoplan.coverage.demand import DEMAND_KINDS, estimate_demand
+from geoplan.coverage.demand import DEMAND_KINDS, demand_features, estimate_demand
 from geoplan.coverage.settings import (
     CoverageSettings,
     coverage_settings,
@@ -72,11 +79,17 @@ __all__ = [
     "SUBSTATION_COLUMNS",
     "CoverageResult",
     "CoverageSettings",
+    "FeatureSupply",
     "Parameter",
+    "SupplyStage",
     "compute_coverage",
     "coverage_settings",
+    "coverage_substations",
     "default_parameters",
+    "demand_features",
     "estimate_demand",
+    "feature_supply",
+    "merge_supply",
     "nearest_substations",
     "population_sums",
     "substation_levels",

@@ -4,18 +4,25 @@ service radius, and the capacitated assignment (two exact HiGHS solves)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan.coverage.demand import DEMAND_KINDS
+from geoplan.coverage.settings import CoverageSettings
 from geoplan.errors import MissingDependencyError, PlanError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geoplan.plan import Plan
 
 log = logging.getLogger(__name__)
 
-__all__ = ["nearest_substations"]
+__all__ = ["FeatureSupply", "SupplyStage", "feature_supply", "merge_supply", "nearest_substations"]
 
 
 def nearest_substations(
@@ -78,6 +85,95 @@ def _pairs_within(geoms: np.ndarray, subs: gpd.GeoDataFrame, rows: np.ndarray,
     d = shapely.distance(geoms[f], sub_geoms[s])
     keep = d <= radius_m  # the same verdict as the nearest search
     return np.column_stack([f[keep], rows[s[keep]], d[keep]]).astype("float64")
+
+
+@dataclass(frozen=True)
+class FeatureSupply:
+    """The per-feature stage of the coverage: what each demand feature can reach.
+
+    Everything here depends on one feature and the substations only, so a plan's features can
+    be split (spatial partitions) and the parts merged (:func:`merge_supply`) into what the
+    whole plan gives.
+
+    Attributes
+    ----------
+    features
+        :func:`~geoplan.coverage.demand.demand_features`: one row per demand feature, sorted by
+        kind, layer and id.
+    nearest
+        Per voltage level, aligned with ``features``: the nearest substation's ``id``,
+        ``layer``, ``row`` (in the coverage substations, -1 when none), ``distance_m`` and
+        ``within`` (its level's radius).
+    pairs
+        ``(feature index, substation row, distance m)`` of every supply-level substation within
+        the supply radius of a feature.
+    """
+
+    features: gpd.GeoDataFrame
+    nearest: Mapping[int, pd.DataFrame]
+    pairs: np.ndarray
+
+
+SupplyStage = Callable[["Plan", CoverageSettings, gpd.GeoDataFrame], FeatureSupply]
+"""A function computing the :class:`FeatureSupply` of (plan, settings, coverage substations)."""
+
+
+def feature_supply(feats: gpd.GeoDataFrame, subs: gpd.GeoDataFrame,
+                   settings: CoverageSettings) -> FeatureSupply:
+    """The per-feature stage over ``feats`` (:func:`~geoplan.coverage.demand.demand_features`)
+    and the coverage substations ``subs``
+    (:func:`~geoplan.coverage.compute.coverage_substations`)."""
+    geoms = np.asarray(feats.geometry.array, dtype=object)
+    # nearest substation of each level (row in subs, -1 when the level has none)
+    per_level: dict[int, pd.DataFrame] = {}
+    sub_ids = subs["id"].to_numpy(dtype=object)
+    sub_layers = subs["layer"].to_numpy(dtype=object)
+    none = np.full(len(feats), None, dtype=object)
+    for level in settings.levels:
+        rows = np.flatnonzero([level in lv for lv in subs["_levels"]])
+        near = nearest_substations(geoms, subs.iloc[rows])
+        pos = near["position"].to_numpy()
+        row = rows[np.maximum(pos, 0)] if len(rows) else np.zeros(len(pos), dtype="int64")
+        row = np.where(pos >= 0, row, -1)
+        has, safe = row >= 0, np.maximum(row, 0)
+        distance = near["distance_m"].to_numpy()
+        per_level[level] = pd.DataFrame({
+            "id": np.where(has, sub_ids[safe], none) if len(subs) else none,
+            "layer": np.where(has, sub_layers[safe], none) if len(subs) else none,
+            "row": row,
+            "distance_m": distance,
+            "within": distance <= settings.radius_m(level),
+        })
+    supply = settings.supply_level_kv
+    supply_rows = np.flatnonzero([supply in lv for lv in subs["_levels"]])
+    # candidate supply substations within the radius of each feature (for capacity and "weak")
+    pairs = _pairs_within(geoms, subs, supply_rows, settings.radius_m(supply))
+    return FeatureSupply(feats, per_level, pairs)
+
+
+def merge_supply(parts: Sequence[FeatureSupply], crs: Any) -> FeatureSupply:
+    """One :class:`FeatureSupply` from those of disjoint parts of a plan's features, in the
+    order :func:`~geoplan.coverage.demand.demand_features` gives the whole plan (kind, layer,
+    id)."""
+    if not parts:
+        raise ValueError("merge_supply needs at least one part")
+    frames = [p.features for p in parts]
+    feats = pd.concat(frames, ignore_index=True)
+    kind_order = {k: i for i, k in enumerate(DEMAND_KINDS)}
+    order = np.lexsort((feats["feature_id"].astype(str).to_numpy(),
+                        feats["layer"].astype(str).to_numpy(),
+                        feats["kind"].map(kind_order).to_numpy()))
+    new_index = np.empty(len(order), dtype="int64")
+    new_index[order] = np.arange(len(order))
+    merged = gpd.GeoDataFrame(feats.iloc[order].reset_index(drop=True), geometry="geometry",
+                              crs=crs)
+    nearest = {level: pd.concat([p.nearest[level] for p in parts], ignore_index=True)
+               .iloc[order].reset_index(drop=True) for level in parts[0].nearest}
+    offsets = np.cumsum([0, *(len(f) for f in frames)])[:-1]
+    pieces = [np.column_stack([new_index[p.pairs[:, 0].astype("int64") + off], p.pairs[:, 1:]])
+              for p, off in zip(parts, offsets, strict=True) if len(p.pairs)]
+    pairs = np.concatenate(pieces).astype("float64") if pieces else np.zeros((0, 3))
+    return FeatureSupply(merged, nearest, pairs)
 
 
 def _assign_capacitated(pairs: np.ndarray, demand: np.ndarray, available: np.ndarray,

@@ -14,8 +14,8 @@ import pandas as pd
 import shapely
 
 from geoplan.coverage.areas import _population, _service_areas
-from geoplan.coverage.assignment import _assign_capacitated, _pairs_within, nearest_substations
-from geoplan.coverage.demand import _demand_features
+from geoplan.coverage.assignment import SupplyStage, _assign_capacitated, feature_supply
+from geoplan.coverage.demand import demand_features
 from geoplan.coverage.findings import _findings, _summary
 from geoplan.coverage.settings import CoverageSettings, coverage_settings
 from geoplan.coverage.siting import _empty_sites, _propose_sites
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 __all__ = ["FEATURE_COLUMNS", "LAYER_IDS", "SUBSTATION_COLUMNS", "CoverageResult",
-           "compute_coverage"]
+           "compute_coverage", "coverage_substations"]
 
 #: The per-feature table's leading columns; per-level columns follow.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -180,6 +180,12 @@ def _substations(plan: Plan, settings: CoverageSettings,
     return frame
 
 
+def coverage_substations(plan: Plan, settings: CoverageSettings,
+                         stations: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """The substations the coverage uses (status, voltage levels, sorted by id and layer)."""
+    return _substations(plan, settings, stations)
+
+
 def compute_coverage(
     plan: Plan,
     *,
@@ -187,6 +193,7 @@ def compute_coverage(
     capacitated: bool = False,
     settings: CoverageSettings | None = None,
     stations: pd.DataFrame | None = None,
+    supply_stage: SupplyStage | None = None,
 ) -> CoverageResult:
     """Grid coverage, demand, capacity, population served and (optionally) new sites of a plan.
 
@@ -205,6 +212,13 @@ def compute_coverage(
         The grid's stations (:attr:`geoplan.grid.Grid.stations`): a substation without a
         voltage in the data takes the levels the grid inferred from the lines ending at it
         (``voltage_inferred`` in the substation table). :func:`geoplan.analyse` passes them.
+    supply_stage
+        Computes the per-feature stage (:class:`~geoplan.coverage.assignment.FeatureSupply`)
+        from the plan, the settings and the coverage substations, instead of
+        :func:`~geoplan.coverage.assignment.feature_supply` over
+        :func:`~geoplan.coverage.demand.demand_features` in this process; the distributed
+        engine (:mod:`geoplan.engine`) passes its own, which runs the same functions on spatial
+        partitions and merges them with :func:`~geoplan.coverage.assignment.merge_supply`.
 
     Returns
     -------
@@ -215,40 +229,18 @@ def compute_coverage(
         raise PlanError(f"site = {site}: the number of new substations to propose must be ≥ 0")
     settings = settings or coverage_settings(plan.settings.get("coverage", {}))
     crs = plan.crs
-    feats = _demand_features(plan, settings)
     subs = _substations(plan, settings, stations)
     supply = settings.supply_level_kv
-    geoms = np.asarray(feats.geometry.array, dtype=object)
-
-    # nearest substation of each level (row in subs, -1 when the level has none)
-    per_level: dict[int, pd.DataFrame] = {}
-    sub_ids = subs["id"].to_numpy(dtype=object)
-    sub_layers = subs["layer"].to_numpy(dtype=object)
-    none = np.full(len(feats), None, dtype=object)
-    for level in settings.levels:
-        rows = np.flatnonzero([level in lv for lv in subs["_levels"]])
-        near = nearest_substations(geoms, subs.iloc[rows])
-        pos = near["position"].to_numpy()
-        row = rows[np.maximum(pos, 0)] if len(rows) else np.zeros(len(pos), dtype="int64")
-        row = np.where(pos >= 0, row, -1)
-        has, safe = row >= 0, np.maximum(row, 0)
-        distance = near["distance_m"].to_numpy()
-        per_level[level] = pd.DataFrame({
-            "id": np.where(has, sub_ids[safe], none) if len(subs) else none,
-            "layer": np.where(has, sub_layers[safe], none) if len(subs) else none,
-            "row": row,
-            "distance_m": distance,
-            "within": distance <= settings.radius_m(level),
-        })
+    # the per-feature stage: demand, nearest substations, candidates within reach
+    stage = (feature_supply(demand_features(plan, settings), subs, settings)
+             if supply_stage is None else supply_stage(plan, settings, subs))
+    feats, per_level, pairs = stage.features, stage.nearest, stage.pairs
 
     supply_mask = np.array([supply in lv for lv in subs["_levels"]], dtype=bool)
     supply_rows = np.flatnonzero(supply_mask)
     nearest_supply = per_level[supply]
     covered = nearest_supply["within"].to_numpy(dtype=bool)
     demand = feats["demand_mw"].fillna(0.0).to_numpy(dtype="float64")
-
-    # candidate supply substations within the radius of each feature (for capacity and "weak")
-    pairs = _pairs_within(geoms, subs, supply_rows, settings.radius_m(supply))
 
     assigned_row = np.where(covered, nearest_supply["row"].to_numpy(), -1)
     assigned_dist = nearest_supply["distance_m"].to_numpy().copy()

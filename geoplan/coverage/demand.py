@@ -16,7 +16,7 @@ from geoplan.kinds import fold
 if TYPE_CHECKING:  # pragma: no cover
     from geoplan.plan import Plan
 
-__all__ = ["DEMAND_KINDS", "estimate_demand"]
+__all__ = ["DEMAND_KINDS", "demand_features", "estimate_demand"]
 
 #: Kinds whose features draw power (trade facilities only of the types in ``trade_types``).
 DEMAND_KINDS: tuple[str, ...] = ("industrial_cluster", "industrial_park", "trade_facility")
@@ -116,7 +116,9 @@ def estimate_demand(frame: gpd.GeoDataFrame, kind: str,
     return pd.DataFrame({"demand_mw": demand, "demand_basis": basis}, index=frame.index)
 
 
-def _demand_features(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame:
+def demand_features(plan: Plan, settings: CoverageSettings) -> gpd.GeoDataFrame:
+    """The features that draw power, with their demand (:func:`estimate_demand`), sorted by
+    kind, layer and id: clusters, parks and the trade facilities of ``trade_types``."""
     parts = []
     for kind in DEMAND_KINDS:
         frame = plan.frame(kind)

@@ -226,7 +226,8 @@ def plan_input_files(plan: Plan) -> list[Path]:
     with its sidecars) and the rasters."""
     files = [plan.path]
     for layer in plan.layers.values():
-        files += _input_files(layer.source)
+        if not layer.spec.is_database:  # a PostGIS table is no file
+            files += _input_files(layer.source)
     files += [raster.path for raster in plan.rasters.values()]
     return files
 
@@ -270,9 +271,15 @@ def _manifest(plan: Plan, layers: Sequence[ExportLayer], outputs: Mapping[str, M
 
     from geoplan._version import __version__
 
-    inputs = []
+    inputs: list[dict[str, Any]] = []
     base = plan.path.parent
     for layer in plan.layers.values():
+        if layer.spec.is_database:  # a PostGIS table or query: the rows as read
+            from geoplan.io.postgis import rows_sha256
+
+            inputs.append({"layer": layer.name, "file": str(layer.source),
+                           "sha256": rows_sha256(layer.frame), "of": "rows as read"})
+            continue
         for f in _input_files(layer.source):
             rel = f.relative_to(base).as_posix() if f.is_relative_to(base) else str(f)
             inputs.append({"layer": layer.name, "file": rel, "bytes": f.stat().st_size,

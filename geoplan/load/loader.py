@@ -60,6 +60,11 @@ def _read_raw(spec: LayerSpec, max_bytes: int | None = None
               ) -> tuple[gpd.GeoDataFrame, pyproj.CRS | None, list[Problem]]:
     """The layer as read, the CRS the load stage knows for it (``None``: the file's or the
     plan's), and notes about how it was read."""
+    if spec.database is not None:  # a PostGIS table or query (geoplan.io.postgis)
+        from geoplan.io.postgis import read_postgis
+
+        return (read_postgis(spec.database, table=spec.table, sql=spec.sql,
+                             geometry=spec.layer), None, [])
     if spec.x_field and spec.y_field:
         return (io.read_table(spec.path, x_field=spec.x_field, y_field=spec.y_field,
                               sheet=spec.sheet, encoding=spec.encoding, max_bytes=max_bytes),
