@@ -235,8 +235,9 @@ class DaskEngine:
 
                 # distributed's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, so glibc
                 # hands freed memory back to the system at once; GEOS and pandas allocate and
-                # free many small blocks, and measured about twice as slow that way
-                # (scripts/bench_scale.py). Local workers keep freed memory up to 128 MiB.
+                # free many small blocks: one partition's checks of the national workload (scale 4)
+                # ran about twice as slow on such a worker as in the calling process. Local
+                # workers keep freed memory up to 128 MiB.
                 with dask.config.set({"distributed.nanny.pre-spawn-environ."
                                       "MALLOC_TRIM_THRESHOLD_": 128 * 1024 * 1024}):
                     cluster = distributed.LocalCluster(
