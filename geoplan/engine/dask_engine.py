@@ -316,15 +316,12 @@ class DaskEngine:
             distance = max(float(rules.value("duplicate_distance_m")),
                            float(rules.value("duplicate_name_distance_m")))
         client = self.client
+        t1 = time.perf_counter()
         broadcast = {n: plan.layers[n].frame for n in small}
         shell, shared = client.scatter([plan_shell(plan), broadcast], broadcast=True)
         tasks = []
+        # the tasks that need no partition first: the workers start while the halos are cut
         if spread:
-            pieces = self._pieces(plan, parts, big, distance)
-            sent = client.scatter([frames for piece in pieces for frames in piece])
-            for own_f, halo_f in zip(sent[0::2], sent[1::2], strict=True):
-                tasks.append(client.submit(_partition_checks, shell, own_f, halo_f, shared,
-                                           spread, rules, pure=False))
             tasks.append(client.submit(_broadcast_checks, shell, shared, spread, rules,
                                        pure=False))
         for rule in AGGREGATE_RULES:
@@ -334,10 +331,19 @@ class DaskEngine:
                 [frames_f] = client.scatter([frames])
                 tasks.append(client.submit(_aggregate_checks, shell, frames_f, [rule], rules,
                                            pure=False))
+        if spread:
+            pieces = self._pieces(plan, parts, big, distance)
+            sent = client.scatter([frames for piece in pieces for frames in piece])
+            for own_f, halo_f in zip(sent[0::2], sent[1::2], strict=True):
+                tasks.append(client.submit(_partition_checks, shell, own_f, halo_f, shared,
+                                           spread, rules, pure=False))
+        self.seconds["checks_send"] = round(time.perf_counter() - t1, 3)
         results = client.gather(tasks) if tasks else []
         from geoplan.analysis import dedupe_findings
 
+        t2 = time.perf_counter()
         found = common.finish([pd.DataFrame(r) for r in results], crs=plan.crs)
+        self.seconds["checks_merge"] = round(time.perf_counter() - t2, 3)
         self.seconds["checks"] = round(time.perf_counter() - t0, 3)
         log.info("dask checks: %d findings from %d tasks over %d partitions in %.2f s",
                  len(found), len(tasks), parts.count, self.seconds["checks"])
