@@ -208,9 +208,9 @@ def _table_source(conn: psycopg.Connection[Any], table: str, geometry: str | Non
                          "WHERE c.oid = to_regclass(%s)",
                          [f'"{schema}"."{name}"' if schema else f'"{name}"']).fetchone()
     if found is None:
-        near = conn.execute(
+        near = conn.execute(  # the asked schema's tables first
             "SELECT f_table_schema || '.' || f_table_name FROM geometry_columns "
-            "ORDER BY 1 LIMIT 12").fetchall()
+            "ORDER BY f_table_schema <> %s, 1 LIMIT 12", [schema or "public"]).fetchall()
         listing = ", ".join(r[0] for r in near) or "none"
         raise LayerReadError(f"{where}: no table {table!r} in the database; tables with a "
                              f"geometry column there: {listing}. Check table = \"schema.table\" "
