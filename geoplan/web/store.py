@@ -105,7 +105,9 @@ class StoredPlan:
 
     @property
     def runs_dir(self) -> Path:
-        return self.folder / "runs"
+        """``<data-dir>/runs/<plan id>``: beside the plans, never inside a plan's folder (a
+        plan's inputs and its outputs never mix)."""
+        return self.folder.parent.parent / "runs" / self.folder.name
 
     @property
     def editable(self) -> bool:
@@ -248,6 +250,8 @@ class PlanStore:
         """Remove the workbench's folder of ``plan`` (a plan opened in place keeps its files)."""
         if plan.folder.resolve().parent == self.plans_dir:
             shutil.rmtree(plan.folder)
+            if plan.runs_dir.is_dir():
+                shutil.rmtree(plan.runs_dir)
 
     # --------------------------------------------------------------------------- uploads
 
