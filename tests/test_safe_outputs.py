@@ -499,6 +499,18 @@ def test_export_into_the_plan_folder_is_refused_and_the_plan_still_loads(tmp_pat
     geoplan.load_plan(plan)
 
 
+def test_the_library_exports_below_the_plan_folder_but_never_onto_it(tmp_path: Path) -> None:
+    plan_folder = copy_sample(tmp_path / "p")
+    plan = geoplan.load_plan(plan_folder)
+    for target in (plan_folder, tmp_path):
+        with pytest.raises(OutputExistsError, match=r"holds the plan's input"):
+            export_plan(plan, target, overwrite=True)
+    # a workbench keeps each run's export beside the plan it was made from
+    result = export_plan(plan, plan_folder / "runs" / "1" / "export")
+    verify_export(result.folder)
+    geoplan.load_plan(plan_folder)
+
+
 def test_a_single_file_output_onto_an_input_is_refused(tmp_path: Path) -> None:
     plan = copy_sample(tmp_path / "p")
     before = (plan / "boundary.geojson").read_bytes()

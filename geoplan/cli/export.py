@@ -49,8 +49,12 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     layers (and those results) to a PostGIS database, after the files are written.
     """
     from geoplan.analysis import Analysis, analyse
+    from geoplan.io.atomic import check_not_input
     from geoplan.pipeline import export_plan, load_plan
+    from geoplan.plan import find_plan_file
 
+    # -o inside the plan's folder would mix the plan's inputs and its outputs
+    check_not_input(output, [], folder=True, plan_folder=find_plan_file(plan).parent)
     preflight_postgis(to_postgis)
     loaded = load_plan(plan) if as_of is None else judged(plan, as_of)
     analysis = (analyse(loaded, checks=findings, grid=findings, coverage=with_coverage)

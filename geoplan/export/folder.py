@@ -7,8 +7,8 @@ be traced back to what produced it. Every output is checked with
 :func:`geoplan.io.check_output` before anything is written; the folder is one transaction
 (:func:`geoplan.io.atomic.staged_folder`): built in a staging folder beside it, the manifest
 written last, then swapped into place whole, under an advisory lock that keeps a second writer
-out. A folder that is or holds one of the plan's inputs, or lies inside the plan's folder, is
-refused.
+out. A folder that is or holds one of the plan's inputs is refused (``geoplan export`` also
+refuses one inside the plan's folder).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def export_plan(
     shp_layers = [layer for layer in layers if layer.kind in KINDS] if want_shp else []
     planned += [folder / f"{layer.name}.shp.zip" for layer in shp_layers]
     planned.append(folder / MANIFEST_NAME)
-    check_not_input(folder, plan_input_files(plan), folder=True, plan_folder=plan.path.parent)
+    check_not_input(folder, plan_input_files(plan), folder=True)
     _check_outputs(folder, planned, overwrite=overwrite)
     shp_names = dict(settings.get("shapefile_fields", {}))
     if shp_layers:  # refuse before writing anything
