@@ -12,6 +12,7 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from builders.osm import osm_province_plan
 
 import geoplan
 from geoplan import analysis as analysis_module
@@ -140,49 +141,10 @@ def test_a_failing_stage_is_left_out_when_tolerated(sample_plan: geoplan.Plan,
 PROVINCE = "Hưng Yên"
 
 
-def _osm_plan(shared: Path, folder: Path, province: str) -> Path:
-    """Lines touching the province, bare substation points inside it (no voltage), as OSM
-    gives them."""
-    p = pyogrio.read_dataframe(shared / "vn-admin" / "vn_provinces_34_2025.geojson")
-    own = p[p["name"] == province]
-    poly = own.geometry.iloc[0]
-    osm = shared / "vn-power-osm"
-    lines = pyogrio.read_dataframe(osm / "power_line.gpkg", bbox=tuple(own.total_bounds))
-    lines = lines[lines.intersects(poly)]
-    subs = pyogrio.read_dataframe(osm / "power_substation_points_coords_only.geojson")
-    subs = subs[subs.within(poly)]
-    folder.mkdir(parents=True, exist_ok=True)
-    pyogrio.write_dataframe(lines, folder / "power_line.gpkg", layer="power_line")
-    pyogrio.write_dataframe(subs, folder / "substations.geojson")
-    pyogrio.write_dataframe(own[["name", "code", "geometry"]], folder / "boundary.geojson")
-    (folder / "plan.toml").write_text(f"""[plan]
-name = "{province}, OpenStreetMap grid"
-province = "{province}"
-
-[layers.boundary]
-kind = "boundary"
-path = "boundary.geojson"
-defaults = {{ level = "province" }}
-
-[layers.lines]
-kind = "grid_line"
-path = "power_line.gpkg"
-fields = {{ id = "id", voltage_kv = "voltages", circuits = "circuits" }}
-defaults = {{ status = "existing" }}
-
-[layers.substations]
-kind = "substation"
-path = "substations.geojson"
-fields = {{ id = "seq" }}
-defaults = {{ status = "existing" }}
-""", encoding="utf-8")
-    return folder
-
-
 @pytest.mark.shared
 def test_coverage_of_an_osm_plan_uses_the_voltages_the_grid_infers(
         shared_data: Path, tmp_path: Path) -> None:
-    folder = _osm_plan(shared_data, tmp_path / "hy", PROVINCE)
+    folder = osm_province_plan(shared_data, tmp_path / "hy", PROVINCE, plants=False).parent
     plan = geoplan.load_plan(folder)
     assert plan.frame("substation")["voltage_kv"].isna().all()  # bare OSM points
     grid = geoplan.run_grid(plan).grid

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from builders.osm import osm_province_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from osm_province import osm_province_plan
 from shapely.geometry import LineString, Point
 
 import geoplan

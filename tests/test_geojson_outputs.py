@@ -24,8 +24,8 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from builders.osm import osm_province_plan
 from click.testing import CliRunner
-from osm_province import osm_province_plan
 from shapely.geometry import shape
 
 from geoplan.cli import cli

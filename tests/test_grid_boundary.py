@@ -13,7 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from osm_province import osm_province_plan
+from builders.osm import osm_province_plan
 from shapely.geometry import LineString, Point, box
 
 import geoplan
