@@ -20,7 +20,7 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
-from osm_province import province_frame
+from builders.osm import province_frame
 from rasterio.transform import from_origin
 from rasterio.windows import Window, from_bounds
 
