@@ -1,13 +1,22 @@
 """Problems found while loading a plan, and the report that collects them.
 
-A :class:`Problem` says where (file, layer, feature, field), what, and the fix; a
-:class:`ValidationReport` holds every problem of a plan so that one run shows them all.
+A :class:`Problem` says where (file, layer, feature, field), what, and the fix, in Vietnamese
+(``message``, ``fix``) and in English (``message_en``, ``fix_en``); a :class:`ValidationReport`
+holds every problem of a plan so that one run shows them all. The texts of the load stage are
+templates in the ``[problem.*]`` section of ``geoplan/data/messages.toml``
+(:func:`problem_text`); a problem built with one text only (a third-party caller) shows it in
+both languages. The codes (``missing-column``, ``bad-value``...) are ASCII and the same in both.
 
 >>> report = ValidationReport()
->>> report.add(Problem("error", "missing-field", "no column for 'id'",
-...                    "map it in [layers.x.fields]", layer="clusters", field="id"))
+>>> report.add(Problem("error", "missing-field", "không có cột cho trường 'id'",
+...                    "ánh xạ cột trong [layers.x.fields]", layer="clusters", field="id",
+...                    message_en="no column for 'id'", fix_en="map it in [layers.x.fields]"))
 >>> report.summary()
+'phương án có lỗi: 1 lỗi, 0 cảnh báo, 0 ghi chú'
+>>> report.summary("en")
 'the plan has errors: 1 error, 0 warnings, 0 notes'
+>>> print(report.to_text("en"))
+ERROR   missing-field: [layer clusters] field 'id': no column for 'id'. Fix: map it in [layers.x.fields]
 """
 
 from __future__ import annotations
@@ -19,14 +28,39 @@ from typing import Any, Literal
 
 import pandas as pd
 
-__all__ = ["Problem", "ProblemSeverity", "ValidationReport"]
+from geoplan.messages import Text, check_lang, message
+
+__all__ = ["Problem", "ProblemSeverity", "ValidationReport", "problem_text"]
 
 ProblemSeverity = Literal["error", "warning", "info"]
+
+_SEVERITY = {
+    "vi": {"error": "LỖI", "warning": "CẢNH BÁO", "info": "GHI CHÚ"},
+    "en": {"error": "ERROR", "warning": "WARNING", "info": "INFO"},
+}
+_WHERE = {
+    "vi": ("lớp", "đối tượng", "trường", "Sửa:"),
+    "en": ("layer", "feature", "field", "Fix:"),
+}
+
+
+def problem_text(key: str, **fields: Any) -> Text:
+    """The template ``problem.KEY`` of ``geoplan/data/messages.toml`` filled in both languages
+    (lower-case first letter: the text follows ``code: where:`` in a report line).
+
+    >>> problem_text("empty_layer").vi
+    'lớp không có đối tượng nào'
+    """
+    return message(f"problem.{key}", capital=False, **fields)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a plan: where it is, what it is, and the fix."""
+    """One problem found in a plan: where it is, what it is, and the fix.
+
+    ``message`` and ``fix`` are Vietnamese, ``message_en`` and ``fix_en`` English; left empty,
+    the English texts are the Vietnamese ones (a caller with one language only).
+    """
 
     severity: ProblemSeverity
     code: str
@@ -37,18 +71,65 @@ class Problem:
     feature: str | None = None
     field: str | None = None
     count: int = 1
+    message_en: str = ""
+    fix_en: str = ""
 
-    def to_text(self) -> str:
+    def __post_init__(self) -> None:
+        if not self.message_en:
+            object.__setattr__(self, "message_en", self.message)
+        if not self.fix_en:
+            object.__setattr__(self, "fix_en", self.fix)
+
+    @classmethod
+    def of(cls, severity: ProblemSeverity, code: str, text: Text, fix: Text | None = None,
+           **where: Any) -> Problem:
+        """A problem from texts in both languages (:func:`problem_text`); ``where`` is
+        ``layer``, ``file``, ``feature``, ``field``, ``count``."""
+        fix = fix or Text("", "")
+        return cls(severity, code, text.vi, fix.vi, message_en=text.en, fix_en=fix.en, **where)
+
+    @property
+    def text(self) -> Text:
+        """The message in both languages."""
+        return Text(self.message, self.message_en)
+
+    @property
+    def fix_text(self) -> Text:
+        """The fix in both languages."""
+        return Text(self.fix, self.fix_en)
+
+    def with_severity(self, severity: ProblemSeverity) -> Problem:
+        """The same problem with another severity (``strict`` turns warnings into errors)."""
+        from dataclasses import replace
+
+        return replace(self, severity=severity)
+
+    def to_text(self, lang: str = "vi") -> str:
+        """One line: severity, code, where, the message and the fix, in ``lang``."""
+        lang = check_lang(lang)
+        layer, feature, fld, fix_word = _WHERE[lang]
         where = " ".join(
             part for part in (
                 self.file or "",
-                f"[layer {self.layer}]" if self.layer else "",
-                f"feature {self.feature}" if self.feature else "",
-                f"field {self.field!r}" if self.field else "",
+                f"[{layer} {self.layer}]" if self.layer else "",
+                f"{feature} {_features(self.feature, lang)}" if self.feature else "",
+                f"{fld} {self.field!r}" if self.field else "",
             ) if part
         )
-        fix = f" Fix: {self.fix}" if self.fix else ""
-        return f"{self.severity.upper():7} {self.code}: {where}: {self.message}.{fix}"
+        text = self.message if lang == "vi" else self.message_en
+        fix_text = self.fix if lang == "vi" else self.fix_en
+        fix = f" {fix_word} {fix_text}" if fix_text else ""
+        severity = _SEVERITY[lang][self.severity]
+        width = 8 if lang == "vi" else 7
+        return f"{severity:{width}} {self.code}: {where}: {text}.{fix}"
+
+
+def _features(shown: str, lang: str) -> str:
+    """The feature ids of a grouped problem (``"A, B and 3 more"``) in ``lang``."""
+    head, sep, tail = shown.rpartition(" and ")
+    if lang == "vi" and sep and tail.endswith(" more") and tail[:-5].isdigit():
+        return f"{head} và {tail[:-5]} đối tượng khác"
+    return shown
 
 
 @dataclass
@@ -82,21 +163,26 @@ class ValidationReport:
     def codes(self) -> set[str]:
         return {p.code for p in self.problems}
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "vi") -> str:
+        """One line: whether the plan loads, and how many errors, warnings and notes."""
         n_err, n_warn = len(self.errors), len(self.warnings)
         n_info = len(self.problems) - n_err - n_warn
-        verdict = "the plan has errors" if n_err else "the plan loads"
-        return (f"{verdict}: {n_err} error{'s' * (n_err != 1)}, {n_warn} "
-                f"warning{'s' * (n_warn != 1)}, {n_info} note{'s' * (n_info != 1)}")
+        counts = {name: problem_text(f"count_{name}{'s' * (n != 1)}", n=n)
+                  for name, n in (("error", n_err), ("warning", n_warn), ("note", n_info))}
+        key = "report_errors" if n_err else "report_loads"
+        return problem_text(key, errors=counts["error"], warnings=counts["warning"],
+                            notes=counts["note"]).get(lang)
 
-    def to_text(self) -> str:
+    def to_text(self, lang: str = "vi") -> str:
+        """Every problem, one a line, errors first, in ``lang``."""
         if not self.problems:
-            return "No problems found."
+            return message("problem.report_none").get(lang)
         order = {"error": 0, "warning": 1, "info": 2}
         rows = sorted(self.problems, key=lambda p: (order[p.severity], p.layer or "", p.code))
-        return "\n".join(p.to_text() for p in rows)
+        return "\n".join(p.to_text(lang) for p in rows)
 
     def to_records(self) -> list[dict[str, Any]]:
+        """One dict a problem: every field, the texts in both languages."""
         return [asdict(p) for p in self.problems]
 
     def to_json(self) -> str:

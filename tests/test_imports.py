@@ -19,14 +19,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "geoplan"
 #: never of a higher one ("to its right"). A module not named here is placed by its first name
 #: under ``geoplan`` (``geoplan.grid.build`` is in the layer of ``grid``).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "problems", "names", "_version", "markup"),
+    ("errors", "messages", "problems", "names", "_version", "markup"),
     ("kinds",),
     ("crs",),
     ("plan",),
     ("io",),
     ("attributes",),
     ("load",),
-    ("messages",),
     ("findings", "results", "rules", "parameters", "indicators"),
     ("checks", "grid", "coverage", "pdp8", "importers"),
     ("engine",),
