@@ -32,8 +32,10 @@ import geopandas as gpd
 from geoplan.errors import LayerReadError
 from geoplan.io.tables import read_attribute_table
 from geoplan.kinds import KINDS, fold, normalise_text
+from geoplan.messages import Text
 from geoplan.plan import LayerSpec
 from geoplan.problems import Problem
+from geoplan.problems import problem_text as _t
 
 __all__ = ["id_column", "join_attributes"]
 
@@ -41,9 +43,11 @@ __all__ = ["id_column", "join_attributes"]
 _SHOWN = 8
 
 
-def _shown(ids: list[str]) -> str:
-    more = f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else ""
-    return ", ".join(ids[:_SHOWN]) + more
+def _shown(ids: list[str] | list[Text]) -> Text:
+    """The first ids (or row labels) and how many more, in both languages."""
+    texts = [i if isinstance(i, Text) else Text.same(i) for i in ids]
+    shown = Text.join(", ", texts[:_SHOWN])
+    return _t("more", shown=shown, n=len(ids) - _SHOWN) if len(ids) > _SHOWN else shown
 
 
 def _key(value: Any) -> str | None:
@@ -81,11 +85,11 @@ def join_attributes(raw: gpd.GeoDataFrame, spec: LayerSpec
         return raw, []
     file = str(source.path)
 
-    def problem(severity: str, code: str, message: str, fix: str = "", *,
+    def problem(severity: str, code: str, message: Text, fix: Text | None = None, *,
                 feature: str | None = None, field: str | None = None,
                 count: int = 1) -> Problem:
-        return Problem(severity, code, message, fix, spec.name, file,  # type: ignore[arg-type]
-                       feature, field, count)
+        return Problem.of(severity, code, message, fix,  # type: ignore[arg-type]
+                          layer=spec.name, file=file, feature=feature, field=field, count=count)
 
     table = read_attribute_table(source.path, sheet=source.sheet, encoding=source.encoding)
     columns = [c for c in raw.columns if c != raw.geometry.name]
@@ -105,18 +109,19 @@ def join_attributes(raw: gpd.GeoDataFrame, spec: LayerSpec
     keys = table[key_col].map(_key)
     blank = keys.isna()
     if blank.any():
-        rows = [f"row {i + 2}" for i in blank[blank].index]
+        rows = [_t("row", n=int(i) + 2) for i in blank[blank].index]
         problems.append(problem("warning", "attributes-no-id",
-                                f"{len(rows)} row(s) without an id are ignored ({_shown(rows)})",
-                                f"fill {key_col!r} on those rows or delete them",
+                                _t("attributes_no_id", n=len(rows), rows=_shown(rows)),
+                                _t("attributes_no_id_fix", column=str(key_col)),
                                 field=key_col, count=len(rows)))
     table = table[~blank].assign(_key=keys[~blank])
     dup = table["_key"].duplicated(keep=False)
     if dup.any():
         ids = sorted(set(table.loc[dup, key_col].map(str)))
         problems.append(problem("error", "attributes-duplicate-id",
-                                f"the same id is on several rows of the table: {_shown(ids)}",
-                                "keep one row per feature", field=key_col, count=len(ids)))
+                                _t("attributes_duplicate_id", ids=_shown(ids)),
+                                _t("attributes_duplicate_id_fix"), field=key_col,
+                                count=len(ids)))
         table = table[~table["_key"].duplicated(keep="first")]
 
     layer_keys = raw[layer_id].map(_key)
@@ -125,19 +130,17 @@ def join_attributes(raw: gpd.GeoDataFrame, spec: LayerSpec
     if len(unmatched):
         ids = [str(v) for v in unmatched[key_col]]
         problems.append(problem("warning", "attributes-unmatched",
-                                f"{len(ids)} row(s) of the table have ids that are not in the "
-                                f"layer: {_shown(ids)}; their figures are not used",
-                                "correct the ids (they must equal the layer's "
-                                f"{layer_id!r}) or remove the rows", field=key_col,
-                                count=len(ids)))
+                                _t("attributes_unmatched", n=len(ids), ids=_shown(ids)),
+                                _t("attributes_unmatched_fix", column=str(layer_id)),
+                                field=key_col, count=len(ids)))
     matched = set(table["_key"])
     without = [str(v) for v, k in zip(raw[layer_id], layer_keys, strict=True)
                if k is not None and k not in matched]
     if without:
         problems.append(problem("info", "attributes-missing",
-                                f"{len(without)} feature(s) have no row in the table: "
-                                f"{_shown(without)}", "add a row per feature to report its "
-                                "figures", field=layer_id, count=len(without)))
+                                _t("attributes_missing", n=len(without), ids=_shown(without)),
+                                _t("attributes_missing_fix"), field=layer_id,
+                                count=len(without)))
 
     extra = [c for c in table.columns if c not in (key_col, "_key")]
     lookup = table.set_index("_key")[extra]
@@ -158,6 +161,6 @@ def join_attributes(raw: gpd.GeoDataFrame, spec: LayerSpec
             out[col] = values
     if replaced:
         problems.append(problem("info", "attributes-replaced",
-                                f"the table's values replace the layer's in "
-                                f"{', '.join(map(repr, replaced))}"))
+                                _t("attributes_replaced",
+                                   columns=", ".join(map(repr, replaced)))))
     return gpd.GeoDataFrame(out, geometry=raw.geometry.name, crs=raw.crs), problems

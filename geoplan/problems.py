@@ -8,15 +8,17 @@ templates in the ``[problem.*]`` section of ``geoplan/data/messages.toml``
 both languages. The codes (``missing-column``, ``bad-value``...) are ASCII and the same in both.
 
 >>> report = ValidationReport()
->>> report.add(Problem("error", "missing-field", "không có cột cho trường 'id'",
-...                    "ánh xạ cột trong [layers.x.fields]", layer="clusters", field="id",
-...                    message_en="no column for 'id'", fix_en="map it in [layers.x.fields]"))
+>>> report.add(Problem("error", "missing-field", "không có cột 'id'", "ánh xạ cột trong fields",
+...                    layer="clusters", field="id", message_en="no column 'id'",
+...                    fix_en="map it in fields"))
 >>> report.summary()
 'phương án có lỗi: 1 lỗi, 0 cảnh báo, 0 ghi chú'
 >>> report.summary("en")
 'the plan has errors: 1 error, 0 warnings, 0 notes'
 >>> print(report.to_text("en"))
-ERROR   missing-field: [layer clusters] field 'id': no column for 'id'. Fix: map it in [layers.x.fields]
+ERROR   missing-field: [layer clusters] field 'id': no column 'id'. Fix: map it in fields
+>>> print(report.to_text())
+LỖI      missing-field: [lớp clusters] trường 'id': không có cột 'id'. Sửa: ánh xạ cột trong fields
 """
 
 from __future__ import annotations

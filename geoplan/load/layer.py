@@ -44,8 +44,10 @@ from geoplan.kinds import (
     normalise_voltages,
     unit_factor,
 )
+from geoplan.messages import Text, term
 from geoplan.plan import LayerSpec
 from geoplan.problems import Problem, ProblemSeverity
+from geoplan.problems import problem_text as _t
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +68,26 @@ _GEOM_FAMILY = {
 # ------------------------------------------------------------------------------- helpers
 
 
+_NO_FIX = Text("", "")
+
+
 class _Collector:
-    """Problems of one layer; feature-level problems grouped by (severity, code, field, text)."""
+    """Problems of one layer; feature-level problems grouped by (severity, code, field, text).
+
+    Texts come in both languages (:func:`geoplan.problems.problem_text`)."""
 
     def __init__(self, spec: LayerSpec) -> None:
         self.spec = spec
         self.problems: list[Problem] = []
-        self._groups: dict[tuple[ProblemSeverity, str, str | None, str, str], list[str]] = {}
+        self._groups: dict[tuple[ProblemSeverity, str, str | None, Text, Text], list[str]] = {}
 
-    def layer(self, severity: ProblemSeverity, code: str, message: str, fix: str = "",
+    def layer(self, severity: ProblemSeverity, code: str, message: Text, fix: Text = _NO_FIX,
               field: str | None = None) -> None:
-        self.problems.append(Problem(severity, code, message, fix, self.spec.name,
-                                     str(self.spec.path), None, field))
+        self.problems.append(Problem.of(severity, code, message, fix, layer=self.spec.name,
+                                        file=str(self.spec.path), field=field))
 
-    def features(self, severity: ProblemSeverity, code: str, ids: Iterable[str], message: str,
-                 fix: str = "", field: str | None = None) -> None:
+    def features(self, severity: ProblemSeverity, code: str, ids: Iterable[str], message: Text,
+                 fix: Text = _NO_FIX, field: str | None = None) -> None:
         key = (severity, code, field, message, fix)
         self._groups.setdefault(key, []).extend(ids)
 
@@ -91,9 +98,10 @@ class _Collector:
                 continue
             shown = ", ".join(ids[:MAX_IDS]) + (f" and {len(ids) - MAX_IDS} more"
                                                 if len(ids) > MAX_IDS else "")
-            count = f"{len(ids)} features: " if len(ids) > 1 else ""
-            out.append(Problem(severity, code, f"{count}{message}", fix, self.spec.name,
-                               str(self.spec.path), shown, fld, len(ids)))
+            text = _t("n_features", n=len(ids)) + message if len(ids) > 1 else message
+            out.append(Problem.of(severity, code, text, fix, layer=self.spec.name,
+                                  file=str(self.spec.path), feature=shown, field=fld,
+                                  count=len(ids)))
         return out
 
 
@@ -117,16 +125,14 @@ def resolve_source_crs(
         if not pyproj.CRS(file_crs).equals(declared, ignore_axis_order=True):
             if col is not None:
                 col.layer("error", "crs-conflict",
-                          f"the file declares {_crs_name(file_crs)} but the plan says "
-                          f"{_crs_name(declared)}",
-                          "remove crs from the plan if the file is right; if the file's CRS is "
-                          "wrong, fix the file (e.g. ogr2ogr -a_srs) rather than overriding it")
+                          _t("crs_conflict", file_crs=_crs_name(file_crs),
+                             declared=_crs_name(declared)),
+                          _t("crs_conflict_fix"))
             return None
         return declared
     if file_crs is None and declared is not None:
         if col is not None:
-            col.layer("info", "crs-from-plan",
-                      f"the file carries no CRS; using {_crs_name(declared)} declared in the plan")
+            col.layer("info", "crs-from-plan", _t("crs_from_plan", crs=_crs_name(declared)))
         return declared
     assert file_crs is not None
     return pyproj.CRS(file_crs)
@@ -138,21 +144,19 @@ def _mapinfo_source_crs(file_crs: pyproj.CRS, declared: pyproj.CRS | None, spec:
     is NonEarth or cannot be mapped and the plan declares one."""
     found = mapinfo_crs(file_crs)
     if found.mapped and col is not None:
-        col.layer("info", "mapinfo-coordsys", f"MapInfo: {found.message}")
+        col.layer("info", "mapinfo-coordsys", _t("mapinfo", detail=found.message))
     if found.ok and found.crs is not None:
         return found.crs
     if declared is not None:
         if col is not None:
-            col.layer("info", "mapinfo-coordsys", f"MapInfo: {found.message}; using the plan's "
-                      f"crs {_crs_name(declared)}")
+            col.layer("info", "mapinfo-coordsys", _t("mapinfo_plan_crs", detail=found.message,
+                                                      crs=_crs_name(declared)))
         return None
     if col is not None and found.crs is None:  # NonEarth: the missing-crs problem says the fix
-        col.layer("info", "mapinfo-coordsys", f"MapInfo: {found.message}")
+        col.layer("info", "mapinfo-coordsys", _t("mapinfo", detail=found.message))
     elif col is not None:
-        col.layer("error", "mapinfo-coordsys",
-                  f"MapInfo: {found.message}, so geoplan cannot tell the VN-2000 zone",
-                  f"declare the zone with crs = \"EPSG:...\" in [layers.{spec.name}] (e.g. "
-                  "\"EPSG:9209\" for TM-3 105°30′), or save the table with a VN-2000 CoordSys")
+        col.layer("error", "mapinfo-coordsys", _t("mapinfo_no_zone", detail=found.message),
+                  _t("mapinfo_no_zone_fix", layer=spec.name))
     return None
 
 
@@ -174,10 +178,10 @@ def _match_columns(raw: pd.DataFrame, spec: LayerSpec, kind: LayerKind, col: _Co
     chosen: dict[str, str] = {}
     for canon, column in spec.fields.items():
         if column not in source:
+            columns = Text.same(", ".join(map(str, source))) if source else _t("none")
             col.layer("error", "missing-column",
-                      f"fields.{canon} names column {column!r}, which the file does not have",
-                      f"use one of the file's columns: {', '.join(source) or '(none)'}",
-                      field=canon)
+                      _t("missing_column", field=canon, column=str(column)),
+                      _t("missing_column_fix", columns=columns), field=canon)
             continue
         chosen[canon] = column
     taken = set(chosen.values())
@@ -237,9 +241,9 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
             bad[j] = True
             mask = codes == j
             col.features("error", "bad-value", _labels(ids, mask),
-                         f"{source_name} = {_key(value)!r}: {exc}",
-                         f"correct the value in the file, or map another column with fields."
-                         f"{f.name} = \"...\"", field=f.name)
+                         _t("bad_value", column=source_name, value=repr(_key(value)),
+                            detail=str(exc)),
+                         _t("bad_value_fix", field=f.name), field=f.name)
     out = pd.Series(results[codes], index=values.index, dtype=object)
     if f.type in ("float", "int") and (f.minimum is not None or f.maximum is not None):
         nums = pd.to_numeric(out, errors="coerce")
@@ -247,14 +251,21 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
         high = nums > f.maximum if f.maximum is not None else pd.Series(False, index=nums.index)
         out_of_range = (low | high).fillna(False).to_numpy()
         if out_of_range.any():
-            rng = f"{f.minimum if f.minimum is not None else '-∞'}–" \
-                  f"{f.maximum if f.maximum is not None else '∞'}"
             col.features("error", "out-of-range", _labels(ids, out_of_range),
-                         f"{f.name} outside {rng} {f.unit}".strip(),
-                         "correct the value (occupancy is a percentage 0–100)"
-                         if f.name == "occupancy_pct" else "correct the value", field=f.name)
+                         _t("out_of_range", field=f.name, low=_bound(f.minimum, "-∞"),
+                            high=_bound(f.maximum, "∞"),
+                            unit=f" {f.unit}" if f.unit else ""),
+                         _t("out_of_range_occupancy_fix" if f.name == "occupancy_pct"
+                            else "out_of_range_fix"), field=f.name)
             out = out.where(~out_of_range, None)
     return out
+
+
+def _bound(value: float | None, infinite: str) -> Text:
+    """A bound of a field's range as each language writes it (``0,5`` / ``0.5``)."""
+    if value is None:
+        return Text.same(infinite)
+    return Text(str(value).replace(".", ","), str(value))
 
 
 def _converted(norm: pd.Series, f: Field, unit: str, source_name: str,
@@ -264,8 +275,8 @@ def _converted(norm: pd.Series, f: Field, unit: str, source_name: str,
     nums = pd.to_numeric(norm, errors="coerce")
     out = (nums * factor).astype(object).where(nums.notna(), None)
     col.layer("info", "unit-converted",
-              f"{f.name}: column {source_name!r} declared in {unit} and converted to {f.unit} "
-              f"(× {factor:g})", field=f.name)
+              _t("unit_converted", field=f.name, column=str(source_name), unit=unit,
+                 target=f.unit, factor=factor), field=f.name)
     return out
 
 
@@ -304,12 +315,10 @@ def _check_magnitudes(data: dict[str, pd.Series], spec: LayerSpec, chosen: dict[
         smaller = [u for u, k in _SMALLER_UNITS[unit] if example / k <= top]
         guess = smaller[0] if smaller else _SMALLER_UNITS[unit][0][0]
         col.features("warning", "implausible-unit", _labels(ids, high),
-                     f"{name} = {example:,.0f} {unit} is more than a {spec.kind.replace('_', ' ')} "
-                     f"can have ({top:,.0f} {unit}): column {source!r} "
-                     f"probably holds {guess}, not {unit}",
-                     f"declare the column's unit: fields = {{ {name} = {{ column = "
-                     f"\"{source}\", unit = \"{guess}\" }} }} in [layers.{spec.name}]",
-                     field=name)
+                     _t("implausible_unit", field=name, value=example, unit=unit,
+                        kind=term("kind", spec.kind), top=top, column=str(source), guess=guess),
+                     _t("implausible_unit_fix", field=name, column=str(source), guess=guess,
+                        layer=spec.name), field=name)
 
 
 def _text_column(values: pd.Series) -> pd.Series | None:
@@ -387,14 +396,15 @@ def validate_layer(
     try:
         crs = resolve_source_crs(source_crs if source_crs is not None else raw.crs, spec, col)
     except CRSError as exc:
-        col.layer("error", "bad-crs", str(exc), "use an EPSG code such as EPSG:9209")
+        col.layer("error", "bad-crs", _t("bad_crs", detail=str(exc)),
+                  _t("bad_crs_fix", example="EPSG:9209"))
         kind = KINDS[spec.kind]
         empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in kind.columns},
                                  geometry=gpd.GeoSeries([]))
         return empty, col.finish()
     if crs is not None:
         for warning in gcrs.crs_warnings(crs):
-            col.layer("warning", "crs-warning", warning)
+            col.layer("warning", "crs-warning", _t("crs_warning", detail=warning))
     frame = _canonical_frame(raw, spec, col, source_crs=crs, province_wgs84=province_wgs84,
                              province_name=province_name)
     return frame, col.finish()
@@ -413,8 +423,7 @@ def _canonical_frame(
     kind = KINDS[spec.kind]
     n = len(raw)
     if n == 0:
-        col.layer("warning", "empty-layer", "the layer has no features",
-                  "check the path and layer name, or remove the layer from the plan")
+        col.layer("warning", "empty-layer", _t("empty_layer"), _t("empty_layer_fix"))
 
     chosen = _match_columns(raw, spec, kind, col)
     # TCVN3/VNI/CP1258 text of the columns used (declared by the plan, or detected) becomes
@@ -422,9 +431,8 @@ def _canonical_frame(
     raw, conversions = convert_legacy_text(raw, encoding=spec.encoding,
                                            columns=list(dict.fromkeys(chosen.values())))
     for conversion in conversions:
-        col.layer("info", "legacy-encoding", conversion.message(),
-                  "save the file as UTF-8 (Unicode) to make the conversion unnecessary",
-                  field=conversion.column)
+        col.layer("info", "legacy-encoding", _conversion_text(conversion),
+                  _t("legacy_converted_fix"), field=conversion.column)
     # ids first: every later message names features by id
     if "id" in kind.field_names:
         if "id" in chosen:
@@ -433,21 +441,18 @@ def _canonical_frame(
             missing = ids.isna().to_numpy()
             if missing.any():
                 rows = [f"row {i + 1}" for i in np.flatnonzero(missing)]
-                col.features("error", "missing-id", rows, "feature without an id",
-                             "give every feature a unique id", field="id")
+                col.features("error", "missing-id", rows, _t("missing_id"), _t("missing_id_fix"),
+                             field="id")
                 ids = ids.where(~missing, pd.Series([f"row {i + 1}" for i in range(n)],
                                                     index=raw.index))
             dup = ids.duplicated(keep=False).to_numpy() & ~missing
             if dup.any():
                 col.features("error", "duplicate-id", sorted(set(_labels(ids, dup))),
-                             "the same id is used by more than one feature",
-                             "make ids unique within the layer", field="id")
+                             _t("duplicate_id"), _t("duplicate_id_fix"), field="id")
         else:
             ids = pd.Series([f"{spec.name}-{i + 1}" for i in range(n)], index=raw.index)
-            col.layer("warning", "no-id-field",
-                      f"no id column found; ids generated as {spec.name}-1 … {spec.name}-{n}",
-                      "map the id column with fields = { id = \"...\" } so findings can be "
-                      "traced to your features", field="id")
+            col.layer("warning", "no-id-field", _t("no_id_field", layer=spec.name, n=n),
+                      _t("no_id_field_fix"), field="id")
     else:
         ids = pd.Series([f"row {i + 1}" for i in range(n)], index=raw.index)
 
@@ -472,10 +477,10 @@ def _canonical_frame(
             foreign = norm.map(lambda t: bool(t) and any(v not in VOLTAGES_KV for v in t))
             if foreign.any():
                 found = sorted({v for t in norm[foreign] for v in t if v not in VOLTAGES_KV})
+                accepted = Text(", ".join(f"{v:g} kV".replace(".", ",") for v in found),
+                                ", ".join(f"{v:g} kV" for v in found))
                 col.features("info", "accepted-voltage", _labels(ids, foreign.to_numpy()),
-                             f"levels not used in Vietnam accepted by the plan "
-                             f"(accept_voltages_kv): {', '.join(f'{v:g} kV' for v in found)}",
-                             field=f.name)
+                             _t("accepted_voltage", levels=accepted), field=f.name)
         if f.type == "voltage":
             levels = norm.map(lambda t: ";".join(map(str, t)) if t else None)
             norm = norm.map(lambda t: t[0] if t else None)
@@ -487,15 +492,13 @@ def _canonical_frame(
             missing = norm.isna().to_numpy()
             if source_name is None and f.name not in spec.defaults:
                 if f.type == "voltage":
-                    col.layer("warning", "unknown-voltage",
-                              f"no voltage column; all {n} features have unknown voltage",
-                              "map it with fields = { voltage_kv = \"...\" }", field=f.name)
+                    col.layer("warning", "unknown-voltage", _t("no_voltage_column", n=n),
+                              _t("no_voltage_column_fix"), field=f.name)
                 else:
                     col.layer("error", "missing-field",
-                              f"required field {f.name!r} not found (looked for "
-                              f"{', '.join((f.name, *f.aliases)[:6])})",
-                              f"map it with fields = {{ {f.name} = \"<column>\" }} or give "
-                              f"defaults = {{ {f.name} = ... }}", field=f.name)
+                              _t("missing_field", field=f.name,
+                                 names=", ".join((f.name, *f.aliases)[:6])),
+                              _t("missing_field_fix", field=f.name), field=f.name)
             elif missing.any():
                 already_bad = set()
                 for p_key, p_ids in col._groups.items():
@@ -503,14 +506,12 @@ def _canonical_frame(
                         already_bad.update(p_ids)
                 miss_ids = [i for i in _labels(ids, missing) if i not in already_bad]
                 if f.type == "voltage":
-                    col.features("warning", "unknown-voltage", miss_ids,
-                                 "voltage unknown; the feature is kept, but corridor and "
-                                 "network checks cannot use it",
-                                 "fill the voltage (kV or volts) in the source", field=f.name)
+                    col.features("warning", "unknown-voltage", miss_ids, _t("unknown_voltage"),
+                                 _t("unknown_voltage_fix"), field=f.name)
                 else:
                     col.features("error", "missing-value", miss_ids,
-                                 f"{f.name} is empty", f"fill {f.name} in the source or give "
-                                 f"defaults = {{ {f.name} = ... }} in the plan", field=f.name)
+                                 _t("missing_value", field=f.name),
+                                 _t("missing_value_fix", field=f.name), field=f.name)
         data[f.name] = _typed(norm, f)
     for name in kind.derived:
         data.setdefault(name, pd.Series([None] * n, index=raw.index, dtype="object"))
@@ -558,27 +559,22 @@ def _check_text(raw: pd.DataFrame, columns: list[str], ids: pd.Series, col: _Col
         broken = values.str.contains("\ufffd", regex=False).to_numpy()
         if broken.any():
             col.features("error", "bad-encoding", _labels(ids.loc[values.index], broken),
-                         f"text in {c!r} is not valid UTF-8 (replacement characters)",
-                         "re-save the file as UTF-8, or declare encoding = \"cp1258\" (or the "
-                         "right one) in the plan", field=c)
+                         _t("not_utf8", column=str(c)), _t("not_utf8_fix"), field=c)
             continue
         suspects = values[values.str.contains(_MOJIBAKE)]
         mojibake = suspects.map(_utf8_read_as_latin1).dropna()
         if len(mojibake):
             col.features("error", "bad-encoding",
                          _labels(ids.loc[values.index], values.index.isin(mojibake.index)),
-                         f"text in {c!r} is UTF-8 read as Latin-1 (e.g. "
-                         f"{values[mojibake.index[0]]!r} is {mojibake.iloc[0]!r}): the file does "
-                         "not declare its encoding", "add encoding = \"UTF-8\" to the layer in the "
-                         "plan, or a .cpg file containing UTF-8 beside the .shp", field=c)
+                         _t("utf8_as_latin1", column=str(c), seen=values[mojibake.index[0]],
+                            real=mojibake.iloc[0]),
+                         _t("utf8_as_latin1_fix"), field=c)
             continue
         legacy = (values.str.count(_TCVN3_CLASS) >= 2) & ~values.str.contains(_VIETNAMESE_CLASS)
         if legacy.sum() > 0.3 * len(raw[c].dropna()):
             col.layer("warning", "legacy-encoding",
-                      f"text in {c!r} looks like a TCVN3/VNI font encoding (e.g. "
-                      f"{values[legacy].iloc[0]!r})",
-                      "convert the text to Unicode (e.g. UniKey's converter) and save as UTF-8",
-                      field=c)
+                      _t("legacy_font", column=str(c), example=values[legacy].iloc[0]),
+                      _t("legacy_font_fix"), field=c)
 
 
 def _utf8_read_as_latin1(text: str) -> str | None:
@@ -604,18 +600,16 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
     null = shapely.is_missing(geoms) & ~unbuilt
     empty = ~null & shapely.is_empty(geoms)
     if null.any():
-        col.features("error", "null-geometry", _labels(ids, null), "the feature has no geometry",
-                     "draw the feature or remove it")
+        col.features("error", "null-geometry", _labels(ids, null), _t("null_geometry"),
+                     _t("draw_or_remove_fix"))
     if empty.any():
-        col.features("error", "empty-geometry", _labels(ids, empty), "the geometry is empty",
-                     "draw the feature or remove it")
+        col.features("error", "empty-geometry", _labels(ids, empty), _t("empty_geometry"),
+                     _t("draw_or_remove_fix"))
     present = ~(null | empty | unbuilt)
     unreal = present & ~_finite_coordinates(geoms)
     if unreal.any():
-        col.features("error", "non-finite-coordinates", _labels(ids, unreal),
-                     "the geometry has a coordinate that is not a number (NaN) or infinite",
-                     "correct the coordinates in the source (a blank or failed computation of "
-                     "x/y, longitude/latitude), or remove the feature", field="geometry")
+        col.features("error", "non-finite-coordinates", _labels(ids, unreal), _t("non_finite"),
+                     _t("non_finite_fix"), field="geometry")
         geoms[unreal] = None
         present &= ~unreal
     types = shapely.get_type_id(geoms)
@@ -627,10 +621,10 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
     if wrong.any():
         for t in sorted(set(type_names[wrong])):
             mask = wrong & (type_names == t)
+            allowed = Text.join(", ", (term("geometry", g) for g in kind.geometry))
             col.features("error", "geometry-type", _labels(ids, mask),
-                         f"{t} is not allowed in a {kind.name} layer (allowed: "
-                         f"{', '.join(kind.geometry)})",
-                         "put these features in a layer of the right kind")
+                         _t("geometry_type", type=str(t), kind=kind.name, allowed=allowed),
+                         _t("geometry_type_fix"))
     check = present & ~wrong
     invalid = check & ~shapely.is_valid(geoms)
     for i in np.flatnonzero(invalid):
@@ -644,20 +638,19 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
             after = float(shapely.area(repaired)) if repaired is not None else 0.0
             change = abs(after - before) / before if before > 0 else float("inf")
             if repaired is None or change > REPAIR_AREA_TOLERANCE:
-                how = (f"by {change:.1%}" if np.isfinite(change) else
-                       f"from {before / 1e4:.2f} to {after / 1e4:.2f} (area units/10⁴)")
+                how = (_t("area_change_by", change=change) if np.isfinite(change) else
+                       _t("area_change_from", before=before / 1e4, after=after / 1e4))
                 col.features("error", "invalid-geometry", [fid],
-                             f"invalid geometry ({reason}); repairing it changes the area "
-                             f"{how}, more than {REPAIR_AREA_TOLERANCE:.0%}",
-                             "redraw the polygon (a bow-tie or self-crossing outline)")
+                             _t("invalid_geometry", reason=reason, how=how,
+                                tolerance=REPAIR_AREA_TOLERANCE),
+                             _t("invalid_geometry_fix"))
                 continue
             col.features("warning", "repaired-geometry", [fid],
-                         f"invalid geometry ({reason}) repaired with make_valid "
-                         f"(area change {change:.2%})", "fix it in the source")
+                         _t("repaired_polygon", reason=reason, change=change),
+                         _t("repaired_fix"))
         else:
-            col.features("warning", "repaired-geometry", [fid],
-                         f"invalid geometry ({reason}) repaired with make_valid",
-                         "fix it in the source")
+            col.features("warning", "repaired-geometry", [fid], _t("repaired", reason=reason),
+                         _t("repaired_fix"))
         geoms[i] = repaired
     geoms[null] = None
     return geoms
@@ -672,13 +665,12 @@ def _geometries_not_read(raw: gpd.GeoDataFrame, ids: pd.Series, col: _Collector)
     for pos, reason in sorted(dict(raw.attrs.get(GEOMETRY_ERRORS, {})).items()):
         unbuilt[pos] = True
         col.features("error", "unreadable-geometry", [str(ids.iloc[pos])],
-                     f"the geometry cannot be built as stored ({reason})",
-                     "redraw the feature: a line needs two points or more, a polygon ring "
-                     "four positions or more, first and last the same", field="geometry")
+                     _t("unreadable_geometry", reason=str(reason)), _t("unreadable_geometry_fix"),
+                     field="geometry")
     for pos, reason in sorted(dict(raw.attrs.get(GEOMETRY_REPAIRS, {})).items()):
         col.features("warning", "repaired-geometry", [str(ids.iloc[pos])],
-                     f"the geometry as stored is malformed ({reason}); repaired on reading",
-                     "fix it in the source (e.g. close the polygon's rings)", field="geometry")
+                     _t("repaired_on_reading", reason=str(reason)),
+                     _t("repaired_on_reading_fix"), field="geometry")
     return unbuilt
 
 
@@ -708,20 +700,17 @@ def _missing_crs(frame: gpd.GeoDataFrame, spec: LayerSpec, col: _Collector) -> N
     if col.problems and any(p.code == "crs-conflict" for p in col.problems):
         return
     bounds = frame.total_bounds if len(frame) and not frame.geometry.isna().all() else None
-    guess = ""
+    guess = Text("", "")
     if bounds is not None and np.isfinite(bounds).all():
         x0, y0, x1, y1 = bounds
         if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90:
-            guess = " The coordinates look like degrees: probably crs = \"EPSG:4326\"."
+            guess = _t("missing_crs_degrees")
         elif 100_000 < x0 < 900_000 and 800_000 < y0 < 2_700_000:
-            guess = (" The coordinates look like VN-2000 metres (easting, northing): give the "
-                     "TM-3 zone of the province, e.g. crs = \"EPSG:9209\" (105°30′).")
+            guess = _t("missing_crs_vn2000")
         elif 800_000 < x0 < 2_700_000 and 100_000 < y0 < 900_000:
-            guess = (" The coordinates look like VN-2000 metres with X (northing) and Y "
-                     "(easting) swapped: for a table set x_field to the Y column.")
-    col.layer("error", "missing-crs", "the layer has no CRS and the plan declares none." + guess,
-              f"add crs = \"EPSG:…\" to [layers.{spec.name}] in the plan, or a .prj beside the "
-              "file")
+            guess = _t("missing_crs_swapped")
+    col.layer("error", "missing-crs", _t("missing_crs", guess=guess),
+              _t("missing_crs_fix", layer=spec.name))
 
 
 def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.CRS,
@@ -735,7 +724,8 @@ def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.C
     try:
         lon, lat = gcrs.transform_points(cx, cy, source_crs, "EPSG:4326", strict=False)
     except CRSError as exc:
-        col.layer("error", "crs-transform", str(exc), "declare a CRS that PROJ can transform")
+        col.layer("error", "crs-transform", _t("crs_transform", detail=str(exc)),
+                  _t("crs_transform_fix"))
         return
     x0, y0, x1, y1 = gcrs.VIETNAM_BOUNDS_WGS84
     # coordinates PROJ cannot transform (inf/nan) are outside too
@@ -753,22 +743,53 @@ def _check_extent(frame: gpd.GeoDataFrame, spec: LayerSpec, source_crs: pyproj.C
             diagnosis = gcrs.diagnose_extent(frame, source_crs, province_wgs84=province_wgs84)
         except Exception as exc:  # diagnosis is advice; never let it hide the real problem
             log.debug("extent diagnosis failed for %s: %s", spec.name, exc)
+    fixed = diagnosis is not None and bool(diagnosis.suggested_crs or diagnosis.swap_xy)
     if outside.any():
-        message = "outside Vietnam"
-        fix = "check the coordinates and the declared CRS"
-        if diagnosis is not None and (diagnosis.suggested_crs or diagnosis.swap_xy):
-            message += f": {diagnosis.message}"
-            fix = diagnosis.fix
-        fixed = diagnosis is not None and (diagnosis.suggested_crs or diagnosis.swap_xy)
-        col.features("error", diagnosis.code if diagnosis and fixed else "outside-vietnam",
-                     _labels(present_ids, outside), message, fix)
+        message, fix = _t("outside_vietnam"), _t("outside_vietnam_fix")
+        if diagnosis is not None and fixed:
+            why, fix = _diagnosis_texts(diagnosis)
+            message = _t("outside_vietnam_why", why=why)
+        col.features("error", diagnosis.code if diagnosis is not None and fixed
+                     else "outside-vietnam", _labels(present_ids, outside), message, fix)
     elif in_province_share is not None and in_province_share < 0.5:
-        where = f"the province ({province_name})" if province_name else "the province boundary"
-        if diagnosis is not None and (diagnosis.suggested_crs or diagnosis.swap_xy):
+        where = (_t("where_province", name=province_name) if province_name
+                 else _t("where_boundary"))
+        share = 1 - in_province_share
+        if diagnosis is not None and fixed:
+            why, fix = _diagnosis_texts(diagnosis)
             col.layer("error", diagnosis.code,
-                      f"{1 - in_province_share:.0%} of the features lie outside {where}: "
-                      f"{diagnosis.message}", diagnosis.fix)
+                      _t("outside_where", share=share, where=where, why=why), fix)
         else:
             col.layer("warning", "outside-province",
-                      f"{1 - in_province_share:.0%} of the features lie outside {where}",
-                      "check the layer belongs to this plan and its CRS")
+                      _t("outside_province", share=share, where=where),
+                      _t("outside_province_fix"))
+
+
+def _diagnosis_texts(diagnosis: gcrs.Diagnosis) -> tuple[Text, Text]:
+    """Why the extent is off, and the fix, in both languages. The English texts are the
+    diagnosis' own (with its counts); the Vietnamese ones say the same from its code, suggested
+    CRS and swap."""
+    crs = diagnosis.suggested_crs or ""
+    swap = _t("why_swap") if diagnosis.swap_xy else Text("", "")
+    key = f"why_{diagnosis.code.replace('-', '_')}"
+    try:
+        why = Text(_t(key, crs=crs, swap=swap).vi, diagnosis.message)
+    except KeyError:  # a diagnosis without a Vietnamese text: its own words in both
+        why = Text.same(diagnosis.message)
+    if diagnosis.code == "xy-swapped":
+        fix = _t("fix_swap_xy")
+    elif diagnosis.code == "latlon-order":
+        fix = _t("fix_swap_latlon")
+    else:
+        fix = _t("fix_declare", crs=crs,
+                 swap=_t("fix_and_swap") if diagnosis.swap_xy else Text("", ""))
+    return why, Text(fix.vi, diagnosis.fix)
+
+
+def _conversion_text(conversion: Any) -> Text:
+    """The note of a legacy-encoding conversion (:class:`geoplan.io.encodings.Conversion`)."""
+    n = conversion.count
+    return _t("legacy_converted", column=str(conversion.column), encoding=conversion.label,
+              how=_t("legacy_declared" if conversion.forced else "legacy_detected"),
+              values=_t("count_value" if n == 1 else "count_values", n=n),
+              before=conversion.before, after=conversion.after)

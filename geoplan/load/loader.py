@@ -25,6 +25,7 @@ from geoplan.attributes import join_attributes
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
 from geoplan.load.columns import coordinate_candidates, degrees_in_vietnam
 from geoplan.load.layer import resolve_source_crs, validate_layer
+from geoplan.messages import Text
 from geoplan.names import own_province_mask
 from geoplan.plan import (
     Layer,
@@ -36,6 +37,7 @@ from geoplan.plan import (
     settings_check,
 )
 from geoplan.problems import Problem, ValidationReport
+from geoplan.problems import problem_text as _t
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +53,10 @@ def _validate_settings(spec: PlanSpec) -> None:
             raise PlanError(f"{spec.path}: [{section}] {exc}") from exc
 
 
-def _problem(spec: LayerSpec, code: str, message: str, fix: str = "",
+def _problem(spec: LayerSpec, code: str, message: Text, fix: Text | None = None,
              severity: str = "error") -> Problem:
-    return Problem(severity, code, message, fix, spec.name, str(spec.path))  # type: ignore[arg-type]
+    return Problem.of(severity, code, message, fix,  # type: ignore[arg-type]
+                      layer=spec.name, file=str(spec.path))
 
 
 def _read_raw(spec: LayerSpec, max_bytes: int | None = None
@@ -106,12 +109,9 @@ def _read_table_with_degrees(spec: LayerSpec, max_bytes: int | None = None
             f"{spec.path}: columns {found.x_field!r} and {found.y_field!r} look like longitude "
             "and latitude but do not hold WGS 84 degrees inside Vietnam (longitude 101.5-118, "
             "latitude 6-24; swapped, or metres?); geoplan does not guess. Fix: " + fix)
-    note = Problem("info", "coordinate-columns",
-                   f"no x_field/y_field in the plan: coordinates read from column "
-                   f"{found.x_field!r} (longitude) and {found.y_field!r} (latitude) as WGS 84 "
-                   "degrees (EPSG:4326)",
-                   f"to use other columns, set x_field and y_field in [layers.{spec.name}]",
-                   spec.name, str(spec.path))
+    note = _problem(spec, "coordinate-columns",
+                    _t("coordinate_columns", x=str(found.x_field), y=str(found.y_field)),
+                    _t("coordinate_columns_fix", layer=spec.name), severity="info")
     return raw, declared or pyproj.CRS.from_epsg(4326), [note]
 
 
@@ -149,18 +149,17 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
             if not spec.analysis_crs:
                 raise PlanError(f"{spec.path}: [plan] province: {exc}; or give analysis_crs"
                                 ) from exc
-            report.add(Problem("info", "unknown-province",
-                               f"{spec.province!r} is not one of the provinces of the "
-                               f"{spec.province_scheme} scheme; the analysis CRS comes from "
-                               f"analysis_crs = {spec.analysis_crs!r}",
-                               "spell the province as in the official list to get its zone",
-                               file=str(spec.path)))
+            report.add(Problem.of("info", "unknown-province",
+                                  _t("unknown_province", province=str(spec.province),
+                                     scheme=str(spec.province_scheme),
+                                     crs=str(spec.analysis_crs)),
+                                  _t("unknown_province_fix"), file=str(spec.path)))
         conflict = gcrs.meridian_conflict(spec.province, scheme=spec.province_scheme) \
             if known_province and spec.meridian_choice is None else None
         if conflict:
-            report.add(Problem("warning", "meridian-conflict", conflict,
-                               "choose with meridian_choice = <degrees> in [plan]",
-                               file=str(spec.path)))
+            report.add(Problem.of("warning", "meridian-conflict",
+                                  _t("meridian_conflict", detail=conflict),
+                                  _t("meridian_conflict_fix"), file=str(spec.path)))
 
     canonical: dict[str, tuple[LayerSpec, gpd.GeoDataFrame, pyproj.CRS]] = {}
     rasters: dict[str, RasterLayer] = {}
@@ -182,11 +181,12 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
             raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
             report.extend(joined)
         except LayerReadError as exc:
-            report.add(_problem(ls, "unreadable", str(exc),
-                                "fix path/layer in the plan or the file itself"))
+            report.add(_problem(ls, "unreadable", _t("unreadable", detail=str(exc)),
+                                _t("unreadable_fix")))
             continue
         except CRSError as exc:
-            report.add(_problem(ls, "bad-crs", str(exc), "use an EPSG code such as EPSG:4326"))
+            report.add(_problem(ls, "bad-crs", _t("bad_crs", detail=str(exc)),
+                                _t("bad_crs_fix", example="EPSG:4326")))
             continue
         report.extend(notes)
         frame, problems = validate_layer(raw, ls, source_crs=read_crs,
@@ -201,8 +201,7 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
 
     if strict:
         report = ValidationReport([
-            Problem("error", p.code, p.message, p.fix, p.layer, p.file, p.feature, p.field,
-                    p.count) if p.severity == "warning" else p for p in report.problems
+            p.with_severity("error") if p.severity == "warning" else p for p in report.problems
         ])
     if report.has_errors:
         return None, report
@@ -245,21 +244,23 @@ def _load_raster(ls: LayerSpec, report: ValidationReport) -> RasterLayer | None:
     try:
         info = io.raster_info(ls.path)
     except LayerReadError as exc:
-        report.add(_problem(ls, "unreadable", str(exc), "fix path in the plan"))
+        report.add(_problem(ls, "unreadable", _t("unreadable", detail=str(exc)),
+                            _t("unreadable_raster_fix")))
         return None
     if ls.band > info.count:
-        report.add(_problem(ls, "bad-band", f"band {ls.band} asked, the raster has {info.count}",
-                            f"use band = 1 … {info.count}"))
+        report.add(_problem(ls, "bad-band", _t("bad_band", band=ls.band, count=info.count),
+                            _t("bad_band_fix", count=info.count)))
         return None
     file_crs = pyproj.CRS(info.crs.to_wkt()) if info.crs else None
     try:
         source_crs = resolve_source_crs(file_crs, ls)
     except CRSError as exc:
-        report.add(_problem(ls, "bad-crs", str(exc), "use an EPSG code such as EPSG:4326"))
+        report.add(_problem(ls, "bad-crs", _t("bad_crs", detail=str(exc)),
+                            _t("bad_crs_fix", example="EPSG:4326")))
         return None
     if source_crs is None:
-        report.add(_problem(ls, "missing-crs", "the raster has no CRS and the plan declares none",
-                            f"add crs = \"EPSG:4326\" (or the right one) to [layers.{ls.name}]"))
+        report.add(_problem(ls, "missing-crs", _t("raster_missing_crs"),
+                            _t("raster_missing_crs_fix", layer=ls.name)))
         return None
     return RasterLayer(ls.name, ls.kind, ls, source_crs, info.nodata)
 
