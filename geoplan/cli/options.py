@@ -134,8 +134,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PlanValidationError as exc:
-            click.echo(exc.report.to_text(), err=True)
-            click.echo(f"Error: {exc.report.summary()}", err=True)
+            click.echo(exc.report.to_text(kwargs.get("lang") or "vi"), err=True)
+            click.echo(f"Error: {exc.report.summary(kwargs.get('lang') or 'vi')}", err=True)
             sys.exit(EXIT_INPUT)
         except GeoplanError as exc:
             click.echo(f"Error: {exc}", err=True)

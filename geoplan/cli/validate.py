@@ -13,6 +13,7 @@ from geoplan.cli.options import (
     EXIT_OK,
     format_option,
     handle_errors,
+    lang_option,
     plan_argument,
 )
 from geoplan.cli.output import echo_json
@@ -21,20 +22,24 @@ from geoplan.cli.output import echo_json
 @click.command("validate", epilog=EPILOG)
 @plan_argument
 @format_option
+@lang_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @handle_errors
-def validate_command(plan: Path, fmt: str, strict: bool) -> None:
+def validate_command(plan: Path, fmt: str, lang: str | None, strict: bool) -> None:
     """Load every layer of PLAN and report every problem found.
 
     Exit 0 when the plan loads (warnings allowed unless --strict), 1 when it has errors.
     """
+    from geoplan.messages import plan_lang
     from geoplan.pipeline import validate_plan
+    from geoplan.plan import read_plan_file
 
     report = validate_plan(plan)
+    lang = plan_lang(read_plan_file(plan), lang)  # --lang, else the plan's [report] lang
     if fmt == "json":
         echo_json(report.to_records())
     else:
-        click.echo(report.to_text())
+        click.echo(report.to_text(lang))
     failed = report.has_errors or (strict and report.has_warnings)
-    click.echo(report.summary(), err=True)
+    click.echo(report.summary(lang), err=True)
     sys.exit(EXIT_INPUT if failed else EXIT_OK)

@@ -537,7 +537,7 @@ def _routes(api: FastAPI, wb: Workbench) -> None:
             order = {"error": 0, "warning": 1, "info": 2}
             problems = sorted(report.problems, key=lambda p: (order[p.severity], p.layer or "",
                                                               p.code))
-            summary = report.summary()
+            summary = report.summary(request_lang(request))
         layer_sources = _layer_sources(plan)
         template = "_validation.html" if request.headers.get("hx-request") else "validate.html"
         return wb.render(request, template, plan=plan, problems=problems, fatal=fatal,

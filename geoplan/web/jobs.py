@@ -264,8 +264,9 @@ def child_main(kind: str, options: dict[str, Any], folder: str, channel: Any) ->
     try:
         result = WORKERS[kind](options, out, step)
     except PlanValidationError as exc:
-        channel.put({"type": "error", "code": "invalid", "message": exc.report.summary(),
-                     "problems": [p.to_text() for p in exc.report.problems[:50]]})
+        lang = options.get("lang") or "vi"
+        channel.put({"type": "error", "code": "invalid", "message": exc.report.summary(lang),
+                     "problems": [p.to_text(lang) for p in exc.report.problems[:50]]})
     except GeoplanError as exc:
         channel.put({"type": "error", "code": "geoplan", "message": str(exc)})
     except Exception as exc:  # the page must say something, never hang
