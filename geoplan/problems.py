@@ -123,7 +123,8 @@ class Problem:
         fix = f" {fix_word} {fix_text}" if fix_text else ""
         severity = _SEVERITY[lang][self.severity]
         width = 8 if lang == "vi" else 7
-        return f"{severity:{width}} {self.code}: {where}: {text}.{fix}"
+        end = "" if text.endswith(".") else "."  # a message may end with a sentence
+        return f"{severity:{width}} {self.code}: {where}: {text}{end}{fix}"
 
 
 def _features(shown: str, lang: str) -> str:

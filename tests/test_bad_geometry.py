@@ -172,7 +172,7 @@ def test_csv_pathologies_are_located_problems(tmp_path_factory: pytest.TempPathF
     assert_located(report, path, {f"F{i}" for i in range(len(rows))})
     if any(c == "abc" for row in rows for c in row):
         (p,) = report.problems
-        assert p.code == "unreadable" and "must hold numbers" in p.message and "row " in p.message
+        assert p.code == "unreadable" and "must hold numbers" in p.message_en and "row " in p.message_en
 
 
 # ------------------------------------------------------------------ the cases of the report
@@ -189,10 +189,14 @@ def test_nan_longitude_in_a_geopackage_is_a_located_error(tmp_path: Path) -> Non
     assert (p.code, p.feature, p.field, p.layer) == ("non-finite-coordinates", "A", "geometry",
                                                      "bad")
     assert p.file is not None and p.file.endswith("subs.gpkg")
-    assert "not a number (NaN) or infinite" in p.message and "correct the coordinates" in p.fix
-    res = CliRunner().invoke(cli, ["validate", str(plan)])
+    assert "not a number (NaN) or infinite" in p.message_en and "correct the coordinates" in p.fix_en
+    assert p.message == "hình học có tọa độ không phải là số (NaN) hoặc vô hạn"
+    assert p.fix.startswith("sửa tọa độ trong dữ liệu nguồn")
+    res = CliRunner().invoke(cli, ["validate", "--lang", "en", str(plan)])
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "non-finite-coordinates" in res.output and "feature A" in res.output
+    res = CliRunner().invoke(cli, ["validate", str(plan)])
+    assert res.exit_code == 1 and "đối tượng A trường 'geometry'" in res.output
 
 
 def test_a_line_of_one_point_is_read_and_named(tmp_path: Path) -> None:
@@ -208,6 +212,6 @@ def test_a_line_of_one_point_is_read_and_named(tmp_path: Path) -> None:
     report = geoplan.validate_plan(_plan(tmp_path, "grid_line", "lines.geojson"))
     by_code = {p.code: p for p in report.problems}
     assert by_code["unreadable-geometry"].feature == "L1"
-    assert "point array must contain 0 or >1 elements" in by_code["unreadable-geometry"].message
+    assert "point array must contain 0 or >1 elements" in by_code["unreadable-geometry"].message_en
     assert by_code["repaired-geometry"].feature == "P1"  # the ring closed on reading
     assert "null-geometry" not in by_code

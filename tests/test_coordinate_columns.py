@@ -41,8 +41,8 @@ def test_wgs84_columns_are_found_with_a_note(tmp_path: Path, x: str, y: str) -> 
     assert back.geometry.x.round(6).tolist() == LON and back.geometry.y.round(6).tolist() == LAT
     (note,) = [p for p in plan.report.problems if p.code == "coordinate-columns"]
     assert note.severity == "info" and note.layer == "subs"
-    assert f"column {x!r} (longitude) and {y!r} (latitude) as WGS 84 degrees" in note.message
-    assert "set x_field and y_field in [layers.subs]" in note.fix
+    assert f"column {x!r} (longitude) and {y!r} (latitude) as WGS 84 degrees" in note.message_en
+    assert "set x_field and y_field in [layers.subs]" in note.fix_en
 
 
 def test_excel_tables_too(tmp_path: Path) -> None:
@@ -59,21 +59,21 @@ def test_vn2000_metre_columns_are_never_guessed(tmp_path: Path) -> None:
         tmp_path / "subs.csv", index=False)
     report = geoplan.validate_plan(_plan(tmp_path, "subs.csv"))
     (p,) = report.errors
-    assert p.code == "unreadable" and "geoplan does not guess" in p.message
-    assert "do not hold WGS 84 degrees inside Vietnam" in p.message
-    assert 'x_field = "Y", y_field = "X"' in p.message
+    assert p.code == "unreadable" and "geoplan does not guess" in p.message_en
+    assert "do not hold WGS 84 degrees inside Vietnam" in p.message_en
+    assert 'x_field = "Y", y_field = "X"' in p.message_en
 
 
 def test_swapped_degrees_are_not_guessed_either(tmp_path: Path) -> None:
     pd.DataFrame({**ROWS, "lon": LAT, "lat": LON}).to_csv(tmp_path / "subs.csv", index=False)
     (p,) = geoplan.validate_plan(_plan(tmp_path, "subs.csv")).errors
-    assert "columns 'lon' and 'lat' look like longitude and latitude but do not hold" in p.message
+    assert "columns 'lon' and 'lat' look like longitude and latitude but do not hold" in p.message_en
 
 
 def test_a_projected_crs_in_the_plan_stops_the_search(tmp_path: Path) -> None:
     pd.DataFrame({**ROWS, "x": LON, "y": LAT}).to_csv(tmp_path / "subs.csv", index=False)
     (p,) = geoplan.validate_plan(_plan(tmp_path, "subs.csv", 'crs = "EPSG:9209"\n')).errors
-    assert "the plan declares a projected CRS, and metre columns are never guessed" in p.message
+    assert "the plan declares a projected CRS, and metre columns are never guessed" in p.message_en
 
 
 def test_a_table_without_coordinate_columns_says_what_to_do(tmp_path: Path) -> None:

@@ -140,7 +140,7 @@ def test_dbf_without_cpg_is_detected_and_converted(tmp_path: Path, enc: str) -> 
     assert note.severity == "info" and note.layer == "ccn" and note.field == "ten"
     label = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI"}[enc]
     assert re.match(rf"text in 'ten' converted from {re.escape(label)} to Unicode \(detected\): "
-                    r"3 values", note.message)
+                    r"3 values", note.message_en)
 
 
 def test_csv_declared_tcvn3_reads_as_unicode(tmp_path: Path) -> None:

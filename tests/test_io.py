@@ -112,8 +112,8 @@ def test_utf8_declared_as_latin1_is_diagnosed(tmp_path: Path) -> None:
     (problem,) = [p for p in report.errors if p.code == "bad-encoding" and p.field == "ten"]
     assert problem.count == 3
     assert re.search(r"UTF-8 read as Latin-1 \(e\.g\. 'Cá»¥m.*' is 'Cụm công nghiệp Số 1'\)",
-                     problem.message)
-    assert 'encoding = "UTF-8"' in problem.fix
+                     problem.message_en)
+    assert 'encoding = "UTF-8"' in problem.fix_en
     b.layers["ccn"]["encoding"] = "UTF-8"
     plan = geoplan.load_plan(b.write())
     assert plan.layers["ccn"].frame.loc[0, "name"] == "Cụm công nghiệp Số 1"

@@ -43,7 +43,7 @@ def test_the_source_crs_comes_from_the_file_the_caller_or_the_plan() -> None:
     frame, problems = validate_layer(bare, declared)
     assert frame.crs.to_epsg() == 9209
     (note,) = [p for p in problems if p.code == "crs-from-plan"]
-    assert note.severity == "info" and "EPSG:9209" in note.message
+    assert note.severity == "info" and "EPSG:9209" in note.message_en
 
 
 def test_a_crs_conflict_is_one_error_not_also_a_missing_crs() -> None:
@@ -52,7 +52,7 @@ def test_a_crs_conflict_is_one_error_not_also_a_missing_crs() -> None:
     frame, problems = validate_layer(clusters(), spec)
     assert frame.crs is None
     assert [p.code for p in problems if p.severity == "error"] == ["crs-conflict"]
-    assert "EPSG:9209" in problems[0].message and "EPSG:5897" in problems[0].message
+    assert "EPSG:9209" in problems[0].message_en and "EPSG:5897" in problems[0].message_en
 
 
 def test_an_unreadable_declared_crs_is_a_problem_and_an_empty_frame() -> None:
@@ -60,7 +60,7 @@ def test_an_unreadable_declared_crs_is_a_problem_and_an_empty_frame() -> None:
                      crs="EPSG:999999")
     frame, problems = validate_layer(clusters(), spec)
     assert _codes(problems) == ["bad-crs"]
-    assert "EPSG:999999" in problems[0].message and "EPSG code" in problems[0].fix
+    assert "EPSG:999999" in problems[0].message_en and "EPSG code" in problems[0].fix_en
     assert frame.crs is None and frame.empty
     assert list(frame.columns) == [*KINDS["industrial_cluster"].columns, "geometry"]
 
@@ -73,7 +73,7 @@ def test_features_outside_the_province_are_reported_with_its_name() -> None:
                                      province_name="Bắc Ninh")
     (warning,) = [p for p in problems if p.code == "outside-province"]
     assert warning.severity == "warning" and len(frame) == len(moved)  # kept, with a warning
-    assert "100% of the features lie outside the province (Bắc Ninh)" in warning.message
+    assert "100% of the features lie outside the province (Bắc Ninh)" in warning.message_en
     _, problems = validate_layer(clusters(), SPEC, province_wgs84=outline)
     assert "outside-province" not in _codes(problems)
 

@@ -54,7 +54,7 @@ def test_vn2000_coordsys_variants_become_the_zone_code(tmp_path: Path, variant: 
     layer = plan.layers["ccn"]
     assert layer.source_crs.to_epsg() == 9209
     (note,) = [p for p in plan.report.problems if p.code == "mapinfo-coordsys"]
-    assert "VN-2000 / TM-3: EPSG:9209" in note.message and note.severity == "info"
+    assert "VN-2000 / TM-3: EPSG:9209" in note.message_en and note.severity == "info"
     # no +towgs84 warning: the pinned EPSG:6960 is used, not the file's shift
     assert not [p for p in plan.report.problems if p.code == "crs-warning"]
     assert layer.frame.geometry.area.round(1).tolist() == [250_000.0, 250_000.0]
@@ -81,7 +81,7 @@ def test_nonearth_table_takes_the_plan_crs_and_needs_one(tmp_path: Path) -> None
     report = geoplan.validate_plan(b.write())
     assert [p.code for p in report.errors] == ["missing-crs"]
     note = next(p for p in report.problems if p.code == "mapinfo-coordsys")
-    assert "NonEarth" in note.message
+    assert "NonEarth" in note.message_en
     b.layers["ccn"]["crs"] = "EPSG:9209"
     plan = geoplan.load_plan(b.write())
     assert plan.layers["ccn"].source_crs.to_epsg() == 9209
@@ -94,8 +94,8 @@ def test_a_coordsys_that_is_not_vn2000_is_a_clear_error(tmp_path: Path) -> None:
     errors = geoplan.validate_plan(b.write()).errors
     assert [p.code for p in errors] == ["mapinfo-coordsys", "missing-crs"]
     error = errors[0]
-    assert "105°30′" in error.message and "not VN-2000" in error.message
-    assert 'crs = "EPSG:...' in error.fix
+    assert "105°30′" in error.message_en and "not VN-2000" in error.message_en
+    assert 'crs = "EPSG:...' in error.fix_en
     b.layers["ccn"]["crs"] = "EPSG:9209"  # the planner knows better: the plan decides
     assert geoplan.load_plan(b.write()).layers["ccn"].source_crs.to_epsg() == 9209
     path = _mif(tmp_path, 'Earth Projection 8, 104, "m", 105.25, 0, 0.9999, 500000, 0',

@@ -282,15 +282,19 @@ def test_plant_output_in_kw_read_as_mw_is_a_located_warning(shared_data: Path,
     (warning,) = [p for p in problems if p.code == "implausible-unit"]
     assert warning.severity == "warning" and warning.field == "capacity_mw"
     assert warning.layer == "plants" and warning.file.endswith("power_plant.gpkg")
-    assert "column 'output' probably holds kW, not MW" in warning.message
-    assert 'fields = { capacity_mw = { column = "output", unit = "kW" } }' in warning.fix
+    assert "column 'output' probably holds kW, not MW" in warning.message_en
+    assert "cột 'output' nhiều khả năng ghi theo kW, không phải MW" in warning.message
+    assert "nhà máy điện có thể có (10.000 MW)" in warning.message
+    assert 'fields = { capacity_mw = { column = "output", unit = "kW" } }' in warning.fix_en
     high = frame[frame["capacity_mw"] > 10_000]
     assert warning.count == len(high) >= 100  # every plant above the limit, none below
     assert warning.feature is not None and warning.feature.startswith(str(high["id"].iloc[0]))
     nghi_son = frame.loc[frame["name"] == "Nhà máy Nhiệt điện Nghi Sơn 2", "id"].iloc[0]
     assert nghi_son in set(high["id"])
-    res = CliRunner().invoke(cli, ["validate", str(tmp_path / "plan.toml")])
+    res = CliRunner().invoke(cli, ["validate", "--lang", "en", str(tmp_path / "plan.toml")])
     assert "WARNING implausible-unit" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(cli, ["validate", str(tmp_path / "plan.toml")])
+    assert "CẢNH BÁO implausible-unit" in res.output
 
 
 @pytest.mark.shared
@@ -300,7 +304,7 @@ def test_a_declared_unit_is_applied_at_load(shared_data: Path, tmp_path: Path) -
     assert _nghi_son_2(frame) == pytest.approx(1_330.0)
     assert not [p for p in problems if p.code == "implausible-unit"]
     (note,) = [p for p in problems if p.code == "unit-converted"]
-    assert "column 'output' declared in kW and converted to MW (× 0.001)" in note.message
+    assert "column 'output' declared in kW and converted to MW (× 0.001)" in note.message_en
     assert frame["capacity_mw"].max() < 10_000
 
 
@@ -320,8 +324,8 @@ path = "subs.gpkg"
     plan = geoplan.load_plan(tmp_path)
     (warning,) = [p for p in plan.report.problems if p.code == "implausible-unit"]
     assert warning.feature == "T110" and warning.count == 1  # 2,500 MVA at 220 kV is possible
-    assert "capacity_mva = 126,000 MVA" in warning.message and "(1,000 MVA)" in warning.message
-    assert 'unit = "kVA"' in warning.fix
+    assert "capacity_mva = 126,000 MVA" in warning.message_en and "(1,000 MVA)" in warning.message_en
+    assert 'unit = "kVA"' in warning.fix_en
 
 
 @pytest.mark.parametrize(("capacity", "match"), [

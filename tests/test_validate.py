@@ -65,11 +65,15 @@ def test_missing_crs_is_an_error_with_a_guess(tmp_path: Path) -> None:
     b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.shp"}
     plan_path = b.write()
     (problem,) = _problems(plan_path, "missing-crs")
-    assert re.search(r"look like VN-2000 metres", problem.message)
-    assert "crs = " in problem.fix and "[layers.ccn]" in problem.fix
+    assert re.search(r"look like VN-2000 metres", problem.message_en)
+    assert "crs = " in problem.fix_en and "[layers.ccn]" in problem.fix_en
+    assert problem.message.startswith("lớp không có hệ tọa độ và phương án cũng không khai báo.")
+    assert "Tọa độ có dạng mét VN-2000" in problem.message
+    assert problem.fix.startswith('thêm crs = "EPSG:…" vào [layers.ccn]')
     assert problem.file and problem.file.endswith("ccn.shp")
-    with pytest.raises(PlanValidationError, match=r"1 error"):
+    with pytest.raises(PlanValidationError, match=r"phương án có lỗi: 1 lỗi") as info:
         geoplan.load_plan(plan_path)
+    assert info.value.report.summary("en") == "the plan has errors: 1 error, 0 warnings, 0 notes"
     code, out = _cli_validate(plan_path)
     assert code == 1 and "missing-crs" in out
 
@@ -88,14 +92,14 @@ def test_unknown_crs(tmp_path: Path) -> None:
     b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.shp", "crs": "EPSG:999999"}
     report = geoplan.validate_plan(b.write())
     assert report.has_errors
-    assert any("EPSG:999999" in p.message for p in report.errors)
+    assert any("EPSG:999999" in p.message_en for p in report.errors)
 
 
 def test_file_crs_contradicting_plan(tmp_path: Path) -> None:
     b = PlanBuilder(tmp_path)
     b.add("ccn", "industrial_cluster", clusters(), crs="EPSG:5897")
     (problem,) = _problems(b.write(), "crs-conflict")
-    assert re.search(r"EPSG:9209.*EPSG:5897", problem.message)
+    assert re.search(r"EPSG:9209.*EPSG:5897", problem.message_en)
 
 
 def test_wrong_geometry_type(tmp_path: Path) -> None:
@@ -105,7 +109,10 @@ def test_wrong_geometry_type(tmp_path: Path) -> None:
     b.add("ccn", "industrial_cluster", frame)
     (problem,) = _problems(b.write(), "geometry-type")
     assert problem.feature == "L1"
-    assert re.search(r"LineString is not allowed in a industrial_cluster layer", problem.message)
+    assert re.search(r"LineString is not allowed in a industrial_cluster layer", problem.message_en)
+    assert problem.message == ("lớp loại industrial_cluster không cho phép hình học LineString "
+                               "(cho phép: vùng)")
+    assert problem.fix == "chuyển các đối tượng này sang một lớp đúng loại"
 
 
 def test_invalid_geometry_repaired_or_refused(tmp_path: Path) -> None:
@@ -124,12 +131,14 @@ def test_invalid_geometry_repaired_or_refused(tmp_path: Path) -> None:
     report = geoplan.validate_plan(b.write())
     repaired = [p for p in report.problems if p.code == "repaired-geometry"]
     assert [p.feature for p in repaired] == ["S"]
-    assert re.search(r"repaired with make_valid \(area change 0\.00%\)", repaired[0].message)
+    assert re.search(r"repaired with make_valid \(area change 0\.00%\)", repaired[0].message_en)
+    assert re.search(r"đã được sửa bằng make_valid \(diện tích thay đổi 0,00%\)",
+                     repaired[0].message)
     # the bow-tie's lobes cancel out (area 0 as drawn): the repair would invent 8 ha
     (bow_problem,) = [p for p in report.problems if p.feature == "B"]
     assert bow_problem.code == "invalid-geometry" and bow_problem.severity == "error"
     assert re.search(r"Self-intersection.*changes the area from 0\.00 to 8\.00",
-                     bow_problem.message)
+                     bow_problem.message_en)
 
 
 def test_self_overlapping_polygon_refused(tmp_path: Path) -> None:
@@ -144,8 +153,10 @@ def test_self_overlapping_polygon_refused(tmp_path: Path) -> None:
     b.add("ccn", "industrial_cluster", frame)
     (problem,) = _problems(b.write(), "invalid-geometry")
     assert re.search(r"changes the area (by \d+\.\d%|from [\d.]+ to [\d.]+).*, more than 1%",
-                     problem.message)
-    assert "redraw" in problem.fix
+                     problem.message_en)
+    assert "redraw" in problem.fix_en
+    assert re.search(r"sửa tự động làm diện tích thay đổi .*, quá 1%", problem.message)
+    assert problem.fix.startswith("vẽ lại vùng")
 
 
 def test_null_and_empty_geometry(tmp_path: Path) -> None:
@@ -167,7 +178,7 @@ def test_missing_required_field(tmp_path: Path) -> None:
     b.add("ccn", "industrial_cluster", frame)
     (problem,) = _problems(b.write(), "missing-field")
     assert problem.field == "status"
-    assert re.search(r"fields = \{ status = ", problem.fix)
+    assert re.search(r"fields = \{ status = ", problem.fix_en)
 
 
 def test_defaults_fill_missing_field(tmp_path: Path) -> None:
@@ -194,8 +205,8 @@ def test_voltage_outside_vocabulary(tmp_path: Path, value: object, pattern: str)
     b.add("grid", "grid_line", frame)
     (problem,) = _problems(b.write(), "bad-value")
     assert problem.feature == "L1" and problem.field == "voltage_kv"
-    assert re.search(pattern, problem.message)
-    assert re.search(r"accepted levels \(kV\): 1000, 765, 500, 220, 110", problem.message, re.I)
+    assert re.search(pattern, problem.message_en)
+    assert re.search(r"accepted levels \(kV\): 1000, 765, 500, 220, 110", problem.message_en, re.I)
 
 
 def test_voltage_spellings_normalised(tmp_path: Path) -> None:
@@ -227,7 +238,7 @@ def test_bad_status_lists_accepted_values(tmp_path: Path) -> None:
     (problem,) = _problems(b.write(), "bad-value")
     assert problem.feature == "C2"
     assert re.search(r"'bỏ hoang' is not one of: existing, under_construction, planned, "
-                     r"expansion", problem.message)
+                     r"expansion", problem.message_en)
 
 
 def test_duplicate_ids(tmp_path: Path) -> None:
@@ -237,7 +248,13 @@ def test_duplicate_ids(tmp_path: Path) -> None:
     b.add("ccn", "industrial_cluster", frame)
     (problem,) = _problems(b.write(), "duplicate-id")
     assert problem.feature == "C1" and problem.field == "id"
-    assert "unique" in problem.fix
+    assert "unique" in problem.fix_en
+    assert problem.message == "nhiều đối tượng dùng cùng một mã"
+    assert problem.to_text().startswith("LỖI      duplicate-id: ")
+    assert "[lớp ccn] đối tượng C1 trường 'id': nhiều đối tượng dùng cùng một mã. Sửa: " \
+        "đặt mã không trùng nhau trong lớp" in problem.to_text()
+    assert "[layer ccn] feature C1 field 'id': the same id is used by more than one feature. " \
+        "Fix: make ids unique within the layer" in problem.to_text("en")
 
 
 def test_outside_vietnam_xy_swapped(tmp_path: Path) -> None:
@@ -256,7 +273,12 @@ def test_outside_vietnam_xy_swapped(tmp_path: Path) -> None:
     assert report.has_errors
     problem = next(p for p in report.errors if p.layer == "trade")
     assert problem.code == "xy-swapped"
-    assert re.search(r"swap", problem.fix, re.I)
+    assert re.search(r"swap", problem.fix_en, re.I)
+    assert problem.message.startswith("3 đối tượng: nằm ngoài lãnh thổ Việt Nam: tọa độ X và Y "
+                                      "bị đổi chỗ")
+    assert problem.message_en.startswith("3 features: outside Vietnam: layer 'trade': 3 of 3 "
+                                         "sampled")
+    assert problem.fix == "đổi chỗ tọa độ X và Y của lớp (x = hoành độ, y = tung độ)"
 
 
 def test_outside_vietnam_latlon_order(tmp_path: Path) -> None:
@@ -282,7 +304,7 @@ def test_metres_declared_as_degrees(tmp_path: Path) -> None:
     report = geoplan.validate_plan(b.write())
     problem = next(p for p in report.errors if p.layer == "trade")
     assert problem.code == "metres-as-degrees"
-    assert re.search(r"EPSG:9209", problem.message + problem.fix)
+    assert re.search(r"EPSG:9209", problem.message_en + problem.fix_en)
 
 
 def test_wrong_tm3_zone(tmp_path: Path) -> None:
@@ -294,7 +316,7 @@ def test_wrong_tm3_zone(tmp_path: Path) -> None:
     report = geoplan.validate_plan(b.write())
     problem = next(p for p in report.errors if p.layer == "ccn")
     assert problem.code == "wrong-zone", problem
-    assert "EPSG:9209" in problem.message + problem.fix
+    assert "EPSG:9209" in problem.message_en + problem.fix_en
 
 
 def test_missing_datum_shift(tmp_path: Path) -> None:
@@ -317,7 +339,7 @@ def test_missing_datum_shift(tmp_path: Path) -> None:
     report = geoplan.validate_plan(b.write())
     problem = next(p for p in report.errors if p.layer == "trade")
     assert problem.code == "missing-datum-shift", problem
-    assert re.search(r"2\d\d m", problem.message)
+    assert re.search(r"2\d\d m", problem.message_en)
 
 
 def test_text_not_utf8(tmp_path: Path) -> None:
@@ -328,8 +350,8 @@ def test_text_not_utf8(tmp_path: Path) -> None:
     b.layers["trade"] = {"kind": "trade_facility", "path": "trade.csv", "x_field": "lon",
                          "y_field": "lat", "crs": "EPSG:4326"}
     (problem,) = _problems(b.write(), "unreadable")
-    assert re.search(r"trade\.csv: text is not valid UTF-8", problem.message)
-    assert "cp1258" in problem.message and "tcvn3" in problem.message
+    assert re.search(r"trade\.csv: text is not valid UTF-8", problem.message_en)
+    assert "cp1258" in problem.message_en and "tcvn3" in problem.message_en
 
 
 def test_undeclared_cp1258_csv_is_detected(tmp_path: Path) -> None:
@@ -343,7 +365,7 @@ def test_undeclared_cp1258_csv_is_detected(tmp_path: Path) -> None:
     plan = geoplan.load_plan(b.write())
     assert plan.layers["trade"].frame.loc[0, "name"] == "Chợ Hà Đông"
     (note,) = [p for p in plan.report.problems if p.code == "legacy-encoding"]
-    assert "converted from Windows-1258 to Unicode (detected)" in note.message
+    assert "converted from Windows-1258 to Unicode (detected)" in note.message_en
 
 
 def test_declared_encoding_reads_legacy_csv(tmp_path: Path) -> None:
@@ -363,7 +385,7 @@ def test_wrong_file(tmp_path: Path) -> None:
     b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.geojson"}
     b.layers["gone"] = {"kind": "substation", "path": "nowhere.gpkg"}
     report = geoplan.validate_plan(b.write())
-    messages = {p.layer: p.message for p in report.errors}
+    messages = {p.layer: p.message_en for p in report.errors}
     assert re.search(r"ccn\.geojson: not a readable vector file", messages["ccn"])
     assert re.search(r"nowhere\.gpkg: file not found", messages["gone"])
     code, _out = _cli_validate(tmp_path)
@@ -377,7 +399,7 @@ def test_multilayer_source_needs_a_layer(tmp_path: Path) -> None:
     clusters().to_file(path, layer="ccn_old")
     b.layers["ccn"] = {"kind": "industrial_cluster", "path": "all.gpkg"}
     (problem,) = _problems(b.write(), "unreadable")
-    assert re.search(r"holds 2 layers \(ccn, ccn_old\); name one with layer", problem.message)
+    assert re.search(r"holds 2 layers \(ccn, ccn_old\); name one with layer", problem.message_en)
 
 
 def test_unknown_plan_keys_list_valid_ones(tmp_path: Path) -> None:
@@ -412,7 +434,8 @@ def test_many_problems_reported_together(tmp_path: Path) -> None:
         geoplan.load_plan(b.write())
     codes = info.value.report.codes()
     assert {"bad-value", "duplicate-id", "unreadable"} <= codes
-    assert re.search(r"3 errors", str(info.value))
+    assert re.search(r"3 lỗi", str(info.value))
+    assert re.search(r"3 errors", info.value.report.summary("en"))
 
 
 def test_grouped_problem_counts(tmp_path: Path) -> None:
@@ -425,8 +448,11 @@ def test_grouped_problem_counts(tmp_path: Path) -> None:
     plan = geoplan.load_plan(b.write())
     (problem,) = [p for p in plan.report.problems if p.code == "unknown-voltage"]
     assert problem.count == n
-    assert re.search(r"^30 features: voltage unknown", problem.message)
+    assert re.search(r"^30 features: voltage unknown", problem.message_en)
+    assert re.search(r"^30 đối tượng: chưa rõ cấp điện áp", problem.message)
     assert problem.feature and problem.feature.endswith("and 22 more")
+    assert "đối tượng L0, L1, L2, L3, L4, L5, L6, L7 và 22 đối tượng khác" in problem.to_text()
+    assert "feature L0, L1, L2, L3, L4, L5, L6, L7 and 22 more" in problem.to_text("en")
 
 
 def test_province_polygon_helper_is_in_zone() -> None:
@@ -445,8 +471,11 @@ def test_tcvn3_text_is_converted_with_a_note_and_unicode_is_not(tmp_path: Path) 
                                                          "CCN Phả Lại"]
     (problem,) = [p for p in plan.report.problems if p.code == "legacy-encoding"]
     assert problem.field == "ten" and problem.severity == "info"
-    assert problem.message == ("text in 'ten' converted from TCVN3 (ABC) to Unicode (detected): "
-                               "3 values, e.g. 'CCN H\u00b5 N\u00e9i' -> 'CCN Hà Nội'")
+    assert problem.message_en == ("text in 'ten' converted from TCVN3 (ABC) to Unicode (detected): "
+                                  "3 values, e.g. 'CCN H\u00b5 N\u00e9i' -> 'CCN Hà Nội'")
+    assert problem.message == ("văn bản trong 'ten' đã được chuyển từ TCVN3 (ABC) sang Unicode "
+                               "(tự nhận biết): 3 giá trị, ví dụ 'CCN H\u00b5 N\u00e9i' -> "
+                               "'CCN Hà Nội'")
 
 
 def test_font_text_that_reads_as_nothing_is_still_flagged(tmp_path: Path) -> None:
@@ -457,4 +486,6 @@ def test_font_text_that_reads_as_nothing_is_still_flagged(tmp_path: Path) -> Non
     report = geoplan.validate_plan(b.write())
     (problem,) = [p for p in report.problems if p.code == "legacy-encoding"]
     assert problem.field == "ten" and problem.severity == "warning"
-    assert "looks like a TCVN3/VNI font encoding" in problem.message
+    assert "looks like a TCVN3/VNI font encoding" in problem.message_en
+    assert "có vẻ dùng bảng mã phông TCVN3/VNI" in problem.message
+    assert problem.fix.startswith("chuyển văn bản sang Unicode")

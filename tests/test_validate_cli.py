@@ -144,10 +144,45 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path, name: str) -> No
     b = PlanBuilder(tmp_path)
     build(b)
     b.write()
-    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["validate", "--lang", "en", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     import re
 
     assert re.search(pattern, result.output, re.S), result.output
+
+
+#: The same problems as a planner reads them by default: in Vietnamese, the codes unchanged.
+SCENARIOS_VI: dict[str, tuple[Callable[[PlanBuilder], None], str]] = {
+    "missing CRS": (_missing_crs, r"LỖI +missing-crs: .*ccn\.shp \[lớp ccn\]: lớp không có hệ "
+                    r"tọa độ và phương án cũng không khai báo\..*Sửa: thêm crs = "),
+    "CRS conflict": (_crs_conflict, r"crs-conflict.*tệp khai báo hệ tọa độ EPSG:9209.*phương án "
+                     r"ghi EPSG:5897"),
+    "geometry type": (_geometry_type, r"geometry-type.*đối tượng L1: lớp loại industrial_cluster "
+                      r"không cho phép hình học LineString \(cho phép: vùng\)"),
+    "invalid geometry": (_bow_tie, r"invalid-geometry.*đối tượng B: hình học không hợp lệ "
+                         r"\(Self-intersection"),
+    "missing field": (_missing_field, r"missing-field.*trường 'status': không tìm thấy trường "
+                      r"bắt buộc 'status'"),
+    "unknown voltage": (_unknown_voltage, r"bad-value.*đối tượng L1.*giá trị không hợp lệ"),
+    "duplicate ids": (_duplicate_ids, r"duplicate-id.*đối tượng C1.*nhiều đối tượng dùng cùng "
+                      r"một mã\. Sửa: đặt mã không trùng nhau trong lớp"),
+    "wrong TM-3 zone": (_wrong_zone, r"wrong-zone.*múi chiếu TM-3 khác: đọc theo EPSG:9209.*"
+                        r"Sửa: khai báo hệ tọa độ của lớp là EPSG:9209"),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS_VI))
+def test_problems_are_printed_in_vietnamese_by_default(tmp_path: Path, name: str) -> None:
+    import re
+
+    build, pattern = SCENARIOS_VI[name]
+    b = PlanBuilder(tmp_path)
+    build(b)
+    b.write()
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert re.search(pattern, result.output, re.S), result.output
+    assert re.search(r"phương án có lỗi: \d+ lỗi, \d+ cảnh báo, \d+ ghi chú", result.output)
+    assert "Fix:" not in result.output and "ERROR" not in result.output
