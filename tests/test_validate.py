@@ -276,7 +276,7 @@ def test_outside_vietnam_xy_swapped(tmp_path: Path) -> None:
     assert re.search(r"swap", problem.fix_en, re.I)
     assert problem.message.startswith("3 đối tượng: nằm ngoài lãnh thổ Việt Nam: tọa độ X và Y "
                                       "bị đổi chỗ")
-    assert problem.message_en.startswith("3 features: outside Vietnam: layer 'trade': 3 of 3 "
+    assert problem.message_en.startswith("3 features: outside Vietnam: the layer: 3 of 3 "
                                          "sampled")
     assert problem.fix == "đổi chỗ tọa độ X và Y của lớp (x = hoành độ, y = tung độ)"
 
