@@ -480,7 +480,7 @@ def test_validation_links_features_to_the_map_of_the_last_run(mini_run: dict[str
                                                               ) -> None:
     c, pid = mini_run["client"], mini_run["pid"]
     page = c.get(f"/plans/{pid}/validate").text
-    assert "the plan loads" in page
+    assert "phương án tải được" in page
     r = c.get(f"/plans/{pid}/map", params={"layer": "clusters", "feature": "CCN-01"})
     assert r.status_code == 200 and 'data-layer="clusters"' in r.text
 
@@ -513,13 +513,18 @@ def test_a_plan_that_does_not_load_fails_its_run_with_the_problems(tmp_path: Pat
     c.post(f"/plans/{pid}/mapping", data=form)
     page = c.get(f"/plans/{pid}/validate").text
     assert "missing-field" in page and "bad-value" in page and "sev-error" in page
+    assert "không tìm thấy trường bắt buộc" in page and "phương án có lỗi" in page
+    english = c.get("/lang/en?next=" + f"/plans/{pid}/validate").text
+    assert "required field &#39;status&#39; not found" in english
+    assert "the plan has errors" in english
+    c.get("/lang/vi")
     csrf = csrf_of(page)
     base = c.post(f"/plans/{pid}/runs", data={"csrf": csrf, "checks": "on"},
                   follow_redirects=False).headers["location"]
     wb = c.app.workbench  # type: ignore[attr-defined]
     wb.jobs.wait(wb.jobs.get(base.rsplit("/", 1)[1]), timeout=120)
     page = c.get(base).text
-    assert 'id="run-error"' in page and "the plan has errors" in page
+    assert 'id="run-error"' in page and "phương án có lỗi" in page
 
 
 def test_two_plans_compared(mini_run: dict[str, Any]) -> None:
