@@ -94,7 +94,12 @@ def test_unmatched_ids_are_reported_and_features_without_a_row_noted(tmp_path: P
     assert "CCN-99" in unmatched.message and "CCN-X7" in unmatched.message
     assert unmatched.file.endswith("figures.csv") and unmatched.count == 2
     (missing,) = [p for p in plan.report.problems if p.code == "attributes-missing"]
-    assert missing.severity == "info" and "45 feature(s)" in missing.message
+    assert missing.severity == "info" and "45 feature(s)" in missing.message_en
+    assert missing.message.startswith("45 đối tượng không có dòng nào trong bảng: CCN-03, ")
+    assert missing.message.endswith(" và 37 mục khác") and missing.message_en.endswith(" and 37 more")
+    assert unmatched.message == ("2 dòng của bảng có mã không có trong lớp: CCN-99, CCN-X7; số "
+                                 "liệu của các dòng này không được dùng")
+    assert unmatched.fix == "sửa mã (phải trùng với cột 'ma' của lớp) hoặc xóa các dòng đó"
     labour = plan.frame("industrial_cluster").set_index("id")["labour"]
     want = sheet.set_index("Mã CCN")["Lao động (người)"]
     assert labour["CCN-01"] == int(want["CCN-01"]) and labour["CCN-02"] == int(want["CCN-02"])
@@ -108,6 +113,9 @@ def test_the_same_id_twice_in_the_table_is_an_error(tmp_path: Path) -> None:
         geoplan.load_plan(folder)
     (dup,) = [p for p in err.value.report.problems if p.code == "attributes-duplicate-id"]
     assert "CCN-01" in dup.message and dup.fix
+    assert dup.message.startswith("cùng một mã xuất hiện ở nhiều dòng của bảng: ")
+    assert dup.message_en.startswith("the same id is on several rows of the table: ")
+    assert (dup.fix, dup.fix_en) == ("giữ mỗi đối tượng một dòng", "keep one row per feature")
 
 
 def test_an_attribute_table_without_the_id_column_says_how_to_name_it(tmp_path: Path) -> None:
@@ -115,6 +123,7 @@ def test_an_attribute_table_without_the_id_column_says_how_to_name_it(tmp_path: 
     report = geoplan.validate_plan(folder)
     (bad,) = [p for p in report.problems if p.code == "unreadable"]
     assert "key = " in bad.message and "cum" in bad.message
+    assert bad.message.startswith("không đọc được tệp: ") and "key = " in bad.message_en
 
 
 def test_attributes_key_in_the_plan_is_checked() -> None:
