@@ -46,7 +46,8 @@ def test_osm_grid_loads_with_unknown_voltages_reported(tmp_path: Path, shared_da
     (unknown,) = [p for p in plan.report.problems if p.code == "unknown-voltage"
                   and p.layer == "osm_lines"]
     assert unknown.severity == "warning" and unknown.count == 2465
-    assert unknown.message.startswith("2465 features: voltage unknown")
+    assert unknown.message_en.startswith("2465 features: voltage unknown")
+    assert unknown.message.startswith("2465 đối tượng: chưa rõ cấp điện áp")
     (foreign,) = [p for p in plan.report.problems if p.code == "accepted-voltage"]
     assert foreign.count == 19 and "115 kV" in foreign.message and "230 kV" in foreign.message
     subs = plan.layers["osm_substations"].frame
@@ -59,4 +60,4 @@ def test_osm_foreign_levels_are_errors_unless_accepted(tmp_path: Path, shared_da
     report = geoplan.validate_plan(_plan(tmp_path, shared_data, accept=False))
     bad = [p for p in report.errors if p.code == "bad-value"]
     assert sum(p.count for p in bad) == 19
-    assert any("115 kV is not a voltage level used in Vietnam" in p.message for p in bad)
+    assert any("115 kV is not a voltage level used in Vietnam" in p.message_en for p in bad)
