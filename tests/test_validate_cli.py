@@ -186,3 +186,36 @@ def test_problems_are_printed_in_vietnamese_by_default(tmp_path: Path, name: str
     assert re.search(pattern, result.output, re.S), result.output
     assert re.search(r"phương án có lỗi: \d+ lỗi, \d+ cảnh báo, \d+ ghi chú", result.output)
     assert "Fix:" not in result.output and "ERROR" not in result.output
+
+
+def test_json_records_carry_both_languages(tmp_path: Path) -> None:
+    import json
+
+    b = PlanBuilder(tmp_path)
+    _duplicate_ids(b)
+    b.write()
+    result = CliRunner().invoke(cli, ["validate", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1
+    records = json.loads(result.stdout)
+    (dup,) = [r for r in records if r["code"] == "duplicate-id"]
+    assert dup["message"] == "nhiều đối tượng dùng cùng một mã"
+    assert dup["message_en"] == "the same id is used by more than one feature"
+    assert (dup["fix"], dup["fix_en"]) == ("đặt mã không trùng nhau trong lớp",
+                                           "make ids unique within the layer")
+    assert "phương án có lỗi: 1 lỗi" in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "line", "verdict"), [
+    (None, "đối tượng C1 trường 'id': nhiều đối tượng dùng cùng một mã", "Error: phương án có lỗi"),
+    ("en", "feature C1 field 'id': the same id is used by more than one feature",
+     "Error: the plan has errors"),
+])
+def test_a_command_on_a_plan_that_does_not_load_prints_its_problems_in_its_language(
+        tmp_path: Path, lang: str | None, line: str, verdict: str) -> None:
+    b = PlanBuilder(tmp_path)
+    _duplicate_ids(b)
+    b.write()
+    result = CliRunner().invoke(cli, ["check", *(["--lang", lang] if lang else []),
+                                      str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert line in result.stderr and verdict in result.stderr
