@@ -67,7 +67,8 @@ def test_vn2000_metre_columns_are_never_guessed(tmp_path: Path) -> None:
 def test_swapped_degrees_are_not_guessed_either(tmp_path: Path) -> None:
     pd.DataFrame({**ROWS, "lon": LAT, "lat": LON}).to_csv(tmp_path / "subs.csv", index=False)
     (p,) = geoplan.validate_plan(_plan(tmp_path, "subs.csv")).errors
-    assert "columns 'lon' and 'lat' look like longitude and latitude but do not hold" in p.message_en
+    assert ("columns 'lon' and 'lat' look like longitude and latitude but do not hold"
+            in p.message_en)
 
 
 def test_a_projected_crs_in_the_plan_stops_the_search(tmp_path: Path) -> None:

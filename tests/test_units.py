@@ -324,7 +324,9 @@ path = "subs.gpkg"
     plan = geoplan.load_plan(tmp_path)
     (warning,) = [p for p in plan.report.problems if p.code == "implausible-unit"]
     assert warning.feature == "T110" and warning.count == 1  # 2,500 MVA at 220 kV is possible
-    assert "capacity_mva = 126,000 MVA" in warning.message_en and "(1,000 MVA)" in warning.message_en
+    assert "capacity_mva = 126,000 MVA" in warning.message_en
+    assert "(1,000 MVA)" in warning.message_en
+    assert "capacity_mva = 126.000 MVA" in warning.message and "(1.000 MVA)" in warning.message
     assert 'unit = "kVA"' in warning.fix_en
 
 
