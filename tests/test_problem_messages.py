@@ -50,7 +50,7 @@ def test_the_report_speaks_both_languages_and_records_both_texts() -> None:
     report = ValidationReport()
     assert report.to_text() == "Không tìm thấy vấn đề nào."
     assert report.to_text("en") == "No problems found."
-    assert report.summary() == "phương án tải được: 0 lỗi, 0 cảnh báo, 0 ghi chú"
+    assert report.summary() == "phương án tải thành công: 0 lỗi, 0 cảnh báo, 0 ghi chú"
     report.add(Problem.of("error", "missing-value", problem_text("missing_value", field="name"),
                           problem_text("missing_value_fix", field="name"), layer="ccn",
                           file="ccn.gpkg", feature="C1, C2", field="name", count=2))
@@ -59,16 +59,16 @@ def test_the_report_speaks_both_languages_and_records_both_texts() -> None:
     assert report.summary("en") == "the plan has errors: 1 error, 0 warnings, 1 note"
     lines = report.to_text().splitlines()
     assert lines[0] == ("LỖI      missing-value: ccn.gpkg [lớp ccn] đối tượng C1, C2 trường "
-                        "'name': name để trống. Sửa: điền name trong dữ liệu nguồn hoặc đặt "
+                        "'name': name chưa có giá trị. Sửa: điền name trong dữ liệu nguồn hoặc đặt "
                         "defaults = { name = ... } trong phương án")
     assert lines[1] == "GHI CHÚ  empty-layer: [lớp b]: lớp không có đối tượng nào."
     assert report.to_text("en").splitlines()[0] == (
         "ERROR   missing-value: ccn.gpkg [layer ccn] feature C1, C2 field 'name': name is empty. "
         "Fix: fill name in the source or give defaults = { name = ... } in the plan")
     (record, _) = report.to_records()
-    assert record["message"] == "name để trống" and record["message_en"] == "name is empty"
+    assert record["message"] == "name chưa có giá trị" and record["message_en"] == "name is empty"
     assert record["fix_en"].startswith("fill name") and record["fix"].startswith("điền name")
-    assert json.loads(report.to_json())[0]["message"] == "name để trống"  # not escaped
+    assert json.loads(report.to_json())[0]["message"] == "name chưa có giá trị"  # not escaped
     assert {"message", "message_en", "fix", "fix_en"} <= set(report.to_frame().columns)
 
 
@@ -96,8 +96,8 @@ def test_numbers_in_problems_are_written_the_vietnamese_way(tmp_path: Path) -> N
     assert p.fix == "sửa giá trị (tỷ lệ lấp đầy là phần trăm, từ 0 đến 100)"
     area = problem_text("invalid_geometry", reason="Self-intersection[1 1]",
                         how=problem_text("area_change_by", change=0.125), tolerance=0.01)
-    assert area.vi == ("hình học không hợp lệ (Self-intersection[1 1]); sửa tự động làm diện tích "
-                       "thay đổi 12,5%, quá 1%")
+    assert area.vi == ("hình học không hợp lệ (Self-intersection[1 1]); nếu sửa tự động thì diện "
+                       "tích thay đổi 12,5%, vượt ngưỡng 1%")
     assert area.en == ("invalid geometry (Self-intersection[1 1]); repairing it changes the area "
                        "by 12.5%, more than 1%")
 

@@ -110,8 +110,8 @@ def test_wrong_geometry_type(tmp_path: Path) -> None:
     (problem,) = _problems(b.write(), "geometry-type")
     assert problem.feature == "L1"
     assert re.search(r"LineString is not allowed in a industrial_cluster layer", problem.message_en)
-    assert problem.message == ("lớp loại industrial_cluster không cho phép hình học LineString "
-                               "(cho phép: vùng)")
+    assert problem.message == ("lớp cụm công nghiệp (industrial_cluster) không nhận hình học "
+                               "LineString (chỉ nhận: vùng)")
     assert problem.fix == "chuyển các đối tượng này sang một lớp đúng loại"
 
 
@@ -155,7 +155,7 @@ def test_self_overlapping_polygon_refused(tmp_path: Path) -> None:
     assert re.search(r"changes the area (by \d+\.\d%|from [\d.]+ to [\d.]+).*, more than 1%",
                      problem.message_en)
     assert "redraw" in problem.fix_en
-    assert re.search(r"sửa tự động làm diện tích thay đổi .*, quá 1%", problem.message)
+    assert re.search(r"nếu sửa tự động thì diện tích thay đổi .*, vượt ngưỡng 1%", problem.message)
     assert problem.fix.startswith("vẽ lại vùng")
 
 

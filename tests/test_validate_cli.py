@@ -159,8 +159,8 @@ SCENARIOS_VI: dict[str, tuple[Callable[[PlanBuilder], None], str]] = {
                     r"tọa độ và phương án cũng không khai báo\..*Sửa: thêm crs = "),
     "CRS conflict": (_crs_conflict, r"crs-conflict.*tệp khai báo hệ tọa độ EPSG:9209.*phương án "
                      r"ghi EPSG:5897"),
-    "geometry type": (_geometry_type, r"geometry-type.*đối tượng L1: lớp loại industrial_cluster "
-                      r"không cho phép hình học LineString \(cho phép: vùng\)"),
+    "geometry type": (_geometry_type, r"geometry-type.*đối tượng L1: lớp cụm công nghiệp "
+                      r"\(industrial_cluster\) không nhận hình học LineString \(chỉ nhận: vùng\)"),
     "invalid geometry": (_bow_tie, r"invalid-geometry.*đối tượng B: hình học không hợp lệ "
                          r"\(Self-intersection"),
     "missing field": (_missing_field, r"missing-field.*trường 'status': không tìm thấy trường "

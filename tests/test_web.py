@@ -480,7 +480,7 @@ def test_validation_links_features_to_the_map_of_the_last_run(mini_run: dict[str
                                                               ) -> None:
     c, pid = mini_run["client"], mini_run["pid"]
     page = c.get(f"/plans/{pid}/validate").text
-    assert "phương án tải được" in page
+    assert "phương án tải thành công" in page
     r = c.get(f"/plans/{pid}/map", params={"layer": "clusters", "feature": "CCN-01"})
     assert r.status_code == 200 and 'data-layer="clusters"' in r.text
 

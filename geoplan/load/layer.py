@@ -623,7 +623,8 @@ def _check_geometries(raw: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, co
             mask = wrong & (type_names == t)
             allowed = Text.join(", ", (term("geometry", g) for g in kind.geometry))
             col.features("error", "geometry-type", _labels(ids, mask),
-                         _t("geometry_type", type=str(t), kind=kind.name, allowed=allowed),
+                         _t("geometry_type", type=str(t), allowed=allowed,
+                            kind=Text(f"{term('kind', kind.name).vi} ({kind.name})", kind.name)),
                          _t("geometry_type_fix"))
     check = present & ~wrong
     invalid = check & ~shapely.is_valid(geoms)
