@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
@@ -102,8 +102,6 @@ class Problem:
 
     def with_severity(self, severity: ProblemSeverity) -> Problem:
         """The same problem with another severity (``strict`` turns warnings into errors)."""
-        from dataclasses import replace
-
         return replace(self, severity=severity)
 
     def to_text(self, lang: str = "vi") -> str:
@@ -128,10 +126,12 @@ class Problem:
 
 
 def _features(shown: str, lang: str) -> str:
-    """The feature ids of a grouped problem (``"A, B and 3 more"``) in ``lang``."""
+    """The feature ids of a grouped problem in ``lang``: ``feature`` keeps the load stage's
+    ``"A, B and 3 more"`` (what the records and the workbench read), shown in Vietnamese as
+    ``"A, B và 3 đối tượng khác"``."""
     head, sep, tail = shown.rpartition(" and ")
     if lang == "vi" and sep and tail.endswith(" more") and tail[:-5].isdigit():
-        return f"{head} và {tail[:-5]} đối tượng khác"
+        return problem_text("more_features", shown=head, n=int(tail[:-5])).vi
     return shown
 
 

@@ -40,6 +40,8 @@ def test_every_problem_text_the_code_asks_for_is_in_the_table() -> None:
 def test_a_problem_with_one_text_shows_it_in_both_languages() -> None:
     p = Problem("warning", "my-check", "something odd", "look at it", layer="x")
     assert (p.message_en, p.fix_en) == ("something odd", "look at it")
+    assert p.text == Text.same("something odd") and p.fix_text == Text.same("look at it")
+    assert p.with_severity("error").to_text("en").startswith("ERROR   my-check: ")
     assert p.to_text() == "CẢNH BÁO my-check: [lớp x]: something odd. Sửa: look at it"
     assert p.to_text("en") == "WARNING my-check: [layer x]: something odd. Fix: look at it"
     with pytest.raises(ValueError, match="use \"vi\" or \"en\""):
