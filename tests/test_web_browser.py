@@ -179,7 +179,7 @@ def test_sample_dropped_mapped_validated_run_reviewed_and_delivered(
 
     page.click("#save-mapping")
     page.wait_for_url("**/validate")
-    assert "the plan loads: 0 errors" in page.inner_text("#validation-summary")
+    assert "phương án tải thành công: 0 lỗi" in page.inner_text("#validation-summary")
     page.click("#revalidate")  # htmx: validated again in place
     page.wait_for_selector("#validation-summary")
     plan_url = page.url.removesuffix("/validate")
