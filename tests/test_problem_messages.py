@@ -152,7 +152,7 @@ def test_a_diagnosis_without_a_vietnamese_text_keeps_its_own_words() -> None:
 
 #: Problems whose Vietnamese sentence carries the words of GDAL, PROJ or a reader verbatim.
 DETAIL = {"unreadable", "bad-crs", "crs-warning", "crs-transform", "meridian-conflict",
-          "mapinfo-coordsys", "bad-value"}
+          "mapinfo-coordsys"}
 
 
 def test_the_layer_problems_of_a_bad_plan_are_all_in_vietnamese(tmp_path: Path) -> None:
@@ -191,3 +191,31 @@ def gpd_lines() -> object:
                             geometry=[LineString([(X0 + 100, Y0 + 100), (X0 + 900, Y0 + 900)]),
                                       LineString([(X0 + 200, Y0 + 100), (X0 + 800, Y0 + 900)])],
                             crs=ZONE)
+
+
+@pytest.mark.parametrize(("column", "value", "vi", "en"), [
+    ("trang_thai", "bỏ hoang",
+     "'trang_thai' = 'bỏ hoang': giá trị không thuộc danh mục cho phép: existing (hiện trạng), "
+     "under_construction (đang xây dựng), planned (quy hoạch mới), expansion (mở rộng)",
+     "'trang_thai' = 'bỏ hoang': 'bỏ hoang' is not one of: existing, under_construction, "
+     "planned, expansion"),
+    ("dien_tich", "nhiều", "'dien_tich' = 'nhiều': không phải là số",
+     "'dien_tich' = 'nhiều': 'nhiều' is not a number"),
+    ("ngay_nop_ho_so", "hôm qua", "'ngay_nop_ho_so' = 'hôm qua': không phải ngày; ghi ví dụ "
+     "2026-09-10 hoặc 10/09/2026 (ngày/tháng/năm)",
+     "'ngay_nop_ho_so' = 'hôm qua': 'hôm qua' is not a date"),
+    ("gpmb", "chắc vậy", "'gpmb' = 'chắc vậy': không phải giá trị có/không; ghi true/false, "
+     "có/không hoặc 1/0", "'gpmb' = 'chắc vậy': 'chắc vậy' is not a yes/no value"),
+])
+def test_a_refused_value_says_why_in_vietnamese(tmp_path: Path, column: str, value: str,
+                                                vi: str, en: str) -> None:
+    b = PlanBuilder(tmp_path)
+    frame = clusters()
+    frame[column] = (frame[column] if column in frame else pd.Series([None] * len(frame))
+                     ).astype(object)
+    frame.loc[0, column] = value  # found by its Vietnamese alias
+    b.add("ccn", "industrial_cluster", frame)
+    (p,) = [p for p in geoplan.validate_plan(b.write()).problems if p.code == "bad-value"]
+    assert p.feature == "C1"
+    assert p.message == vi
+    assert p.message_en.startswith(en)

@@ -165,7 +165,9 @@ SCENARIOS_VI: dict[str, tuple[Callable[[PlanBuilder], None], str]] = {
                          r"\(Self-intersection"),
     "missing field": (_missing_field, r"missing-field.*trường 'status': không tìm thấy trường "
                       r"bắt buộc 'status'"),
-    "unknown voltage": (_unknown_voltage, r"bad-value.*đối tượng L1.*giá trị không hợp lệ"),
+    "unknown voltage": (_unknown_voltage, r"bad-value.*đối tượng L1.*'380 kV': không phải cấp "
+                        r"điện áp dùng ở Việt Nam; .*các cấp được chấp nhận \(kV\): 1000, 765, "
+                        r"500, 220, 110"),
     "duplicate ids": (_duplicate_ids, r"duplicate-id.*đối tượng C1.*nhiều đối tượng dùng cùng "
                       r"một mã\. Sửa: đặt mã không trùng nhau trong lớp"),
     "wrong TM-3 zone": (_wrong_zone, r"wrong-zone.*múi chiếu TM-3 khác: đọc theo EPSG:9209.*"

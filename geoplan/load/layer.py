@@ -243,7 +243,7 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
             mask = codes == j
             col.features("error", "bad-value", _labels(ids, mask),
                          _t("bad_value", column=source_name, value=repr(_key(value)),
-                            detail=str(exc)),
+                            detail=_refused(f, exc)),
                          _t("bad_value_fix", field=f.name), field=f.name)
     out = pd.Series(results[codes], index=values.index, dtype=object)
     if f.type in ("float", "int") and (f.minimum is not None or f.maximum is not None):
@@ -260,6 +260,33 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
                             else "out_of_range_fix"), field=f.name)
             out = out.where(~out_of_range, None)
     return out
+
+
+#: The template saying why a value of a field type was refused.
+_REFUSED = {"float": "bad_number", "int": "bad_number", "bool": "bad_bool", "class": "bad_class",
+            "period": "bad_period", "date": "bad_date"}
+
+
+def _refused(f: Field, exc: ValueError) -> Text:
+    """Why the normaliser of ``f`` refused a value: its own English words, and the same said
+    in Vietnamese from the field's type and vocabulary."""
+    if f.type in ("status", "vocab") and f.vocabulary:
+        group = "status" if f.type == "status" else f.name
+        values = Text.join(", ", (_with_term(group, v) for v in f.vocabulary))
+        vi = _t("bad_vocab", values=values).vi
+    elif f.type == "voltage":
+        vi = _t("bad_voltage", levels=", ".join(map(str, VOLTAGES_KV))).vi
+    elif f.type in _REFUSED:
+        vi = _t(_REFUSED[f.type]).vi
+    else:
+        vi = _t("bad_other", detail=str(exc)).vi
+    return Text(vi, str(exc))
+
+
+def _with_term(group: str, value: str) -> Text:
+    """A vocabulary value with its Vietnamese label: ``planned (quy hoạch mới)``."""
+    label = term(group, value)
+    return Text(f"{value} ({label.vi})" if label.vi != value else value, value)
 
 
 def _bound(value: float | None, infinite: str) -> Text:
