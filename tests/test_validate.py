@@ -278,7 +278,8 @@ def test_outside_vietnam_xy_swapped(tmp_path: Path) -> None:
                                       "bị đổi chỗ")
     assert problem.message_en.startswith("3 features: outside Vietnam: the layer: 3 of 3 "
                                          "sampled")
-    assert problem.fix == "đổi chỗ tọa độ X và Y của lớp (x = hoành độ, y = tung độ)"
+    assert problem.fix == ("đổi chỗ tọa độ X và Y của lớp (x = tọa độ hướng đông, y = tọa độ "
+                           "hướng bắc)")
 
 
 def test_outside_vietnam_latlon_order(tmp_path: Path) -> None:
