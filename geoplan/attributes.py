@@ -29,12 +29,11 @@ from typing import Any
 
 import geopandas as gpd
 
-from geoplan.errors import LayerReadError
 from geoplan.io.tables import read_attribute_table
 from geoplan.kinds import KINDS, fold, normalise_text
 from geoplan.messages import Text
 from geoplan.plan import LayerSpec
-from geoplan.problems import Problem
+from geoplan.problems import Problem, read_error
 from geoplan.problems import problem_text as _t
 
 __all__ = ["id_column", "join_attributes"]
@@ -95,16 +94,15 @@ def join_attributes(raw: gpd.GeoDataFrame, spec: LayerSpec
     columns = [c for c in raw.columns if c != raw.geometry.name]
     layer_id = id_column(columns, spec)
     if layer_id is None:
-        raise LayerReadError(f"{spec.path}: [layers.{spec.name}] has attributes = {file!r}, but "
-                             "the layer has no id column to join it by; map it with fields = "
-                             "{ id = \"...\" }")
+        raise read_error(_t("attributes_no_layer_id", path=str(spec.path), layer=spec.name,
+                            file=file))
     key_col = source.key or (layer_id if layer_id in table.columns else
                              id_column(list(table.columns), spec))
     if key_col is None or key_col not in table.columns:
-        raise LayerReadError(f"{file}: no id column to join [layers.{spec.name}] by (looked for "
-                             f"{source.key or layer_id!r} and the usual names of an id); name it "
-                             "with attributes = { path = \"...\", key = \"<column>\" }. Columns: "
-                             f"{', '.join(map(str, table.columns)) or '(none)'}")
+        listed = (Text.same(", ".join(map(str, table.columns))) if len(table.columns)
+                  else _t("none"))
+        raise read_error(_t("attributes_no_key", file=file, layer=spec.name,
+                            looked=str(source.key or layer_id), columns=listed))
     problems: list[Problem] = []
     keys = table[key_col].map(_key)
     blank = keys.isna()

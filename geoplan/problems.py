@@ -30,9 +30,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from geoplan.errors import LayerReadError
 from geoplan.messages import Text, check_lang, message
 
-__all__ = ["Problem", "ProblemSeverity", "ValidationReport", "problem_text"]
+__all__ = ["Problem", "ProblemSeverity", "ValidationReport", "error_text", "problem_text",
+           "read_error"]
 
 ProblemSeverity = Literal["error", "warning", "info"]
 
@@ -54,6 +56,21 @@ def problem_text(key: str, **fields: Any) -> Text:
     'lớp không có đối tượng nào'
     """
     return message(f"problem.{key}", capital=False, **fields)
+
+
+def read_error(text: Text) -> LayerReadError:
+    """A :class:`~geoplan.errors.LayerReadError` saying ``text``: English as its message, both
+    languages kept for the ``unreadable`` problem it becomes (:func:`error_text`)."""
+    error = LayerReadError(text.en)
+    error.text = text  # type: ignore[attr-defined]
+    return error
+
+
+def error_text(exc: BaseException) -> Text:
+    """What an error says in both languages: the texts of :func:`read_error`, else its own
+    words (GDAL's, PROJ's, a reader's) in both."""
+    text = getattr(exc, "text", None)
+    return text if isinstance(text, Text) else Text.same(str(exc))
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,10 @@ def test_vn2000_metre_columns_are_never_guessed(tmp_path: Path) -> None:
     assert p.code == "unreadable" and "geoplan does not guess" in p.message_en
     assert "do not hold WGS 84 degrees inside Vietnam" in p.message_en
     assert 'x_field = "Y", y_field = "X"' in p.message_en
+    assert "không chứa độ WGS 84 trong lãnh thổ Việt Nam" in p.message
+    assert "geoplan không đoán. Sửa: khai báo các cột tọa độ trong [layers.subs]" in p.message
+    assert 'x_field = "Y", y_field = "X", vì văn bản Việt Nam gọi tọa độ hướng bắc là X' \
+        in p.message
 
 
 def test_swapped_degrees_are_not_guessed_either(tmp_path: Path) -> None:
@@ -75,13 +79,17 @@ def test_a_projected_crs_in_the_plan_stops_the_search(tmp_path: Path) -> None:
     pd.DataFrame({**ROWS, "x": LON, "y": LAT}).to_csv(tmp_path / "subs.csv", index=False)
     (p,) = geoplan.validate_plan(_plan(tmp_path, "subs.csv", 'crs = "EPSG:9209"\n')).errors
     assert "the plan declares a projected CRS, and metre columns are never guessed" in p.message_en
+    assert "phương án khai báo hệ tọa độ phẳng (mét)" in p.message
 
 
 def test_a_table_without_coordinate_columns_says_what_to_do(tmp_path: Path) -> None:
     pd.DataFrame({**ROWS, "dong": LON, "bac": LAT}).to_csv(tmp_path / "subs.csv", index=False)
-    res = CliRunner().invoke(cli, ["validate", str(_plan(tmp_path, "subs.csv"))])
+    res = CliRunner().invoke(cli, ["validate", "--lang", "en", str(_plan(tmp_path, "subs.csv"))])
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "no longitude/latitude columns" in res.output and "x_field" in res.output
+    res = CliRunner().invoke(cli, ["validate", str(_plan(tmp_path, "subs.csv"))])
+    assert res.exit_code == 1
+    assert "không đọc được tệp: " in res.output and "không tìm thấy cột kinh độ/vĩ độ" in res.output
 
 
 def test_named_columns_still_win(tmp_path: Path) -> None:

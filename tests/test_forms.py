@@ -125,6 +125,8 @@ def test_an_attribute_table_without_the_id_column_says_how_to_name_it(tmp_path: 
     (bad,) = [p for p in report.problems if p.code == "unreadable"]
     assert "key = " in bad.message and "cum" in bad.message
     assert bad.message.startswith("không đọc được tệp: ") and "key = " in bad.message_en
+    assert "không có cột mã để nối bảng vào [layers.clusters]" in bad.message
+    assert "no id column to join [layers.clusters] by" in bad.message_en
 
 
 def test_attributes_key_in_the_plan_is_checked() -> None:

@@ -219,3 +219,16 @@ def test_a_refused_value_says_why_in_vietnamese(tmp_path: Path, column: str, val
     assert p.feature == "C1"
     assert p.message == vi
     assert p.message_en.startswith(en)
+
+
+def test_a_read_error_carries_both_languages_into_its_problem() -> None:
+    from geoplan.errors import LayerReadError
+    from geoplan.problems import error_text, read_error
+
+    err = read_error(problem_text("table_no_lonlat"))
+    assert isinstance(err, LayerReadError) and str(err).startswith("no longitude/latitude")
+    assert error_text(err).vi.startswith("không tìm thấy cột kinh độ/vĩ độ")
+    gdal = OSError("ccn.gpkg: not recognized as a supported file format")
+    assert error_text(gdal) == Text.same(str(gdal))  # GDAL's words, verbatim in both
+    text = problem_text("unreadable", detail=error_text(gdal))
+    assert text.vi == "không đọc được tệp: ccn.gpkg: not recognized as a supported file format"

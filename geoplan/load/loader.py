@@ -36,7 +36,7 @@ from geoplan.plan import (
     read_plan_file,
     settings_check,
 )
-from geoplan.problems import Problem, ValidationReport
+from geoplan.problems import Problem, ValidationReport, error_text, read_error
 from geoplan.problems import problem_text as _t
 
 log = logging.getLogger(__name__)
@@ -88,27 +88,19 @@ def _read_table_with_degrees(spec: LayerSpec, max_bytes: int | None = None
     declared = gcrs.parse_crs(spec.crs, where=f"[layers.{spec.name}] crs") if spec.crs else None
     columns = io.table_columns(spec.path, sheet=spec.sheet, encoding=spec.encoding)
     found = coordinate_candidates(columns)
-    fix = (f"name the coordinate columns in [layers.{spec.name}]: x_field = \"<easting or "
-           "longitude>\", y_field = \"<northing or latitude>\" (a VN-2000 table: x_field = "
-           "\"Y\", y_field = \"X\", since Vietnamese documents call the northing X), and its "
-           "crs")
+    fix = _t("table_xy_fix", layer=spec.name)
     if found is None or (declared is not None and not declared.is_geographic):
-        why = ("the plan declares a projected CRS, and metre columns are never guessed"
-               if found is not None else
-               "no longitude/latitude columns (lon, lng, longitude, kinh_do, x / lat, latitude, "
-               "vi_do, y) were found")
-        raise LayerReadError(f"{spec.path}: a table without x_field and y_field in the plan; "
-                             f"{why} (columns: {', '.join(columns[:20])}). Fix: {fix}")
+        why = _t("table_projected" if found is not None else "table_no_lonlat")
+        raise read_error(_t("table_no_xy", path=str(spec.path), why=why,
+                            columns=", ".join(map(str, columns[:20])), fix=fix))
     raw = io.read_table(spec.path, x_field=found.x_field, y_field=found.y_field,
                         sheet=spec.sheet, encoding=spec.encoding, max_bytes=max_bytes)
     geoms = np.asarray(raw.geometry.values, dtype=object)
     xs = np.array([g.x if g is not None and not g.is_empty else np.nan for g in geoms])
     ys = np.array([g.y if g is not None and not g.is_empty else np.nan for g in geoms])
     if not degrees_in_vietnam(xs, ys):
-        raise LayerReadError(
-            f"{spec.path}: columns {found.x_field!r} and {found.y_field!r} look like longitude "
-            "and latitude but do not hold WGS 84 degrees inside Vietnam (longitude 101.5-118, "
-            "latitude 6-24; swapped, or metres?); geoplan does not guess. Fix: " + fix)
+        raise read_error(_t("table_not_degrees", path=str(spec.path), x=str(found.x_field),
+                            y=str(found.y_field), fix=fix))
     note = _problem(spec, "coordinate-columns",
                     _t("coordinate_columns", x=str(found.x_field), y=str(found.y_field)),
                     _t("coordinate_columns_fix", layer=spec.name), severity="info")
@@ -181,7 +173,7 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
             raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
             report.extend(joined)
         except LayerReadError as exc:
-            report.add(_problem(ls, "unreadable", _t("unreadable", detail=str(exc)),
+            report.add(_problem(ls, "unreadable", _t("unreadable", detail=error_text(exc)),
                                 _t("unreadable_fix")))
             continue
         except CRSError as exc:
