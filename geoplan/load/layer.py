@@ -14,6 +14,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
@@ -235,16 +236,17 @@ def _normalise_column(values: pd.Series, kind: LayerKind, f: Field, ids: pd.Seri
     results = np.empty(len(uniques) + 1, dtype=object)  # the last slot serves missing values
     results[-1] = fn(None)
     bad = np.zeros(len(uniques) + 1, dtype=bool)
+    fix = None
     for j, value in enumerate(uniques):
         try:
             results[j] = fn(value)
         except ValueError as exc:
             bad[j] = True
             mask = codes == j
+            fix = fix or _t("bad_value_fix", field=f.name)
             col.features("error", "bad-value", _labels(ids, mask),
                          _t("bad_value", column=source_name, value=repr(_key(value)),
-                            detail=_refused(f, exc)),
-                         _t("bad_value_fix", field=f.name), field=f.name)
+                            detail=_refused(f, exc)), fix, field=f.name)
     out = pd.Series(results[codes], index=values.index, dtype=object)
     if f.type in ("float", "int") and (f.minimum is not None or f.maximum is not None):
         nums = pd.to_numeric(out, errors="coerce")
@@ -270,17 +272,22 @@ _REFUSED = {"float": "bad_number", "int": "bad_number", "bool": "bad_bool", "cla
 def _refused(f: Field, exc: ValueError) -> Text:
     """Why the normaliser of ``f`` refused a value: its own English words, and the same said
     in Vietnamese from the field's type and vocabulary."""
-    if f.type in ("status", "vocab") and f.vocabulary:
-        group = "status" if f.type == "status" else f.name
-        values = Text.join(", ", (_with_term(group, v) for v in f.vocabulary))
-        vi = _t("bad_vocab", values=values).vi
-    elif f.type == "voltage":
-        vi = _t("bad_voltage", levels=", ".join(map(str, VOLTAGES_KV))).vi
-    elif f.type in _REFUSED:
-        vi = _t(_REFUSED[f.type]).vi
-    else:
-        vi = _t("bad_other", detail=str(exc)).vi
-    return Text(vi, str(exc))
+    vi = _refusal_vi(f.type, f.name, f.vocabulary)
+    return Text(vi if vi is not None else _t("bad_other", detail=str(exc)).vi, str(exc))
+
+
+@lru_cache(maxsize=256)
+def _refusal_vi(kind: str, name: str, vocabulary: tuple[str, ...]) -> str | None:
+    """The Vietnamese of :func:`_refused` for a field type (the same for every value)."""
+    if kind in ("status", "vocab") and vocabulary:
+        group = "status" if kind == "status" else name
+        values = Text.join(", ", (_with_term(group, v) for v in vocabulary))
+        return _t("bad_vocab", values=values).vi
+    if kind == "voltage":
+        return _t("bad_voltage", levels=", ".join(map(str, VOLTAGES_KV))).vi
+    if kind in _REFUSED:
+        return _t(_REFUSED[kind]).vi
+    return None
 
 
 def _with_term(group: str, value: str) -> Text:
