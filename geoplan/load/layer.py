@@ -94,13 +94,16 @@ class _Collector:
 
     def finish(self) -> list[Problem]:
         out = list(self.problems)
+        heads: dict[int, Text] = {}  # "N features:", once per N
         for (severity, code, fld, message, fix), ids in self._groups.items():
             if not ids:
                 continue
             shown = ", ".join(ids[:MAX_IDS])
             if len(ids) > MAX_IDS:  # "A, B and 3 more": Problem.to_text says it in Vietnamese
                 shown = _t("more_features", shown=shown, n=len(ids) - MAX_IDS).en
-            text = _t("n_features", n=len(ids)) + message if len(ids) > 1 else message
+            if len(ids) > 1 and len(ids) not in heads:
+                heads[len(ids)] = _t("n_features", n=len(ids))
+            text = heads[len(ids)] + message if len(ids) > 1 else message
             out.append(Problem.of(severity, code, text, fix, layer=self.spec.name,
                                   file=str(self.spec.path), feature=shown, field=fld,
                                   count=len(ids)))
