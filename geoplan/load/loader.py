@@ -36,6 +36,7 @@ from geoplan.plan import (
     settings_check,
 )
 from geoplan.problems import Problem, ValidationReport
+from geoplan.progress import stage
 
 log = logging.getLogger(__name__)
 
@@ -167,37 +168,43 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
     boundary_frames: list[gpd.GeoDataFrame] = []
     ordered = sorted(spec.layers, key=lambda s: s.kind != "boundary")
     province_wgs84 = None
-    for i, ls in enumerate(ordered):
-        if ls.kind == "boundary" or i == 0:
-            pass
-        elif province_wgs84 is None and boundary_frames:
-            province_wgs84 = _province_polygon(boundary_frames, spec.province)
-        if ls.is_raster:
-            raster = _load_raster(ls, report)
-            if raster is not None:
-                rasters[ls.name] = raster
-            continue
-        try:
-            raw, read_crs, notes = _read_raw(ls, spec.max_layer_bytes)
-            raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
-            report.extend(joined)
-        except LayerReadError as exc:
-            report.add(_problem(ls, "unreadable", str(exc),
-                                "fix path/layer in the plan or the file itself"))
-            continue
-        except CRSError as exc:
-            report.add(_problem(ls, "bad-crs", str(exc), "use an EPSG code such as EPSG:4326"))
-            continue
-        report.extend(notes)
-        frame, problems = validate_layer(raw, ls, source_crs=read_crs,
-                                         province_wgs84=province_wgs84,
-                                         province_name=spec.province)
-        report.extend(problems)
-        if frame.crs is None:
-            continue
-        canonical[ls.name] = (ls, frame, pyproj.CRS.from_user_input(frame.crs))
-        if ls.kind == "boundary":
-            boundary_frames.append(frame)
+    with stage("read", total=len(ordered)) as reading:
+        for i, ls in enumerate(ordered):
+            reading.advance(0, item=ls.name)  # the layer being read
+            try:
+                if ls.kind == "boundary" or i == 0:
+                    pass
+                elif province_wgs84 is None and boundary_frames:
+                    province_wgs84 = _province_polygon(boundary_frames, spec.province)
+                if ls.is_raster:
+                    raster = _load_raster(ls, report)
+                    if raster is not None:
+                        rasters[ls.name] = raster
+                    continue
+                try:
+                    raw, read_crs, notes = _read_raw(ls, spec.max_layer_bytes)
+                    raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
+                    report.extend(joined)
+                except LayerReadError as exc:
+                    report.add(_problem(ls, "unreadable", str(exc),
+                                        "fix path/layer in the plan or the file itself"))
+                    continue
+                except CRSError as exc:
+                    report.add(_problem(ls, "bad-crs", str(exc),
+                                        "use an EPSG code such as EPSG:4326"))
+                    continue
+                report.extend(notes)
+                frame, problems = validate_layer(raw, ls, source_crs=read_crs,
+                                                 province_wgs84=province_wgs84,
+                                                 province_name=spec.province)
+                report.extend(problems)
+                if frame.crs is None:
+                    continue
+                canonical[ls.name] = (ls, frame, pyproj.CRS.from_user_input(frame.crs))
+                if ls.kind == "boundary":
+                    boundary_frames.append(frame)
+            finally:
+                reading.advance(item=ls.name)
 
     if strict:
         report = ValidationReport([
