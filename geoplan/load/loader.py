@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import shapely
 from geoplan import crs as gcrs
 from geoplan import io
 from geoplan.attributes import join_attributes
+from geoplan.attribution import detect_credit
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
 from geoplan.load.columns import coordinate_candidates, degrees_in_vietnam
 from geoplan.load.layer import resolve_source_crs, validate_layer
@@ -165,6 +167,7 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
 
     canonical: dict[str, tuple[LayerSpec, gpd.GeoDataFrame, pyproj.CRS]] = {}
     rasters: dict[str, RasterLayer] = {}
+    credits: dict[str, str | None] = {}
     boundary_frames: list[gpd.GeoDataFrame] = []
     ordered = sorted(spec.layers, key=lambda s: s.kind != "boundary")
     province_wgs84 = None
@@ -179,7 +182,8 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
                 if ls.is_raster:
                     raster = _load_raster(ls, report)
                     if raster is not None:
-                        rasters[ls.name] = raster
+                        rasters[ls.name] = replace(raster, attribution=ls.attribution or (
+                            detect_credit(None, ls.path, within=spec.folder)))
                     continue
                 try:
                     raw, read_crs, notes = _read_raw(ls, spec.max_layer_bytes)
@@ -194,6 +198,9 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
                                         "use an EPSG code such as EPSG:4326"))
                     continue
                 report.extend(notes)
+                credits[ls.name] = ls.attribution or detect_credit(
+                    raw, None if ls.is_database else ls.path, layer=ls.layer,
+                    within=spec.folder)
                 frame, problems = validate_layer(raw, ls, source_crs=read_crs,
                                                  province_wgs84=province_wgs84,
                                                  province_name=spec.province)
@@ -220,7 +227,8 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
         if ls.name not in canonical:
             continue
         _, frame, source_crs = canonical[ls.name]
-        layers[ls.name] = Layer(ls.name, ls.kind, ls, gcrs.to_crs(frame, analysis), source_crs)
+        layers[ls.name] = Layer(ls.name, ls.kind, ls, gcrs.to_crs(frame, analysis), source_crs,
+                                credits.get(ls.name))
     plan = Plan(spec=spec, crs=analysis, layers=layers, rasters=rasters, report=report)
     return plan, report
 
