@@ -10,7 +10,7 @@ sections are checked by the functions their stages registered with
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,16 @@ def _read_table_with_degrees(spec: LayerSpec, max_bytes: int | None = None
     return raw, declared or pyproj.CRS.from_epsg(4326), [note]
 
 
+def _each_layer(specs: list[LayerSpec]) -> Iterator[LayerSpec]:
+    """``specs`` one by one inside the ``read`` stage of :mod:`geoplan.progress`: one step per
+    layer, named while it is read."""
+    with stage("read", total=len(specs)) as reading:
+        for ls in specs:
+            reading.advance(0, item=ls.name)
+            yield ls
+            reading.advance(item=ls.name)
+
+
 def _province_polygon(frames: list[gpd.GeoDataFrame], province: str | None) -> Any | None:
     """The province outline in WGS 84 from canonical boundary frames (province level, else the
     union of the communes)."""
@@ -171,47 +181,40 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
     boundary_frames: list[gpd.GeoDataFrame] = []
     ordered = sorted(spec.layers, key=lambda s: s.kind != "boundary")
     province_wgs84 = None
-    with stage("read", total=len(ordered)) as reading:
-        for i, ls in enumerate(ordered):
-            reading.advance(0, item=ls.name)  # the layer being read
-            try:
-                if ls.kind == "boundary" or i == 0:
-                    pass
-                elif province_wgs84 is None and boundary_frames:
-                    province_wgs84 = _province_polygon(boundary_frames, spec.province)
-                if ls.is_raster:
-                    raster = _load_raster(ls, report)
-                    if raster is not None:
-                        rasters[ls.name] = replace(raster, attribution=ls.attribution or (
-                            detect_credit(None, ls.path, within=spec.folder)))
-                    continue
-                try:
-                    raw, read_crs, notes = _read_raw(ls, spec.max_layer_bytes)
-                    raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
-                    report.extend(joined)
-                except LayerReadError as exc:
-                    report.add(_problem(ls, "unreadable", str(exc),
-                                        "fix path/layer in the plan or the file itself"))
-                    continue
-                except CRSError as exc:
-                    report.add(_problem(ls, "bad-crs", str(exc),
-                                        "use an EPSG code such as EPSG:4326"))
-                    continue
-                report.extend(notes)
-                credits[ls.name] = ls.attribution or detect_credit(
-                    raw, None if ls.is_database else ls.path, layer=ls.layer,
-                    within=spec.folder)
-                frame, problems = validate_layer(raw, ls, source_crs=read_crs,
-                                                 province_wgs84=province_wgs84,
-                                                 province_name=spec.province)
-                report.extend(problems)
-                if frame.crs is None:
-                    continue
-                canonical[ls.name] = (ls, frame, pyproj.CRS.from_user_input(frame.crs))
-                if ls.kind == "boundary":
-                    boundary_frames.append(frame)
-            finally:
-                reading.advance(item=ls.name)
+    for i, ls in enumerate(_each_layer(ordered)):
+        if ls.kind == "boundary" or i == 0:
+            pass
+        elif province_wgs84 is None and boundary_frames:
+            province_wgs84 = _province_polygon(boundary_frames, spec.province)
+        if ls.is_raster:
+            raster = _load_raster(ls, report)
+            if raster is not None:
+                rasters[ls.name] = replace(raster, attribution=ls.attribution or (
+                    detect_credit(None, ls.path, within=spec.folder)))
+            continue
+        try:
+            raw, read_crs, notes = _read_raw(ls, spec.max_layer_bytes)
+            raw, joined = join_attributes(raw, ls)  # the layer's attribute table, by id
+            report.extend(joined)
+        except LayerReadError as exc:
+            report.add(_problem(ls, "unreadable", str(exc),
+                                "fix path/layer in the plan or the file itself"))
+            continue
+        except CRSError as exc:
+            report.add(_problem(ls, "bad-crs", str(exc), "use an EPSG code such as EPSG:4326"))
+            continue
+        report.extend(notes)
+        credits[ls.name] = ls.attribution or detect_credit(
+            raw, None if ls.is_database else ls.path, layer=ls.layer, within=spec.folder)
+        frame, problems = validate_layer(raw, ls, source_crs=read_crs,
+                                         province_wgs84=province_wgs84,
+                                         province_name=spec.province)
+        report.extend(problems)
+        if frame.crs is None:
+            continue
+        canonical[ls.name] = (ls, frame, pyproj.CRS.from_user_input(frame.crs))
+        if ls.kind == "boundary":
+            boundary_frames.append(frame)
 
     if strict:
         report = ValidationReport([
