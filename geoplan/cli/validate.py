@@ -15,6 +15,7 @@ from geoplan.cli.options import (
     handle_errors,
     lang_option,
     plan_argument,
+    progress_option,
 )
 from geoplan.cli.output import echo_json
 
@@ -25,6 +26,7 @@ from geoplan.cli.output import echo_json
 @lang_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @handle_errors
+@progress_option
 def validate_command(plan: Path, fmt: str, lang: str | None, strict: bool) -> None:
     """Load every layer of PLAN and report every problem found.
 
