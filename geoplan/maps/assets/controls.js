@@ -147,12 +147,20 @@
     return reach;
   }
 
+  // Centred on the map when it fits between the top corners, else centred between them;
+  // a title longer than the room ends in an ellipsis.
   function placeTitle(map, title) {
+    var W = map.getContainer().getBoundingClientRect().width;
     var band = title.getBoundingClientRect().bottom + GAP;
-    var side = Math.max(cornerReach(map, 'topleft', 'left', band),
-                        cornerReach(map, 'topright', 'right', band)) + GAP;
-    title.style.left = side + 'px';
-    title.style.right = side + 'px';
+    var l = cornerReach(map, 'topleft', 'left', band) + GAP;
+    var r = cornerReach(map, 'topright', 'right', band) + GAP;
+    title.style.left = title.style.right = '0px';
+    title.style.maxWidth = 'none';
+    var natural = title.getBoundingClientRect().width, side = Math.max(l, r);
+    if (W - 2 * side >= natural) { l = r = side; }
+    title.style.left = l + 'px';
+    title.style.right = r + 'px';
+    title.style.maxWidth = Math.max(0, W - l - r) + 'px';
   }
 
   // ------------------------------------------------------------------------------ search
@@ -234,7 +242,9 @@
           if (s >= 0) { found.push([s, e, display(e)]); }
         }
         found.sort(function (a, b) {
-          return a[0] - b[0] || collator.compare(a[2].name, b[2].name) ||
+          // the closest name first: "Xã Hòa Tiến" before "Cụm công nghiệp Hòa Tiến 2"
+          return a[0] - b[0] || a[1][2].length - b[1][2].length ||
+            collator.compare(a[2].name, b[2].name) ||
             collator.compare(a[2].kind, b[2].kind);
         });
         return found;
