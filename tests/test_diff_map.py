@@ -330,12 +330,14 @@ def test_diff_map_in_a_browser(page: Any, plans: tuple[geoplan.Plan, geoplan.Pla
     text = tooltip.inner_text()
     assert "TBA-110-02" in text and "Dịch chuyển" in text and "substations" in text
     assert "300 m" in text
-    # unticking the layer takes its arrows away too
+    # unticking the layer takes its arrows away too (the list starts folded at 1400 px)
+    p.locator(".gp-layers .gp-toggle").click()
     label = p.locator(".leaflet-control-layers-overlays label", has_text="Plan changes")
     label.locator("input").uncheck()
     assert p.evaluate("""() => [geoplan.map.hasLayer(geoplan.layers['plan-diff'].group),
                                 geoplan.map.hasLayer(geoplan.layers['plan-diff'].arrows)]"""
                       ) == [False, False]
+    p.locator(".gp-legend .gp-toggle").click()
     legend = p.locator(".gp-legend").inner_text()
     for words in ("So sánh phương án", "Thêm mới", "Bị xóa", "Dịch chuyển", "Thay đổi"):
         assert words in legend

@@ -766,7 +766,7 @@ def _title_html(plan: Plan, title: str | None, subtitle: str | None,
     meta = [escape_html(subtitle) if subtitle else _both(vi, en, lang)]
     if plan.province:
         meta.append(escape_html(plan.province))
-    meta.append(f"{'Date' if lang == 'en' else 'Ngày'}: {escape_html(map_day(date))}")
+    meta.append(f"{'Date' if lang == 'en' else 'Ngày / Date'}: {escape_html(map_day(date))}")
     if offline:
         meta.append('<span class="gp-en">offline</span>')
     name = escape_html(title or plan.name)

@@ -167,17 +167,19 @@
   // Entries of the search document (geoplan/maps/search.py): [layer, feature, folded name,
   // folded id, the id without spaces, folded commune].
   function searchEntries(doc) {
-    var out = [], k, j, spec, entry, i, id, c;
+    var out = [], k, j, spec, entry, i, id, c, names, ids;
     for (k = 0; k < doc.layers.length; k++) {
       spec = doc.layers[k];
       entry = G.layers[spec.name];
       if (!entry) { continue; }
-      for (j = 0; j < spec.k.length; j++) {
+      names = spec.k.split('\n');
+      ids = spec.id ? spec.id.split('\n') : null;
+      for (j = 0; j < names.length; j++) {
         i = spec.i ? spec.i[j] : j;
         if (!entry.hasGeometry(i)) { continue; }
-        id = spec.id ? spec.id[j] : '';
+        id = ids ? ids[j] : '';
         c = spec.c && spec.c[j] >= 0 ? doc.communes[spec.c[j]] : '';
-        out.push([spec.name, i, spec.k[j], id, id.replace(/ /g, ''), c]);
+        out.push([spec.name, i, names[j], id, id.replace(/ /g, ''), c]);
       }
     }
     return out;
