@@ -32,6 +32,11 @@ A plan diff (:func:`geoplan.diff.diff_plans`) is one more layer, "So sánh phư�
 changes", drawn on top: added features green, removed ones red (dashed, hollow), moved ones
 orange with an arrow from the old centroid to the new one, changed ones blue.
 
+The controls (``assets/controls.js``, ``controls.css``) are the search box over names, ids
+and communes (its index: :mod:`geoplan.maps.search`), the layer list, legend and title block,
+each folding with a button (folded at first on maps narrower than :data:`COLLAPSE_BELOW_PX`)
+and laid out so that none covers another, and scale, full screen and measure.
+
 Offline maps (``offline=True``) have no tile layer; Leaflet and its plugins are always inlined
 from ``geoplan/maps/assets`` (see its README for versions and licences), so the file makes no
 network request. Online maps add a choice of base maps (tiles are the only requests).
