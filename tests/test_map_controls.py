@@ -10,11 +10,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import geoplan
 from geoplan.maps import interactive as render
 from geoplan.maps.model import CountedEntry, MapLayer, legend_for, map_layers
-from geoplan.maps.search import SEARCH_KINDS, search_index
+from geoplan.maps.search import SEARCH_KINDS, _Folder, search_index
 from geoplan.maps.styles import style_table
 from geoplan.names import fold
 
@@ -84,6 +86,19 @@ def test_the_map_embeds_the_search_index_once(sample_plan: geoplan.Plan) -> None
     element_id, text = found[0]
     assert json.loads(text) == search_index(map_layers(sample_plan))
     assert f'"search": "{element_id}"' in html  # what geoplan.finish hands the search box
+
+
+LABEL_CHARS = ("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ0123456789ÀÁẢÃẠàáảãạèéẻẽẹìíỉĩịòóỏõọ"
+               "ùúủũụỳýỷỹỵẦẤẨẪẬầấẩẫậềếểễệồốổỗộờớởỡợừứửữựßİ\u0300\u0301\u0303\u0309\u0323"
+               "_-–—/.,()' \t\n\u00a0\u2003")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=LABEL_CHARS, max_size=40))
+def test_folding_word_by_word_is_folding_the_label(label: str) -> None:
+    folder = _Folder()
+    assert folder(label) == fold(label)
+    assert folder(label) == fold(label)  # and again, from the folded words kept
 
 
 @pytest.mark.parametrize("text", ["Hòa Tiến", "HÒA  TIẾN", "hoa-tien", "Hoà Tiến"])

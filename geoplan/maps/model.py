@@ -553,24 +553,24 @@ def _missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
-def _values(layers: Sequence[MapLayer], kind: str, column: str) -> list[Any]:
-    """Every value of ``column`` in the layers of ``kind`` (``None`` for a missing value, and
-    for every feature of a layer without the column)."""
-    out: list[Any] = []
+def _value_counts(layers: Sequence[MapLayer], kind: str, column: str) -> Counter[Any]:
+    """How many features of the layers of ``kind`` have each value of ``column`` (``None``
+    for a missing value, and for every feature of a layer without the column)."""
+    out: Counter[Any] = Counter()
     for layer in layers:
         if layer.kind != kind:
             continue
-        if column in layer.frame.columns:
-            out.extend(None if _missing(v) else v
-                       for v in layer.frame[column].astype(object).tolist())
-        else:
-            out.extend([None] * len(layer.frame))
+        if column not in layer.frame.columns:
+            out[None] += len(layer.frame)
+            continue
+        for v, n in layer.frame[column].astype(object).value_counts(dropna=False).items():
+            out[None if _missing(v) else v] += int(n)
     return out
 
 
 def _present(layers: Sequence[MapLayer], kind: str, column: str) -> set[Any]:
     return {v for layer in layers if layer.kind == kind and column in layer.frame.columns
-            for v in _values([layer], kind, column)}
+            for v in _value_counts([layer], kind, column)}
 
 
 def _n(layers: Sequence[MapLayer], *kinds: str) -> int:
@@ -581,38 +581,37 @@ def _legend_counts(layers: Sequence[MapLayer], table: StyleTable
                    ) -> dict[tuple[str, str], int]:
     """Features per legend row, keyed by (section title, row label) in English."""
     counts: Counter[tuple[str, str]] = Counter()
-    grid = ("grid_line", "substation")
-    for kind in grid:
-        for v in _values(layers, kind, "voltage_kv"):
+    for kind in ("grid_line", "substation"):
+        for v, n in _value_counts(layers, kind, "voltage_kv").items():
             vc = None if v is None else table.voltage_class(v)
-            counts["Power grid", vc.label_en if vc is not None else "Unknown voltage"] += 1
-        for s in _values(layers, kind, "status"):
+            counts["Power grid", vc.label_en if vc is not None else "Unknown voltage"] += n
+        for s, n in _value_counts(layers, kind, "status").items():
             if s in STATUS_LABELS:
-                counts["Power grid", STATUS_LABELS[s][1]] += 1
+                counts["Power grid", STATUS_LABELS[s][1]] += n
     counts["Power grid", "Substation (size by capacity)"] = _n(layers, "substation")
     for kind, title in (("industrial_park", "Industrial parks"),
                         ("industrial_cluster", "Industrial clusters")):
-        for s in _values(layers, kind, "status"):
+        for s, n in _value_counts(layers, kind, "status").items():
             if s in STATUS_LABELS:
-                counts[title, STATUS_LABELS[s][1]] += 1
-    for t in _values(layers, "trade_facility", "type"):
-        counts["Trade facilities", table.trade_symbol(t).label_en] += 1
-    for src in _values(layers, "power_plant", "source"):
-        counts["Power plants", table.plant_symbol(src or None).label_en] += 1
+                counts[title, STATUS_LABELS[s][1]] += n
+    for t, n in _value_counts(layers, "trade_facility", "type").items():
+        counts["Trade facilities", table.trade_symbol(t).label_en] += n
+    for src, n in _value_counts(layers, "power_plant", "source").items():
+        counts["Power plants", table.plant_symbol(src or None).label_en] += n
     counts["Context", "Restricted zone"] = _n(layers, "restricted_zone")
-    levels = Counter(_values(layers, "boundary", "level"))
+    levels = _value_counts(layers, "boundary", "level")
     counts["Context", "Province boundary"] = levels["province"]
     counts["Context", "Commune boundary"] = levels["commune"]
     for label, kind in (("Substation service area", "coverage_service_area"),
                         ("Coverage gap", "coverage_gap"),
                         ("Proposed substation site", "coverage_proposed")):
         counts["Power supply coverage", label] = _n(layers, kind)
-    for sev in _values(layers, "findings", "severity"):
+    for sev, n in _value_counts(layers, "findings", "severity").items():
         if sev in SEVERITY_LABELS:
-            counts["Check findings", SEVERITY_LABELS[sev][1]] += 1
-    for change in _values(layers, "diff", "change"):
+            counts["Check findings", SEVERITY_LABELS[sev][1]] += n
+    for change, n in _value_counts(layers, "diff", "change").items():
         if change in DIFF_CHANGE_LABELS:
-            counts["Plan changes", DIFF_CHANGE_LABELS[change][1]] += 1
+            counts["Plan changes", DIFF_CHANGE_LABELS[change][1]] += n
     counts["Plan changes", "Arrow: from the old position to the new one"] = sum(
         len(m.arrows) for m in layers if m.kind == "diff" and m.arrows is not None)
     return dict(counts)
