@@ -217,8 +217,15 @@
     ctl.onAdd = function () {
       var div = L.DomUtil.create('div', 'leaflet-bar gp-search');
       div.setAttribute('role', 'search');
-      var doc = options.search ? G.data(options.search) : {layers: [], communes: []};
-      var entries = searchEntries(doc), collator = new Intl.Collator(lang === 'en' ? 'en' : 'vi');
+      // the index is read the first time it is needed (the box gets the focus, a search)
+      var entries = null, collator = null;
+      function all() {
+        if (entries === null) {
+          entries = options.search ? searchEntries(G.data(options.search)) : [];
+          collator = new Intl.Collator(lang === 'en' ? 'en' : 'vi');
+        }
+        return entries;
+      }
       var listId = 'gp-search-list', LIMIT = 12, k;
       div.innerHTML = '<input type="search" class="gp-search-input" role="combobox" ' +
         'aria-autocomplete="list" aria-expanded="false" aria-controls="' + listId + '" ' +
@@ -235,11 +242,11 @@
       var hits = [], active = -1;
 
       function find(query) {
-        var q = G.fold(query), found = [], s, e;
+        var q = G.fold(query), found = [], s, e, list = all();
         if (!q) { return []; }
         var qc = q.replace(/ /g, ''), words = q.split(' ');
-        for (k = 0; k < entries.length; k++) {
-          e = entries[k];
+        for (k = 0; k < list.length; k++) {
+          e = list[k];
           s = score(e, q, qc, words);
           if (s >= 0) { found.push([s, e, display(e)]); }
         }
@@ -330,7 +337,10 @@
       }
 
       input.addEventListener('input', suggest);
-      input.addEventListener('focus', function () { if (input.value) { suggest(); } });
+      input.addEventListener('focus', function () {
+        all();
+        if (input.value) { suggest(); }
+      });
       input.addEventListener('keydown', function (e) {
         if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
           if (list.hidden) { suggest(); }
@@ -354,22 +364,29 @@
       });
       input.addEventListener('blur', function () { setTimeout(close, 150); });
 
-      // labels "name — kind" (numbered when repeated): what G.search(label) picks
-      var index = {}, seen = {}, label, n, h;
-      for (k = 0; k < entries.length; k++) {
-        h = display(entries[k]);
-        label = h.name + ' — ' + h.kind;
-        n = seen[label] ? ++seen[label] : (seen[label] = 1);
-        if (n > 1) { label += ' (' + n + ')'; }
-        index[label] = [label, entries[k][0], entries[k][1]];
+      // labels "name — kind" (numbered when repeated): what G.search(label) picks; made the
+      // first time they are asked for
+      var index = null;
+      function labels() {
+        if (index) { return index; }
+        var seen = {}, label, n, h, j, entries = all();
+        index = {};
+        for (j = 0; j < entries.length; j++) {
+          h = display(entries[j]);
+          label = h.name + ' — ' + h.kind;
+          n = seen[label] ? ++seen[label] : (seen[label] = 1);
+          if (n > 1) { label += ' (' + n + ')'; }
+          index[label] = [label, entries[j][0], entries[j][1]];
+        }
+        return index;
       }
-      G.searchIndex = index;
+      Object.defineProperty(G, 'searchIndex', {get: labels, configurable: true});
       G.searchFind = function (query) {
         return find(query).map(function (f) { return {layer: f[1][0], i: f[1][1], name: f[2].name}; });
       };
       // pick a label of G.searchIndex, or the best match of a query; returns what was picked
       G.search = function (query) {
-        var hit = index[query];
+        var hit = labels()[query];
         if (hit) {
           input.value = query;
           close();
@@ -434,6 +451,7 @@
   // Every control of the map, once its layers are built (called by geoplan.finish).
   G.controls = function (map, options) {
     options = options || {};
+    var t0 = performance.now();
     lang = options.lang === 'en' ? 'en' : 'vi';
     L.control.scale({imperial: false, maxWidth: 160, position: 'bottomleft'}).addTo(map);
     if (L.Control.FullScreen) {
@@ -473,5 +491,6 @@
     map.on('resize', G.layoutControls);
     layout(map, parts, null);
     setTimeout(G.layoutControls, 0);  // once the attribution is in its corner
+    G.controlsMs = performance.now() - t0;
   };
 })(window);
