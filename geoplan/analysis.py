@@ -34,6 +34,7 @@ from geoplan.findings import concat_findings, empty_findings, locate_findings
 from geoplan.grid import GridResult
 from geoplan.load import load_plan
 from geoplan.plan import Plan
+from geoplan.progress import stage
 from geoplan.results import CheckResult, findings_summary, plain_table
 from geoplan.rules import GRID_RULE_IDS, RULE_IDS
 
@@ -217,18 +218,19 @@ def analyse(
     notes: list[str] = []
     seconds: dict[str, float] = {}
 
-    def attempt(stage: str, job: Any) -> Any:
+    def attempt(name: str, job: Any) -> Any:
         t0 = time.perf_counter()
         try:
-            return job()
+            with stage(name):
+                return job()
         except GeoplanError as exc:
             if not tolerate:
                 raise
-            notes.append(f"{stage}: {exc}")
-            log.warning("%s left out: %s", stage, exc)
+            notes.append(f"{name}: {exc}")
+            log.warning("%s left out: %s", name, exc)
             return None
         finally:
-            seconds[stage] = round(time.perf_counter() - t0, 3)
+            seconds[name] = round(time.perf_counter() - t0, 3)
 
     want_grid_findings = grid and (grid_rules is None or bool(grid_rules))
     grid_result: GridResult | None = None
@@ -237,24 +239,25 @@ def analyse(
 
     check_result: CheckResult | None = None
     if checks:
-        parts = []
-        run_rules = list(RULE_IDS) if plan_rules is None else plan_rules
-        if run_rules:
-            t0 = time.perf_counter()
-            run_rules_on = _run_plan_rules if engine is None else engine.run_checks
-            parts.append(run_rules_on(loaded, only=run_rules))
-            seconds["checks"] = round(time.perf_counter() - t0, 3)
-        run_grid_rules: list[str] = []
-        if want_grid_findings and grid_result is not None:
-            run_grid_rules = list(GRID_RULE_IDS) if grid_rules is None else grid_rules
-            gf = grid_result.findings
-            parts.append(gf[gf["rule"].isin(run_grid_rules)])
-        findings = (concat_findings(parts, crs=loaded.crs) if parts
-                    else empty_findings(loaded.crs))
-        # a finding with nothing to draw is drawn at its feature's representative point
-        findings = locate_findings(findings, {n: layer.frame
-                                              for n, layer in loaded.layers.items()})
-        check_result = CheckResult(dedupe_findings(findings), (*run_rules, *run_grid_rules))
+        with stage("checks"):
+            parts = []
+            run_rules = list(RULE_IDS) if plan_rules is None else plan_rules
+            if run_rules:
+                t0 = time.perf_counter()
+                run_rules_on = _run_plan_rules if engine is None else engine.run_checks
+                parts.append(run_rules_on(loaded, only=run_rules))
+                seconds["checks"] = round(time.perf_counter() - t0, 3)
+            run_grid_rules: list[str] = []
+            if want_grid_findings and grid_result is not None:
+                run_grid_rules = list(GRID_RULE_IDS) if grid_rules is None else grid_rules
+                gf = grid_result.findings
+                parts.append(gf[gf["rule"].isin(run_grid_rules)])
+            findings = (concat_findings(parts, crs=loaded.crs) if parts
+                        else empty_findings(loaded.crs))
+            # a finding with nothing to draw is drawn at its feature's representative point
+            findings = locate_findings(findings, {n: layer.frame
+                                                  for n, layer in loaded.layers.items()})
+            check_result = CheckResult(dedupe_findings(findings), (*run_rules, *run_grid_rules))
 
     coverage_result: CoverageResult | None = None
     if coverage:

@@ -21,6 +21,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from geoplan.messages import Text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -33,6 +35,8 @@ CERTAINTIES: tuple[str, ...] = ("C", "S", "N", "setting")
 
 _CERTAINTY_WORDS = {"C": "confirmed", "S": "second-hand",
                     "N": "planning assumption, no norm found", "setting": "setting"}
+_CERTAINTY_WORDS_VI = {"C": "đã xác nhận", "S": "nguồn thứ cấp",
+                       "N": "giả định quy hoạch, chưa tìm thấy quy chuẩn", "setting": "thiết lập"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,14 @@ class Parameter:
         kind = _CERTAINTY_WORDS[self.certainty]
         return f"{self.name} = {_short_value(self.value)} {self.unit} ({kind}; {where})".replace(
             "  ", " ")
+
+    def cite_text(self) -> Text:
+        """:meth:`cite` in both languages (Vietnamese first), for findings' ``reference``."""
+        where = (f"plan.toml [{self.section}]" if self.from_plan
+                 else f"geoplan/data/{self.section}.toml")
+        head = f"{self.name} = {_short_value(self.value)} {self.unit}".replace("  ", " ")
+        return Text(f"{head} ({_CERTAINTY_WORDS_VI[self.certainty]}; {where})",
+                    f"{head} ({_CERTAINTY_WORDS[self.certainty]}; {where})")
 
 
 def _short_value(value: Any) -> str:

@@ -28,6 +28,7 @@ from geoplan.io.atomic import check_not_input
 from geoplan.load import load_plan, validate_plan
 from geoplan.messages import plan_lang
 from geoplan.plan import Plan
+from geoplan.progress import stage
 from geoplan.rules import GRID_RULE_IDS
 
 log = logging.getLogger(__name__)
@@ -266,8 +267,9 @@ def run_pdp8(
     if output is not None:
         _check_output(plan, output, overwrite=overwrite)
     loaded = _loaded(plan)
-    result = reconcile_plan(loaded, national, sheet=sheet,
-                            min_score=MIN_SCORE if min_score is None else min_score)
+    with stage("pdp8"):
+        result = reconcile_plan(loaded, national, sheet=sheet,
+                                min_score=MIN_SCORE if min_score is None else min_score)
     if output is not None:
         from geoplan.io.spreadsheet import write_csv, write_xlsx_table
 
@@ -388,16 +390,17 @@ def write_map(
         raise PlanError(f"{target}: --paper applies to .png and .pdf maps only")
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
     results = _map_kwargs(analysis, lang)
-    if suffix in (".html", ".htm"):
-        from geoplan.maps import write_map as _write_html
+    with stage("map"):
+        if suffix in (".html", ".htm"):
+            from geoplan.maps import write_map as _write_html
 
-        return _write_html(analysis.plan, target, overwrite=overwrite, **results, **kwargs)
-    from geoplan.maps import write_static_map
+            return _write_html(analysis.plan, target, overwrite=overwrite, **results, **kwargs)
+        from geoplan.maps import write_static_map
 
-    kwargs.pop("offline", None)  # a sheet has no tiles anyway
-    sheet = paper or analysis.plan.settings.get("map", {}).get("paper", "A3")
-    return write_static_map(analysis.plan, target, overwrite=overwrite, paper=sheet, **results,
-                            **kwargs)
+        kwargs.pop("offline", None)  # a sheet has no tiles anyway
+        sheet = paper or analysis.plan.settings.get("map", {}).get("paper", "A3")
+        return write_static_map(analysis.plan, target, overwrite=overwrite, paper=sheet,
+                                **results, **kwargs)
 
 
 # ------------------------------------------------------------------------- export / report
@@ -453,8 +456,9 @@ def export_plan(
             extra.update(_coverage_extra(analysis.coverage))
         frame = dedupe_findings(concat_findings(parts, crs=analysis.plan.crs))
         extra = {"findings": ("findings", frame), **extra}
-    return _export(analysis.plan, output, extra=extra, precision=precision, shapefile=shapefile,
-                   overwrite=overwrite)
+    with stage("export"):
+        return _export(analysis.plan, output, extra=extra, precision=precision,
+                       shapefile=shapefile, overwrite=overwrite)
 
 
 def report_plan(
@@ -509,9 +513,11 @@ def report_plan(
         parts.append(cov.findings)
     findings = (dedupe_findings(concat_findings(parts, crs=analysis.plan.crs))
                 if (checks or coverage) else None)
-    report = build_report(analysis.plan, findings=findings, coverage=cov, lang=lang, maps=maps)
-    if output is not None:
-        write_report(report, output, overwrite=overwrite)
+    with stage("report"):
+        report = build_report(analysis.plan, findings=findings, coverage=cov, lang=lang,
+                              maps=maps)
+        if output is not None:
+            write_report(report, output, overwrite=overwrite)
     return report
 
 
@@ -551,15 +557,18 @@ def diff_plans(
             for source in (before, after):
                 _check_output(source, target, overwrite=overwrite)
     loaded = _loaded(after)
-    result = _diff(_loaded(before), loaded,
-                   tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m)
-    if output is not None:
-        io.write_geojson(result.frame, output, id_field=("layer", "id", "change"),
-                         overwrite=overwrite)
+    earlier = _loaded(before)
+    with stage("diff"):
+        result = _diff(earlier, loaded,
+                       tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m)
+        if output is not None:
+            io.write_geojson(result.frame, output, id_field=("layer", "id", "change"),
+                             overwrite=overwrite)
     if map_output is not None:
         from geoplan.maps import write_map as _write_html
 
-        _write_html(loaded, map_output, overwrite=overwrite, diff=result, offline=offline)
+        with stage("map"):
+            _write_html(loaded, map_output, overwrite=overwrite, diff=result, offline=offline)
     return result
 
 
@@ -614,10 +623,11 @@ def report_form(
     language = lang or analysis.plan.settings.get("report", {}).get("lang", "vi")
     draw = maps if maps is not None else bool(analysis.plan.settings.get("report", {}).get(
         "maps", True))
-    filled = fill_form(template, analysis.plan, period, coverage=analysis.coverage,
-                       lang="en" if language == "en" else "vi", maps=draw)
-    if output is not None:
-        write_form(filled, output, overwrite=overwrite)
+    with stage("report"):
+        filled = fill_form(template, analysis.plan, period, coverage=analysis.coverage,
+                           lang="en" if language == "en" else "vi", maps=draw)
+        if output is not None:
+            write_form(filled, output, overwrite=overwrite)
     return filled
 
 
@@ -653,10 +663,11 @@ def report_tables(
                            tolerate=True)
     before = _loaded(against) if against is not None else None
     language = lang or analysis.plan.settings.get("report", {}).get("lang", "vi")
-    report = tables_report(analysis.plan, coverage=analysis.coverage, against=before,
-                           lang="en" if language == "en" else "vi")
-    if output is not None:
-        write_report(report, output, overwrite=overwrite)
+    with stage("report"):
+        report = tables_report(analysis.plan, coverage=analysis.coverage, against=before,
+                               lang="en" if language == "en" else "vi")
+        if output is not None:
+            write_report(report, output, overwrite=overwrite)
     return report
 
 
@@ -688,9 +699,10 @@ def compare_plans(
     analyses = [p if isinstance(p, Analysis) else analyse(_loaded(p), tolerate=True)
                 for p in plans]
     language = lang or analyses[0].plan.settings.get("report", {}).get("lang", "vi")
-    result = compare_analyses(analyses, lang="en" if language == "en" else "vi", maps=maps)
-    if output is not None:
-        write_comparison(result, output, overwrite=overwrite)
+    with stage("compare"):
+        result = compare_analyses(analyses, lang="en" if language == "en" else "vi", maps=maps)
+        if output is not None:
+            write_comparison(result, output, overwrite=overwrite)
     return result
 
 

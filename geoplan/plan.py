@@ -28,7 +28,10 @@ levels of cross-border lines in OpenStreetMap; reported as a note),
 ``attributes`` (a CSV or Excel table of more attributes keyed by feature id, as Departments keep
 their cluster figures: ``attributes = "clusters.xlsx"`` or
 ``attributes = { path = "clusters.xlsx", sheet = "CCN", key = "ma_ccn" }``; joined onto the
-layer before validation, unmatched ids reported).
+layer before validation, unmatched ids reported),
+``attribution`` (who to credit for the layer's data, ``"© Sở Công Thương Bắc Ninh"``; without
+it the credit is told from the data's own marks, :mod:`geoplan.attribution`, and shown on the
+maps and reports: :attr:`Plan.attributions`).
 ``meridian_choice`` is a ``[plan]`` key choosing a disputed province meridian. ``as_of``
 (``"2026-12-02"``) is the day the plan is judged on: the checks use the rules in force then
 (default: the day of the run); ``dossier_filed`` is the day the clusters' establishment or
@@ -62,6 +65,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from geoplan.attribution import merge_credits
 from geoplan.errors import PlanError, check_keys
 from geoplan.kinds import KINDS, RASTER_KINDS, normalise_date, unit_factor
 from geoplan.names import own_province_mask
@@ -100,7 +104,7 @@ PLAN_KEYS = ("name", "province", "analysis_crs", "province_scheme", "meridian_ch
              "description", "as_of", "dossier_filed", "max_layer_mb")
 LAYER_KEYS = ("kind", "path", "layer", "crs", "fields", "defaults", "x_field", "y_field",
               "encoding", "sheet", "band", "title", "accept_voltages_kv", "attributes",
-              "table", "sql")
+              "table", "sql", "attribution")
 ATTRIBUTE_KEYS = ("path", "sheet", "key", "encoding")
 SETTINGS_SECTIONS = ("rules", "coverage", "grid", "map", "export", "report")
 TOP_KEYS = ("plan", "layers", *SETTINGS_SECTIONS)
@@ -174,6 +178,8 @@ class LayerSpec:
     table: str | None = None
     sql: str | None = None
     database: str | None = None
+    #: the credit of the layer's data (``attribution = "..."``), shown on maps and reports
+    attribution: str | None = None
 
     @property
     def is_raster(self) -> bool:
@@ -371,9 +377,15 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
     else:
         src = Path(table["path"])
         src = src if src.is_absolute() else (file.parent / src)
-    for key in ("layer", "crs", "x_field", "y_field", "encoding", "sheet", "title"):
+    for key in ("layer", "crs", "x_field", "y_field", "encoding", "sheet", "title",
+                "attribution"):
         if key in table and not isinstance(table[key], str):
             raise PlanError(f"{file}: {where} {key} must be a string, got {table[key]!r}")
+    credit = table.get("attribution")
+    if credit is not None and not credit.strip():
+        raise PlanError(f"{file}: {where} attribution is empty; name who to credit for the "
+                        "layer's data (attribution = \"© OpenStreetMap contributors\") or remove "
+                        "the key")
     fields = table.get("fields", {})
     defaults = table.get("defaults", {})
     for key, mapping in (("fields", fields), ("defaults", defaults)):
@@ -410,6 +422,7 @@ def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
         band=band, title=table.get("title"), accept_voltages_kv=tuple(float(v) for v in extra),
         attributes=attributes,
         table=table.get("table"), sql=table.get("sql"), database=database,
+        attribution=" ".join(credit.split()) if credit is not None else None,
     )
 
 
@@ -556,6 +569,9 @@ class Layer:
     spec: LayerSpec
     frame: gpd.GeoDataFrame
     source_crs: pyproj.CRS
+    #: the credit of the layer's data: the plan's ``attribution`` key, else what the data says
+    #: (:func:`geoplan.attribution.detect_credit`); ``None`` when nothing is known
+    attribution: str | None = None
 
     @property
     def source(self) -> Path:
@@ -575,6 +591,8 @@ class RasterLayer:
     spec: LayerSpec
     crs: pyproj.CRS
     nodata: float | None
+    #: the plan's ``attribution`` key, else the credit the raster's path tells
+    attribution: str | None = None
 
     @property
     def path(self) -> Path:
@@ -583,6 +601,7 @@ class RasterLayer:
     @property
     def band(self) -> int:
         return self.spec.band
+
 
 
 @dataclass(frozen=True)
@@ -621,6 +640,22 @@ class Plan:
         if day is None:
             return self
         return replace(self, spec=replace(self.spec, as_of=day))
+
+    @property
+    def layer_attributions(self) -> dict[str, str]:
+        """The credit of each layer (vector and raster) that has one, in plan-file order."""
+        found = {name: layer.attribution or layer.spec.attribution
+                 for name, layer in self.layers.items()}
+        found.update({name: raster.attribution or raster.spec.attribution
+                      for name, raster in self.rasters.items()})
+        order = {ls.name: i for i, ls in enumerate(self.spec.layers)}
+        ranked = sorted(found.items(), key=lambda item: order.get(item[0], len(order)))
+        return {name: credit for name, credit in ranked if credit}
+
+    @property
+    def attributions(self) -> tuple[str, ...]:
+        """The credits of the plan's data, each once (what a map or report must show)."""
+        return merge_credits(self.layer_attributions.values())
 
     def of_kind(self, kind: str) -> list[Layer]:
         """The layers of one kind, in plan-file order."""

@@ -272,7 +272,11 @@ def test_overload_is_load_above_firm_capacity_in_mw():
     f = over.iloc[0]
     assert f["severity"] == "error" and f["feature_id"] == "S" and f["unit"] == "MW"
     assert f["value"] == pytest.approx(13.0) and f["threshold"] == pytest.approx(27.0)
-    assert "overloaded by 13.0 MW" in f["message"] and "40 MVA × 0.9 × 0.75" in f["message"]
+    assert "overloaded by 13.0 MW" in f["message_en"] and "40 MVA × 0.9 × 0.75" in f["message_en"]
+    # Vietnamese first, numbers the Vietnamese way
+    assert f["message"] == f["message_vi"]
+    assert "quá tải 13,0 MW" in f["message"] and "40 MVA × 0,9 × 0,75" in f["message"]
+    assert "giả định quy hoạch" in f["reference"] or "đã xác nhận" in f["reference"]
     assert "loading_limit = 0.75" in f["reference"]
     # the weak rule fires on both features: no substation within reach has room
     weak = result.findings[result.findings["rule"] == "coverage-weak"]
@@ -374,8 +378,10 @@ def test_gap_finding_names_the_nearest_substation_and_the_distance():
     assert f["rule"] == "coverage-gap" and f["severity"] == "error"
     assert f["layer"] == "ccn" and f["feature_id"] == "FAR" and f["other_id"] == "S"
     assert f["value"] == pytest.approx(25_000.0) and f["threshold"] == 10_000.0
-    assert "no 110 kV substation within the 10 km service radius" in f["message"]
-    assert "25.0 km" in f["message"] and "--site" in f["message"]
+    assert "no 110 kV substation within the 10 km service radius" in f["message_en"]
+    assert "25.0 km" in f["message_en"] and "--site" in f["message_en"]
+    assert "không có trạm 110 kV nào trong bán kính cấp điện 10 km" in f["message"]
+    assert "25,0 km" in f["message"]
     assert f["geometry"].equals(square(25_000, 0, 600))
 
 
@@ -383,7 +389,8 @@ def test_a_plan_without_any_110kv_substation_reports_every_feature():
     result = compute_coverage(plan_of([sub("H", 0, 0, kv=220, mva=250)],
                                       [cluster("C", square(500, 0))]))
     f = result.findings.iloc[0]
-    assert f["rule"] == "coverage-gap" and "no 110 kV substation at all" in f["message"]
+    assert f["rule"] == "coverage-gap" and "no 110 kV substation at all" in f["message_en"]
+    assert "phương án không có trạm 110 kV nào" in f["message"]
     assert np.isnan(f["value"])
 
 

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "geoplan"
 #: never of a higher one ("to its right"). A module not named here is placed by its first name
 #: under ``geoplan`` (``geoplan.grid.build`` is in the layer of ``grid``).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "problems", "names", "_version", "markup"),
+    ("errors", "problems", "names", "_version", "markup", "progress", "attribution"),
     ("kinds",),
     ("crs",),
     ("plan",),

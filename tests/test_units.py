@@ -19,8 +19,8 @@ import pyproj
 import pytest
 import rasterio
 import shapely
-from click.testing import CliRunner
 from builders.osm import province_frame
+from click.testing import CliRunner
 from rasterio.transform import from_origin
 from rasterio.windows import Window, from_bounds
 

@@ -77,13 +77,17 @@ def configure_logging(verbose: int, quiet: bool) -> None:
 @click.option("--version", is_flag=True, callback=_print_version, expose_value=False,
               is_eager=True, help="Print geoplan, GDAL, GEOS and PROJ versions and exit.")
 @click.option("-v", "--verbose", count=True, help="More log messages on stderr (-vv: debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-def cli(verbose: int, quiet: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only errors on stderr (no progress bars unless a command's --progress).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Plan industry, trade and power for a Vietnamese province.
 
-    PLAN is a plan.toml file or the folder holding it.
+    PLAN is a plan.toml file or the folder holding it. The long commands show progress bars
+    on stderr when it is a terminal (--progress / --no-progress to choose).
     """
     configure_logging(verbose, quiet)
+    ctx.ensure_object(dict)["quiet"] = quiet
 
 
 # ------------------------------------------------------------- the commands, in help order

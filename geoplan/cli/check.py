@@ -24,6 +24,7 @@ from geoplan.cli.options import (
     plan_argument,
     postgis_options,
     preflight_postgis,
+    progress_option,
 )
 from geoplan.cli.output import echo_findings, echo_result
 from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
@@ -43,6 +44,7 @@ from geoplan.rules import ALL_RULE_IDS, GRID_RULE_IDS, RULE_IDS
 @postgis_options
 @engine_options
 @handle_errors
+@progress_option
 def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | None,
                   overwrite: bool, as_of: Any, lang: str | None, to_postgis: str | None,
                   pg_schema: str, engine: str, scheduler: str | None) -> None:

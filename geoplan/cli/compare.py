@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli.options import EPILOG, handle_errors, overwrite_option
+from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, progress_option
 
 
 @click.command("compare", epilog=EPILOG)
@@ -19,6 +19,7 @@ from geoplan.cli.options import EPILOG, handle_errors, overwrite_option
 @click.option("--no-maps", is_flag=True, help="Leave out the maps.")
 @overwrite_option
 @handle_errors
+@progress_option
 def compare_command(plans: tuple[Path, ...], output: Path, lang: str | None, no_maps: bool,
                     overwrite: bool) -> None:
     """Compare plan variants A B [C …] of one province; A is the reference.

@@ -23,6 +23,7 @@ from geoplan.cli.options import (
     plan_argument,
     postgis_options,
     preflight_postgis,
+    progress_option,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, records
 
@@ -42,6 +43,7 @@ from geoplan.cli.output import echo_findings, echo_result, echo_section, pct, re
 @postgis_options
 @engine_options
 @handle_errors
+@progress_option
 def coverage_command(plan: Path, site: int, capacitated: bool, fmt: str, output: Path | None,
                      overwrite: bool, as_of: Any, to_postgis: str | None, pg_schema: str,
                      engine: str, scheduler: str | None) -> None:

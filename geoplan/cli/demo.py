@@ -12,6 +12,7 @@ from geoplan.cli.options import (
     as_of_option,
     handle_errors,
     judged,
+    progress_option,
 )
 
 
@@ -24,6 +25,7 @@ from geoplan.cli.options import (
               help="How many new 110 kV substation sites to propose.")
 @as_of_option
 @handle_errors
+@progress_option
 def demo_command(plan: Path | None, output: Path, sites: int, as_of: Any) -> None:
     """The main job on the bundled sample province (or PLAN).
 

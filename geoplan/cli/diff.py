@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli.options import EPILOG, format_option, handle_errors, overwrite_option
+from geoplan.cli.options import (
+    EPILOG,
+    format_option,
+    handle_errors,
+    overwrite_option,
+    progress_option,
+)
 from geoplan.cli.output import echo_json, echo_table
 
 _COLUMNS = ["layer", "id", "change", "distance_m", "area_change_ha", "fields", "details"]
@@ -27,6 +33,7 @@ _COLUMNS = ["layer", "id", "change", "distance_m", "area_change_ha", "fields", "
               help="With --map: no base-map tiles, the HTML makes no network request at all.")
 @overwrite_option
 @handle_errors
+@progress_option
 def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
                  tolerance: float | None, map_output: Path | None, offline: bool | None,
                  overwrite: bool) -> None:

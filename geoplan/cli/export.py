@@ -17,6 +17,7 @@ from geoplan.cli.options import (
     plan_argument,
     postgis_options,
     preflight_postgis,
+    progress_option,
 )
 
 
@@ -35,6 +36,7 @@ from geoplan.cli.options import (
 @as_of_option
 @postgis_options
 @handle_errors
+@progress_option
 def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
                    precision: int | None, findings: bool, with_coverage: bool,
                    as_of: Any, to_postgis: str | None, pg_schema: str) -> None:

@@ -20,6 +20,7 @@ from geoplan.cli.options import (
     plan_argument,
     postgis_options,
     preflight_postgis,
+    progress_option,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, records
 from geoplan.rules import GRID_RULE_IDS
@@ -42,6 +43,7 @@ _EDGE_COLUMNS = ["edge", "kind", "u", "v", "layer", "feature_id", "voltage_kv", 
 @as_of_option
 @postgis_options
 @handle_errors
+@progress_option
 def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
                  show_graph: bool, as_of: Any, to_postgis: str | None, pg_schema: str) -> None:
     """Build PLAN's power grid as a graph and audit its topology.

@@ -15,6 +15,7 @@ from geoplan.cli.options import (
     lang_option,
     overwrite_option,
     plan_argument,
+    progress_option,
 )
 
 
@@ -39,6 +40,7 @@ from geoplan.cli.options import (
 @as_of_option
 @lang_option
 @handle_errors
+@progress_option
 def map_command(plan: Path, output: Path | None, offline: bool | None, no_findings: bool,
                 no_coverage: bool, no_grid: bool, sites: int, paper: str | None,
                 layers: tuple[str, ...], title: str | None, overwrite: bool, as_of: Any,

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from geoplan.errors import GeoplanError, PlanValidationError
+from geoplan.progress import Listener
 
 __all__ = [
     "EPILOG",
@@ -36,6 +41,8 @@ __all__ = [
     "plan_argument",
     "postgis_options",
     "preflight_postgis",
+    "progress_bars",
+    "progress_option",
 ]
 
 #: Exit codes of every command.
@@ -155,6 +162,174 @@ def handle_errors(func: F) -> F:
             sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------ progress
+
+#: Seconds a stage runs before its bar shows when progress is on by itself (a terminal):
+#: quick stages leave no trace. ``--progress`` shows every stage at once.
+AUTO_PROGRESS_DELAY = 1.0
+
+
+@dataclass
+class _Running:
+    """One stage being run: its bar once shown."""
+
+    name: str
+    total: int | None
+    started: float
+    done: int = 0
+    item: str | None = None
+    bar: Any = None
+
+
+class _Bars(Listener):
+    """A :class:`geoplan.progress.Listener` drawing one tqdm bar per stage on ``stream``.
+
+    A stage's bar shows once the stage has run ``delay`` seconds (at once with 0), nested
+    stages on the lines below (cleared when done); a ticker thread refreshes the bars twice a
+    second, so the elapsed time of a stage without steps keeps moving.
+    """
+
+    TICK = 0.5
+
+    def __init__(self, stream: Any, *, delay: float, lang: str) -> None:
+        self.stream = stream
+        self.delay = delay
+        self.lang = lang
+        self.running: list[_Running] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="geoplan-progress",
+                                        daemon=True)
+        self._ticker.start()
+
+    def _show(self, run: _Running, position: int) -> None:
+        from tqdm import tqdm
+
+        from geoplan.progress import stage_label
+
+        fmt = ("{desc}: {n_fmt}/{total_fmt} {bar:20} [{elapsed}{postfix}]" if run.total
+               else "{desc}: [{elapsed}{postfix}]")
+        # a terminal that reports no size (a bare pty) would hide tqdm's bars
+        size = shutil.get_terminal_size((100, 20))
+        run.bar = tqdm(total=run.total or None, initial=run.done,
+                       desc=stage_label(run.name, self.lang), file=self.stream,
+                       position=position, leave=position == 0, bar_format=fmt,
+                       ncols=min(size.columns, 120), nrows=max(size.lines, 5), mininterval=0.2)
+        run.bar.start_t -= time.monotonic() - run.started  # the stage's time, not the bar's
+        if run.item is not None:
+            run.bar.set_postfix_str(run.item)
+        else:
+            run.bar.refresh()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.TICK):
+            with self._lock:
+                now = time.monotonic()
+                for position, run in enumerate(self.running):
+                    if run.bar is None:
+                        if now - run.started >= self.delay:
+                            self._show(run, position)
+                    else:
+                        run.bar.refresh()
+
+    def on_stage(self, name: str, total: int | None) -> None:
+        with self._lock:
+            run = _Running(name, total, time.monotonic())
+            self.running.append(run)
+            if self.delay <= 0:
+                self._show(run, len(self.running) - 1)
+
+    def advance(self, n: int = 1, item: str | None = None) -> None:
+        with self._lock:
+            if not self.running:
+                return
+            run = self.running[-1]
+            run.done += n
+            run.item = item if item is not None else run.item
+            if run.bar is not None:
+                if item is not None:
+                    run.bar.set_postfix_str(item, refresh=False)
+                run.bar.update(n)
+
+    def on_end(self, name: str) -> None:
+        with self._lock:
+            if not self.running:
+                return
+            run = self.running.pop()
+            if run.bar is not None:
+                run.bar.set_postfix_str("", refresh=False)
+                run.bar.close()
+
+    def close(self) -> None:
+        """Stop the ticker; close the bars of stages left running (an error)."""
+        self._stop.set()
+        self._ticker.join()
+        with self._lock:
+            while self.running:
+                run = self.running.pop()
+                if run.bar is not None:
+                    run.bar.close()
+
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return bool(isinstance(obj, dict) and obj.get("quiet"))
+
+
+@contextlib.contextmanager
+def progress_bars(mode: bool | None, *, lang: str | None = None) -> Iterator[Any]:
+    """Progress bars of the library's stages on stderr for the ``with`` block.
+
+    ``mode`` ``True`` (``--progress``): always, every stage; ``False`` (``--no-progress``):
+    never; ``None``: when stderr is a terminal and ``geoplan -q`` was not given, for the
+    stages that run longer than :data:`AUTO_PROGRESS_DELAY`. Log messages of the block are
+    written above the bars. Yields the listener, or ``None`` when nothing is shown.
+    """
+    stream = sys.stderr
+    show = mode if mode is not None else (not _quiet() and _isatty(stream))
+    if not show:
+        yield None
+        return
+    import logging
+
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from geoplan.progress import listening
+
+    bars = _Bars(stream, delay=0.0 if mode else AUTO_PROGRESS_DELAY,
+                 lang="en" if lang == "en" else "vi")
+    with logging_redirect_tqdm(loggers=[logging.getLogger("geoplan")]), listening(bars):
+        try:
+            yield bars
+        finally:
+            bars.close()
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # a closed or odd stream
+        return False
+
+
+def progress_option(func: F) -> F:
+    """``--progress/--no-progress``: progress bars of the stages on stderr (default: on a
+    terminal, unless ``geoplan -q``). Put it below ``@handle_errors``, so the bars are closed
+    before an error is printed."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, progress: bool | None = None, **kwargs: Any) -> Any:
+        with progress_bars(progress, lang=kwargs.get("lang")):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--progress/--no-progress", "progress", default=None,
+        help="Show progress bars of the stages on stderr (default: when stderr is a "
+             "terminal and -q is not given). stdout is untouched.",
+    )(wrapper)  # type: ignore[return-value]
 
 
 # ------------------------------------------------- what --to-postgis and --engine do

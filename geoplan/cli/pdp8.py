@@ -12,6 +12,7 @@ from geoplan.cli.options import (
     handle_errors,
     overwrite_option,
     plan_argument,
+    progress_option,
 )
 from geoplan.cli.output import echo_json, echo_table, records
 
@@ -30,6 +31,7 @@ from geoplan.cli.output import echo_json, echo_table, records
               help="Write the comparison table (.csv, .xlsx or .json).")
 @overwrite_option
 @handle_errors
+@progress_option
 def pdp8_command(plan: Path, national: Path, sheet: str | None, min_score: float | None,
                  fmt: str, output: Path | None, overwrite: bool) -> None:
     """Compare PLAN's 220 and 500 kV substations and lines with the national plan (PDP8).

@@ -14,6 +14,7 @@ from geoplan.cli.options import (
     judged,
     overwrite_option,
     plan_argument,
+    progress_option,
 )
 
 
@@ -41,6 +42,7 @@ from geoplan.cli.options import (
 @overwrite_option
 @as_of_option
 @handle_errors
+@progress_option
 def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
                    form: str | None, period: str | None, tables: bool, against: Path | None,
                    overwrite: bool, as_of: Any) -> None:

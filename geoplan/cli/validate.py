@@ -14,6 +14,7 @@ from geoplan.cli.options import (
     format_option,
     handle_errors,
     plan_argument,
+    progress_option,
 )
 from geoplan.cli.output import echo_json
 
@@ -23,6 +24,7 @@ from geoplan.cli.output import echo_json
 @format_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @handle_errors
+@progress_option
 def validate_command(plan: Path, fmt: str, strict: bool) -> None:
     """Load every layer of PLAN and report every problem found.
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import progress
 from geoplan.coverage.areas import _population, _service_areas
 from geoplan.coverage.assignment import SupplyStage, _assign_capacitated, feature_supply
 from geoplan.coverage.demand import demand_features
@@ -283,7 +284,8 @@ def compute_coverage(
     sites = _empty_sites(crs)
     site_info: dict[str, Any] = {}
     if site:
-        sites, site_info = _propose_sites(plan, settings, features, region, site)
+        with progress.stage("siting", total=site):
+            sites, site_info = _propose_sites(plan, settings, features, region, site)
 
     findings = _findings(features, substations, subs, settings, crs)
     summary = _summary(features, substations, service_areas, gaps, sites, settings, population,

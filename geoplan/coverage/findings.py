@@ -12,40 +12,42 @@ import pandas as pd
 
 from geoplan.coverage.settings import CoverageSettings
 from geoplan.findings import make_findings
+from geoplan.messages import Text, label, message
 
 
-def _fmt_km(m: float) -> str:
-    return "unknown" if not np.isfinite(m) else f"{m / 1000.0:.1f} km"
+def _name(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _row_text(msg: Text, ref: Text) -> dict[str, str]:
+    return {"message": msg.vi, "message_vi": msg.vi, "message_en": msg.en,
+            "reference": ref.vi, "reference_vi": ref.vi, "reference_en": ref.en}
 
 
 def _findings(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
               subs: gpd.GeoDataFrame, settings: CoverageSettings, crs: Any) -> gpd.GeoDataFrame:
+    """The coverage findings, Vietnamese in ``message``/``reference`` with both languages in
+    ``message_vi``/``message_en`` (templates in ``geoplan/data/messages.toml``)."""
     supply = settings.supply_level_kv
     r_km = settings.radius_km[supply]
     records: list[dict[str, Any]] = []
-    ref_gap = settings.cite("radius_km")
+    ref_gap = settings.cite_text("radius_km")
     for row in features[~features["covered"]].itertuples(index=False):
-        what = f"{row.kind.replace('_', ' ')} {row.feature_id}"
-        if isinstance(row.name, str) and row.name:
-            what += f" ({row.name})"
+        what = label(row.kind, row.feature_id, _name(row.name), row.status)
         if row.substation_id is None:
-            tail = f"the plan has no {supply} kV substation at all"
+            tail = message("coverage.gap_none", kv=supply, capital=False)
         else:
-            tail = (f"the nearest, {row.substation_id}, is {_fmt_km(row.distance_m)} from its "
-                    "edge")
+            tail = message("coverage.gap_nearest", sub=str(row.substation_id),
+                           km=float(row.distance_m) / 1000.0, capital=False)
+        msg = message("coverage.gap", what=what, demand=float(row.demand_mw), kv=supply,
+                      radius=r_km, tail=tail)
         records.append({
             "rule": "coverage-gap", "severity": "error", "layer": row.layer,
             "feature_id": row.feature_id, "other_layer": row.substation_layer,
             "other_id": row.substation_id, "value": row.distance_m, "unit": "m",
-            "threshold": r_km * 1000.0,
-            "message": (f"{what}, {row.status}, {row.demand_mw:.1f} MW: no {supply} kV "
-                        f"substation within the {r_km:g} km service radius; {tail}. Plan a "
-                        f"{supply} kV substation or a feeder for it (see geoplan coverage "
-                        "--site N), or change radius_km in [coverage] if the local grid "
-                        "reaches farther."),
-            "reference": ref_gap, "geometry": row.geometry,
+            "threshold": r_km * 1000.0, **_row_text(msg, ref_gap), "geometry": row.geometry,
         })
-    ref_cap = settings.cite("power_factor", "loading_limit", "background_load_pct")
+    ref_cap = settings.cite_text("power_factor", "loading_limit", "background_load_pct")
     served = pd.DataFrame(features.loc[features["covered"], ["substation_layer",
                                                              "substation_id", "feature_id",
                                                              "demand_mw"]])
@@ -54,42 +56,39 @@ def _findings(features: gpd.GeoDataFrame, substations: gpd.GeoDataFrame,
               served.groupby(["substation_layer", "substation_id"], sort=False)["feature_id"]}
     for row in substations[substations["overloaded"]].itertuples(index=False):
         mine = by_sub.get((row.layer, row.substation_id), [])
-        listed = ", ".join(map(str, mine[:5]))
-        more = f" and {len(mine) - 5} more" if len(mine) > 5 else ""
         over = -float(row.headroom_mw)
+        more = (message("coverage.overload_more", n=len(mine) - 5, capital=False)
+                if len(mine) > 5 else Text.same(""))
+        background = (message("coverage.overload_background", mw=float(row.background_mw),
+                              capital=False)
+                      if row.background_mw > 0 else Text.same(""))
+        msg = message("coverage.overload",
+                      what=label("substation", row.substation_id, _name(row.name)),
+                      mva=float(row.capacity_mva), load=float(row.load_mw), n=len(mine),
+                      listed=", ".join(map(str, mine[:5])), more=more,
+                      firm=float(row.firm_capacity_mw), pf=settings.power_factor,
+                      limit=settings.loading_limit, background=background, over=over)
         records.append({
             "rule": "substation-overload", "severity": "error", "layer": row.layer,
             "feature_id": row.substation_id, "value": over, "unit": "MW",
             "threshold": float(row.firm_capacity_mw - row.background_mw),
-            "message": (f"substation {row.substation_id}"
-                        + (f" ({row.name})" if isinstance(row.name, str) and row.name else "")
-                        + f", {row.capacity_mva:g} MVA: the plan assigns it {row.load_mw:.1f} MW"
-                        f" ({len(mine)} features: {listed}{more}) against a firm capacity of "
-                        f"{row.firm_capacity_mw:.1f} MW ({row.capacity_mva:g} MVA × "
-                        f"{settings.power_factor:g} × {settings.loading_limit:g})"
-                        + (f" less {row.background_mw:.1f} MW background load"
-                           if row.background_mw > 0 else "")
-                        + f": overloaded by {over:.1f} MW. Upgrade its transformers, move load "
-                        "to a neighbour (try --capacitated) or plan a new substation."),
-            "reference": ref_cap, "geometry": row.geometry,
+            **_row_text(msg, ref_cap), "geometry": row.geometry,
         })
-    ref_weak = settings.cite("weak_headroom_pct", "loading_limit")
+    ref_weak = settings.cite_text("weak_headroom_pct", "loading_limit")
     firm_of = dict(zip(zip(substations["layer"], substations["substation_id"], strict=False),
                        substations["firm_capacity_mw"], strict=False))
     for row in features[features["weak"]].itertuples(index=False):
         firm = firm_of.get((row.substation_layer, row.substation_id), np.nan)
+        msg = message("coverage.weak", what=label(row.kind, row.feature_id, _name(row.name)),
+                      demand=float(row.demand_mw), kv=supply, sub=str(row.substation_id),
+                      radius=r_km, pct=settings.weak_headroom_pct,
+                      headroom=float(row.headroom_mw))
         records.append({
             "rule": "coverage-weak", "severity": "warning", "layer": row.layer,
             "feature_id": row.feature_id, "other_layer": row.substation_layer,
             "other_id": row.substation_id, "value": row.headroom_mw, "unit": "MW",
             "threshold": firm * settings.weak_headroom_pct / 100.0,
-            "message": (f"{row.kind.replace('_', ' ')} {row.feature_id} ({row.demand_mw:.1f} "
-                        f"MW) is within reach of {supply} kV substation {row.substation_id}, "
-                        f"but every {supply} kV substation within {r_km:g} km has less than "
-                        f"{settings.weak_headroom_pct:g} % of its firm capacity left "
-                        f"({row.substation_id}: {row.headroom_mw:.1f} MW after the plan's "
-                        "demand). Reserve capacity for it in the grid plan."),
-            "reference": ref_weak, "geometry": row.geometry,
+            **_row_text(msg, ref_weak), "geometry": row.geometry,
         })
     return make_findings(records, crs=crs)
 

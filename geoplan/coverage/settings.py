@@ -13,6 +13,7 @@ import numpy as np
 
 from geoplan.errors import PlanError, check_keys
 from geoplan.kinds import STATUSES, TRADE_TYPES, VOLTAGES_KV
+from geoplan.messages import Text
 from geoplan.parameters import Parameter, read_parameters
 
 __all__ = ["CoverageSettings", "coverage_settings", "default_parameters", "validate_settings"]
@@ -119,6 +120,11 @@ class CoverageSettings:
 
     def cite(self, *names: str) -> str:
         return "; ".join(self.parameters[n].cite() for n in names if n in self.parameters)
+
+    def cite_text(self, *names: str) -> Text:
+        """:meth:`cite` in both languages, Vietnamese first."""
+        return Text.join("; ", [self.parameters[n].cite_text() for n in names
+                                if n in self.parameters])
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (for JSON output)."""

@@ -10,7 +10,8 @@ sections are checked by the functions their stages registered with
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import shapely
 from geoplan import crs as gcrs
 from geoplan import io
 from geoplan.attributes import join_attributes
+from geoplan.attribution import detect_credit
 from geoplan.errors import CRSError, LayerReadError, PlanError, PlanValidationError
 from geoplan.load.columns import coordinate_candidates, degrees_in_vietnam
 from geoplan.load.layer import resolve_source_crs, validate_layer
@@ -36,6 +38,7 @@ from geoplan.plan import (
     settings_check,
 )
 from geoplan.problems import Problem, ValidationReport
+from geoplan.progress import stage
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,16 @@ def _read_table_with_degrees(spec: LayerSpec, max_bytes: int | None = None
     return raw, declared or pyproj.CRS.from_epsg(4326), [note]
 
 
+def _each_layer(specs: list[LayerSpec]) -> Iterator[LayerSpec]:
+    """``specs`` one by one inside the ``read`` stage of :mod:`geoplan.progress`: one step per
+    layer, named while it is read."""
+    with stage("read", total=len(specs)) as reading:
+        for ls in specs:
+            reading.advance(0, item=ls.name)
+            yield ls
+            reading.advance(item=ls.name)
+
+
 def _province_polygon(frames: list[gpd.GeoDataFrame], province: str | None) -> Any | None:
     """The province outline in WGS 84 from canonical boundary frames (province level, else the
     union of the communes)."""
@@ -164,10 +177,11 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
 
     canonical: dict[str, tuple[LayerSpec, gpd.GeoDataFrame, pyproj.CRS]] = {}
     rasters: dict[str, RasterLayer] = {}
+    credits: dict[str, str | None] = {}
     boundary_frames: list[gpd.GeoDataFrame] = []
     ordered = sorted(spec.layers, key=lambda s: s.kind != "boundary")
     province_wgs84 = None
-    for i, ls in enumerate(ordered):
+    for i, ls in enumerate(_each_layer(ordered)):
         if ls.kind == "boundary" or i == 0:
             pass
         elif province_wgs84 is None and boundary_frames:
@@ -175,7 +189,8 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
         if ls.is_raster:
             raster = _load_raster(ls, report)
             if raster is not None:
-                rasters[ls.name] = raster
+                rasters[ls.name] = replace(raster, attribution=ls.attribution or (
+                    detect_credit(None, ls.path, within=spec.folder)))
             continue
         try:
             raw, read_crs, notes = _read_raw(ls, spec.max_layer_bytes)
@@ -189,6 +204,8 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
             report.add(_problem(ls, "bad-crs", str(exc), "use an EPSG code such as EPSG:4326"))
             continue
         report.extend(notes)
+        credits[ls.name] = ls.attribution or detect_credit(
+            raw, None if ls.is_database else ls.path, layer=ls.layer, within=spec.folder)
         frame, problems = validate_layer(raw, ls, source_crs=read_crs,
                                          province_wgs84=province_wgs84,
                                          province_name=spec.province)
@@ -213,7 +230,8 @@ def _load(path: str | Path, *, strict: bool) -> tuple[Plan | None, ValidationRep
         if ls.name not in canonical:
             continue
         _, frame, source_crs = canonical[ls.name]
-        layers[ls.name] = Layer(ls.name, ls.kind, ls, gcrs.to_crs(frame, analysis), source_crs)
+        layers[ls.name] = Layer(ls.name, ls.kind, ls, gcrs.to_crs(frame, analysis), source_crs,
+                                credits.get(ls.name))
     plan = Plan(spec=spec, crs=analysis, layers=layers, rasters=rasters, report=report)
     return plan, report
 

@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.attribution import OSM_CREDIT
 from geoplan.coverage import CoverageResult
 from geoplan.errors import GeoplanError, PlanError
 from geoplan.grid import GridResult
@@ -52,6 +53,7 @@ from geoplan.maps.styles import (
     StyleTable,
     legend_sections,
 )
+from geoplan.markup import escape_html, plain_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from geoplan.diff import PlanDiff
@@ -109,7 +111,7 @@ _COVERAGE_ROLES = {"service_areas": "coverage_service_area", "gaps": "coverage_g
                    "sites": "coverage_proposed"}
 
 #: The data credit of maps of OpenStreetMap data.
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+OSM_ATTRIBUTION = OSM_CREDIT
 
 # ----------------------------------------------------------------------------- the layers
 
@@ -336,15 +338,18 @@ def layers_extent(layers: Sequence[MapLayer]) -> tuple[float, float, float, floa
 
 
 def attribution(plan: Plan, given: str | None) -> str | None:
-    """The data credit of a map: ``given``, else the OpenStreetMap credit when a layer was read
-    from a file whose name says OSM, else ``None``."""
-    if given:
-        return given
-    for layer in plan.layers.values():
-        text = str(layer.spec.path).lower()
-        if any(k in text for k in ("osm", "openstreetmap", "openinframap")):
-            return OSM_ATTRIBUTION
-    return None
+    """The data credit of a map as HTML, ``None`` when there is none.
+
+    ``given`` (the ``[map] attribution`` setting or argument, whose links are kept), then the
+    credits of the plan's data (:attr:`geoplan.plan.Plan.attributions`: each layer's
+    ``attribution`` key or what its data says, as text, escaped) that ``given`` does not say
+    already, joined by `` · ``. The renderers make it safe (the folium map sanitises it, the
+    sheet shows it as plain text).
+    """
+    said = plain_text(given).casefold() if given else ""
+    credits = [escape_html(c) for c in plan.attributions if c.casefold() not in said]
+    parts = ([given] if given else []) + credits
+    return " · ".join(parts) if parts else None
 
 
 def map_day(date: str | _dt.date | None) -> str:

@@ -46,6 +46,7 @@ _T: dict[str, tuple[str, str]] = {
     "created": ("Ngày lập", "Created"),
     "crs": ("Hệ tọa độ tính toán", "Analysis CRS"),
     "generator": ("Lập bằng", "Made with"),
+    "sources": ("Nguồn dữ liệu", "Data sources"),
     "contents": ("Mục lục", "Contents"),
     "method": ("Phương pháp", "Method"),
     "method_text": (
@@ -280,6 +281,8 @@ class Report:
     crs: str
     generator: str
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    #: the credits of the plan's data (:attr:`geoplan.plan.Plan.attributions`), as text
+    sources: tuple[str, ...] = ()
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]

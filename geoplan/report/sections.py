@@ -568,4 +568,5 @@ def build_report(
             plan.crs) else crs_label(plan.crs),
         generator=f"geoplan {__version__}",
         sections=sections,
+        sources=plan.attributions,
     )

@@ -656,4 +656,5 @@ def tables_report(plan: Plan, *, coverage: CoverageResult | None = None,
     return Report(title=title or _l("title", lang), plan_name=plan.name,
                   province=plan.province, lang=lang, created=_dt.date.today().isoformat(),
                   crs=crs_label(plan.crs), generator=f"geoplan {__version__}",
-                  sections=plan_tables(plan, coverage=coverage, against=against, lang=lang))
+                  sections=plan_tables(plan, coverage=coverage, against=against, lang=lang),
+                  sources=plan.attributions)

@@ -80,6 +80,7 @@ def write_xlsx(report: Report, path: str | Path, *, overwrite: bool = False) -> 
     for key, value in (("report", report.title), ("plan", report.plan_name),
                        ("province", report.province or "–"), ("crs", report.crs),
                        ("created", report.created), ("generator", report.generator),
+                       ("sources", " · ".join(report.sources) or "–"),
                        ("method", _t("method_text", lang))):
         about.append([text(_t(key, lang)), text(value)])
     about.column_dimensions["A"].width = 28
