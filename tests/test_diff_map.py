@@ -185,7 +185,8 @@ def test_legend_has_a_plan_changes_section(plans: tuple[geoplan.Plan, geoplan.Pl
     first = legend.index("<h4>")
     assert legend[first:].startswith('<h4>So sánh phương án <span class="gp-en">/ Plan changes')
     rows = re.findall(r'<div class="gp-row">(<svg.*?</svg>)<span>(.*?) <span class="gp-en">/ '
-                      r"(.*?)</span></span></div>", legend)
+                      r'(.*?)</span>(?: <span class="gp-count">\(\d+\)</span>)?</span></div>',
+                      legend)
     got = [(vi, en) for _svg, vi, en in rows][:5]
     assert got == [*DIFF_LABELS.values(), ("Mũi tên: từ vị trí cũ đến vị trí mới",
                                            "Arrow: from the old position to the new one")]
@@ -255,7 +256,8 @@ def test_cli_writes_the_diff_map(plans: tuple[geoplan.Plan, geoplan.Plan], tmp_p
     assert f"map {out}" in result.stderr
     html = out.read_text(encoding="utf-8")
     blobs = [json.loads(x.replace("<\\/", "</")) for x in re.findall(
-        r'<script type="application/json" id="[^"]+">(.*?)</script>', html, flags=re.S)]
+        r'<script type="application/json" id="[^"]+(?<!_search)">(.*?)</script>', html,
+        flags=re.S)]  # the layers, not the search index
     by_name = {d["name"]: d for d in blobs}
     assert set(by_name) == {*b.layers, "plan-diff"}
     assert by_name["plan-diff"]["n"] == 5 == len(json.loads(geojson.read_text())["features"])
@@ -330,12 +332,14 @@ def test_diff_map_in_a_browser(page: Any, plans: tuple[geoplan.Plan, geoplan.Pla
     text = tooltip.inner_text()
     assert "TBA-110-02" in text and "Dịch chuyển" in text and "substations" in text
     assert "300 m" in text
-    # unticking the layer takes its arrows away too
+    # unticking the layer takes its arrows away too (the list starts folded at 1400 px)
+    p.locator(".gp-layers .gp-toggle").click()
     label = p.locator(".leaflet-control-layers-overlays label", has_text="Plan changes")
     label.locator("input").uncheck()
     assert p.evaluate("""() => [geoplan.map.hasLayer(geoplan.layers['plan-diff'].group),
                                 geoplan.map.hasLayer(geoplan.layers['plan-diff'].arrows)]"""
                       ) == [False, False]
+    p.locator(".gp-legend .gp-toggle").click()
     legend = p.locator(".gp-legend").inner_text()
     for words in ("So sánh phương án", "Thêm mới", "Bị xóa", "Dịch chuyển", "Thay đổi"):
         assert words in legend

@@ -64,7 +64,8 @@ def test_every_plan_layer_is_in_the_layer_control(page: Any, sample_map: Path,
         assert any(f": {layer.title} ({n:,})" in text for text in labels), (layer.name, labels)
     assert any("Kết quả kiểm tra / Check findings" in text for text in labels)
     assert any("Vùng thiếu nguồn cấp / Coverage gaps" in text for text in labels)
-    # untick the clusters: their group leaves the map
+    # open the list (folded at 1400 px), untick the clusters: their group leaves the map
+    p.locator(".gp-layers .gp-toggle").click()
     label = p.locator(".leaflet-control-layers-overlays label", has_text=": clusters (")
     label.locator("input").uncheck()
     assert p.evaluate("geoplan.map.hasLayer(geoplan.layers.clusters.group)") is False
@@ -145,16 +146,174 @@ def test_search_by_name_finds_a_substation(page: Any, sample_map: Path,
                                            sample_plan: geoplan.Plan) -> None:
     p = open_map(page, sample_map)
     name = str(sample_plan.layers["substations"].frame["name"].iloc[0])
-    options = p.locator("#gp-search-list option").evaluate_all("os => os.map(o => o.value)")
-    label = next(o for o in options if o.startswith(f"{name} — "))
+    labels = p.evaluate("Object.keys(geoplan.searchIndex)")
     clusters = sample_plan.layers["clusters"].frame["name"].dropna()
-    assert all(any(o.startswith(f"{c} — ") for o in options) for c in clusters)
+    assert all(any(o.startswith(f"{c} — ") for o in labels) for c in clusters)
     box = p.locator(".gp-search-input")
-    box.fill(label)
+    box.fill(name)
+    first = p.locator(".gp-search-list li[role=option]").first
+    assert first.locator(".gp-hit-name").inner_text() == name
     box.press("Enter")
     popup = p.locator(".leaflet-popup-content")
     popup.wait_for()
     assert name in popup.inner_text() and "Công suất" in popup.inner_text()
+    page.assert_no_console_errors()
+
+
+def test_search_ignores_accents_and_case_and_opens_the_popup(page: Any, sample_map: Path,
+                                                             sample_plan: geoplan.Plan) -> None:
+    p = open_map(page, sample_map)
+    box = p.locator(".gp-search-input")
+    box.press_sequentially("hoa tien", delay=20)  # suggestions as one types
+    options = p.locator(".gp-search-list li[role=option]")
+    options.first.wait_for()
+    names = [n.strip() for n in p.locator(".gp-search-list .gp-hit-name").all_inner_texts()]
+    assert "Cụm công nghiệp Hòa Tiến" in names and "Xã Hòa Tiến" in names, names
+    assert box.get_attribute("aria-expanded") == "true"
+    # arrow keys then Enter pick the suggestion
+    target = names.index("Cụm công nghiệp Hòa Tiến")
+    for _ in range(target + 1):
+        box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == f"gp-search-opt-{target}"
+    box.press("Enter")
+    popup = p.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "Cụm công nghiệp Hòa Tiến" in popup.inner_text() and "CCN-24" in popup.inner_text()
+    assert p.locator(".gp-search-list").is_hidden()
+    # an id, typed in lower case, is found and a click on its suggestion opens it
+    p.evaluate("() => { geoplan.map.closePopup(); }")
+    box.fill("tba-110-02")
+    hit = p.locator(".gp-search-list li[role=option]").first
+    subs = sample_plan.layers["substations"].frame.set_index("id")
+    assert hit.locator(".gp-hit-name").inner_text() == subs.loc["TBA-110-02", "name"]
+    hit.click()
+    p.locator(".leaflet-popup-content", has_text=subs.loc["TBA-110-02", "name"]).wait_for()
+    # a commune finds what lies in it, say so in the suggestion
+    found = p.evaluate("geoplan.searchFind('xa hoa tien').map(h => h.name)")
+    in_commune = sample_plan.layers["clusters"].frame.query("commune == 'Xã Hòa Tiến'")
+    assert set(in_commune["name"]) <= set(found)
+    page.assert_no_console_errors()
+
+
+def test_search_says_when_nothing_matches(page: Any, sample_map: Path) -> None:
+    p = open_map(page, sample_map)
+    box = p.locator(".gp-search-input")
+    box.fill("qzxv khong co")
+    empty = p.locator(".gp-search-empty")
+    assert empty.is_visible() and empty.inner_text() == "Không tìm thấy / No match"
+    assert empty.get_attribute("role") == "status"
+    assert p.locator(".gp-search-list").is_hidden()
+    box.press("Enter")  # nothing to pick: nothing happens
+    assert p.locator(".leaflet-popup-content").count() == 0
+    box.fill("ccn24")  # typing on hides the message
+    assert empty.is_hidden()
+    page.assert_no_console_errors()
+
+
+def test_the_browser_folds_queries_as_python_folds_the_index(page: Any,
+                                                             sample_map: Path) -> None:
+    from geoplan.names import fold
+
+    p = open_map(page, sample_map)
+    samples = ["Hòa Tiến", "ĐZ 220kV Minh Hà – Đông Sơn", "CCN-24", "  Quế   Tân ",
+               "Khu di tích lịch sử – văn hóa Đền Hạ", "Nhà máy điện mặt trời", "TM_001/A",
+               "Ứng Hòa", "ỷ lại Ẵ", "Cụm CN Đắk Nông — mở rộng"]
+    assert p.evaluate("s => s.map(geoplan.fold)", samples) == [fold(s) for s in samples]
+
+
+# ------------------------------------------------------------------------- control layout
+
+CONTROL_BOXES = """() => [...document.querySelectorAll(
+    '.leaflet-top > .leaflet-control, .leaflet-bottom > .leaflet-control, .gp-title')]
+    .filter(e => e.getClientRects().length)
+    .map(e => { const r = e.getBoundingClientRect();
+                return [e.className, r.x, r.y, r.width, r.height]; })"""
+
+
+def control_layout(p: Any, width: int, height: int) -> tuple[float, list[str]]:
+    """Share of the window the controls cover, and the pairs of controls that overlap."""
+    boxes = p.evaluate(CONTROL_BOXES)
+    polys = [shapely.box(x, y, x + w, y + h) for _, x, y, w, h in boxes]
+    window = shapely.box(0, 0, width, height)
+    share = shapely.union_all(polys).intersection(window).area / window.area
+    overlaps = [f"{boxes[i][0]} × {boxes[j][0]}" for i in range(len(polys))
+                for j in range(i + 1, len(polys)) if polys[i].intersection(polys[j]).area > 0]
+    return share, overlaps
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (980, 500)], ids=["laptop", "notebook"])
+def test_controls_start_collapsed_on_a_laptop_and_in_a_notebook(
+        page: Any, sample_map: Path, size: tuple[int, int]) -> None:
+    width, height = size
+    page.page.set_viewport_size({"width": width, "height": height})
+    page.open_html(sample_map)
+    p = page.page
+    p.wait_for_function(DRAWN)
+    for selector in (".gp-layers", ".gp-legend"):
+        control = p.locator(selector)
+        assert "gp-collapsed" in (control.get_attribute("class") or ""), selector
+        assert control.locator(".gp-toggle").get_attribute("aria-expanded") == "false"
+    assert p.locator(".leaflet-control-layers-list").is_hidden()
+    assert p.locator(".gp-legend-body").is_hidden()
+    assert p.locator(".gp-title h1").is_visible()
+    share, overlaps = control_layout(p, width, height)
+    assert overlaps == []
+    assert share < 0.10, f"the collapsed controls cover {share:.1%} of {width}×{height}"
+    # opening both leaves them side by side, never on each other or on the title
+    p.locator(".gp-layers .gp-toggle").click()
+    p.locator(".gp-legend .gp-toggle").click()
+    assert p.locator(".gp-legend-body").is_visible()
+    assert control_layout(p, width, height)[1] == []
+    page.assert_no_console_errors()
+
+
+def test_controls_start_open_on_a_wide_screen(page: Any, sample_map: Path) -> None:
+    page.page.set_viewport_size({"width": 1700, "height": 1000})
+    page.open_html(sample_map)
+    p = page.page
+    p.wait_for_function(DRAWN)
+    assert p.locator(".leaflet-control-layers-list").is_visible()
+    assert p.locator(".gp-legend-body").is_visible()
+    assert p.locator(".gp-title-more").is_visible()
+    assert p.locator(".gp-layers .gp-toggle").get_attribute("aria-expanded") == "true"
+    assert control_layout(p, 1700, 1000)[1] == []
+    page.assert_no_console_errors()
+
+
+def test_controls_fold_from_the_keyboard(page: Any, sample_map: Path) -> None:
+    p = open_map(page, sample_map)
+    toggle = p.locator(".gp-layers .gp-toggle")
+    toggle.focus()
+    p.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert p.locator(".leaflet-control-layers-list").is_visible()
+    p.keyboard.press("Tab")  # into the list
+    p.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert p.evaluate("document.activeElement.classList.contains('gp-toggle')")
+    legend = p.locator(".gp-legend .gp-toggle")
+    legend.focus()
+    p.keyboard.press("Space")
+    assert p.locator(".gp-legend-body").is_visible()
+    title = p.locator(".gp-title .gp-toggle")
+    assert title.get_attribute("aria-expanded") == "true"
+    title.focus()
+    p.keyboard.press("Enter")
+    assert p.locator(".gp-title-more").is_hidden() and p.locator(".gp-title h1").is_visible()
+    page.assert_no_console_errors()
+
+
+def test_english_controls(page: Any, sample_plan: geoplan.Plan, tmp_path: Path) -> None:
+    path = render.write_map(sample_plan, tmp_path / "en.html", offline=True, lang="en")
+    p = open_map(page, path)
+    assert p.locator(".gp-legend .gp-toggle").inner_text().strip() == "Legend"
+    assert p.locator(".gp-layers .gp-toggle").inner_text().strip() == "Layers"
+    assert p.locator(".gp-search-input").get_attribute("placeholder") == "Search…"
+    p.locator(".gp-legend .gp-toggle").click()
+    legend = p.locator(".gp-legend-body").inner_text()
+    assert "Power grid" in legend and "Lưới điện" not in legend
+    p.locator(".gp-search-input").fill("qzxv")
+    assert p.locator(".gp-search-empty").inner_text() == "No match"
     page.assert_no_console_errors()
 
 
@@ -163,10 +322,15 @@ def test_legend_title_and_controls_are_visible(page: Any, sample_map: Path,
     p = open_map(page, sample_map)
     legend = p.locator(".gp-legend")
     assert legend.is_visible()
+    legend.locator(".gp-toggle").click()
     text = legend.inner_text()
     for words in ("Chú giải", "Legend", "500 kV", "220 kV", "110 kV", "Cụm công nghiệp",
                   "Hạ tầng thương mại", "Chợ", "Kết quả kiểm tra", "Lỗi"):
         assert words in text, words
+    lines = sample_plan.layers["lines"].frame
+    subs = sample_plan.layers["substations"].frame
+    n110 = int((lines["voltage_kv"] == 110).sum() + (subs["voltage_kv"] == 110).sum())
+    assert f"110 kV ({n110})" in text
     title = p.locator(".gp-title")
     assert title.is_visible()
     assert sample_plan.name in title.inner_text() and "2025-07-01" in title.inner_text()

@@ -319,11 +319,14 @@ def test_html_is_self_contained_offline(small_plan: geoplan.Plan, tmp_path: Path
     assert json.dumps("Ngày / Date: 2025-07-01")[1:-1] in text
     assert "Leaflet 1.9.4" in text
     # each layer's data is one JSON document with no closing tag inside
-    blobs = re.findall(r'<script type="application/json" id="[^"]+">(.*?)</script>', text,
+    blobs = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', text,
                        flags=re.S)
-    assert len(blobs) == len(small_plan.layers)
-    names = {json.loads(b.replace("<\\/", "</"))["name"] for b in blobs}
+    docs = {i: json.loads(b.replace("<\\/", "</")) for i, b in blobs}
+    search = [d for i, d in docs.items() if i.endswith("_search")]
+    assert len(docs) == len(small_plan.layers) + 1 and len(search) == 1  # and the search index
+    names = {d["name"] for i, d in docs.items() if not i.endswith("_search")}
     assert names == set(small_plan.layers)
+    assert {s["name"] for s in search[0]["layers"]} <= names
 
 
 def test_normalised_layer_control_fragment(small_plan: geoplan.Plan) -> None:
@@ -346,13 +349,14 @@ def test_normalised_layer_control_fragment(small_plan: geoplan.Plan) -> None:
 def test_normalised_legend_fragment(small_plan: geoplan.Plan) -> None:
     m = render.plan_map(small_plan, offline=True)
     legend = next(c for c in m._children.values() if type(c).__name__ == "Control").html
-    rows = re.findall(r'<div class="gp-row">(<svg.*?</svg>)<span>(.*?) <span class="gp-en">/ '
-                      r"(.*?)</span></span></div>", legend)
-    grid = [(vi, en) for _svg, vi, en in rows][:6]
-    assert grid == [("220 kV", "220 kV"), ("110 kV", "110 kV"), ("Hiện trạng", "Existing"),
-                    ("Quy hoạch", "Planned"),
-                    ("Trạm biến áp (cỡ theo công suất)", "Substation (size by capacity)"),
-                    ("Hiện trạng", "Existing")]
+    rows = re.findall(r'<div class="gp-row">(<svg.*?</svg>)<span>(.*?)</span></div>', legend)
+    grid = [re.sub(r"<[^>]+>", "", text) for _svg, text in rows][:6]
+    # a label said once when both languages agree, then how many features the row stands for
+    # (220 kV: line L1 and substation S1; existing grid: L1, S1; the clusters: C1 only)
+    assert grid == ["220 kV (2)", "110 kV (1)", "Hiện trạng / Existing (2)",
+                    "Quy hoạch / Planned (1)",
+                    "Trạm biến áp (cỡ theo công suất) / Substation (size by capacity) (1)",
+                    "Hiện trạng / Existing (1)"]
     svg_220 = rows[0][0]
     assert 'stroke="#C73030"' in svg_220 and "stroke-dasharray" not in svg_220
     assert 'stroke-dasharray="10 7"' in rows[3][0]  # planned: dashed, as on the map
@@ -416,7 +420,7 @@ def test_plan_map_settings_are_read_from_the_plan(tmp_path: Path) -> None:
     m = render.plan_map(plan)
     assert not any(isinstance(c, folium.TileLayer) for c in m._children.values())
     title = next(c for c in m._children.values() if type(c).__name__ == "TitleBlock").html
-    assert "<h1>Tiêu đề riêng</h1>" in title
+    assert '<h1 title="Tiêu đề riêng">Tiêu đề riêng</h1>' in title
 
 
 def test_render_module_imports_folium_lazily() -> None:

@@ -7,6 +7,8 @@
 - :mod:`geoplan.maps.settings`: the plan's ``[map]`` table;
 - :mod:`geoplan.maps.codec`: the browser data format of the interactive map (its one
   definition, encoder and decoder);
+- :mod:`geoplan.maps.search`: the search index of the interactive map (names, ids and
+  communes, folded once);
 - :mod:`geoplan.maps.interactive`: the folium / Leaflet map (:func:`plan_map`,
   :func:`write_map`); the only module that imports folium, and only when a map is made;
 - :mod:`geoplan.maps.sheet`: the matplotlib A3 / A4 sheet (:func:`static_map`,

@@ -32,6 +32,11 @@ A plan diff (:func:`geoplan.diff.diff_plans`) is one more layer, "So sánh phư�
 changes", drawn on top: added features green, removed ones red (dashed, hollow), moved ones
 orange with an arrow from the old centroid to the new one, changed ones blue.
 
+The controls (``assets/controls.js``, ``controls.css``) are the search box over names, ids
+and communes (its index: :mod:`geoplan.maps.search`), the layer list, legend and title block,
+each folding with a button (folded at first on maps narrower than :data:`COLLAPSE_BELOW_PX`)
+and laid out so that none covers another, and scale, full screen and measure.
+
 Offline maps (``offline=True``) have no tile layer; Leaflet and its plugins are always inlined
 from ``geoplan/maps/assets`` (see its README for versions and licences), so the file makes no
 network request. Online maps add a choice of base maps (tiles are the only requests).
@@ -70,6 +75,7 @@ from geoplan.maps.model import (
     name_label_points,
     path_style,
 )
+from geoplan.maps.search import SEARCH_KINDS, search_index
 from geoplan.maps.settings import BASEMAPS, DEFAULT_BASEMAPS, validate_settings
 from geoplan.maps.styles import (
     LegendEntry,
@@ -81,6 +87,7 @@ from geoplan.maps.styles import (
     value_labels,
 )
 from geoplan.markup import escape_html, sanitize_html
+from geoplan.messages import plan_lang
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -93,6 +100,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "BASEMAPS",
+    "COLLAPSE_BELOW_PX",
     "HIDDEN_AT_START",
     "SEARCHABLE",
     "TOOLTIP_FIELDS",
@@ -104,6 +112,7 @@ __all__ = [
     "map_bounds",
     "map_html",
     "plan_map",
+    "search_payload",
     "write_map",
 ]
 
@@ -125,13 +134,16 @@ TOOLTIP_FIELDS: dict[str, tuple[str, ...]] = {
 }
 #: Layers listed in the layer control but not drawn until ticked (they would hide the rest).
 HIDDEN_AT_START = frozenset({"coverage_service_area"})
-#: Kinds whose features can be found by name in the search box.
-SEARCHABLE = frozenset({"industrial_cluster", "industrial_park", "substation", "power_plant"})
+#: Kinds whose features can be found by name, id or commune in the search box.
+SEARCHABLE = SEARCH_KINDS
+#: Below this map width (pixels) the layer list, legend and title start collapsed.
+COLLAPSE_BELOW_PX = 1600
 
 _ASSET_CSS = ("leaflet/leaflet.css", "fullscreen/Control.FullScreen.css",
-              "measure/leaflet-measure.css", "geoplan.css")
+              "measure/leaflet-measure.css", "geoplan.css", "controls.css")
 _ASSET_JS = ("leaflet/leaflet.js", "supercluster/supercluster.min.js",
-             "fullscreen/Control.FullScreen.js", "measure/leaflet-measure.min.js", "geoplan.js")
+             "fullscreen/Control.FullScreen.js", "measure/leaflet-measure.min.js", "geoplan.js",
+             "controls.js")
 
 #: Fill of the cluster symbols of dense point layers.
 _CLUSTER_COLORS = {"trade_facility": "#d94801", "substation": "#54278f",
@@ -397,12 +409,7 @@ def _element_classes() -> dict[str, type]:
         _template = Template(
             """
             {% macro script(this, kwargs) %}
-            (function () {
-                var div = L.DomUtil.create('div', 'gp-title',
-                    {{ this._parent.get_name() }}.getContainer());
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-            })();
+            geoplan.titleBlock({{ this._parent.get_name() }}, {{ this.html|tojson }});
             {% endmacro %}
             """
         )
@@ -413,7 +420,8 @@ def _element_classes() -> dict[str, type]:
             self.html = html_text
 
     class Finish(MacroElement):
-        """Controls that need every layer (search), scale, fullscreen, measure; drawn mark."""
+        """The controls (assets/controls.js: search, layer list, legend and title folding,
+        scale, full screen, measure) once every layer is built; the drawn mark."""
 
         _template = Template(
             """
@@ -523,18 +531,49 @@ def _swatch(e: LegendEntry) -> str:
     return f'<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" aria-hidden="true">{body}</svg>'
 
 
-def legend_html(sections: Sequence[LegendSection]) -> str:
-    """The legend as HTML (inline SVG swatches), Vietnamese first, English second."""
-    parts = ['<details class="gp-legend-box" open><summary>Chú giải '
-             '<span class="gp-en">/ Legend</span></summary>']
+def _count(n: int, lang: str) -> str:
+    """``1.234`` (vi) or ``1,234`` (en)."""
+    text = f"{n:,}"
+    return text.replace(",", ".") if lang == "vi" else text
+
+
+def _both(vi: str, en: str, lang: str) -> str:
+    """Vietnamese then English (once when they are the same), or English alone (HTML)."""
+    if lang == "en":
+        return escape_html(en)
+    if en == vi:
+        return escape_html(vi)
+    return f'{escape_html(vi)} <span class="gp-en">/ {escape_html(en)}</span>'
+
+
+def legend_html(sections: Sequence[LegendSection], *, lang: str = "vi") -> str:
+    """The legend's body as HTML (inline SVG swatches): Vietnamese first, English second, or
+    English alone with ``lang="en"``; a row with a count (:func:`~geoplan.maps.model.legend_for`
+    with ``counts=True``) says how many features it stands for, "110 kV (412)".
+
+    The runtime (``assets/controls.js``) gives it its "Chú giải / Legend" button.
+    """
+    parts = ['<div class="gp-legend-body">']
     for s in sections:
-        parts.append(f'<h4>{escape_html(s.title_vi)} <span class="gp-en">/ '
-                     f'{escape_html(s.title_en)}</span></h4>')
+        parts.append(f"<h4>{_both(s.title_vi, s.title_en, lang)}</h4>")
         for e in s.entries:
-            parts.append(f'<div class="gp-row">{_swatch(e)}<span>{escape_html(e.label_vi)} '
-                         f'<span class="gp-en">/ {escape_html(e.label_en)}</span></span></div>')
-    parts.append("</details>")
+            n = getattr(e, "count", None)
+            count = f' <span class="gp-count">({_count(n, lang)})</span>' if n is not None else ""
+            parts.append(f'<div class="gp-row">{_swatch(e)}<span>'
+                         f"{_both(e.label_vi, e.label_en, lang)}{count}</span></div>")
+    parts.append("</div>")
     return "".join(parts)
+
+
+def search_payload(layers: Sequence[MapLayer], element_id: str) -> str | None:
+    """The search document of the map (:func:`geoplan.maps.search.search_index`) as the
+    ``<script type="application/json">`` element the search box reads, or ``None`` when there
+    is nothing to find."""
+    doc = search_index(layers)
+    if doc is None:
+        return None
+    return (f'<script type="application/json" id="{escape_html(element_id)}">'
+            f"{codec.json_text(doc)}</script>")
 
 
 # -------------------------------------------------------------------------------- the map
@@ -583,6 +622,7 @@ def plan_map(
     cluster_points: int | None = None,
     styles: StyleTable | None = None,
     diff: PlanDiff | gpd.GeoDataFrame | Mapping[str, Any] | None = None,
+    lang: str | None = None,
 ) -> folium.Map:
     """The interactive map of a plan, as a :class:`folium.Map` (displays inline in a notebook).
 
@@ -622,6 +662,18 @@ def plan_map(
         "So sánh phương án / Plan changes" with a legend section; a
         :class:`~geoplan.diff.PlanDiff` also gives the arrows of moved features and the
         default subtitle. Reprojected into ``plan``'s CRS when the plans' CRSs differ.
+    lang : {"vi", "en"}, optional
+        Language of the controls, legend and title block: Vietnamese first with English
+        after it (``"vi"``), or English alone. Default: the plan's ``[report] lang``, else
+        Vietnamese.
+
+    Notes
+    -----
+    The layer list, the legend and the title block have a button that folds them; they start
+    folded on maps narrower than :data:`COLLAPSE_BELOW_PX` (a notebook cell, a laptop) and
+    open on wider ones, and they are laid out so that they never cover each other. The search
+    box finds features by name, id or commune, accents and case ignored
+    (:mod:`geoplan.maps.search`).
 
     Returns
     -------
@@ -630,6 +682,7 @@ def plan_map(
         diff); write it with :func:`write_map`.
     """
     folium = _folium()
+    lang = plan_lang(plan, lang)
     settings = dict(plan.settings.get("map", {}))
     validate_settings(settings)
     table = styles or style_table(settings)
@@ -684,14 +737,20 @@ def plan_map(
                                     show=ml.kind not in HIDDEN_AT_START),
                     name=f"layer_{ml.name}")
 
+    # kept open by Leaflet; assets/controls.js folds it with its own button
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    m.add_child(el["Control"](legend_html(legend_for(mls, table)), "bottomright", "gp-legend",
-                              "Legend"))
+    m.add_child(el["Control"](legend_html(legend_for(mls, table, counts=True), lang=lang),
+                              "bottomright", "gp-legend", "Legend"))
     m.add_child(el["TitleBlock"](_title_html(plan, title or settings.get("title"),
                                              subtitle or settings.get("subtitle"), date,
-                                             offline)))
-    m.add_child(el["Finish"]({"search": any(ml.kind in SEARCHABLE for ml in mls),
-                              "attribution": credit}))
+                                             offline, lang=lang)))
+    search_id = f"{m.get_name()}_search"
+    search = search_payload(mls, search_id)
+    if search is not None:
+        m.get_root().html.add_child(el["Raw"](search), name="geoplan_search")
+    m.add_child(el["Finish"]({"search": search_id if search is not None else None,
+                              "attribution": credit, "lang": lang,
+                              "collapseBelow": COLLAPSE_BELOW_PX}))
     return m
 
 
@@ -705,16 +764,19 @@ def layer_label(ml: MapLayer) -> str:
 
 
 def _title_html(plan: Plan, title: str | None, subtitle: str | None,
-                date: str | _dt.date | None, offline: bool) -> str:
-    meta = [escape_html(plan.province)] if plan.province else []
-    meta.append(f"Ngày / Date: {escape_html(map_day(date))}")
+                date: str | _dt.date | None, offline: bool, *, lang: str = "vi") -> str:
+    """The title block: the title on one line, then one small line (subtitle, province,
+    date) that the block's button folds away."""
     vi, en = DEFAULT_SUBTITLE
-    sub = escape_html(subtitle) if subtitle else f'{vi} <span class="gp-en">/ {en}</span>'
+    meta = [escape_html(subtitle) if subtitle else _both(vi, en, lang)]
+    if plan.province:
+        meta.append(escape_html(plan.province))
+    meta.append(f"{'Date' if lang == 'en' else 'Ngày / Date'}: {escape_html(map_day(date))}")
     if offline:
-        sub += ' · <span class="gp-en">offline</span>'
-    return (f"<h1>{escape_html(title or plan.name)}</h1>"
-            f'<div class="gp-sub">{sub}</div>'
-            f'<div class="gp-meta">{" · ".join(meta)}</div>')
+        meta.append('<span class="gp-en">offline</span>')
+    name = escape_html(title or plan.name)
+    return (f'<div class="gp-title-line"><h1 title="{name}">{name}</h1></div>'
+            f'<div class="gp-title-more">{" · ".join(meta)}</div>')
 
 
 def map_html(m: folium.Map) -> str:

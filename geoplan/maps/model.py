@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -43,7 +44,15 @@ from geoplan.maps.positions import (
     indicative_legend,
     indicative_style,
 )
-from geoplan.maps.styles import LegendSection, StyleTable, legend_sections
+from geoplan.maps.styles import DIFF_LABELS as DIFF_CHANGE_LABELS
+from geoplan.maps.styles import (
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    LegendEntry,
+    LegendSection,
+    StyleTable,
+    legend_sections,
+)
 from geoplan.markup import escape_html, plain_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +67,7 @@ __all__ = [
     "DRAW_ORDER",
     "FINDINGS_LABELS",
     "OSM_ATTRIBUTION",
+    "CountedEntry",
     "MapLayer",
     "attribution",
     "coverage_frames",
@@ -536,18 +546,104 @@ def layer_styles(layer: MapLayer, table: StyleTable, *,
 # ---------------------------------------------------------------------------------- legend
 
 
-def _present(layers: Sequence[MapLayer], kind: str, column: str) -> set[Any]:
-    values: set[Any] = set()
+@dataclass(frozen=True)
+class CountedEntry(LegendEntry):
+    """A legend row with the number of features on the map it stands for (``None``: a hint,
+    such as "stronger fill = higher occupancy", that counts nothing)."""
+
+    count: int | None = None
+
+
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _value_counts(layers: Sequence[MapLayer], kind: str, column: str) -> Counter[Any]:
+    """How many features of the layers of ``kind`` have each value of ``column`` (``None``
+    for a missing value, and for every feature of a layer without the column)."""
+    out: Counter[Any] = Counter()
     for layer in layers:
-        if layer.kind == kind and column in layer.frame.columns:
-            for v in layer.frame[column].astype(object).tolist():
-                values.add(None if v is None or v is pd.NA or (isinstance(v, float)
-                                                              and math.isnan(v)) else v)
-    return values
+        if layer.kind != kind:
+            continue
+        if column not in layer.frame.columns:
+            out[None] += len(layer.frame)
+            continue
+        for v, n in layer.frame[column].astype(object).value_counts(dropna=False).items():
+            out[None if _missing(v) else v] += int(n)
+    return out
 
 
-def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSection]:
-    """Legend sections for the map layers, listing only the values present in them."""
+def _present(layers: Sequence[MapLayer], kind: str, column: str) -> set[Any]:
+    return {v for layer in layers if layer.kind == kind and column in layer.frame.columns
+            for v in _value_counts([layer], kind, column)}
+
+
+def _n(layers: Sequence[MapLayer], *kinds: str) -> int:
+    return sum(len(m.frame) for m in layers if m.kind in kinds)
+
+
+def _legend_counts(layers: Sequence[MapLayer], table: StyleTable
+                   ) -> dict[tuple[str, str], int]:
+    """Features per legend row, keyed by (section title, row label) in English."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for kind in ("grid_line", "substation"):
+        for v, n in _value_counts(layers, kind, "voltage_kv").items():
+            vc = None if v is None else table.voltage_class(v)
+            counts["Power grid", vc.label_en if vc is not None else "Unknown voltage"] += n
+        for s, n in _value_counts(layers, kind, "status").items():
+            if s in STATUS_LABELS:
+                counts["Power grid", STATUS_LABELS[s][1]] += n
+    counts["Power grid", "Substation (size by capacity)"] = _n(layers, "substation")
+    for kind, title in (("industrial_park", "Industrial parks"),
+                        ("industrial_cluster", "Industrial clusters")):
+        for s, n in _value_counts(layers, kind, "status").items():
+            if s in STATUS_LABELS:
+                counts[title, STATUS_LABELS[s][1]] += n
+    for t, n in _value_counts(layers, "trade_facility", "type").items():
+        counts["Trade facilities", table.trade_symbol(t).label_en] += n
+    for src, n in _value_counts(layers, "power_plant", "source").items():
+        counts["Power plants", table.plant_symbol(src or None).label_en] += n
+    counts["Context", "Restricted zone"] = _n(layers, "restricted_zone")
+    levels = _value_counts(layers, "boundary", "level")
+    counts["Context", "Province boundary"] = levels["province"]
+    counts["Context", "Commune boundary"] = levels["commune"]
+    for label, kind in (("Substation service area", "coverage_service_area"),
+                        ("Coverage gap", "coverage_gap"),
+                        ("Proposed substation site", "coverage_proposed")):
+        counts["Power supply coverage", label] = _n(layers, kind)
+    for sev, n in _value_counts(layers, "findings", "severity").items():
+        if sev in SEVERITY_LABELS:
+            counts["Check findings", SEVERITY_LABELS[sev][1]] += n
+    for change, n in _value_counts(layers, "diff", "change").items():
+        if change in DIFF_CHANGE_LABELS:
+            counts["Plan changes", DIFF_CHANGE_LABELS[change][1]] += n
+    counts["Plan changes", "Arrow: from the old position to the new one"] = sum(
+        len(m.arrows) for m in layers if m.kind == "diff" and m.arrows is not None)
+    return dict(counts)
+
+
+#: Legend sections whose rows :func:`_legend_counts` counts (a row it has no number for
+#: stands for no feature).
+_COUNTED_SECTIONS = frozenset({"Power grid", "Industrial parks", "Industrial clusters",
+                               "Trade facilities", "Power plants", "Context",
+                               "Power supply coverage", "Check findings", "Plan changes",
+                               INDICATIVE_LABELS[1]})
+#: Legend rows that explain a style rather than stand for features: shown without a count.
+_HINT_ROWS = frozenset({("Industrial parks", "Stronger fill = higher occupancy"),
+                        ("Industrial clusters", "Stronger fill = higher occupancy")})
+
+
+def legend_for(layers: Sequence[MapLayer], table: StyleTable, *,
+               counts: bool = False) -> list[LegendSection]:
+    """Legend sections for the map layers, listing only the values present in them.
+
+    With ``counts``, every row is a :class:`CountedEntry` with the number of features it
+    stands for ("110 kV" counts the 110 kV lines and substations; a status row of the power
+    grid its lines and substations of that status), and rows that stand for no feature of
+    their section (a status present only in another layer kind) are left out. Rows that
+    explain a style (occupancy shading) have ``count=None``; sections left without a row are
+    dropped.
+    """
     kinds = {m.kind for m in layers if m.kind in KINDS}
     volt = _present(layers, "grid_line", "voltage_kv") | _present(layers, "substation",
                                                                    "voltage_kv")
@@ -570,4 +666,23 @@ def legend_for(layers: Sequence[MapLayer], table: StyleTable) -> list[LegendSect
     )
     if any(m.kind == INDICATIVE_KIND for m in layers):
         sections.append(indicative_legend(table))
-    return sections
+    if not counts:
+        return sections
+    numbers = _legend_counts(layers, table)
+    if any(m.kind == INDICATIVE_KIND for m in layers):
+        numbers.update({(INDICATIVE_LABELS[1], e.label_en): _n(layers, INDICATIVE_KIND)
+                        for e in indicative_legend(table).entries})
+    out = []
+    for section in sections:
+        rows = []
+        for e in section.entries:
+            key = (section.title_en, e.label_en)
+            n = None if key in _HINT_ROWS else numbers.get(
+                key, 0 if section.title_en in _COUNTED_SECTIONS else None)
+            if n == 0:
+                continue
+            rows.append(CountedEntry(**{f.name: getattr(e, f.name) for f in fields(e)},
+                                     count=n))
+        if rows:
+            out.append(LegendSection(section.title_vi, section.title_en, tuple(rows)))
+    return out

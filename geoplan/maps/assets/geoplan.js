@@ -424,111 +424,13 @@
     return d;
   };
 
-  // ------------------------------------------------------------------------------ controls
-  G.searchControl = function (map) {
-    var ctl = L.control({position: 'topleft'});
-    ctl.onAdd = function () {
-      var div = L.DomUtil.create('div', 'leaflet-bar gp-search');
-      var names = [], seen = {}, n, k, i, d, v, label;
-      for (k = 0; k < G.order.length; k++) {
-        d = G.layers[G.order[k]].data;
-        if (!d.search) { continue; }
-        for (i = 0; i < d.n; i++) {
-          v = value(d, 'name', i);
-          if (v === null || v === undefined || !G.layers[d.name].hasGeometry(i)) { continue; }
-          label = v + ' — ' + d.kindVi;
-          n = seen[label] ? ++seen[label] : (seen[label] = 1);
-          if (n > 1) { label += ' (' + n + ')'; }
-          names.push([label, d.name, i]);
-        }
-      }
-      var collator = new Intl.Collator('vi');  // one collator: localeCompare per pair is slow
-      names.sort(function (a, b) { return collator.compare(a[0], b[0]); });
-      var index = {}, opts = [];
-      for (k = 0; k < names.length; k++) {
-        index[names[k][0]] = names[k];
-        opts.push('<option value="' + esc(names[k][0]) + '"></option>');
-      }
-      div.innerHTML = '<input type="search" list="gp-search-list" class="gp-search-input" ' +
-        'placeholder="Tìm theo tên / Search by name" aria-label="Tìm theo tên / Search by name">' +
-        '<datalist id="gp-search-list">' + opts.join('') + '</datalist>';
-      var input = div.querySelector('input');
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      var last = null;
-      function go() {
-        var hit = index[input.value];
-        if (!hit || hit === last) { return; }
-        last = hit;
-        var entry = G.layers[hit[1]], obj = entry.object(hit[2]);
-        if (!map.hasLayer(entry.group)) { map.addLayer(entry.group); }
-        var open = function () { openFeature(map, obj); };
-        if (entry.group.zoomToShowLayer && obj.getLatLng) {
-          entry.group.zoomToShowLayer(obj, open);
-        } else if (obj.getLatLng) {
-          map.setView(obj.getLatLng(), Math.max(map.getZoom(), 14));
-          open();
-        } else {
-          map.fitBounds(obj.getBounds(), {maxZoom: 15});
-          open();
-        }
-      }
-      // a pick in the list fires 'input'; Enter confirms what was typed
-      input.addEventListener('input', function () { last = null; if (index[input.value]) { go(); } });
-      input.addEventListener('keydown', function (e) { if (e.key === 'Enter') { go(); } });
-      G.searchIndex = index;
-      G.search = function (label) { input.value = label; go(); };
-      return div;
-    };
-    return ctl;
-  };
-
-  G.htmlControl = function (html, position, className) {
-    var ctl = L.control({position: position});
-    ctl.onAdd = function () {
-      var div = L.DomUtil.create('div', className);
-      div.innerHTML = html;
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      return div;
-    };
-    return ctl;
-  };
-
-  // Called once every layer of the map is built: controls that need all layers, and the
-  // "drawn" mark (after two animation frames, when the canvas has painted).
+  // Called once every layer of the map is built: the controls, and the "drawn" mark
+  // (after two animation frames, when the canvas has painted).
   G.finish = function (map, options) {
     options = options || {};
-    L.control.scale({imperial: false, maxWidth: 160, position: 'bottomleft'}).addTo(map);
-    if (L.Control.FullScreen) {
-      L.control.fullscreen({position: 'topleft', title: 'Toàn màn hình / Full screen',
-                            titleCancel: 'Thoát toàn màn hình / Exit full screen'}).addTo(map);
-    }
-    if (L.Control.Measure) {
-      // Workaround for leaflet-measure with Leaflet >= 1.8 (ljagis/leaflet-measure#171),
-      // the same as folium's.
-      L.Control.Measure.include({
-        _setCaptureMarkerIcon: function () {
-          this._captureMarker.options.autoPanOnFocus = false;
-          this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
-        }
-      });
-      // leaflet-measure styles its vertices through their SVG elements: give its own layers an
-      // SVG renderer (the map draws everything else on canvas)
-      var measureSvg = L.svg({padding: 0.5});
-      L.Control.Measure.addInitHook(function () {
-        var symbols = this._symbols, get = symbols.getSymbol;
-        symbols.getSymbol = function (name) {
-          return L.extend({}, get.call(symbols, name), {renderer: measureSvg});
-        };
-      });
-      new L.Control.Measure({
-        position: 'topleft', primaryLengthUnit: 'kilometers', secondaryLengthUnit: 'meters',
-        primaryAreaUnit: 'hectares', secondaryAreaUnit: 'sqmeters', activeColor: '#d7191c',
-        completedColor: '#2c7bb6'
-      }).addTo(map);
-    }
-    if (options.search) { G.searchControl(map).addTo(map); }
+    // the controls (scale, full screen, measure, search, layer list, legend, title):
+    // assets/controls.js
+    if (G.controls) { G.controls(map, options); }
     if (options.attribution && map.attributionControl) {
       map.attributionControl.addAttribution(options.attribution);
     }
