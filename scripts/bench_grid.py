@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +60,42 @@ def grid_plan(workload: Path, scale: float) -> Path:
     path = workload / "grid_plan.toml"
     path.write_text(GRID_PLAN, encoding="utf-8")
     return path
+
+
+def perturbed(lines: gpd.GeoDataFrame, subs: gpd.GeoDataFrame, *, seed: int = 7,
+              moved: float = 0.8, unknown: float = 0.3
+              ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The workload made OpenStreetMap-like: a share ``moved`` of the line ends pulled 60-400 m
+    away from where they connect (dangling ends), a share ``unknown`` of the lines and of the
+    substations without a voltage (inferred, or unknown-voltage findings)."""
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    coords = shapely.get_coordinates(parts)
+    counts = shapely.get_num_coordinates(parts)
+    last = np.cumsum(counts) - 1
+    first = last - counts + 1
+    at = np.r_[first, last]
+    pick = at[rng.random(len(at)) < moved]
+    angle = rng.uniform(0, 2 * np.pi, len(pick))
+    dist = rng.uniform(60, 400, len(pick))
+    coords[pick] += np.c_[np.cos(angle), np.sin(angle)] * dist[:, None]
+    parts = shapely.linestrings(coords, indices=np.repeat(np.arange(len(parts)), counts))
+    out = np.array(geoms, dtype=object, copy=True)
+    single = shapely.get_type_id(geoms) == 1
+    out[owner[single[owner]]] = parts[single[owner]]
+    if (~single).any():
+        multi = ~single[owner]
+        present, compact = np.unique(owner[multi], return_inverse=True)
+        out[present] = shapely.multilinestrings(parts[multi], indices=compact)
+    lines = lines.set_geometry(gpd.GeoSeries(out, index=lines.index, crs=lines.crs))
+    lines = lines.assign(voltage_kv=lines["voltage_kv"].astype("Float64").mask(
+        rng.random(len(lines)) < unknown))
+    subs = subs.assign(voltage_kv=subs["voltage_kv"].astype("Float64").mask(
+        rng.random(len(subs)) < unknown))
+    return lines, subs
 
 
 def whole_process(plan: Path, runs: int) -> tuple[list[float], list[float]]:
