@@ -90,7 +90,6 @@ def _dangling_findings(grid: Grid) -> pd.DataFrame:
         tree = shapely.STRtree(np.asarray(grid.stations.geometry.values, dtype=object))
         (i, j), d = tree.query_nearest(pts, return_distance=True, all_matches=False)
         nearest[i], dist[i] = j, d
-    has = nearest >= 0
     fid = _text(ends["feature_id"])
     near = [f"the nearest station, {st_id[j]}, is {d:,.0f} m away" if j >= 0
             else "the plan has no substation" for j, d in zip(nearest.tolist(), dist.tolist(),
@@ -102,8 +101,8 @@ def _dangling_findings(grid: Grid) -> pd.DataFrame:
                                       _text(ends["end"]).tolist(), near, strict=True)]
     return _rule_frame(
         "grid-dangling", "error", len(ends), layer=_text(ends["layer"]), feature_id=fid,
-        other_layer=np.where(has, st_layer[np.maximum(nearest, 0)], None),
-        other_id=np.where(has, st_id[np.maximum(nearest, 0)], None), value=dist, unit="m",
+        other_layer=_take(st_layer, nearest), other_id=_take(st_id, nearest), value=dist,
+        unit="m",
         threshold=tol, message=message, geometry=pts)
 
 
@@ -136,6 +135,13 @@ def _mismatch_findings(grid: Grid) -> pd.DataFrame:
         feature_id=fid, other_layer=_either(at_station, st_layer, j, ln_layer, p),
         other_id=_either(at_station, st_id, j, ln_id, p), value=kv, unit="kV",
         message=message, geometry=np.asarray(ends.geometry.values, dtype=object))
+
+
+def _take(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``values[at]``, ``None`` where ``at`` is -1."""
+    out = np.full(len(at), None, dtype=object)
+    out[at >= 0] = values[at[at >= 0]]
+    return out
 
 
 def _either(first: np.ndarray, a: np.ndarray, i: np.ndarray, b: np.ndarray, k: np.ndarray

@@ -327,12 +327,59 @@ def _cut_pieces(geoms: np.ndarray, cut_part: np.ndarray, cut_pos: np.ndarray
     end = np.where(k < n_cuts[src], pos[np.minimum(at, len(pos) - 1)] if len(pos) else 0.0,
                    lengths[src])
     pieces = np.asarray(geoms, dtype=object)[src]
-    for i in np.flatnonzero(n_cuts[src] > 0).tolist():
-        piece: Any = substring(pieces[i], start[i], end[i])
-        if piece.geom_type != "LineString":  # a zero-length piece
-            piece = shapely.linestrings(np.repeat(shapely.get_coordinates(piece), 2, axis=0))
-        pieces[i] = piece
+    cut = np.flatnonzero(n_cuts[src] > 0)
+    if len(cut) and not shapely.has_z(pieces[cut]).any():
+        pieces[cut] = _substrings(np.asarray(geoms, dtype=object), src[cut], start[cut],
+                                  end[cut])
+    else:
+        for i in cut.tolist():
+            piece: Any = substring(pieces[i], start[i], end[i])
+            if piece.geom_type != "LineString":  # a zero-length piece
+                piece = shapely.linestrings(np.repeat(shapely.get_coordinates(piece), 2,
+                                                      axis=0))
+            pieces[i] = piece
     return src, start.astype(float), end.astype(float), pieces
+
+
+def _substrings(geoms: np.ndarray, part: np.ndarray, start: np.ndarray, end: np.ndarray
+                ) -> np.ndarray:
+    """:func:`shapely.ops.substring` of 2D lines ``geoms[part]`` from ``start`` to ``end``
+    (``0 <= start <= end <= length``) in one pass: the points at both positions and the
+    vertices strictly between them; a zero-length piece is its point twice.
+
+    The distance along the line of each vertex is summed as ``substring`` sums it (Python
+    float arithmetic, which ``numpy`` does not reproduce to the last bit), so that a cut on a
+    vertex keeps or drops that vertex as ``substring`` does.
+    """
+    lines, line_of = np.unique(part, return_inverse=True)
+    line_of = line_of.ravel()
+    coords = shapely.get_coordinates(geoms[lines])
+    count = shapely.get_num_coordinates(geoms[lines])
+    first = np.cumsum(count) - count
+    dx, dy = np.diff(coords[:, 0]).tolist(), np.diff(coords[:, 1]).tolist()
+    dist = np.zeros(len(coords))
+    for a, c in zip(first.tolist(), count.tolist(), strict=True):
+        dist[a + 1: a + c] = list(itertools.accumulate(
+            ((x ** 2 + y ** 2) ** 0.5 for x, y in zip(dx[a: a + c - 1], dy[a: a + c - 1],
+                                                        strict=True))))
+    walk = np.ones(len(coords), dtype=bool)
+    walk[first + count - 1] = False  # substring never looks at the last vertex
+    # each piece against the vertices of its line
+    n = len(part)
+    piece_count = count[line_of]
+    piece = np.repeat(np.arange(n), piece_count)
+    vertex = np.repeat(first[line_of], piece_count) + (
+        np.arange(len(piece)) - np.repeat(np.cumsum(piece_count) - piece_count, piece_count))
+    inner = walk[vertex] & (start[piece] < dist[vertex]) & (dist[vertex] < end[piece])
+    piece, vertex = piece[inner], vertex[inner]
+    line_geoms = geoms[part]
+    a_pt = shapely.get_coordinates(shapely.line_interpolate_point(line_geoms, start))
+    b_pt = shapely.get_coordinates(shapely.line_interpolate_point(line_geoms, end))
+    ids = np.r_[np.arange(n), piece, np.arange(n)]
+    key = np.r_[np.full(n, -1), vertex, np.full(n, len(coords))]
+    xy = np.r_[a_pt, coords[vertex], b_pt]
+    order = np.lexsort((key, ids))
+    return np.asarray(shapely.linestrings(xy[order], indices=ids[order]), dtype=object)
 
 
 def split_lines(lines: gpd.GeoDataFrame, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
