@@ -28,10 +28,10 @@ class Scenario:
 
 
 def _per_value(values: np.ndarray, fn: Any) -> np.ndarray:
-    """``fn`` of each value, worked out once per distinct value."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [fn(u) for u in uniques]
+    """``fn`` of each value, worked out once per distinct value (a missing value: ``None``)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:] = [*(fn(u) for u in uniques), fn(None)]
     return mapped[codes] if len(codes) else np.array([], dtype=object)
 
 
