@@ -942,10 +942,13 @@ def _component_numbers(node_ids: np.ndarray, u: np.ndarray, v: np.ndarray) -> np
     labels = _components(len(node_ids), u, v)
     if not len(node_ids):
         return labels
-    frame = pd.DataFrame({"label": labels, "id": node_ids.astype(str)})
-    stats = frame.groupby("label")["id"].agg(["size", "min"])
-    ranked = stats.sort_values(["size", "min"], ascending=[False, True]).index.to_numpy()
-    number = np.empty(len(ranked), dtype=np.int64)
-    number[ranked] = np.arange(1, len(ranked) + 1)
+    text_rank = np.empty(len(node_ids), dtype=np.int64)
+    text_rank[np.argsort(node_ids.astype(str), kind="stable")] = np.arange(len(node_ids))
+    n_labels = int(labels.max()) + 1
+    size = np.bincount(labels, minlength=n_labels)
+    smallest = np.full(n_labels, len(node_ids), dtype=np.int64)
+    np.minimum.at(smallest, labels, text_rank)
+    ranked = np.lexsort((smallest, -size))
+    number = np.empty(n_labels, dtype=np.int64)
+    number[ranked] = np.arange(1, n_labels + 1)
     return number[labels]
-
