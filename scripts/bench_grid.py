@@ -1,42 +1,61 @@
-"""Benchmark: the grid graph and its audit on the national workload.
+"""Benchmark: the grid graph and its audit on the national workload, against the previous
+implementation in the same process.
 
 Measures, on the national workload of ``scripts/workload.py`` (6,000 line features, 1,200
-substations at scale 1):
+substations at scale 1) at two scales (default 1 and 4), each also made "OpenStreetMap-like"
+(:func:`perturbed`: most line ends pulled off their substations and neighbours, a third of the
+voltages unknown -- tens of thousands of dangling-end and unknown-voltage findings):
 
-1. the **whole process** -- a fresh ``python`` that imports geoplan, loads the workload's line
-   and substation layers (reading, validation, reprojection), builds the graph and runs the
-   audit (``geoplan.pipeline.run_grid``) -- wall-clock, several runs; the target is < 3 s;
-2. in one process, the build + audit (:func:`geoplan.grid.build_grid`,
-   :func:`geoplan.grid.audit_grid`) beside a **naive baseline** on the same frames: every line
-   end scans every substation, ends join through a dict of exact coordinates, networkx finds
-   the feeding of each substation with one traversal per substation, and N-1 with
-   ``networkx.bridges``; the ratio is printed.
+1. the build (:func:`geoplan.grid.build_grid`) and the audit (:func:`geoplan.grid.audit_grid`)
+   of this tree beside the **baseline**: the ``geoplan/grid`` package as it was at
+   ``--baseline-rev`` (read with ``git show``, imported under another name, run on the same
+   frames with the rest of geoplan shared), median of ``--runs``; the outputs of both are
+   compared (nodes, edges, ends, stations, findings) and the ratio printed;
+2. the time of each sub-stage (stable order, line parts, stations, snapping ends to stations,
+   snapping geometry, cutting pieces, the graph's groups and components, each audit rule, the
+   findings frame), both implementations;
+3. growth from the first scale to the last: time ratio beside the ratio of features + findings;
+4. with ``--process-runs N``, the whole process (fresh ``python``: imports, load, build, audit;
+   ``geoplan.pipeline.run_grid``) at the first scale; the target is < 3 s.
 
 Usage::
 
-    python scripts/bench_grid.py                 # generates the workload in a temp folder
-    python scripts/bench_grid.py --workload out/workload --runs 5
-    python scripts/bench_grid.py --scale 0.2     # quicker
+    python scripts/bench_grid.py                       # scales 1 and 4 in a temp folder
+    python scripts/bench_grid.py --scales 0.2 0.8      # quicker
+    python scripts/bench_grid.py --workload-dir /tmp/gw --runs 5 --process-runs 3
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import contextlib
+import functools
+import importlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 TARGET_S = 3.0
+#: The last commit before the grid build used integer node ids and column-wise findings.
+BASELINE_REV = "e60f3bdda63821e3a84a084f0bbf0caef8db470c"
+BASELINE_PACKAGE = "_grid_baseline"
+GRID_MODULES = ("_common", "settings", "build", "scenario", "audit", "crossings", "output",
+                "plan")
 GRID_PLAN = """[plan]
 name = "National workload: grid layers only"
 
@@ -49,6 +68,26 @@ kind = "substation"
 path = "substations.gpkg"
 """
 
+#: Sub-stages: (module, function, label). The nearest-pair searches run inside other stages.
+STAGES = (
+    ("build", "stable_order", "stable order (layer, id, geometry)"),
+    ("build", "_explode_lines", "line parts and levels"),
+    ("build", "_stations", "stations"),
+    ("build", "_attach", "ends to stations (+ voltage inference)"),
+    ("build", "_snap_ends", "snap end geometry"),
+    ("build", "_cut_pieces", "cut line pieces"),
+    ("build", "_merge", "groups of joined ends (components)"),
+    ("build", "_component_numbers", "component numbers"),
+    ("audit", "_state", "scenarios (feeding, islands, N-1)"),
+    ("audit", "_dangling_findings", "findings: dangling"),
+    ("audit", "_mismatch_findings", "findings: voltage mismatch"),
+    ("audit", "_unfed_findings", "findings: unfed"),
+    ("audit", "_island_findings", "findings: islands"),
+    ("audit", "_single_supply_findings", "findings: single supply"),
+    ("audit", "make_findings", "findings frame (geoplan.findings)"),
+)
+INNER = (("build", "_nearest_pairs", "  of which nearest-pair searches"),)
+
 
 def grid_plan(workload: Path, scale: float) -> Path:
     """The workload (generated when missing) and a plan over its grid layers only."""
@@ -59,6 +98,42 @@ def grid_plan(workload: Path, scale: float) -> Path:
     path = workload / "grid_plan.toml"
     path.write_text(GRID_PLAN, encoding="utf-8")
     return path
+
+
+def perturbed(lines: gpd.GeoDataFrame, subs: gpd.GeoDataFrame, *, seed: int = 7,
+              moved: float = 0.8, unknown: float = 0.3
+              ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The workload made OpenStreetMap-like: a share ``moved`` of the line ends pulled 60-400 m
+    away from where they connect (dangling ends), a share ``unknown`` of the lines and of the
+    substations without a voltage (inferred, or unknown-voltage findings)."""
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    coords = shapely.get_coordinates(parts)
+    counts = shapely.get_num_coordinates(parts)
+    last = np.cumsum(counts) - 1
+    first = last - counts + 1
+    at = np.r_[first, last]
+    pick = at[rng.random(len(at)) < moved]
+    angle = rng.uniform(0, 2 * np.pi, len(pick))
+    dist = rng.uniform(60, 400, len(pick))
+    coords[pick] += np.c_[np.cos(angle), np.sin(angle)] * dist[:, None]
+    parts = shapely.linestrings(coords, indices=np.repeat(np.arange(len(parts)), counts))
+    out = np.array(geoms, dtype=object, copy=True)
+    single = shapely.get_type_id(geoms) == 1
+    out[owner[single[owner]]] = parts[single[owner]]
+    if (~single).any():
+        multi = ~single[owner]
+        present, compact = np.unique(owner[multi], return_inverse=True)
+        out[present] = shapely.multilinestrings(parts[multi], indices=compact)
+    lines = lines.set_geometry(gpd.GeoSeries(out, index=lines.index, crs=lines.crs))
+    lines = lines.assign(voltage_kv=lines["voltage_kv"].astype("Float64").mask(
+        rng.random(len(lines)) < unknown))
+    subs = subs.assign(voltage_kv=subs["voltage_kv"].astype("Float64").mask(
+        rng.random(len(subs)) < unknown))
+    return lines, subs
 
 
 def whole_process(plan: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -79,103 +154,161 @@ def whole_process(plan: Path, runs: int) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
-def naive(lines: object, subs: object, tolerance: float, source_kv: int = 220) -> dict:
-    """The straightforward way: loops over features and per-substation graph traversals."""
-    import networkx as nx
-    import shapely
+def baseline_grid(rev: str, folder: Path) -> ModuleType:
+    """The ``geoplan/grid`` package at git revision ``rev``, importable as
+    :data:`BASELINE_PACKAGE` beside this tree's ``geoplan.grid``."""
+    pkg = folder / BASELINE_PACKAGE
+    pkg.mkdir(parents=True, exist_ok=True)
+    for name in ("__init__", *GRID_MODULES):
+        text = subprocess.run(["git", "show", f"{rev}:geoplan/grid/{name}.py"], cwd=ROOT,
+                              check=True, capture_output=True, text=True).stdout
+        (pkg / f"{name}.py").write_text(text.replace("geoplan.grid", BASELINE_PACKAGE),
+                                        encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    return importlib.import_module(BASELINE_PACKAGE)
 
-    sub_geoms = list(subs.geometry)  # type: ignore[attr-defined]
-    sub_xy = [(g.x, g.y) if g.geom_type == "Point" else (g.centroid.x, g.centroid.y)
-              for g in sub_geoms]
-    sub_kv = [0 if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
-              for v in subs["voltage_kv"].astype("Float64").fillna(0)]  # type: ignore[index]
-    g = nx.MultiGraph()
-    g.add_nodes_from(("S", j) for j in range(len(sub_xy)))
-    corners: dict[tuple[float, float], tuple] = {}
-    dangling = 0
-    for i, line in enumerate(lines.geometry):  # type: ignore[attr-defined]
-        for part in getattr(line, "geoms", [line]):
-            coords = shapely.get_coordinates(part)
-            ends = []
-            for x, y in (coords[0], coords[-1]):
-                best, best_d = -1, tolerance
-                for j, (sx, sy) in enumerate(sub_xy):  # every substation, every end
-                    d = math.hypot(sx - x, sy - y)
-                    if d <= best_d:
-                        best, best_d = j, d
-                if best >= 0:
-                    ends.append(("S", best))
-                else:
-                    ends.append(corners.setdefault((x, y), ("J", x, y)))
-            g.add_edge(ends[0], ends[1], key=i)
-    for node in g.nodes:
-        if node[0] == "J" and g.degree(node) == 1:
-            dangling += 1
-    sources = [("S", j) for j, kv in enumerate(sub_kv) if kv >= source_kv]
-    unfed = 0
-    for j, kv in enumerate(sub_kv):  # one traversal per substation
-        if 0 < kv < source_kv:
-            reach = nx.node_connected_component(g, ("S", j))
-            if not any(s in reach for s in sources):
-                unfed += 1
-    simple = nx.Graph()
-    for a, b, key in g.edges(keys=True):
-        mid = ("m", key)
-        simple.add_edge(a, mid)
-        simple.add_edge(mid, b)
-    for s in sources:
-        simple.add_edge(("*",), s)
-    bridges = sum(1 for _ in nx.bridges(simple))
-    return {"dangling": dangling, "unfed": unfed, "bridges": bridges}
+
+@contextlib.contextmanager
+def stage_timer(package: str, seconds: dict[str, float]) -> Iterator[None]:
+    """Add the time spent in each sub-stage of ``package`` to ``seconds`` while inside."""
+    saved: list[tuple[ModuleType, str, Any]] = []
+    for module_name, fn, label in (*STAGES, *INNER):
+        module = sys.modules[f"{package}.{module_name}"]
+        orig = getattr(module, fn, None)
+        if orig is None:  # not a stage of this implementation
+            continue
+
+        def timed(*args: Any, _orig: Callable[..., Any] = orig, _label: str = label,
+                  **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return _orig(*args, **kwargs)
+            finally:
+                seconds[_label] += time.perf_counter() - t
+
+        functools.update_wrapper(timed, orig)
+        saved.append((module, fn, orig))
+        setattr(module, fn, timed)
+    try:
+        yield
+    finally:
+        for module, fn, orig in saved:
+            setattr(module, fn, orig)
+
+
+def run(grid_pkg: ModuleType, lines: gpd.GeoDataFrame, subs: gpd.GeoDataFrame, runs: int
+        ) -> dict[str, Any]:
+    """Median build and audit seconds over ``runs``, the sub-stage seconds of one more run,
+    and the outputs."""
+    build, audit = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        grid = grid_pkg.build_grid(lines, subs)
+        t1 = time.perf_counter()
+        findings = grid_pkg.audit_grid(grid)
+        build.append(t1 - t)
+        audit.append(time.perf_counter() - t1)
+    stages: dict[str, float] = defaultdict(float)
+    with stage_timer(grid_pkg.__name__, stages):
+        t = time.perf_counter()
+        grid_pkg.audit_grid(grid_pkg.build_grid(lines, subs))
+        staged = time.perf_counter() - t
+    return {"build": statistics.median(build), "audit": statistics.median(audit),
+            "stages": dict(stages), "staged": staged, "grid": grid, "findings": findings}
+
+
+def same_answers(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """``"identical"``, or which output differs."""
+    for name in ("nodes", "edges", "ends", "stations", "lines"):
+        try:
+            pd.testing.assert_frame_equal(getattr(old["grid"], name).to_wkb(),
+                                          getattr(new["grid"], name).to_wkb())
+        except AssertionError as exc:
+            return f"DIFFERENT {name}: {str(exc).splitlines()[0]}"
+    try:
+        pd.testing.assert_frame_equal(old["findings"].to_wkb(), new["findings"].to_wkb())
+    except AssertionError as exc:
+        return f"DIFFERENT findings: {str(exc).splitlines()[0]}"
+    return "identical"
+
+
+def print_stages(old: dict[str, Any], new: dict[str, Any]) -> None:
+    print(f"    {'sub-stage':44s} {'baseline':>9s} {'now':>9s} {'ratio':>7s}")
+    for _m, _f, label in (*STAGES, *INNER):
+        a, b = old["stages"].get(label), new["stages"].get(label)
+        if a is None and b is None:
+            continue
+        ratio = f"{a / b:6.1f}x" if a and b else "      -"
+        print(f"    {label:44s} {_s(a)} {_s(b)} {ratio}")
+    rest = [r["staged"] - sum(v for k, v in r["stages"].items() if not k.startswith("  "))
+            for r in (old, new)]
+    print(f"    {'rest (joins, taps, nodes, edges, frames)':44s} {_s(rest[0])} {_s(rest[1])} "
+          f"{rest[0] / rest[1]:6.1f}x")
+
+
+def _s(x: float | None) -> str:
+    return f"{x:8.3f}s" if x is not None else "        -"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--workload", type=Path, default=None,
-                    help="workload folder (generated there when missing; default: a temp dir)")
-    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--workload-dir", type=Path, default=None,
+                    help="folder of the workloads, one sub-folder per scale (generated when "
+                         "missing; default: a temp dir)")
+    ap.add_argument("--scales", type=float, nargs="+", default=[1.0, 4.0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--baseline-rev", default=BASELINE_REV)
+    ap.add_argument("--process-runs", type=int, default=0,
+                    help="also time N fresh processes running the grid job (first scale)")
     args = ap.parse_args(argv)
 
+    import geoplan.grid as current
+    from geoplan.pipeline import load_plan
+
     with tempfile.TemporaryDirectory(prefix="geoplan-bench-grid-") as tmp:
-        workload = args.workload or Path(tmp) / "workload"
-        plan_path = grid_plan(workload, args.scale)
-
+        base = baseline_grid(args.baseline_rev, Path(tmp) / "baseline")
+        root = args.workload_dir or Path(tmp)
         load = os.getloadavg()[0]
-        times, cpu = whole_process(plan_path, args.runs)
-        best, median = min(times), statistics.median(times)
+        print(f"baseline: geoplan/grid at {args.baseline_rev[:10]}; {args.runs} runs each; "
+              f"load average {load:.1f} on {os.cpu_count()} cores")
+        summary: dict[tuple[float, str], tuple[int, dict[str, Any], dict[str, Any]]] = {}
+        for scale in args.scales:
+            plan_path = grid_plan(root / f"s{scale:g}", scale)
+            plan = load_plan(plan_path)
+            lines, subs = plan.frame("grid_line"), plan.frame("substation")
+            current.build_grid(lines.iloc[:20], subs.iloc[:20])  # warm the imports
+            for variant, (ln, sb) in (("as generated", (lines, subs)),
+                                      ("OSM-like", perturbed(lines, subs))):
+                old = run(base, ln, sb, args.runs)
+                new = run(current, ln, sb, args.runs)
+                size = len(ln) + len(sb) + len(new["findings"])
+                summary[(scale, variant)] = (size, old, new)
+                old_t, new_t = old["build"] + old["audit"], new["build"] + new["audit"]
+                print(f"\nscale {scale:g}, {variant}: {len(ln):,} lines, {len(sb):,} "
+                      f"substations, {len(new['grid'].nodes):,} nodes, "
+                      f"{len(new['findings']):,} findings; answers "
+                      f"{same_answers(old, new)}")
+                print(f"  build {old['build']:.3f}s -> {new['build']:.3f}s "
+                      f"({old['build'] / new['build']:.1f}x); audit {old['audit']:.3f}s -> "
+                      f"{new['audit']:.3f}s ({old['audit'] / new['audit']:.1f}x); "
+                      f"build + audit {old_t:.3f}s -> {new_t:.3f}s ({old_t / new_t:.1f}x)")
+                print_stages(old, new)
+            if args.process_runs and scale == args.scales[0]:
+                times, cpu = whole_process(plan_path, args.process_runs)
+                median = statistics.median(times)
+                print(f"  whole process (python, imports, load, build, audit): best "
+                      f"{min(times):.2f}s, median {median:.2f}s wall (CPU {min(cpu):.2f}s); "
+                      f"target < {TARGET_S:.0f}s: {'met' if median < TARGET_S else 'NOT met'}")
 
-        from geoplan.grid import GridSettings, audit_grid, build_grid
-        from geoplan.pipeline import load_plan
-
-        plan = load_plan(plan_path)
-        lines, subs = plan.frame("grid_line"), plan.frame("substation")
-        settings = GridSettings()
-        build_grid(lines.iloc[:10], subs.iloc[:10], settings=settings)  # warm the imports
-        ours = []
-        for _ in range(args.runs):
-            t = time.perf_counter()
-            grid = build_grid(lines, subs, settings=settings)
-            findings = audit_grid(grid)
-            ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        base = naive(lines, subs, settings.tolerance_m)
-        naive_s = time.perf_counter() - t
-
-    ours_s = float(np.median(ours))
-    counts = findings["rule"].value_counts().to_dict()
-    print(f"workload: {len(lines):,} line features, {len(subs):,} substations "
-          f"(scale {args.scale:g}); graph {len(grid.nodes):,} nodes, "
-          f"{int((grid.edges['kind'] == 'line').sum()):,} line edges")
-    print(f"findings: {counts}")
-    print(f"whole process (python, imports, load, build, audit): best {best:.2f} s, "
-          f"median {median:.2f} s wall over {args.runs} runs (CPU {min(cpu):.2f} s; load "
-          f"average {load:.1f} on {os.cpu_count()} cores when it started); target < "
-          f"{TARGET_S:.0f} s: {'met' if median < TARGET_S else 'NOT met'}")
-    print(f"in-process build + audit: {ours_s:.3f} s (median of {args.runs})")
-    print(f"naive baseline (end-by-substation scan, per-substation traversal, nx.bridges): "
-          f"{naive_s:.3f} s ({base})")
-    print(f"ratio naive / geoplan: {naive_s / ours_s:.1f}x")
+    lo, hi = min(args.scales), max(args.scales)
+    if lo != hi:
+        print(f"\ngrowth, scale {lo:g} -> {hi:g} (time ratio; features + findings ratio):")
+        for variant in ("as generated", "OSM-like"):
+            (n0, old0, new0), (n1, old1, new1) = summary[(lo, variant)], summary[(hi, variant)]
+            grow_old = (old1["build"] + old1["audit"]) / (old0["build"] + old0["audit"])
+            grow_new = (new1["build"] + new1["audit"]) / (new0["build"] + new0["audit"])
+            print(f"  {variant:13s}: work x{n1 / n0:.2f}; baseline x{grow_old:.2f}, now "
+                  f"x{grow_new:.2f}")
     return 0
 
 

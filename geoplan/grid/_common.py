@@ -44,18 +44,19 @@ def voltage_levels(frame: pd.DataFrame) -> list[tuple[int, ...]]:
     ...                              "voltage_kv": [220, 110, None]}))
     [(220, 110), (110,), ()]
     """
-    if "voltage_levels" in frame:
-        raw = frame["voltage_levels"].to_numpy(dtype=object)
-    else:
-        raw = np.full(len(frame), None, dtype=object)
+    n = len(frame)
     kv = frame["voltage_kv"] if "voltage_kv" in frame else pd.Series(pd.NA, index=frame.index)
     kv_arr = kv.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    out: list[tuple[int, ...]] = []
-    for text, value in zip(raw, kv_arr, strict=True):
-        levels = _parse_levels(text) if isinstance(text, str) else ()
-        if not levels and not math.isnan(value):
-            levels = (int(value),)
-        out.append(levels)
+    out: list[tuple[int, ...]] = [(int(v),) if v == v else () for v in kv_arr.tolist()]
+    if "voltage_levels" in frame and n:
+        # each distinct text parsed once (OpenStreetMap data hold a few dozen of them)
+        codes, texts = pd.factorize(frame["voltage_levels"].to_numpy(dtype=object),
+                                    use_na_sentinel=True)
+        parsed = [_parse_levels(t) if isinstance(t, str) else () for t in texts]
+        for i in np.flatnonzero(codes >= 0).tolist():
+            levels = parsed[codes[i]]
+            if levels:
+                out[i] = levels
     return out
 
 
@@ -80,10 +81,20 @@ def _isna(value: Any) -> bool:
 
 def ids(frame: pd.DataFrame) -> np.ndarray:
     """The ``id`` of each feature as text (the row label when missing)."""
-    if "id" in frame:
-        return np.array([str(i) if not _isna(i) else str(k) for k, i in
-                         zip(frame.index, frame["id"].astype(object), strict=True)], dtype=object)
-    return np.array([str(k) for k in frame.index], dtype=object)
+    if pd.api.types.is_integer_dtype(frame.index.dtype):
+        labels = frame.index.to_numpy().astype(str).astype(object)
+    else:
+        labels = np.array([str(k) for k in frame.index], dtype=object)
+    if "id" not in frame:
+        return labels
+    values = frame["id"].to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if pd.api.types.is_string_dtype(frame["id"].dtype):
+        out = np.array(values, dtype=object, copy=True)
+    else:
+        out = np.array([str(v) for v in values.tolist()], dtype=object)
+    out[missing] = labels[missing]
+    return out
 
 
 def stable_order(frame: gpd.GeoDataFrame | None, default_layer: str
@@ -94,11 +105,14 @@ def stable_order(frame: gpd.GeoDataFrame | None, default_layer: str
         return frame
     import shapely
 
-    key = pd.DataFrame({
-        "layer": layer_names(frame, default_layer), "id": ids(frame),
-        "wkb": [w if w is not None else "" for w in shapely.to_wkb(
-            np.asarray(frame.geometry.values, dtype=object), hex=True, output_dimension=2)],
-    })
+    layer, fid = layer_names(frame, default_layer), ids(frame)
+    key = pd.DataFrame({"layer": layer, "id": fid, "wkb": ""})
+    # the geometry only breaks ties of layer and id: written out for those rows alone
+    tied = key.duplicated(["layer", "id"], keep=False).to_numpy()
+    if tied.any():
+        wkb = shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)[tied], hex=True,
+                             output_dimension=2)
+        key.loc[tied, "wkb"] = [w if w is not None else "" for w in wkb]
     order = key.sort_values(["layer", "id", "wkb"], kind="stable").index.to_numpy()
     if (order == np.arange(len(order))).all():
         return frame
@@ -107,7 +121,10 @@ def stable_order(frame: gpd.GeoDataFrame | None, default_layer: str
 
 def layer_names(frame: pd.DataFrame, default: str) -> np.ndarray:
     if "layer" in frame:
-        return np.array([str(v) for v in frame["layer"].astype(object)], dtype=object)
+        values = frame["layer"].to_numpy(dtype=object)
+        if pd.api.types.is_string_dtype(frame["layer"].dtype) and not pd.isna(values).any():
+            return np.array(values, dtype=object, copy=True)
+        return np.array([str(v) for v in values.tolist()], dtype=object)
     return np.full(len(frame), default, dtype=object)
 
 

@@ -11,7 +11,6 @@ import functools
 import itertools
 import logging
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,10 +53,13 @@ def _explode_lines(lines: gpd.GeoDataFrame) -> pd.DataFrame:
         starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
         counts = np.diff(np.r_[starts, len(owner)])
         part_no = np.arange(len(owner)) - np.repeat(starts, counts)
-    levels = voltage_levels(lines)
-    rep = np.array([max(1, len(levels[i])) for i in owner], dtype=np.int64)
+    table = _level_matrix(voltage_levels(lines))
+    count = (table >= 0).sum(axis=1)[owner] if len(owner) else np.zeros(0, dtype=np.int64)
+    rep = np.maximum(count, 1)
     idx = np.repeat(np.arange(len(owner)), rep)
-    kv = np.array([lv for i in owner for lv in (levels[i] or (np.nan,))], dtype="float64")
+    level_no = np.arange(len(idx)) - np.repeat(np.cumsum(rep) - rep, rep)
+    kv = table[owner[idx], level_no].astype("float64") if len(idx) else np.zeros(0)
+    kv[kv < 0] = np.nan
     feat = owner[idx]
     circuits = pd.to_numeric(pd.Series(column(lines, "circuits")), errors="coerce")
     circ = circuits.to_numpy(dtype="float64")
@@ -135,8 +137,58 @@ def _stations(substations: gpd.GeoDataFrame | None,
 # ------------------------------------------------------------------------------- snapping
 
 
-def _compatible(kv: float, levels: tuple[int, ...]) -> bool:
-    return math.isnan(kv) or not levels or int(kv) in levels
+def _level_matrix(levels: list[tuple[int, ...]]) -> np.ndarray:
+    """Levels as a matrix: one row per feature, its levels in order, ``-1`` after them."""
+    count = np.fromiter(map(len, levels), dtype=np.int64, count=len(levels))
+    out = np.full((len(levels), max(int(count.max(initial=0)), 1)), -1, dtype=np.int64)
+    if count.any():
+        flat = np.fromiter(itertools.chain.from_iterable(levels), dtype=np.int64,
+                           count=int(count.sum()))
+        row = np.repeat(np.arange(len(levels)), count)
+        out[row, np.arange(len(flat)) - np.repeat(np.cumsum(count) - count, count)] = flat
+    return out
+
+
+def _level_tuples(table: np.ndarray) -> list[tuple[int, ...]]:
+    return [tuple(x for x in row if x >= 0) for row in table.tolist()]
+
+
+def _with_levels(table: np.ndarray, row: np.ndarray, kv: np.ndarray, *,
+                 keep: bool) -> np.ndarray:
+    """``table`` with the distinct levels ``kv`` of each ``row``, highest first: added to the
+    row's own levels (``keep``) or in their place."""
+    if not len(row):
+        return table
+    n, width = table.shape
+    row = row.astype(np.int64)
+    kv = kv.astype(np.int64)
+    touched = np.unique(row)
+    if keep:
+        own_r, own_c = np.nonzero(table[touched] >= 0)
+        row = np.r_[row, touched[own_r]]
+        kv = np.r_[kv, table[touched[own_r], own_c]]
+    pairs = np.unique(np.c_[row, -kv], axis=0)  # by row, then highest level first
+    r, k = pairs[:, 0], -pairs[:, 1]
+    first = np.r_[True, r[1:] != r[:-1]]
+    start = np.flatnonzero(first)
+    count = np.diff(np.r_[start, len(r)])
+    col = np.arange(len(r)) - np.repeat(start, count)
+    out = np.full((n, max(width, int(count.max()))), -1, dtype=np.int64)
+    out[:, :width] = table
+    out[touched] = -1
+    out[r, col] = k
+    return out
+
+
+def _has_level(table: np.ndarray, row: np.ndarray, kv: np.ndarray) -> np.ndarray:
+    """Whether level ``kv`` is one of the levels of ``row`` (``False`` for an unknown kv)."""
+    return (table[row] == np.where(np.isnan(kv), -2, kv).astype(np.int64)[:, None]).any(axis=1)
+
+
+def _first_of_each(key: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each run of equal ``key`` (sorted) values."""
+    return np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.array(
+        [], dtype=np.int64)
 
 
 def _nearest_pairs(points: np.ndarray, geoms: np.ndarray, distance: float) -> pd.DataFrame:
@@ -150,34 +202,30 @@ def _nearest_pairs(points: np.ndarray, geoms: np.ndarray, distance: float) -> pd
 
 
 def _attach(end_pts: np.ndarray, end_kv: np.ndarray, st: _Stations, tolerance: float,
-            infer: bool) -> tuple[np.ndarray, list[tuple[int, ...]], np.ndarray]:
-    """The station each end connects to (-1 for none), the station levels after inference,
-    and whether each station's levels were inferred."""
-    levels = list(st.levels)
+            infer: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The station each end connects to (-1 for none), the station levels after inference
+    (:func:`_level_matrix`), and whether each station's levels were inferred."""
+    levels = _level_matrix(st.levels)
     inferred = np.zeros(len(st), dtype=bool)
     pairs = _nearest_pairs(end_pts, st.geometry, tolerance)
-    if not len(pairs):
-        return np.full(len(end_pts), -1, dtype=np.int64), levels, inferred
-    pairs = pairs.sort_values(["i", "d", "j"], kind="stable")
-    if infer:
-        nearest = pairs.drop_duplicates("i")
-        unknown = np.array([st.kind[j] == "substation" and not levels[j] for j in nearest["j"]],
-                           dtype=bool)
-        found: dict[int, set[int]] = defaultdict(set)
-        near_i = nearest["i"].to_numpy()[unknown]
-        near_j = nearest["j"].to_numpy()[unknown]
-        for i, j in zip(near_i, near_j, strict=True):
-            if not math.isnan(end_kv[i]):
-                found[int(j)].add(int(end_kv[i]))
-        for j, kvs in found.items():
-            levels[j] = tuple(sorted(kvs, reverse=True))
-            inferred[j] = True
-    bad = np.array([not _compatible(end_kv[i], levels[j]) for i, j in
-                    zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True)], dtype=bool)
-    pairs = pairs.assign(bad=bad).sort_values(["i", "bad", "d", "j"], kind="stable")
-    first = pairs.drop_duplicates("i")
     target = np.full(len(end_pts), -1, dtype=np.int64)
-    target[first["i"].to_numpy()] = first["j"].to_numpy()
+    if not len(pairs):
+        return target, levels, inferred
+    i, j, d = (pairs[c].to_numpy() for c in ("i", "j", "d"))
+    order = np.lexsort((j, d, i))
+    i, j, d = i[order], j[order], d[order]
+    if infer:  # a substation without levels takes those of the ends nearest to it
+        first = _first_of_each(i)
+        ni, nj = i[first], j[first]
+        unknown = (st.kind[nj] == "substation") & (levels[nj, 0] < 0) & ~np.isnan(end_kv[ni])
+        levels = _with_levels(levels, nj[unknown], end_kv[ni[unknown]], keep=False)
+        inferred[nj[unknown]] = True
+    kv = end_kv[i]
+    bad = ~(np.isnan(kv) | (levels[j, 0] < 0) | _has_level(levels, j, kv))
+    order = np.lexsort((j, d, bad, i))
+    i, j = i[order], j[order]
+    first = _first_of_each(i)
+    target[i[first]] = j[first]
     return target, levels, inferred
 
 
@@ -258,35 +306,80 @@ def _cut_pieces(geoms: np.ndarray, cut_part: np.ndarray, cut_pos: np.ndarray
     """Split lines at positions along them.
 
     Returns, per piece: the line it comes from, its start and end position along that line,
-    and its geometry. Lines without cuts give one piece, unchanged.
+    and its geometry. Lines without cuts give one piece, unchanged. Cuts at the same position
+    of a line keep their given order.
     """
     from shapely.ops import substring
 
-    lengths = shapely.length(geoms)
-    by_part: dict[int, list[float]] = defaultdict(list)
-    for p, d in zip(cut_part, cut_pos, strict=True):
-        by_part[int(p)].append(float(d))
-    src, start, end = [], [], []
-    pieces: list[Any] = []
-    for p in range(len(geoms)):
-        cuts = by_part.get(p)
-        if not cuts:
-            src.append(p)
-            start.append(0.0)
-            end.append(float(lengths[p]))
-            pieces.append(geoms[p])
-            continue
-        marks = [0.0, *sorted(min(max(c, 0.0), lengths[p]) for c in cuts), float(lengths[p])]
-        for a, b in itertools.pairwise(marks):
-            piece: Any = substring(geoms[p], a, b)
+    n = len(geoms)
+    lengths = shapely.length(geoms) if n else np.zeros(0)
+    cut_part = np.asarray(cut_part, dtype=np.int64)
+    pos = np.minimum(np.maximum(np.asarray(cut_pos, dtype=float), 0.0), lengths[cut_part])
+    order = np.lexsort((pos, cut_part))
+    cut_part, pos = cut_part[order], pos[order]
+    n_cuts = np.bincount(cut_part, minlength=n)
+    src = np.repeat(np.arange(n), n_cuts + 1)
+    first_piece = np.cumsum(n_cuts + 1) - (n_cuts + 1)
+    k = np.arange(len(src)) - first_piece[src]
+    first_cut = np.cumsum(n_cuts) - n_cuts
+    at = first_cut[src] + k  # the cut that ends the piece (when k < its line's cuts)
+    start = np.where(k > 0, pos[np.maximum(at - 1, 0)] if len(pos) else 0.0, 0.0)
+    end = np.where(k < n_cuts[src], pos[np.minimum(at, len(pos) - 1)] if len(pos) else 0.0,
+                   lengths[src])
+    pieces = np.asarray(geoms, dtype=object)[src]
+    cut = np.flatnonzero(n_cuts[src] > 0)
+    if len(cut) and not shapely.has_z(pieces[cut]).any():
+        pieces[cut] = _substrings(np.asarray(geoms, dtype=object), src[cut], start[cut],
+                                  end[cut])
+    else:
+        for i in cut.tolist():
+            piece: Any = substring(pieces[i], start[i], end[i])
             if piece.geom_type != "LineString":  # a zero-length piece
-                piece = shapely.linestrings(np.repeat(shapely.get_coordinates(piece), 2, axis=0))
-            src.append(p)
-            start.append(a)
-            end.append(b)
-            pieces.append(piece)
-    return (np.array(src, dtype=np.int64), np.array(start), np.array(end),
-            np.array(pieces, dtype=object))
+                piece = shapely.linestrings(np.repeat(shapely.get_coordinates(piece), 2,
+                                                      axis=0))
+            pieces[i] = piece
+    return src, start.astype(float), end.astype(float), pieces
+
+
+def _substrings(geoms: np.ndarray, part: np.ndarray, start: np.ndarray, end: np.ndarray
+                ) -> np.ndarray:
+    """:func:`shapely.ops.substring` of 2D lines ``geoms[part]`` from ``start`` to ``end``
+    (``0 <= start <= end <= length``) in one pass: the points at both positions and the
+    vertices strictly between them; a zero-length piece is its point twice.
+
+    The distance along the line of each vertex is summed as ``substring`` sums it (Python
+    float arithmetic, which ``numpy`` does not reproduce to the last bit), so that a cut on a
+    vertex keeps or drops that vertex as ``substring`` does.
+    """
+    lines, line_of = np.unique(part, return_inverse=True)
+    line_of = line_of.ravel()
+    coords = shapely.get_coordinates(geoms[lines])
+    count = shapely.get_num_coordinates(geoms[lines])
+    first = np.cumsum(count) - count
+    dx, dy = np.diff(coords[:, 0]).tolist(), np.diff(coords[:, 1]).tolist()
+    dist = np.zeros(len(coords))
+    for a, c in zip(first.tolist(), count.tolist(), strict=True):
+        dist[a + 1: a + c] = list(itertools.accumulate(
+            ((x ** 2 + y ** 2) ** 0.5 for x, y in zip(dx[a: a + c - 1], dy[a: a + c - 1],
+                                                        strict=True))))
+    walk = np.ones(len(coords), dtype=bool)
+    walk[first + count - 1] = False  # substring never looks at the last vertex
+    # each piece against the vertices of its line
+    n = len(part)
+    piece_count = count[line_of]
+    piece = np.repeat(np.arange(n), piece_count)
+    vertex = np.repeat(first[line_of], piece_count) + (
+        np.arange(len(piece)) - np.repeat(np.cumsum(piece_count) - piece_count, piece_count))
+    inner = walk[vertex] & (start[piece] < dist[vertex]) & (dist[vertex] < end[piece])
+    piece, vertex = piece[inner], vertex[inner]
+    line_geoms = geoms[part]
+    a_pt = shapely.get_coordinates(shapely.line_interpolate_point(line_geoms, start))
+    b_pt = shapely.get_coordinates(shapely.line_interpolate_point(line_geoms, end))
+    ids = np.r_[np.arange(n), piece, np.arange(n)]
+    key = np.r_[np.full(n, -1), vertex, np.full(n, len(coords))]
+    xy = np.r_[a_pt, coords[vertex], b_pt]
+    order = np.lexsort((key, ids))
+    return np.asarray(shapely.linestrings(xy[order], indices=ids[order]), dtype=object)
 
 
 def split_lines(lines: gpd.GeoDataFrame, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
@@ -323,39 +416,141 @@ def split_lines(lines: gpd.GeoDataFrame, points: gpd.GeoDataFrame | gpd.GeoSerie
 # ------------------------------------------------------------------------------ the graph
 
 
-class _Nodes:
-    """Union-find over node ids; a station node never merges with another station's."""
+class _StationNodes:
+    """The station nodes, as rows ``(station, level)`` (level ``-1``: unknown, or a plant).
 
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-        self.size: dict[str, int] = {}
+    The first :attr:`n_listed` rows are every level of every station in station order, highest
+    first (one row for a station without levels, and for a plant); then the levels ends arrive
+    at that are not among them.
+    """
 
-    def add(self, node: str) -> str:
-        if node not in self.parent:
-            self.parent[node] = node
-            self.size[node] = 1
-        return node
+    def __init__(self, st: _Stations, station_levels: np.ndarray, end_station: np.ndarray,
+                 end_code: np.ndarray) -> None:
+        n = len(st)
+        plant = st.kind == "plant"
+        table = station_levels if n else np.full((0, 1), -1, dtype=np.int64)
+        table = np.where(plant[:, None], -1, table)
+        has = table >= 0
+        none = ~has.any(axis=1)
+        keep = has.copy()
+        keep[:, 0] |= none  # one row for a station without levels
+        rows, cols = np.nonzero(keep)
+        station = rows.astype(np.int64)
+        code = np.where(has[rows, cols], table[rows, cols], -1).astype(np.int64)
+        self.n_listed = len(station)
+        self._width = int(max(code.max(initial=0), end_code.max(initial=0))) + 2
+        listed = station * self._width + code + 1
+        more = np.setdiff1d(end_station * self._width + end_code + 1, listed)
+        self.station = np.r_[station, more // self._width]
+        self.code = np.r_[code, more % self._width - 1]
+        keys = self.station * self._width + self.code + 1
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
+        is_plant = plant[self.station] if n else np.zeros(0, dtype=bool)
+        self.text = np.array([f"P{j}" if p else f"S{j}@{c if c >= 0 else KV_UNKNOWN}"
+                              for j, c, p in zip(self.station.tolist(), self.code.tolist(),
+                                                 is_plant.tolist(), strict=True)], dtype=object)
 
-    def find(self, node: str) -> str:
-        root = node
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[node] != root:
-            self.parent[node], node = root, self.parent[node]
-        return root
+    def __len__(self) -> int:
+        return len(self.station)
 
-    def union(self, a: str, b: str) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return True
-        sa, sb = ra[0] in "SP", rb[0] in "SP"
-        if sa and sb:
-            return False
-        if sb or (not sa and rb < ra):
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-        return True
+    def lookup(self, station: np.ndarray, code: np.ndarray) -> np.ndarray:
+        """Row of each ``(station, level)``."""
+        keys = np.asarray(station, dtype=np.int64) * self._width + np.asarray(
+            code, dtype=np.int64) + 1
+        return self._order[np.searchsorted(self._sorted, keys)]
+
+    def transformers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Station, higher and lower level of each pair of consecutive levels of a station."""
+        j, c = self.station[: self.n_listed], self.code[: self.n_listed]
+        pair = np.flatnonzero((j[1:] == j[:-1]) & (c[1:] >= 0) & (c[:-1] >= 0))
+        return j[pair], c[pair], c[pair + 1]
+
+
+class _NodeText:
+    """The text id of each integer node: ``E{end}`` for a free end, else its station node's."""
+
+    def __init__(self, n_ends: int, table: _StationNodes) -> None:
+        ends = np.char.add("E", np.arange(n_ends).astype(str)).astype(object) if n_ends else \
+            np.array([], dtype=object)
+        self.all = np.r_[ends, table.text].astype(object)
+
+    def of(self, nodes: np.ndarray) -> np.ndarray:
+        return self.all[np.asarray(nodes, dtype=np.int64)]
+
+
+def _text_rank(n: int) -> np.ndarray:
+    """Rank of ``E0`` ... ``E{n-1}`` in text order (``E10`` before ``E2``)."""
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(np.arange(n).astype(str), kind="stable")] = np.arange(n)
+    return rank
+
+
+def _rank_of(texts: np.ndarray) -> np.ndarray:
+    if not len(texts):
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(texts.astype(str), return_inverse=True)[1].ravel()
+
+
+def _merge(n: int, station: np.ndarray, rank: np.ndarray, a: np.ndarray, b: np.ndarray
+           ) -> np.ndarray:
+    """The group of each of ``n`` nodes after joining ``a[k]`` with ``b[k]``, in that order,
+    where the groups of two stations never merge; each group is named by its station, else by
+    its node of lowest ``rank``.
+
+    Connected components (:func:`scipy.sparse.csgraph.connected_components`) give the groups
+    wherever a component holds at most one station; a component holding several is rare (a
+    free end in reach of the ends of two stations), and there the joins are replayed in order
+    so that the same station wins as when joining one pair at a time.
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    labels = _components(n, a, b)
+    n_labels = int(labels.max()) + 1
+    order = np.lexsort((rank, ~station))  # stations first, then the lowest rank
+    lab = labels[order]
+    first = np.unique(lab, return_index=True)[1]
+    name = np.empty(n_labels, dtype=np.int64)
+    name[lab[first]] = order[first]
+    root = name[labels]
+    conflict = np.bincount(labels[station], minlength=n_labels) >= 2
+    replay = conflict[labels[a]] if len(a) else np.zeros(0, dtype=bool)
+    if replay.any():
+        members = np.flatnonzero(conflict[labels])
+        parent = {int(m): int(m) for m in members}
+
+        def find(x: int) -> int:
+            top = x
+            while parent[top] != top:
+                top = parent[top]
+            while parent[x] != top:
+                parent[x], x = top, parent[x]
+            return top
+
+        for x, y in zip(a[replay].tolist(), b[replay].tolist(), strict=True):
+            rx, ry = find(x), find(y)
+            if rx == ry or (station[rx] and station[ry]):
+                continue
+            if station[ry] or (not station[rx] and rank[ry] < rank[rx]):
+                rx, ry = ry, rx
+            parent[ry] = rx
+        root[members] = [find(int(m)) for m in members]
+    return root
+
+
+def _same_voltages(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.isnan(a) | np.isnan(b) | (a == b)
+
+
+def _set_nearest(out: np.ndarray, end: np.ndarray, dist: np.ndarray, part: np.ndarray,
+                 line_rank: np.ndarray) -> None:
+    """``out[end]`` = the part nearest to each end, ties by the parts' rank."""
+    if not len(end):
+        return
+    order = np.lexsort((part, line_rank[part], dist, end))
+    end, part = end[order], part[order]
+    first = _first_of_each(end)
+    out[end[first]] = part[first]
 
 
 def _station_node(j: int, kv: int | None) -> str:
@@ -467,83 +662,84 @@ def build_grid(
 
     # 1. ends to stations, snapped there; a station without voltage takes its lines' levels
     target, levels, _ = _attach(ends, end_kv, st, tol, settings.infer_voltage)
-    inferred = np.zeros(len(st), dtype=bool)
+    n_ends, n_st = len(ends), len(st)
+    attached = np.flatnonzero(target >= 0)
+    at_j = target[attached]
+    inferred = np.zeros(n_st, dtype=bool)
     if settings.infer_voltage:
-        found: dict[int, set[int]] = defaultdict(set)
-        for e in np.flatnonzero(target >= 0).tolist():
-            j = int(target[e])
-            if st.kind[j] == "substation" and not st.declared[j] and not math.isnan(end_kv[e]):
-                found[j].add(int(end_kv[e]))
-        levels = [tuple(sorted(found[j], reverse=True)) if j in found else st.levels[j]
-                  for j in range(len(st))]
-        inferred[list(found)] = True
+        levels = _level_matrix(st.levels)
+        take = ((st.kind[at_j] == "substation") & ~st.declared[at_j]
+                & ~np.isnan(end_kv[attached])) if len(attached) else np.zeros(0, dtype=bool)
+        levels = _with_levels(levels, at_j[take], end_kv[attached[take]], keep=False)
+        inferred[at_j[take]] = True
     geoms = _snap_ends(geoms, target, st.geometry, ends)
     lengths = shapely.length(geoms)
 
-    nodes = _Nodes()
-    end_node = np.empty(len(ends), dtype=object)
-    extra_levels: dict[int, set[int]] = defaultdict(set)
-    other_part = np.full(len(ends), -1, dtype=np.int64)
-    mismatch = np.zeros(len(ends), dtype=bool)
-    for e in range(len(ends)):
-        j = int(target[e])
-        if j < 0:
-            end_node[e] = nodes.add(f"E{e}")
-        elif st.kind[j] == "plant":
-            end_node[e] = nodes.add(f"P{j}")
-        elif math.isnan(end_kv[e]):
-            end_node[e] = nodes.add(_station_node(j, levels[j][0] if levels[j] else None))
-        else:
-            k = int(end_kv[e])
-            if levels[j] and k not in levels[j]:
-                extra_levels[j].add(k)
-                mismatch[e] = True
-            end_node[e] = nodes.add(_station_node(j, k))
+    # the node of each end: itself when free, else the level of its station it arrives at
+    # (a plant has one node); integer ids, text ids ("E12", "S3@110", "P4") only for output
+    plant = st.kind == "plant"
+    code = np.full(n_ends, -1, dtype=np.int64)  # the level of the station node, -1 unknown
+    kv_at = end_kv[attached]
+    known = ~np.isnan(kv_at)
+    code[attached] = np.where(known, np.nan_to_num(kv_at, nan=-1).astype(np.int64),
+                              levels[at_j, 0] if len(attached) else -1)
+    code[attached[plant[at_j]]] = -1
+    sub_known = known & ~plant[at_j]
+    mismatch = np.zeros(n_ends, dtype=bool)
+    mismatch[attached[sub_known]] = (levels[at_j[sub_known], 0] >= 0) & ~_has_level(
+        levels, at_j[sub_known], kv_at[sub_known])
+    extra = attached[mismatch[attached]]
+    station_levels = _with_levels(levels, target[extra], end_kv[extra], keep=True)
+    table = _StationNodes(st, station_levels, target[attached], code[attached])
+    end_node = np.arange(n_ends, dtype=np.int64)
+    end_node[attached] = n_ends + table.lookup(target[attached], code[attached])
+    n_nodes = n_ends + len(table)
+    is_station = np.r_[np.zeros(n_ends, dtype=bool), np.ones(len(table), dtype=bool)]
+    rank = np.r_[_text_rank(n_ends), np.zeros(len(table), dtype=np.int64)]
+    other_part = np.full(n_ends, -1, dtype=np.int64)
+    line_rank = _line_rank(lp)
 
     # 2. a free end joins the other ends of its voltage in reach ...
     free = np.flatnonzero(target < 0)
-    cuts: list[tuple[int, float, str]] = []
-    # the line of another voltage each free end meets: the nearest, then by layer and id
-    rank = _line_rank(lp)
+    join_u = join_v = np.zeros(0, dtype=np.int64)
+    cut_part = np.zeros(0, dtype=np.int64)
+    cut_pos = np.zeros(0)
+    cut_node = np.zeros(0, dtype=np.int64)
     if len(free):
         pairs = _nearest_pairs(ends[free], ends, join)
-        met: dict[int, tuple[float, int, int]] = {}
-        for a, b, d in zip(free[pairs["i"].to_numpy()], pairs["j"].to_numpy(),
-                           pairs["d"].to_numpy(), strict=True):
-            if a == b:
-                continue
-            if _same_voltage(end_kv[a], end_kv[b]):
-                nodes.union(end_node[a], end_node[b])
-            elif feat[end_part[a]] != feat[end_part[b]]:  # not the other levels of its line
-                p = int(end_part[b])
-                met[int(a)] = min(met.get(int(a), (np.inf, 0, 0)), (float(d), int(rank[p]), p))
-        for a, (_d, _r, p) in met.items():
-            other_part[a] = p
+        a = free[pairs["i"].to_numpy()]
+        b = pairs["j"].to_numpy()
+        d = pairs["d"].to_numpy()
+        keep = a != b
+        a, b, d = a[keep], b[keep], d[keep]
+        same = _same_voltages(end_kv[a], end_kv[b])
+        join_u, join_v = end_node[a[same]], end_node[b[same]]
+        # the line of another voltage each free end meets: the nearest, then by layer and id
+        met = ~same & (feat[end_part[a]] != feat[end_part[b]])
+        _set_nearest(other_part, a[met], d[met], end_part[b[met]], line_rank)
         # 3. ... or taps the interior of another line of its voltage, which is split there
-        alone = np.array([e for e in free if nodes.size[nodes.find(end_node[e])] == 1],
-                         dtype=np.int64)
+        root = _merge(n_nodes, is_station, rank, join_u, join_v)
+        size = np.bincount(root[np.unique(end_node)], minlength=n_nodes)
+        alone = free[size[root[free]] == 1]
         if len(alone):
             tp = _nearest_pairs(ends[alone], geoms, join)
             te = alone[tp["i"].to_numpy()]
             tpart = tp["j"].to_numpy()
             keep = feat[tpart] != feat[end_part[te]]
             te, tpart = te[keep], tpart[keep]
-            pos = shapely.line_locate_point(geoms[tpart], ends[te]) if len(te) else []
-            gap = shapely.distance(ends[te], geoms[tpart]) if len(te) else []
-            tapped: dict[int, tuple[float, int, int]] = {}
-            for e, p, d, g in zip(te, tpart, pos, gap, strict=True):
-                if not _same_voltage(end_kv[e], kv[p]):
-                    if other_part[e] < 0:
-                        tapped[int(e)] = min(tapped.get(int(e), (np.inf, 0, 0)),
-                                             (float(g), int(rank[p]), int(p)))
-                elif d <= 1e-9:
-                    nodes.union(end_node[e], end_node[p])
-                elif d >= lengths[p] - 1e-9:
-                    nodes.union(end_node[e], end_node[p + n_parts])
-                else:
-                    cuts.append((int(p), float(d), end_node[e]))
-            for e, (_g, _r, p) in tapped.items():
-                other_part[e] = p
+            pos = shapely.line_locate_point(geoms[tpart], ends[te]) if len(te) else np.zeros(0)
+            gap = shapely.distance(ends[te], geoms[tpart]) if len(te) else np.zeros(0)
+            same = _same_voltages(end_kv[te], kv[tpart])
+            other = ~same & (other_part[te] < 0)
+            at_start = same & (pos <= 1e-9)
+            at_end = same & ~at_start & (pos >= lengths[tpart] - 1e-9)
+            inner = same & ~at_start & ~at_end
+            tap = at_start | at_end
+            join_u = np.r_[join_u, end_node[te[tap]]]
+            join_v = np.r_[join_v, np.where(at_start, end_node[tpart],
+                                            end_node[tpart + n_parts])[tap]]
+            cut_part, cut_pos, cut_node = tpart[inner], pos[inner], end_node[te[inner]]
+            _set_nearest(other_part, te[other], gap[other], tpart[other], line_rank)
 
     # 4. a line passing through a substation of its voltage is split there
     subs = np.flatnonzero(st.kind == "substation")
@@ -551,32 +747,36 @@ def build_grid(
         pp = _nearest_pairs(st.geometry[subs], geoms, through)
         sj = subs[pp["i"].to_numpy()]
         pj = pp["j"].to_numpy()
-        ok = np.array([not math.isnan(kv[p]) and int(kv[p]) in levels[j]
-                       for j, p in zip(sj, pj, strict=True)], dtype=bool)
+        ok = _has_level(levels, sj, kv[pj])
         ok &= (target[pj] != sj) & (target[pj + n_parts] != sj)
         sj, pj = sj[ok], pj[ok]
         if len(sj):
             at = shapely.line_locate_point(geoms[pj], st.anchor[sj])
             inner = (at > through) & (at < lengths[pj] - through)
-            for j, p, d in zip(sj[inner], pj[inner], at[inner], strict=True):
-                cuts.append((int(p), float(d), nodes.add(_station_node(int(j), int(kv[p])))))
+            sj, pj, at = sj[inner], pj[inner], at[inner]
+            cut_part = np.r_[cut_part, pj]
+            cut_pos = np.r_[cut_pos, at]
+            cut_node = np.r_[cut_node, n_ends + table.lookup(sj, kv[pj].astype(np.int64))]
+    root = _merge(n_nodes, is_station, rank, join_u, join_v)
+    node_text = _NodeText(n_ends, table)
 
     # 5. pieces between the cuts, each an edge from the node at its start to the one at its end
-    cuts.sort()
-    cpart = np.array([c[0] for c in cuts], dtype=np.int64)
-    cpos = np.array([c[1] for c in cuts], dtype=float)
-    src, a_pos, b_pos, pieces = _cut_pieces(geoms, cpart, cpos)
-    chain: dict[int, list[str]] = defaultdict(list)
-    for p, _d, nd in cuts:
-        chain[p].append(nd)
-    piece_no = pd.Series(src).groupby(src).cumcount().to_numpy() if len(src) else src
-    u = np.empty(len(src), dtype=object)
-    v = np.empty(len(src), dtype=object)
-    for i, (p, k) in enumerate(zip(src, piece_no, strict=True)):
-        marks = chain.get(int(p))
-        u[i] = nodes.find(end_node[p] if k == 0 else marks[k - 1])  # type: ignore[index]
-        v[i] = nodes.find(end_node[p + n_parts] if not marks or k == len(marks) else marks[k])
-    cut_roots = {nodes.find(c[2]) for c in cuts}
+    order = np.lexsort((_rank_of(node_text.of(cut_node)), cut_pos, cut_part))
+    cut_part, cut_pos, cut_node = cut_part[order], cut_pos[order], cut_node[order]
+    src, a_pos, b_pos, pieces = _cut_pieces(geoms, cut_part, cut_pos)
+    n_cuts = np.bincount(cut_part, minlength=n_parts)
+    first_piece = np.cumsum(n_cuts + 1) - (n_cuts + 1)
+    piece_no = np.arange(len(src)) - first_piece[src]
+    at = (np.cumsum(n_cuts) - n_cuts)[src] + piece_no
+    if len(cut_node):
+        u = np.where(piece_no == 0, root[end_node[src]],
+                     root[cut_node[np.clip(at - 1, 0, len(cut_node) - 1)]])
+        v = np.where(piece_no == n_cuts[src], root[end_node[src + n_parts]],
+                     root[cut_node[np.clip(at, 0, len(cut_node) - 1)]])
+    else:
+        u, v = root[end_node[src]], root[end_node[src + n_parts]]
+    is_cut_root = np.zeros(n_nodes, dtype=bool)
+    is_cut_root[root[cut_node]] = True
 
     # 6. what each end reaches; a free end on the boundary is where a clipped line was cut
     inside = shapely.intersects(ends, province) if province is not None and len(ends) else \
@@ -585,117 +785,110 @@ def build_grid(
     if province is not None and len(ends):
         on_boundary = (shapely.distance(ends, shapely.boundary(province))
                        <= settings.boundary_snap_m)
-    reaches = np.empty(len(ends), dtype=object)
-    for e in range(len(ends)):
-        root = nodes.find(end_node[e])
-        if target[e] >= 0:
-            reaches[e] = "station"
-        elif nodes.size[root] > 1 or root in cut_roots:
-            reaches[e] = "junction"
-        elif other_part[e] >= 0:
-            reaches[e] = "mismatch"
-            mismatch[e] = True
-        elif not inside[e] or on_boundary[e]:
-            reaches[e] = "external"
-        else:
-            reaches[e] = "dangling"
+    size = np.bincount(root[np.unique(np.r_[end_node, cut_node])], minlength=n_nodes)
+    end_root = root[end_node]
+    reaches = np.full(n_ends, "dangling", dtype=object)
+    reaches[~inside | on_boundary] = "external"
+    lost = other_part >= 0
+    reaches[lost] = "mismatch"
+    joined = (size[end_root] > 1) | is_cut_root[end_root]
+    reaches[joined] = "junction"
+    reaches[attached] = "station"
+    mismatch |= (target < 0) & ~joined & lost
 
     # 7. nodes: every level of every station, then the junctions and free ends
-    node_rows: dict[str, dict[str, Any]] = {}
-    station_levels = [sorted(set(levels[j]) | extra_levels.get(j, set()), reverse=True)
-                      for j in range(len(st))]
-    for j in range(len(st)):
-        if st.kind[j] == "plant":
-            node_ids: list[tuple[str, int | None]] = [(f"P{j}", None)]
-        else:
-            node_ids = [(_station_node(j, lv), lv) for lv in station_levels[j]] or [
-                (_station_node(j, None), None)]
-        for nid, level in node_ids:
-            node_rows[nid] = {
-                "node": nid, "kind": st.kind[j], "layer": st.layer[j],
-                "feature_id": st.feature_id[j], "name": st.name[j], "voltage_kv": level,
-                "declared": level is None or level in levels[j], "status": st.status[j],
-                "period": st.period[j], "station": j, "geometry": st.anchor[j],
-            }
-    for e in range(len(ends)):
-        root = nodes.find(end_node[e])
-        if root in node_rows:
-            continue
-        kind = {"junction": "junction", "external": "external"}.get(reaches[e], "end")
-        p = int(end_part[e])
-        node_rows[root] = {
-            "node": root, "kind": kind, "layer": lp_layer[p] if kind != "junction" else None,
-            "feature_id": lp_fid[p] if kind != "junction" else None,
-            "name": None, "voltage_kv": None if math.isnan(end_kv[e]) else int(end_kv[e]),
-            "declared": True, "status": None, "period": None, "station": -1,
-            "geometry": ends[e],
-        }
+    n_rows = table.n_listed
+    seen, first_e = np.unique(end_root, return_index=True)
+    new = seen < n_ends
+    new |= seen >= n_ends + n_rows
+    e_new = np.sort(first_e[new])
+    kind_new = np.where(reaches[e_new] == "junction", "junction",
+                        np.where(reaches[e_new] == "external", "external", "end"))
+    p_new = end_part[e_new]
+    not_junction = kind_new != "junction"
+    tj = table.station[:n_rows]
+    tcode = table.code[:n_rows]
+    listed_node = np.arange(n_ends, n_ends + n_rows)
+    node_ids = node_text.of(np.r_[listed_node, end_root[e_new]])
+    none_new = np.full(len(e_new), None, dtype=object)
+    node_frame = pd.DataFrame({
+        "node": node_ids,
+        "kind": np.r_[st.kind[tj], kind_new.astype(object)],
+        "layer": np.r_[st.layer[tj], np.where(not_junction, lp_layer[p_new], None)],
+        "feature_id": np.r_[st.feature_id[tj], np.where(not_junction, lp_fid[p_new], None)],
+        "name": np.r_[st.name[tj], none_new],
+        "voltage_kv": pd.array(np.r_[np.where(tcode >= 0, tcode, np.nan), end_kv[e_new]],
+                               dtype="Float64").astype("Int64"),
+        "declared": np.r_[(tcode < 0) | _has_level(levels, tj, tcode.astype(float)),
+                          np.ones(len(e_new), dtype=bool)],
+        "status": np.r_[st.status[tj], none_new], "period": np.r_[st.period[tj], none_new],
+        "station": np.r_[tj, np.full(len(e_new), -1, dtype=np.int64)].astype("int64"),
+        "geometry": np.r_[st.anchor[tj], ends[e_new]],
+    })
+    row_of = np.full(n_nodes, -1, dtype=np.int64)
+    row_of[np.r_[listed_node, end_root[e_new]]] = np.arange(len(node_frame))
 
     # 8. edges: line pieces, then the transformers between the levels of each station
     circuits = lp["circuits"].to_numpy(dtype="float64")[src]
     kv_src = kv[src]
+    src_layer, src_fid = lp_layer[src], lp_fid[src]
+    tx_j, tx_hi, tx_lo = table.transformers()
+    n_tx = len(tx_j)
+    edge_ids = [f"{lay}/{fid}#{part}.{k}@{_kv_text(x)}" for lay, fid, part, k, x in
+                zip(src_layer.tolist(), src_fid.tolist(), lp["part"].to_numpy()[src].tolist(),
+                    piece_no.tolist(), kv_src.tolist(), strict=True)]
+    edge_ids += [f"{lay}/{fid}:{hi}/{lo}kV" for lay, fid, hi, lo in
+                 zip(st.layer[tx_j].tolist(), st.feature_id[tx_j].tolist(), tx_hi.tolist(),
+                     tx_lo.tolist(), strict=True)]
+    tx_u = n_ends + table.lookup(tx_j, tx_hi)
+    tx_v = n_ends + table.lookup(tx_j, tx_lo)
+    edge_u, edge_v = np.r_[u, tx_u], np.r_[v, tx_v]
     edge_frame = pd.DataFrame({
-        "edge": [f"{lay}/{fid}#{part}.{k}@{_kv_text(x)}" for lay, fid, part, k, x in
-                 zip(lp["layer"].to_numpy()[src], lp["feature_id"].to_numpy()[src],
-                     lp["part"].to_numpy()[src], piece_no, kv_src, strict=True)],
-        "kind": "line", "u": u, "v": v,
-        "layer": lp["layer"].to_numpy()[src], "feature_id": lp["feature_id"].to_numpy()[src],
-        "name": lp["name"].to_numpy()[src],
-        "voltage_kv": pd.array([None if math.isnan(x) else int(x) for x in kv_src],
-                               dtype="Int64"),
-        "status": lp["status"].to_numpy()[src], "period": lp["period"].to_numpy()[src],
-        "circuits": pd.array([None if math.isnan(x) else int(x) for x in circuits],
-                             dtype="Int64"),
+        "edge": np.array(edge_ids[: len(src)], dtype=object), "kind": "line",
+        "u": node_text.of(u), "v": node_text.of(v), "layer": src_layer,
+        "feature_id": src_fid, "name": lp["name"].to_numpy(dtype=object)[src],
+        "voltage_kv": pd.array(kv_src, dtype="Float64").astype("Int64"),
+        "status": lp["status"].to_numpy(dtype=object)[src],
+        "period": lp["period"].to_numpy(dtype=object)[src],
+        "circuits": pd.array(circuits, dtype="Float64").astype("Int64"),
         "length_m": b_pos - a_pos, "station": -1, "geometry": pieces,
     })
-    tx = []
-    for j in range(len(st)):
-        lv = station_levels[j]
-        for hi, lo in itertools.pairwise(lv):
-            tx.append({
-                "edge": f"{st.layer[j]}/{st.feature_id[j]}:{hi}/{lo}kV", "kind": "transformer",
-                "u": _station_node(j, hi), "v": _station_node(j, lo), "layer": st.layer[j],
-                "feature_id": st.feature_id[j], "name": st.name[j], "status": st.status[j],
-                "period": st.period[j], "length_m": 0.0, "station": j, "geometry": None,
-            })
-    if tx:
-        edge_frame = pd.concat([edge_frame, pd.DataFrame(tx)], ignore_index=True)
+    if n_tx:
+        tx = pd.DataFrame({
+            "edge": np.array(edge_ids[len(src):], dtype=object), "kind": "transformer",
+            "u": node_text.of(tx_u), "v": node_text.of(tx_v), "layer": st.layer[tx_j],
+            "feature_id": st.feature_id[tx_j], "name": st.name[tx_j],
+            "status": st.status[tx_j], "period": st.period[tx_j], "length_m": 0.0,
+            "station": tx_j, "geometry": np.full(n_tx, None, dtype=object),
+        })
+        edge_frame = pd.concat([edge_frame, tx], ignore_index=True)
         edge_frame["voltage_kv"] = edge_frame["voltage_kv"].astype("Int64")
         edge_frame["circuits"] = edge_frame["circuits"].astype("Int64")
-
-    node_frame = pd.DataFrame(list(node_rows.values()),
-                              columns=["node", "kind", "layer", "feature_id", "name",
-                                       "voltage_kv", "declared", "status", "period", "station",
-                                       "geometry"])
-    node_frame["voltage_kv"] = node_frame["voltage_kv"].astype("Int64")
-    node_frame["station"] = node_frame["station"].astype("int64")
     edge_frame["station"] = edge_frame["station"].astype("int64")
     edge_frame["length_m"] = edge_frame["length_m"].astype("float64")
-    index = pd.Index(node_frame["node"].to_numpy(dtype=object))
-    ui = index.get_indexer(edge_frame["u"].to_numpy(dtype=object))
-    vi = index.get_indexer(edge_frame["v"].to_numpy(dtype=object))
-    n_nodes = len(node_frame)
-    node_frame["degree"] = np.bincount(ui, minlength=n_nodes) + np.bincount(vi,
-                                                                            minlength=n_nodes)
+    ui, vi = row_of[edge_u], row_of[edge_v]
+    n_rows_all = len(node_frame)
+    node_frame["degree"] = np.bincount(ui, minlength=n_rows_all) + np.bincount(
+        vi, minlength=n_rows_all)
     comp = _component_numbers(node_frame["node"].to_numpy(dtype=object), ui, vi)
     node_frame["component"] = comp
     edge_frame["component"] = comp[ui] if len(ui) else np.array([], dtype=np.int64)
 
+    level_list = _level_tuples(levels)
     end_frame = gpd.GeoDataFrame({
-        "layer": lp["layer"].to_numpy()[end_part], "feature_id":
-        lp["feature_id"].to_numpy()[end_part], "part": lp["part"].to_numpy()[end_part],
+        "layer": lp_layer[end_part], "feature_id": lp_fid[end_part],
+        "part": lp["part"].to_numpy()[end_part],
         "end": np.r_[np.full(n_parts, "start", dtype=object),
                      np.full(n_parts, "end", dtype=object)],
-        "voltage_kv": pd.array([None if math.isnan(k) else int(k) for k in end_kv],
-                               dtype="Int64"),
+        "voltage_kv": pd.array(end_kv, dtype="Float64").astype("Int64"),
         "reaches": reaches, "on_boundary": on_boundary & (reaches == "external"),
-        "mismatch": mismatch, "node": [nodes.find(n) for n in end_node],
+        "mismatch": mismatch, "node": node_text.of(end_root),
         "station": target, "other_part": other_part,
     }, geometry=gpd.GeoSeries(ends, crs=crs), crs=crs)
     station_frame = gpd.GeoDataFrame({
         "kind": st.kind, "layer": st.layer, "feature_id": st.feature_id, "name": st.name,
-        "voltage_levels": [";".join(map(str, lv)) or None for lv in levels],
-        "voltage_kv": pd.array([lv[0] if lv else None for lv in levels], dtype="Int64"),
+        "voltage_levels": [";".join(map(str, lv)) or None for lv in level_list],
+        "voltage_kv": pd.array([lv[0] if lv else None for lv in level_list], dtype="Int64"),
         "voltage_inferred": inferred, "declared": st.declared, "status": st.status,
         "period": st.period, "capacity": st.capacity,
     }, geometry=gpd.GeoSeries(st.geometry, crs=crs), crs=crs)
@@ -740,7 +933,7 @@ def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
     if n == 0:
         return np.array([], dtype=np.int64)
-    adj = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n)).tocsr()
+    adj = coo_matrix((np.ones(len(u), dtype=np.int32), (u, v)), shape=(n, n)).tocsr()
     return connected_components(adj, directed=False)[1]
 
 
@@ -749,10 +942,13 @@ def _component_numbers(node_ids: np.ndarray, u: np.ndarray, v: np.ndarray) -> np
     labels = _components(len(node_ids), u, v)
     if not len(node_ids):
         return labels
-    frame = pd.DataFrame({"label": labels, "id": node_ids.astype(str)})
-    stats = frame.groupby("label")["id"].agg(["size", "min"])
-    ranked = stats.sort_values(["size", "min"], ascending=[False, True]).index.to_numpy()
-    number = np.empty(len(ranked), dtype=np.int64)
-    number[ranked] = np.arange(1, len(ranked) + 1)
+    text_rank = np.empty(len(node_ids), dtype=np.int64)
+    text_rank[np.argsort(node_ids.astype(str), kind="stable")] = np.arange(len(node_ids))
+    n_labels = int(labels.max()) + 1
+    size = np.bincount(labels, minlength=n_labels)
+    smallest = np.full(n_labels, len(node_ids), dtype=np.int64)
+    np.minimum.at(smallest, labels, text_rank)
+    ranked = np.lexsort((smallest, -size))
+    number = np.empty(n_labels, dtype=np.int64)
+    number[ranked] = np.arange(1, n_labels + 1)
     return number[labels]
-

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from geoplan.grid.build import Grid, _components, _station_node
 from geoplan.kinds import period_end
@@ -25,18 +27,31 @@ class Scenario:
     label: str
 
 
+def _per_value(values: np.ndarray, fn: Any) -> np.ndarray:
+    """``fn`` of each value, worked out once per distinct value (a missing value: ``None``)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:] = [*(fn(u) for u in uniques), fn(None)]
+    return mapped[codes] if len(codes) else np.array([], dtype=object)
+
+
+def _period_ends(period: np.ndarray) -> np.ndarray:
+    return _per_value(period, lambda p: period_end(p) if isinstance(p, str) else None)
+
+
 def _present(status: np.ndarray, period: np.ndarray, scenario: Scenario) -> np.ndarray:
-    status = np.array([s if isinstance(s, str) else "existing" for s in status], dtype=object)
+    status = _per_value(status, lambda s: s if isinstance(s, str) else "existing")
     existing = status == "existing"
     if scenario.key == "existing":
         return existing
     if scenario.key == "plan":
         return np.ones(len(status), dtype=bool)
-    ends = np.array([period_end(p) if isinstance(p, str) else None for p in period],
-                    dtype=object)
+    ends = _period_ends(period)
     assert scenario.year is not None
-    due = np.array([e is not None and e <= scenario.year for e in ends], dtype=bool)
-    building = (status == "under_construction") & np.array([e is None for e in ends], bool)
+    year = scenario.year
+    due = _per_value(ends, lambda e: e is not None and e <= year).astype(bool)
+    building = (status == "under_construction") & _per_value(ends, lambda e: e is None).astype(
+        bool)
     return existing | due | building
 
 
@@ -48,9 +63,9 @@ def scenarios(grid: Grid) -> list[Scenario]:
     period = np.r_[grid.edges["period"].to_numpy(dtype=object),
                    grid.stations["period"].to_numpy(dtype=object)]
     out = [Scenario("existing", None, "as existing today")]
-    years = sorted({y for y, s in zip((period_end(p) if isinstance(p, str) else None
-                                       for p in period), status, strict=True)
-                    if y is not None and s != "existing"})
+    ends = _period_ends(period)
+    later = (status != "existing") & _per_value(ends, lambda e: e is not None).astype(bool)
+    years = sorted(set(ends[later].tolist()))
     out += [Scenario(str(y), y, f"as planned by the end of {y}") for y in years]
     if not _present(status, period, out[-1]).all():
         out.append(Scenario("plan", None, "with everything in the plan"))
@@ -97,9 +112,10 @@ def _sources_and_loads(grid: Grid, st_present: np.ndarray) -> tuple[np.ndarray, 
     levels = grid.stations["voltage_kv"].astype("Float64").to_numpy(dtype="float64",
                                                                     na_value=np.nan)
     skind = grid.stations["kind"].to_numpy(dtype=object)
-    position = {nid: k for k, nid in enumerate(nodes.index)}
-    loads = {int(j): position[_station_node(int(j), int(levels[j]))]
-             for j in np.flatnonzero(st_present & (skind == "substation") & (levels < src_kv))}
+    load = np.flatnonzero(st_present & (skind == "substation") & (levels < src_kv))
+    at = pd.Index(nodes.index).get_indexer([_station_node(j, int(levels[j]))
+                                            for j in load.tolist()])
+    loads = dict(zip(load.tolist(), at.tolist(), strict=True))
     return np.flatnonzero(source), loads
 
 
