@@ -55,7 +55,8 @@ def _point_in(plan: geoplan.Plan, area: Any) -> tuple[float, float]:
     free = area.difference(others.buffer(120))
     assert not free.is_empty
     centre = shapely.get_point(shapely.maximum_inscribed_circle(free), 0)
-    lon, lat = to_wgs84(gpd.GeoDataFrame(geometry=[centre], crs=plan.crs)).geometry.iloc[0].coords[0]
+    wgs = to_wgs84(gpd.GeoDataFrame(geometry=[centre], crs=plan.crs))
+    lon, lat = wgs.geometry.iloc[0].coords[0]
     return lat, lon
 
 

@@ -100,7 +100,8 @@ The page
 Before the layers the page sets ``geoplan.config`` (:func:`encode_config`): ``values``, the
 bilingual labels of coded values (``{column: {value: [vi, en]}}``), ``styles``, the style
 table, ``rules``, the titles of the rules findings may have, and ``lang`` (``vi`` or ``en``),
-the language findings' titles and severities are shown in (their messages come written in it). The JSON text of a document is made safe to embed in HTML by :func:`json_text`.
+the language findings' titles and severities are shown in (their messages come written in
+it). The JSON text of a document is made safe to embed in HTML by :func:`json_text`.
 """
 
 from __future__ import annotations

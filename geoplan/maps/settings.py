@@ -1,8 +1,8 @@
 """A plan's ``[map]`` table: its keys, their checks, and the base maps it can choose.
 
 Both maps read it: the interactive map (title, base maps, precision, simplification,
-clustering of points and of findings, offline) and the printable sheet (title, ``paper``); the palette and voltage
-colours go to :func:`geoplan.maps.styles.style_table`.
+clustering of points and of findings, offline) and the printable sheet (title, ``paper``);
+the palette and voltage colours go to :func:`geoplan.maps.styles.style_table`.
 """
 
 from __future__ import annotations
