@@ -250,8 +250,9 @@ def _mark_inferred(frame: gpd.GeoDataFrame, name: str, inferred: pd.Series) -> g
     if not use.any():
         return frame
     out = frame.copy()
-    out["voltage_kv"] = pd.to_numeric(out.get("voltage_kv"), errors="coerce").astype(
-        "Float64").where(~use, found)
+    current = (pd.to_numeric(out["voltage_kv"], errors="coerce") if "voltage_kv" in out.columns
+               else pd.Series(np.nan, index=out.index))
+    out["voltage_kv"] = current.astype("Float64").where(~use, found)
     out["voltage_inferred"] = use
     return out
 

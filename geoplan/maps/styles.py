@@ -183,6 +183,7 @@ _VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 #: Labels of fields that are not canonical layer fields (findings, coverage, derived columns).
 _EXTRA_FIELD_LABELS: dict[str, tuple[str, str]] = {
     "voltage_levels": ("Các cấp điện áp", "Voltage levels"),
+    "voltage_inferred": ("Điện áp suy ra từ đường dây", "Voltage inferred from the lines"),
     "layer": ("Lớp", "Layer"),
     "rule": ("Quy tắc", "Rule"),
     "severity": ("Mức độ", "Severity"),
