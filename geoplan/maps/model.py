@@ -252,7 +252,8 @@ def _mark_inferred(frame: gpd.GeoDataFrame, name: str, inferred: pd.Series) -> g
     out = frame.copy()
     current = (pd.to_numeric(out["voltage_kv"], errors="coerce") if "voltage_kv" in out.columns
                else pd.Series(np.nan, index=out.index))
-    out["voltage_kv"] = current.astype("Float64").where(~use, found)
+    out["voltage_kv"] = current.astype("Float64").where(
+        pd.Series(~use, index=out.index), pd.Series(found, index=out.index))
     out["voltage_inferred"] = use
     return out
 
