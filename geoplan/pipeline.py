@@ -358,7 +358,7 @@ def build_map(
     from geoplan.maps import plan_map
 
     analysis = map_analysis(plan, findings=findings, coverage=coverage, grid=grid, sites=sites)
-    return plan_map(analysis.plan, **_map_kwargs(analysis, lang), **kwargs)
+    return plan_map(analysis.plan, **_map_kwargs(analysis, lang), lang=lang, **kwargs)
 
 
 def write_map(
@@ -394,7 +394,8 @@ def write_map(
         if suffix in (".html", ".htm"):
             from geoplan.maps import write_map as _write_html
 
-            return _write_html(analysis.plan, target, overwrite=overwrite, **results, **kwargs)
+            return _write_html(analysis.plan, target, overwrite=overwrite, **results, lang=lang,
+                               **kwargs)
         from geoplan.maps import write_static_map
 
         kwargs.pop("offline", None)  # a sheet has no tiles anyway

@@ -157,3 +157,44 @@ def test_inconsistent_counts_are_refused() -> None:
     data["k"] = [1]  # one vertex of two
     with pytest.raises(ValueError, match="1 vertices belong to no ring"):
         codec.decode(data)
+
+
+# ------------------------------------------------------------------------------ findings
+
+
+texts = st.lists(st.one_of(st.none(), st.builds(
+    lambda name, a, b, tail: f'Cụm "{name}" rộng {a:.1f} ha, vượt {b} ha; {tail}',
+    st.text(st.characters(blacklist_characters='"\n\x01', blacklist_categories=("Cs",)),
+            max_size=12),
+    st.floats(0, 1e4, allow_nan=False), st.integers(0, 10**6),
+    st.sampled_from(["giảm quy mô cụm hoặc tách thành hai cụm theo quy định hiện hành.",
+                     "bổ sung hồ sơ chứng minh nhu cầu thuê đất trước khi trình phê duyệt."]))),
+    min_size=16, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts)
+def test_long_texts_round_trip_through_their_templates(values: list[str | None]) -> None:
+    encoded = codec.encode_column(pd.Series(values, dtype=object))
+    got = codec.decode_column({"n": len(values), "p": {"message": encoded}}, "message")
+    assert got == values
+
+
+def test_messages_that_differ_in_figures_and_names_share_a_template() -> None:
+    values = [f'Cụm công nghiệp CCN-{i:05d} "Cụm {i}" rộng {i * 1.5:.1f} ha, dưới mức tối thiểu '
+              f'5 ha theo Nghị định 32/2024/NĐ-CP; tăng quy mô hoặc gộp cụm.' for i in range(40)]
+    encoded = codec.encode_column(pd.Series(values))
+    assert isinstance(encoded, dict) and len(encoded["tp"]) == 1
+    assert encoded["a"][3] == ["00003", '"Cụm 3"', "4.5", "5", "32", "2024"]
+    assert len(codec.json_text(encoded)) < 0.67 * len(codec.json_text(values))
+
+
+def test_short_texts_are_not_templated() -> None:
+    names = [f"Chợ {i}" for i in range(40)]
+    assert codec.encode_column(pd.Series(names)) == names
+
+
+def test_refs_point_to_features_by_index_or_not_at_all() -> None:
+    assert codec.encode_refs(["a", "b"], [1, -1, 0], [7, 3, -1]) == {
+        "l": ["a", "b"], "k": [1, -1, -1], "i": [7, -1, -1]}
+    assert codec.encode_refs(["a"], [-1, -1], [-1, -1]) is None

@@ -35,8 +35,11 @@ Attributes
     Columns shown in popups, in order.
 ``p``
     Values by column: a JSON array (``null`` = missing), ``{"k": codes, "v": values}`` when
-    values repeat a lot (code -1 = missing), or ``null`` when every value is missing. Numbers
-    are rounded to 4 decimals, whole numbers written as integers; infinities are missing.
+    values repeat a lot (code -1 = missing), ``{"tp": templates, "k": codes, "a": arguments}``
+    for long texts that differ only in their figures and quoted names (messages: a value is
+    its template ``tp[k]`` with each ``\u0001`` replaced, in order, by the next text of its
+    ``a`` list; code -1 = missing), or ``null`` when every value is missing. Numbers are
+    rounded to 4 decimals, whole numbers written as integers; infinities are missing.
 ``f``
     Per column ``[label_vi, label_en, unit]`` (unit ``""`` when none).
 ``tt``
@@ -65,17 +68,47 @@ Styles and behaviour
     document of their own (``n``, ``s``, ``c``, ``g``, ``r``, ``k``, ``type``), drawn with the line
     style ``mvStyle`` and a circle ``mvOrigin`` where each feature was.
 
+Findings
+--------
+A findings document (``kind`` ``findings``) is a layer document whose features are findings,
+with these keys besides:
+
+``ref``, ``ref2``
+    The feature a finding concerns (its ``layer`` and ``feature_id``) and the other party
+    (``other_layer`` and ``other_id``): ``{"l": [layer names], "k": [code in l per finding],
+    "i": [feature index per finding]}``, where the index is the feature's position in that
+    layer's document and both are -1 when the feature is not on the map (or there is none).
+    Absent when no finding of the document points to a feature on the map.
+Drawn by reference
+    A finding with a ``ref`` whose geometry is missing or is the feature's own carries **no
+    geometry** (0 parts): the browser highlights the referenced feature, by index, with the
+    finding's style, and the highlight is not interactive (the click goes to the feature,
+    whose popup lists its findings). Only findings with a geometry of their own (an overlap's
+    intersection, the part of a cluster inside a corridor, a dangling line end, a grid
+    island's lines) carry one, simplified like the layers; it too is not interactive when the
+    finding has a ``ref``. A finding with neither geometry nor ``ref`` is not drawn.
+``ag``, ``ap``
+    The rules drawn aggregated (more findings than ``[map] findings_cluster``): their
+    findings are clustered with counts instead of drawn one by one until zoomed in. ``ap``
+    lists ``[lat, lon]`` (or ``null``) of each finding of those rules, in row order: a point
+    on the finding's own geometry, else on its feature. Absent when no rule is aggregated.
+
+Rule titles are in ``geoplan.config.rules`` (``{rule: [title_vi, title_en]}``).
+
 The page
 --------
 Before the layers the page sets ``geoplan.config`` (:func:`encode_config`): ``values``, the
-bilingual labels of coded values (``{column: {value: [vi, en]}}``), and ``styles``, the style
-table. The JSON text of a document is made safe to embed in HTML by :func:`json_text`.
+bilingual labels of coded values (``{column: {value: [vi, en]}}``), ``styles``, the style
+table, ``rules``, the titles of the rules findings may have, and ``lang`` (``vi`` or ``en``),
+the language findings' titles and severities are shown in (their messages come written in
+it). The JSON text of a document is made safe to embed in HTML by :func:`json_text`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -96,6 +129,7 @@ __all__ = [
     "encode_geometry",
     "encode_layer",
     "encode_points",
+    "encode_refs",
     "explode_collections",
     "families",
     "json_text",
@@ -218,6 +252,23 @@ def encode_points(xy: Sequence[tuple[float, float] | None], precision: int
     return [None if p is None else [round(p[1], precision), round(p[0], precision)] for p in xy]
 
 
+def encode_refs(names: Sequence[str], codes: Sequence[int] | np.ndarray,
+                index: Sequence[int] | np.ndarray) -> dict[str, Any] | None:
+    """``ref`` / ``ref2`` of a findings document: layer ``names``, per finding the code of the
+    layer in ``names`` and the feature's index in that layer's document (-1: not on the map);
+    ``None`` when no finding points to a feature.
+
+    >>> encode_refs(["clusters"], [0, -1], [4, -1])
+    {'l': ['clusters'], 'k': [0, -1], 'i': [4, -1]}
+    """
+    k = np.asarray(codes, dtype=np.int64)
+    i = np.asarray(index, dtype=np.int64)
+    ok = (k >= 0) & (i >= 0)
+    if not ok.any():
+        return None
+    return {"l": list(names), "k": np.where(ok, k, -1).tolist(), "i": np.where(ok, i, -1).tolist()}
+
+
 def decode(data: Mapping[str, Any]) -> list[list[Rings]]:
     """The geometry of a document: features -> parts -> rings -> ``(lat, lon)`` vertices.
 
@@ -325,7 +376,44 @@ def encode_column(series: pd.Series) -> list[Any] | dict[str, Any] | None:
         if len(distinct) <= max(1, n // 4):
             code = {v: i for i, v in enumerate(distinct)}
             return {"k": [-1 if v is None else code[v] for v in values], "v": distinct}
+        templated = _templates(values)
+        if templated is not None:
+            return templated
     return values
+
+
+#: What varies between texts of one template: quoted names and figures.
+_ARGUMENT = re.compile(r'"[^"\n]*"|“[^”\n]*”|\d+(?:[.,]\d+)*')
+_SLOT = "\u0001"
+
+
+def _templates(values: list[Any]) -> dict[str, Any] | None:
+    """``{"tp", "k", "a"}`` of a text column when it is at least a third smaller that way."""
+    texts = [v for v in values if v is not None]
+    if not texts or not all(isinstance(v, str) for v in texts):
+        return None
+    if sum(map(len, texts)) < 60 * len(texts) or any(_SLOT in v for v in texts):
+        return None  # short texts (names, ids) gain nothing
+    code: dict[str, int] = {}
+    keys: list[int] = []
+    args: list[list[str]] = []
+    for v in values:
+        if v is None:
+            keys.append(-1)
+            args.append([])
+            continue
+        tp = _ARGUMENT.sub(_SLOT, v)
+        keys.append(code.setdefault(tp, len(code)))
+        args.append(_ARGUMENT.findall(v))
+    out = {"tp": list(code), "k": keys, "a": args}
+    if len(json_text(out)) > 0.67 * len(json_text(values)):
+        return None
+    return out
+
+
+def _fill(template: str, args: Sequence[str]) -> str:
+    pieces = template.split(_SLOT)
+    return "".join(p + (args[i] if i < len(args) else "") for i, p in enumerate(pieces))
 
 
 def decode_column(data: Mapping[str, Any], name: str) -> list[Any]:
@@ -334,6 +422,9 @@ def decode_column(data: Mapping[str, Any], name: str) -> list[Any]:
     col = data["p"].get(name)
     if col is None:
         return [None] * data["n"]
+    if isinstance(col, Mapping) and "tp" in col:
+        return [None if c is None or c < 0 else _fill(col["tp"][c], a)
+                for c, a in zip(col["k"], col["a"], strict=True)]
     if isinstance(col, Mapping):
         return [None if c is None or c < 0 else col["v"][c] for c in col["k"]]
     return list(col)
@@ -364,6 +455,10 @@ def encode_layer(
     moves: Sequence[Any] | np.ndarray | None = None,
     move_style: Mapping[str, Any] | None = None,
     move_origin: Mapping[str, Any] | None = None,
+    refs: Mapping[str, Any] | None = None,
+    other_refs: Mapping[str, Any] | None = None,
+    aggregated: Sequence[str] = (),
+    aggregate_points: Sequence[tuple[float, float] | None] | None = None,
 ) -> dict[str, Any]:
     """One layer's document (see the module docstring for every key).
 
@@ -371,6 +466,8 @@ def encode_layer(
     ``(label_vi, label_en, unit)``. A layer of single-part points with more than
     ``cluster_points`` features (0: never) is clustered with ``cluster_style``. ``label_points``
     are WGS 84 ``(lon, lat)`` name label positions; ``moves`` WGS 84 arrow lines (plan diff).
+    Findings: ``refs`` / ``other_refs`` are :func:`encode_refs` documents, ``aggregated`` the
+    rules drawn as clusters and ``aggregate_points`` WGS 84 ``(lon, lat)`` of their findings.
     """
     data = encode_geometry(geoms, precision)
     cols = list(columns)
@@ -403,14 +500,24 @@ def encode_layer(
                                     else label_precision)
     if style_index is not None:
         data["si"] = list(style_index)
+    if refs is not None:
+        data["ref"] = dict(refs)
+    if other_refs is not None:
+        data["ref2"] = dict(other_refs)
+    if aggregated:
+        data["ag"] = list(aggregated)
+        data["ap"] = encode_points(list(aggregate_points or []), precision if label_precision
+                                   is None else label_precision)
     return data
 
 
 def encode_config(values: Mapping[str, Mapping[str, tuple[str, str]]],
-                  styles: Mapping[str, Any]) -> dict[str, Any]:
-    """``geoplan.config``: the labels of coded values and the style table."""
+                  styles: Mapping[str, Any],
+                  rules: Mapping[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """``geoplan.config``: the labels of coded values, the style table and the rule titles."""
     return {"values": {k: {v: list(p) for v, p in vals.items()} for k, vals in values.items()},
-            "styles": dict(styles)}
+            "styles": dict(styles),
+            "rules": {k: list(v) for k, v in (rules or {}).items()}}
 
 
 def json_text(data: Any) -> str:

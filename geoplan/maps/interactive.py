@@ -19,8 +19,12 @@ a small runtime (``assets/geoplan.js``) on one shared canvas:
   :func:`shapely.simplify` preserving topology; polygon tilings such as communes with
   :func:`shapely.coverage_simplify`, which keeps shared edges shared. Then they are reprojected
   with :func:`geoplan.crs.to_wgs84`;
-- coordinates are rounded to ``precision`` decimals of a degree (6 ≈ 0.1 m), written as
-  integer deltas from the previous vertex, closing vertices of rings dropped;
+- coordinates are rounded to ``precision`` decimals of a degree, by default the fewest whose
+  last unit is within the tolerance (:func:`auto_precision`: 6 ≈ 0.1 m for a province, 5 ≈ 1 m
+  for the country), written as integer deltas from the previous vertex, closing vertices of
+  rings dropped;
+- findings that concern a feature highlight it by index instead of repeating its geometry, and
+  a rule with very many findings is drawn as clusters with counts (``findings_cluster``);
 - attributes are written column by column, repeated values (status, type, voltage) as codes;
 - styles are computed by the map model from :mod:`geoplan.maps.styles`, written once per
   distinct style, and referenced by index;
@@ -57,6 +61,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from geoplan.errors import GeoplanError, MissingDependencyError
 from geoplan.maps import codec, model
@@ -65,6 +70,7 @@ from geoplan.maps.model import (
     DEFAULT_SUBTITLE,
     DIFF_LABELS,
     MapLayer,
+    finding_references,
     label_column,
     layer_styles,
     layers_extent,
@@ -83,6 +89,7 @@ from geoplan.maps.styles import (
     StyleTable,
     field_labels,
     field_unit,
+    rule_titles,
     style_table,
     value_labels,
 )
@@ -105,6 +112,7 @@ __all__ = [
     "SEARCHABLE",
     "TOOLTIP_FIELDS",
     "assets_html",
+    "auto_precision",
     "auto_tolerance",
     "layer_label",
     "layer_payload",
@@ -168,6 +176,21 @@ def auto_tolerance(extent_m: float) -> float:
     return round(min(5.0, max(0.1, extent_m / 1000.0 / 500.0)), 3)
 
 
+def auto_precision(tolerance_m: float) -> int:
+    """Decimals of a degree kept for a map simplified at ``tolerance_m`` metres: the fewest
+    (4 to 8) whose last unit (≈ 111 km / 10ⁿ) is no longer than the tolerance, so rounding
+    moves a vertex by at most half the tolerance; 6 (≈ 0.1 m) when nothing is simplified.
+
+    >>> auto_precision(0.12), auto_precision(3.2), auto_precision(0)
+    (6, 5, 6)
+    """
+    step = max(float(tolerance_m), 111_320.0 / 10**6)
+    for p in range(4, 9):
+        if 111_320.0 / 10**p <= step:
+            return p
+    return 8
+
+
 def _simplify(layer: MapLayer, tolerance: float) -> np.ndarray:
     """The layer's geometries simplified in its (metric) CRS; input untouched."""
     import shapely
@@ -207,10 +230,15 @@ def _simplify(layer: MapLayer, tolerance: float) -> np.ndarray:
 
 
 def layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, tolerance: float,
-                  cluster_points: int, offline: bool) -> dict[str, Any]:
+                  cluster_points: int, offline: bool,
+                  layers: Sequence[MapLayer] = (), findings_cluster: int = 0) -> dict[str, Any]:
     """The browser document of one map layer (:mod:`geoplan.maps.codec`): its geometries
     simplified at ``tolerance`` metres and put in WGS 84, its popup columns, styles and
-    labels."""
+    labels.
+
+    A findings layer refers to the features of the plan layers of ``layers`` it concerns
+    (drawn by reference: :func:`geoplan.maps.model.finding_references`), and the rules with
+    more than ``findings_cluster`` findings (0: none) are drawn aggregated."""
     import geopandas as gpd
     import shapely
 
@@ -218,6 +246,10 @@ def layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, toleran
 
     frame = layer.frame
     simplified = _simplify(layer, tolerance)
+    findings_keys: dict[str, Any] = {}
+    if layer.kind == "findings" and len(frame):
+        findings_keys = _findings_keys(layer, simplified, layers, findings_cluster)
+        simplified = findings_keys.pop("geometry")
     geo = gpd.GeoDataFrame(geometry=gpd.GeoSeries(simplified, crs=frame.crs))
     wgs = to_wgs84(geo, name=layer.name)
     columns = layer.columns
@@ -264,7 +296,54 @@ def layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, toleran
         moves=moves,
         move_style=move_style,
         move_origin=move_origin,
+        **findings_keys,
     )
+
+
+def _findings_keys(layer: MapLayer, simplified: np.ndarray, layers: Sequence[MapLayer],
+                   findings_cluster: int) -> dict[str, Any]:
+    """The references, the geometry left to draw and the aggregation of a findings layer."""
+    import geopandas as gpd
+    import shapely
+
+    from geoplan.crs import to_wgs84
+
+    frame = layer.frame
+    refs = finding_references(frame, layers)
+    geometry = simplified.copy()
+    geometry[refs["by_reference"]] = None  # the feature is highlighted by index instead
+    out: dict[str, Any] = {
+        "geometry": geometry,
+        "refs": codec.encode_refs(refs["names"], refs["layer"], refs["index"]),
+        "other_refs": codec.encode_refs(refs["names"], refs["other_layer"],
+                                        refs["other_index"]),
+    }
+    if findings_cluster <= 0 or "rule" not in frame.columns:
+        return out
+    rules = frame["rule"].astype(object).to_numpy()
+    counts = pd.Series(rules).value_counts()
+    aggregated = [str(r) for r in counts.index if counts[r] > findings_cluster]
+    if not aggregated:
+        return out
+    rows = np.flatnonzero(np.isin(rules, aggregated))
+    own = np.asarray(frame.geometry.values, dtype=object)[rows]
+    where = own.copy()
+    by_name = {m.name: m for m in layers}
+    for k, name in enumerate(refs["names"]):
+        pick = refs["by_reference"][rows] & (refs["layer"][rows] == k)
+        if pick.any():
+            feats = np.asarray(by_name[name].frame.geometry.values, dtype=object)
+            where[pick] = feats[refs["index"][rows][pick]]
+    ok = ~(shapely.is_missing(where) | shapely.is_empty(where))
+    points = np.full(len(where), None, dtype=object)
+    points[ok] = shapely.point_on_surface(where[ok])
+    wgs = to_wgs84(gpd.GeoDataFrame(geometry=gpd.GeoSeries(points, crs=frame.crs)),
+                   name=f"{layer.name} clusters")
+    xy = [None if g is None or g.is_empty else (g.x, g.y) for g in wgs.geometry.values]
+    log.info("layer %r: %s drawn as clusters (more than %d findings each)", layer.name,
+             ", ".join(aggregated), findings_cluster)
+    out.update(aggregated=aggregated, aggregate_points=xy)
+    return out
 
 
 # ------------------------------------------------------------------------------ assets
@@ -617,9 +696,10 @@ def plan_map(
     date: str | _dt.date | None = None,
     basemaps: Sequence[str] | None = None,
     attribution: str | None = None,
-    precision: int | None = None,
+    precision: int | str | None = None,
     simplify_m: float | str | None = None,
     cluster_points: int | None = None,
+    findings_cluster: int | None = None,
     styles: StyleTable | None = None,
     diff: PlanDiff | gpd.GeoDataFrame | Mapping[str, Any] | None = None,
     lang: str | None = None,
@@ -648,12 +728,18 @@ def plan_map(
     attribution : str, optional
         Data attribution; "© OpenStreetMap contributors" is added by itself for OSM tiles and for
         layers read from files whose name says OSM.
-    precision : int, optional
-        Decimals of a degree kept (default 6 ≈ 0.1 m).
+    precision : int or "auto", optional
+        Decimals of a degree kept (default ``[map] precision``, else "auto":
+        :func:`auto_precision` of the simplification tolerance, 6 ≈ 0.1 m for a province, 5
+        ≈ 1 m for the whole country).
     simplify_m : float or "auto", optional
         Simplification tolerance in metres (default "auto": :func:`auto_tolerance`).
     cluster_points : int, optional
         Point layers with more features than this are clustered (default 2,000; 0 never).
+    findings_cluster : int, optional
+        The findings of a rule with more findings than this are drawn as clusters with counts
+        until zoomed in (default ``[map] findings_cluster``, else 1,000; 0 never). A finding
+        that concerns a feature highlights it; the feature's popup lists its findings.
     styles : StyleTable, optional
         Default: :func:`geoplan.maps.styles.style_table` of the plan's ``[map]`` settings.
     diff : PlanDiff or GeoDataFrame, optional
@@ -663,9 +749,10 @@ def plan_map(
         :class:`~geoplan.diff.PlanDiff` also gives the arrows of moved features and the
         default subtitle. Reprojected into ``plan``'s CRS when the plans' CRSs differ.
     lang : {"vi", "en"}, optional
-        Language of the controls, legend and title block: Vietnamese first with English
-        after it (``"vi"``), or English alone. Default: the plan's ``[report] lang``, else
-        Vietnamese.
+        Language of the controls, legend, title block and the findings' rule titles and
+        severities in popups: Vietnamese first with English after it (``"vi"``), or English
+        alone. Default: the plan's ``[report] lang``, else Vietnamese. The findings' messages
+        are written in their frame's language (:func:`geoplan.pipeline.build_map` ``lang``).
 
     Notes
     -----
@@ -687,10 +774,13 @@ def plan_map(
     validate_settings(settings)
     table = styles or style_table(settings)
     offline = bool(settings.get("offline", False)) if offline is None else offline
-    precision = map_settings.precision(precision if precision is not None
-                                       else settings.get("precision", 6))
+    chosen_precision = map_settings.precision(precision if precision is not None
+                                              else settings.get("precision", "auto"))
     cluster_points = int(cluster_points if cluster_points is not None
                          else settings.get("cluster_points", 2000))
+    findings_cluster = map_settings.findings_cluster(
+        findings_cluster if findings_cluster is not None
+        else settings.get("findings_cluster", map_settings.DEFAULT_FINDINGS_CLUSTER))
     chosen = map_settings.basemaps(basemaps if basemaps is not None
                                    else settings.get("basemaps", list(DEFAULT_BASEMAPS)))
     credit = model.attribution(plan, attribution or settings.get("attribution"))
@@ -708,6 +798,7 @@ def plan_map(
     if tolerance is None:
         tolerance = auto_tolerance(max(extent[2] - extent[0], extent[3] - extent[1])
                                    if extent else 0.0)
+    precision = chosen_precision if chosen_precision is not None else auto_precision(tolerance)
     log.info("map of %r: %d layers, tolerance %.2f m, precision %d", plan.name, len(mls),
              tolerance, precision)
 
@@ -729,10 +820,13 @@ def plan_map(
             folium.TileLayer(tiles, name=label, overlay=False, control=True, show=(i == 0),
                              max_zoom=19).add_to(m)
 
-    m.add_child(el["Config"](codec.encode_config(value_labels(), table.to_json())))
+    config = codec.encode_config(value_labels(), table.to_json(), rule_titles())
+    config["lang"] = lang
+    m.add_child(el["Config"](config))
     for ml in mls:
         payload = layer_payload(ml, table, precision=precision, tolerance=tolerance,
-                                cluster_points=cluster_points, offline=offline)
+                                cluster_points=cluster_points, offline=offline, layers=mls,
+                                findings_cluster=findings_cluster)
         m.add_child(el["DataLayer"](payload, layer_label(ml),
                                     show=ml.kind not in HIDDEN_AT_START),
                     name=f"layer_{ml.name}")

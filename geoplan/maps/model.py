@@ -73,6 +73,8 @@ __all__ = [
     "coverage_frames",
     "coverage_layers",
     "diff_layer",
+    "finding_references",
+    "inferred_voltages",
     "label_column",
     "layer_styles",
     "layers_extent",
@@ -189,8 +191,12 @@ def map_layers(
         raise GeoplanError(f"grid: expected a geoplan.grid.GridResult, got "
                            f"{type(grid).__name__}")
     outputs = coverage_layers(coverage)
+    inferred = inferred_voltages(outputs.get("substations"),
+                                 grid.grid.stations if grid is not None else None)
     out = [
-        MapLayer(layer.name, layer.title, layer.kind, layer.frame)
+        MapLayer(layer.name, layer.title, layer.kind,
+                 _mark_inferred(layer.frame, layer.name, inferred)
+                 if layer.kind == "substation" else layer.frame)
         for layer in plan.layers.values()
         if wanted is None or layer.name in wanted
     ]
@@ -219,6 +225,103 @@ def map_layers(
         out.append(MapLayer("indicative", INDICATIVE_LABELS[0], INDICATIVE_KIND, marks))
     rank = {k: i for i, k in enumerate(DRAW_ORDER)}
     return sorted(out, key=lambda m: rank.get(m.kind, len(rank)))  # stable: plan order kept
+
+
+def inferred_voltages(*tables: pd.DataFrame | None) -> pd.Series:
+    """The voltages (kV, highest level) that the grid inference gave to substations without one,
+    by ``(layer, feature id)``, from the substation table of a coverage result
+    (``layer``, ``substation_id``) or the stations of a grid (``layer``, ``feature_id``), both
+    with ``voltage_inferred``."""
+    parts = []
+    for t in tables:
+        if t is None or not len(t) or "voltage_inferred" not in t.columns:
+            continue
+        ids = "substation_id" if "substation_id" in t.columns else "feature_id"
+        if ids not in t.columns or "layer" not in t.columns or "voltage_kv" not in t.columns:
+            continue
+        rows = t[t["voltage_inferred"].fillna(False).astype(bool) & t["voltage_kv"].notna()]
+        parts.append(pd.Series(pd.to_numeric(rows["voltage_kv"]).to_numpy(dtype=float),
+                               index=pd.MultiIndex.from_arrays(
+                                   [rows["layer"].astype(str), rows[ids].astype(str)])))
+    if not parts:
+        return pd.Series([], dtype=float)
+    out = pd.concat(parts)
+    return out[~out.index.duplicated()]
+
+
+def _mark_inferred(frame: gpd.GeoDataFrame, name: str, inferred: pd.Series) -> gpd.GeoDataFrame:
+    """A substation frame whose stations without a voltage take their inferred one, marked in
+    ``voltage_inferred`` (a copy; the plan's frame is untouched)."""
+    if not len(inferred) or "id" not in frame.columns:
+        return frame
+    key = pd.MultiIndex.from_arrays([[name] * len(frame), frame["id"].astype(str)])
+    found = inferred.reindex(key).to_numpy(dtype=float)
+    known = (pd.to_numeric(frame["voltage_kv"], errors="coerce").notna().to_numpy()
+             if "voltage_kv" in frame.columns else np.zeros(len(frame), dtype=bool))
+    use = ~known & np.isfinite(found)
+    if not use.any():
+        return frame
+    out = frame.copy()
+    current = (pd.to_numeric(out["voltage_kv"], errors="coerce") if "voltage_kv" in out.columns
+               else pd.Series(np.nan, index=out.index))
+    out["voltage_kv"] = current.astype("Float64").where(
+        pd.Series(~use, index=out.index), pd.Series(found, index=out.index))
+    out["voltage_inferred"] = use
+    return out
+
+
+def finding_references(frame: gpd.GeoDataFrame, layers: Sequence[MapLayer]
+                       ) -> dict[str, Any]:
+    """Where the findings of ``frame`` point on the map.
+
+    Returns ``names`` (the plan layers drawn), per finding ``layer`` / ``index`` (the code in
+    ``names`` and the row in that layer of the feature the finding concerns, -1 when it is not
+    on the map) and ``other_layer`` / ``other_index`` (the other party), and ``by_reference``:
+    the findings drawn by highlighting their feature, those whose geometry is missing or is
+    the feature's own (only an overlap's intersection, a corridor's strip, a line end ...
+    carry a geometry of their own).
+    """
+    import shapely
+
+    plan = [m for m in layers if m.kind in KINDS and "id" in m.frame.columns]
+    names = [m.name for m in plan]
+    lookup = {m.name: pd.Index(m.frame["id"].astype(str)) for m in plan}
+    n = len(frame)
+
+    def resolve(layer_col: str, id_col: str) -> tuple[np.ndarray, np.ndarray]:
+        code = np.full(n, -1, dtype=np.int64)
+        index = np.full(n, -1, dtype=np.int64)
+        if layer_col not in frame.columns or id_col not in frame.columns:
+            return code, index
+        lay = frame[layer_col].astype(object).to_numpy()
+        ids = frame[id_col].astype(object).to_numpy()
+        for k, name in enumerate(names):
+            rows = np.flatnonzero(lay == name)
+            if not len(rows):
+                continue
+            idx = lookup[name]
+            if not idx.is_unique:
+                idx = idx[~idx.duplicated()]
+            pos = idx.get_indexer(pd.Index([str(v) for v in ids[rows]]))
+            ok = (pos >= 0) & ~pd.isna(ids[rows]).astype(bool)
+            code[rows[ok]] = k
+            index[rows[ok]] = pos[ok]
+        return code, index
+
+    code, index = resolve("layer", "feature_id")
+    other_code, other_index = resolve("other_layer", "other_id")
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    by_ref = np.zeros(n, dtype=bool)
+    has = code >= 0
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    by_ref[has & missing] = True
+    for k, m in enumerate(plan):
+        rows = np.flatnonzero(has & ~missing & (code == k))
+        if len(rows):
+            own = np.asarray(m.frame.geometry.values, dtype=object)[index[rows]]
+            by_ref[rows] = shapely.equals(geoms[rows], own) | by_ref[rows]
+    return {"names": names, "layer": code, "index": index, "other_layer": other_code,
+            "other_index": other_index, "by_reference": by_ref}
 
 
 def diff_layer(diff: PlanDiff | gpd.GeoDataFrame | Mapping[str, Any] | None,
@@ -458,11 +561,12 @@ def layer_styles(layer: MapLayer, table: StyleTable, *,
                               fill=table.restricted_fill, fill_opacity=0.35, hatch=True)
     elif kind == "substation":
         keys = pd.DataFrame({"v": col("voltage_kv"), "c": col("capacity_mva"),
-                             "s": col("status")})
+                             "s": col("status"), "inf": col("voltage_inferred")})
 
         def make(row: Any) -> dict[str, Any]:
-            sym = table.substation_symbol(row.v, row.c, row.s)
-            return symbol_style("square", sym.color, sym.size, row.s, table=table)
+            sym = table.substation_symbol(row.v, row.c, row.s, inferred=row.inf is True)
+            return symbol_style("square", sym.color, sym.size, row.s, glyph=sym.glyph,
+                                table=table)
     elif kind == "power_plant":
         keys = pd.DataFrame({"src": col("source"), "s": col("status")})
 
@@ -663,6 +767,10 @@ def legend_for(layers: Sequence[MapLayer], table: StyleTable, *,
         diff={c for c in _present(layers, "diff", "change") if c},
         diff_arrows=any(m.arrows is not None and len(m.arrows) for m in layers
                         if m.kind == "diff"),
+        inferred_voltages=any(
+            m.kind == "substation" and "voltage_inferred" in m.frame.columns
+            and bool(m.frame["voltage_inferred"].fillna(False).astype(bool).any())
+            for m in layers),
     )
     if any(m.kind == INDICATIVE_KIND for m in layers):
         sections.append(indicative_legend(table))

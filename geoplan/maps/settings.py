@@ -1,8 +1,8 @@
 """A plan's ``[map]`` table: its keys, their checks, and the base maps it can choose.
 
 Both maps read it: the interactive map (title, base maps, precision, simplification,
-clustering, offline) and the printable sheet (title, ``paper``); the palette and voltage
-colours go to :func:`geoplan.maps.styles.style_table`.
+clustering of points and of findings, offline) and the printable sheet (title, ``paper``);
+the palette and voltage colours go to :func:`geoplan.maps.styles.style_table`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,16 @@ from typing import Any
 from geoplan.errors import PlanError, check_keys
 from geoplan.maps.styles import style_table
 
-__all__ = ["BASEMAPS", "DEFAULT_BASEMAPS", "MAP_KEYS", "validate_settings"]
+__all__ = ["BASEMAPS", "DEFAULT_BASEMAPS", "DEFAULT_FINDINGS_CLUSTER", "MAP_KEYS",
+           "findings_cluster", "validate_settings"]
 
 #: Keys accepted in a plan's ``[map]`` table.
 MAP_KEYS = ("title", "subtitle", "palette", "voltage_colors", "attribution", "basemaps",
-            "precision", "simplify_m", "cluster_points", "offline", "paper", "symbology")
+            "precision", "simplify_m", "cluster_points", "findings_cluster", "offline", "paper",
+            "symbology")
+
+#: Default ``findings_cluster``: a rule with more findings than this is drawn aggregated.
+DEFAULT_FINDINGS_CLUSTER = 1000
 
 #: Online base maps: key -> (folium / xyzservices tile name, label in the layer control).
 BASEMAPS: dict[str, tuple[str, str]] = {
@@ -38,8 +43,8 @@ def validate_settings(mapping: Mapping[str, Any]) -> None:
     Traceback (most recent call last):
     ...
     geoplan.errors.PlanError: unknown key 'colour'; valid keys: title, subtitle, palette, \
-voltage_colors, attribution, basemaps, precision, simplify_m, cluster_points, offline, paper, \
-symbology
+voltage_colors, attribution, basemaps, precision, simplify_m, cluster_points, findings_cluster, \
+offline, paper, symbology
     """
     check_keys(mapping, MAP_KEYS)
     style_table(mapping)  # palette, voltage_colors, symbology
@@ -57,6 +62,8 @@ symbology
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise PlanError(f"cluster_points must be a whole number of points ≥ 0 (0 = never "
                             f"cluster), got {value!r}")
+    if "findings_cluster" in mapping:
+        findings_cluster(mapping["findings_cluster"])
     if "offline" in mapping and not isinstance(mapping["offline"], bool):
         raise PlanError(f"offline must be true or false, got {mapping['offline']!r}")
     if "paper" in mapping and mapping["paper"] not in ("A3", "A4"):
@@ -76,11 +83,15 @@ def basemaps(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def precision(value: Any) -> int:
-    """A checked number of decimals of a degree kept in the map data (4 to 8)."""
+def precision(value: Any) -> int | None:
+    """A checked number of decimals of a degree kept in the map data (4 to 8); ``None`` for
+    ``"auto"`` (from the simplification tolerance: see
+    :func:`geoplan.maps.interactive.auto_precision`)."""
+    if value == "auto" or value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, int) or not 4 <= value <= 8:
         raise PlanError(f"precision must be the number of decimals of a degree, 4 to 8 "
-                        f"(6 ≈ 0.1 m), got {value!r}")
+                        f"(6 ≈ 0.1 m), or \"auto\", got {value!r}")
     return value
 
 
@@ -92,3 +103,13 @@ def simplify_m(value: Any) -> float | None:
         raise PlanError(f"simplify_m must be a tolerance in metres ≥ 0 (0 = keep every vertex) "
                         f"or \"auto\", got {value!r}")
     return float(value)
+
+
+def findings_cluster(value: Any) -> int:
+    """A checked ``findings_cluster``: a rule with more findings than this is drawn as clusters
+    with counts (0 = never); the export keeps every finding."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PlanError(f"findings_cluster must be a whole number of findings ≥ 0 (a rule with "
+                        f"more findings is drawn as clusters with counts; 0 = never), got "
+                        f"{value!r}")
+    return value

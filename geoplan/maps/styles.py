@@ -22,8 +22,11 @@ Conventions of the table:
 
 - status: ``existing`` solid, ``under_construction`` short dashes, ``planned`` long dashes,
   ``expansion`` (clusters) dotted; planned points and polygons are also lighter;
-- grid lines: colour by voltage, weight by voltage, dash by status;
-- substations: squares coloured by voltage, sized by capacity;
+- grid lines: colour by voltage, weight by voltage, dash by status; a line whose voltage is not
+  known is grey and dotted (when its status has no dash of its own);
+- substations: squares coloured by voltage, sized by capacity; a station whose voltage is not
+  known is grey with a "?", one whose voltage was inferred from the lines ending at it
+  (grid inference) has its inferred colour with a "~";
 - power plants: stars coloured by source;
 - clusters (magenta family) and parks (violet family): fill by status, fill strength by occupancy;
 - trade facilities: one shape per family (circle markets, square retail, hexagon logistics and
@@ -43,7 +46,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -52,6 +55,7 @@ from geoplan.kinds import KINDS, PLANT_SOURCES, STATUSES, TRADE_TYPES
 
 __all__ = [
     "DIFF_LABELS",
+    "MAP_RULE_TITLES",
     "PALETTES",
     "SEVERITY_LABELS",
     "STATUS_LABELS",
@@ -67,6 +71,7 @@ __all__ = [
     "field_labels",
     "legend_sections",
     "mpl_dashes",
+    "rule_titles",
     "style_table",
     "substation_radius",
     "value_label",
@@ -178,6 +183,7 @@ _VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 #: Labels of fields that are not canonical layer fields (findings, coverage, derived columns).
 _EXTRA_FIELD_LABELS: dict[str, tuple[str, str]] = {
     "voltage_levels": ("Các cấp điện áp", "Voltage levels"),
+    "voltage_inferred": ("Điện áp suy ra từ đường dây", "Voltage inferred from the lines"),
     "layer": ("Lớp", "Layer"),
     "rule": ("Quy tắc", "Rule"),
     "severity": ("Mức độ", "Severity"),
@@ -385,6 +391,9 @@ class StyleTable:
     diff_colors: Mapping[str, str] = field(default_factory=lambda: dict(_DIFF_COLORS))
     removed_dash: tuple[float, ...] = (6.0, 4.0)
     unknown_voltage_color: str = "#7A7A85"
+    unknown_voltage_dash: tuple[float, ...] = (1.0, 4.0)
+    unknown_voltage_glyph: str = "?"
+    inferred_voltage_glyph: str = "~"
     province_outline: str = "#252525"
     commune_outline: str = "#737373"
     restricted_fill: str = "#969696"
@@ -432,14 +441,17 @@ class StyleTable:
         ('#C73030', (10.0, 7.0))
         """
         vc = self.voltage_class(voltage_kv)
-        weight = vc.weight if vc else 1.5
+        weight = vc.weight if vc else 2.0
         opacity = 0.95
         if location == "underground":
             weight, opacity = max(1.0, weight * 0.7), 0.6
+        dash = self.dash(status)
+        if vc is None and dash is None:
+            dash = self.unknown_voltage_dash  # voltage unknown: grey and dotted
         return {
             "color": vc.color if vc else self.unknown_voltage_color,
             "weight": weight,
-            "dash": self.dash(status),
+            "dash": dash,
             "opacity": opacity,
         }
 
@@ -460,11 +472,20 @@ class StyleTable:
         return {"fill": fill, "color": fill, "fill_opacity": round(opacity, 3), "weight": 2.0,
                 "dash": self.dash(status)}
 
-    def substation_symbol(self, voltage_kv: Any, capacity_mva: Any, status: Any) -> Symbol:
+    def substation_symbol(self, voltage_kv: Any, capacity_mva: Any, status: Any, *,
+                          inferred: bool = False) -> Symbol:
+        """A substation's square: coloured by voltage, sized by capacity; a ``?`` when the
+        voltage is not known, a ``~`` when it was inferred (``inferred``) from the lines that
+        end at the station."""
         vc = self.voltage_class(voltage_kv)
         color = vc.color if vc else self.unknown_voltage_color
         label = (vc.label_vi, vc.label_en) if vc else ("Không rõ điện áp", "Unknown voltage")
-        return Symbol("square", color, "", *label, size=substation_radius(capacity_mva))
+        glyph = "" if vc else self.unknown_voltage_glyph
+        if vc and inferred:
+            glyph = self.inferred_voltage_glyph
+            label = (f"{vc.label_vi} (suy ra từ đường dây)", f"{vc.label_en} (inferred from "
+                     "the lines)")
+        return Symbol("square", color, glyph, *label, size=substation_radius(capacity_mva))
 
     def plant_symbol(self, source: Any) -> Symbol:
         key = str(source) if source is not None and not _isna(source) else "other"
@@ -503,6 +524,7 @@ class StyleTable:
                 for vc in self.voltage_classes
             ],
             "unknownVoltage": self.unknown_voltage_color,
+            "unknownVoltageDash": " ".join(f"{v:g}" for v in self.unknown_voltage_dash),
             "dash": {k: self.dash_css(k) for k in self.status_dash},
             "cluster": dict(self.cluster_fill),
             "park": dict(self.park_fill),
@@ -660,6 +682,61 @@ class LegendSection:
     entries: tuple[LegendEntry, ...]
 
 
+def voltage_unknown_entries(table: StyleTable, kinds: set[str] | Sequence[str], *,
+                            unknown: bool, inferred: bool) -> list[LegendEntry]:
+    """Legend rows of the grid whose voltage is not known (``unknown``: grey dotted lines, grey
+    stations with ``?``) and of stations whose voltage was inferred (``inferred``: ``~``)."""
+    rows = []
+    if unknown:
+        rows.append(LegendEntry("Không rõ điện áp", "Unknown voltage", "line",
+                                table.unknown_voltage_color, weight=2.0,
+                                dash=table.unknown_voltage_dash))
+        if "substation" in kinds:
+            rows.append(LegendEntry("Trạm không rõ điện áp", "Substation, voltage unknown",
+                                    "symbol", table.unknown_voltage_color,
+                                    fill=table.unknown_voltage_color, shape="square",
+                                    glyph=table.unknown_voltage_glyph))
+    if inferred and "substation" in kinds:
+        rows.append(LegendEntry("Trạm có điện áp suy ra từ đường dây",
+                                "Substation, voltage inferred from its lines", "symbol",
+                                "#444444", fill="#444444", shape="square",
+                                glyph=table.inferred_voltage_glyph))
+    return rows
+
+
+#: Titles of the rules that have no entry in the rule table (:func:`geoplan.rules.rule_info`):
+#: the grid audit's and the coverage analysis's.
+MAP_RULE_TITLES: dict[str, tuple[str, str]] = {
+    "grid-dangling": ("Đầu đường dây không nối vào đâu", "Line end connected to nothing"),
+    "grid-unfed": ("Trạm không có nguồn cấp", "Substation without a supply"),
+    "grid-voltage-mismatch": ("Đường dây đấu vào trạm khác cấp điện áp",
+                              "Line ending at a station of another voltage"),
+    "grid-island": ("Lưới tách rời không có nguồn", "Grid island without a source"),
+    "grid-single-supply": ("Trạm chỉ có một đường cấp (không đạt N-1)",
+                           "Substation on a single supply (N-1 not met)"),
+    "grid-interconnection": ("Đường dây liên kết với tỉnh lân cận",
+                             "Line interconnecting with a neighbouring province"),
+    "coverage-gap": ("Ngoài vùng phục vụ của trạm", "Outside every substation's service area"),
+    "coverage-weak": ("Trạm trong tầm cấp điện còn ít dự phòng công suất",
+                      "Substations in reach have little capacity left"),
+    "substation-overload": ("Trạm quá tải", "Substation overloaded"),
+}
+
+
+def rule_titles() -> dict[str, tuple[str, str]]:
+    """``(title_vi, title_en)`` of every rule a finding can have: the rule table's, then the
+    grid audit's and the coverage analysis's (:data:`MAP_RULE_TITLES`).
+
+    >>> rule_titles()["overlap"][1], rule_titles()["grid-dangling"][1]
+    ('Overlapping planning polygons', 'Line end connected to nothing')
+    """
+    from geoplan.rules import rule_info
+
+    out = {rid: (info.title_vi, info.title_en) for rid, info in rule_info().items()}
+    out.update({k: v for k, v in MAP_RULE_TITLES.items() if k not in out})
+    return out
+
+
 def legend_sections(
     table: StyleTable,
     kinds: Mapping[str, Any] | set[str] | list[str] | tuple[str, ...],
@@ -672,6 +749,7 @@ def legend_sections(
     coverage: set[str] | None = None,
     diff: set[str] | None = None,
     diff_arrows: bool = False,
+    inferred_voltages: bool = False,
 ) -> list[LegendSection]:
     """Legend sections for the kinds on a map, listing only the values present when given.
 
@@ -680,7 +758,8 @@ def legend_sections(
     ``findings`` is the set of severities present; ``coverage`` any of
     ``{"service_area", "gap", "proposed"}``; ``diff`` the changes of a plan diff present
     (``added``, ``removed``, ``moved``, ``changed``; its section comes first), ``diff_arrows``
-    whether moved features have an arrow from their old position.
+    whether moved features have an arrow from their old position; ``inferred_voltages`` whether
+    a substation's voltage was inferred from its lines.
     """
     kinds = set(kinds)
     sections: list[LegendSection] = []
@@ -708,9 +787,9 @@ def legend_sections(
             ):
                 continue
             rows.append(LegendEntry(vc.label_vi, vc.label_en, "line", vc.color, weight=vc.weight))
-        if voltages is None or any(v is None for v in voltages):
-            rows.append(LegendEntry("Không rõ điện áp", "Unknown voltage", "line",
-                                    table.unknown_voltage_color, weight=1.5))
+        rows.extend(voltage_unknown_entries(
+            table, kinds, unknown=voltages is None or any(v is None for v in voltages),
+            inferred=inferred_voltages))
         for s in status_rows:
             if s == "expansion":
                 continue

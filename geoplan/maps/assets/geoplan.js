@@ -93,7 +93,15 @@
     if (col === undefined || col === null) { return null; }
     if (Array.isArray(col)) { return col[i]; }
     var code = col.k[i];
-    return code === null || code === undefined || code < 0 ? null : col.v[code];
+    if (code === null || code === undefined || code < 0) { return null; }
+    if (col.tp) { return fill(col.tp[code], col.a[i]); }
+    return col.v[code];
+  }
+  // a templated text: each \u0001 of the template takes the next argument
+  function fill(template, args) {
+    var pieces = template.split('\u0001'), out = pieces[0], k;
+    for (k = 1; k < pieces.length; k++) { out += (args[k - 1] || '') + pieces[k]; }
+    return out;
   }
   G.value = value;
 
@@ -133,11 +141,84 @@
       rows.push('<tr><th>' + esc(f[0]) + '<br><span class="gp-en">' + esc(f[1]) +
                 '</span></th><td>' + withUnit(d, cols[k], v) + '</td></tr>');
     }
+    if (d.kind === 'findings') { return findingPopupHtml(d, i, rows); }
     return '<div class="gp-popup"><div class="gp-popup-kind">' + esc(d.kindVi) +
       ' <span class="gp-en">/ ' + esc(d.kindEn) + '</span> · ' + esc(d.title) + '</div>' +
       '<h4>' + esc(name === null || name === undefined ? (value(d, 'id', i) || '—') : name) +
-      '</h4><table>' + rows.join('') + '</table></div>';
+      '</h4><table>' + rows.join('') + '</table>' + findingsList(d.name, i) + '</div>';
   };
+
+  // ------------------------------------------------------------------------------ findings
+  function lang() { return (G.config && G.config.lang) || 'vi'; }
+  // the title of a rule in the map's language, the other language after it
+  function ruleTitle(rule) {
+    var t = G.config && G.config.rules && G.config.rules[rule];
+    if (!t) { return esc(rule || '—'); }
+    var en = lang() === 'en';
+    return esc(t[en ? 1 : 0]) + ' <span class="gp-en">/ ' + esc(t[en ? 0 : 1]) + '</span>';
+  }
+  function refOf(r, j) {
+    if (!r || r.k[j] < 0 || r.i[j] < 0) { return null; }
+    return {layer: r.l[r.k[j]], i: r.i[j]};
+  }
+  G.refOf = refOf;
+  // the name (or id) of a feature of a plan layer, for a link to it
+  function featureName(name, i) {
+    var e = G.layers[name], v;
+    if (!e) { return null; }
+    v = value(e.data, 'name', i);
+    if (v === null || v === undefined || v === '') { v = value(e.data, 'id', i); }
+    return v === null || v === undefined ? '#' + i : String(v);
+  }
+  function featureLink(ref) {
+    var e = G.layers[ref.layer];
+    if (!e) { return ''; }
+    return '<a href="#" class="gp-link-feature" data-layer="' + esc(ref.layer) + '" data-i="' +
+      ref.i + '">' + esc(featureName(ref.layer, ref.i)) + '</a> <span class="gp-en">(' +
+      esc(e.data.kindVi) + ' / ' + esc(e.data.kindEn) + ')</span>';
+  }
+  function severityText(d, j) {
+    var v = value(d, 'severity', j), labels = G.config && G.config.values.severity;
+    if (v === null || v === undefined) { return '—'; }
+    return esc(labels && labels[v] ? labels[v][lang() === 'en' ? 1 : 0] : v);
+  }
+  function findingPopupHtml(d, j, rows) {
+    var a = refOf(d.ref, j), b = refOf(d.ref2, j), links = [];
+    if (a) {
+      links.push('<tr><th>Đối tượng<br><span class="gp-en">Feature</span></th><td>' +
+                 featureLink(a) + '</td></tr>');
+    }
+    if (b) {
+      links.push('<tr><th>Đối tượng liên quan<br><span class="gp-en">Other feature</span></th>' +
+                 '<td>' + featureLink(b) + '</td></tr>');
+    }
+    var sev = value(d, 'severity', j);
+    return '<div class="gp-popup gp-finding-popup"><div class="gp-popup-kind">' + esc(d.kindVi) +
+      ' <span class="gp-en">/ ' + esc(d.kindEn) + '</span></div>' +
+      '<h4 class="gp-sev-' + esc(sev || 'none') + '">' + ruleTitle(value(d, 'rule', j)) +
+      '</h4><table>' + links.join('') + rows.join('') + '</table></div>';
+  }
+  // the findings of feature i of layer name, listed in its popup
+  var LIST_MAX = 12;
+  function findingsList(name, i) {
+    var list = G.findingsOf[name] && G.findingsOf[name][i], out = [], k, f, d, j;
+    if (!list || !list.length) { return ''; }
+    for (k = 0; k < list.length && k < LIST_MAX; k++) {
+      f = list[k];
+      d = G.layers[f[0]].data;
+      j = f[1];
+      out.push('<li class="gp-sev-' + esc(value(d, 'severity', j) || 'none') + '">' +
+               '<a href="#" class="gp-link-finding" data-layer="' + esc(f[0]) + '" data-i="' + j +
+               '">' + ruleTitle(value(d, 'rule', j)) + '</a> · ' + severityText(d, j) +
+               '<div class="gp-finding-msg">' + esc(value(d, 'message', j) || '') + '</div></li>');
+    }
+    if (list.length > LIST_MAX) {
+      out.push('<li>… ' + (list.length - LIST_MAX) + ' nữa <span class="gp-en">/ more</span></li>');
+    }
+    return '<div class="gp-findings"><h5>Kết quả kiểm tra <span class="gp-en">/ Findings</span> (' +
+      list.length + ')</h5><ul>' + out.join('') + '</ul></div>';
+  }
+  G.findingsOf = G.findingsOf || {};
 
   G.tooltipHtml = function (d, i) {
     var head = value(d, d.label || 'name', i), parts = [], k, v, f;
@@ -252,7 +333,8 @@
         features[i] = {type: 'Feature', properties: {i: points[i][2]},
                        geometry: {type: 'Point', coordinates: [points[i][1], points[i][0]]}};
       }
-      this._index = new Supercluster({radius: 50, maxZoom: options.maxClusterZoom || 14,
+      this._index = new Supercluster({radius: options.clusterRadius || 50,
+                                      maxZoom: options.maxClusterZoom || 14,
                                       minZoom: 0}).load(features);
       this._shown = {};
     },
@@ -279,6 +361,7 @@
         c = clusters[k];
         key = c.properties.cluster ? 'c' + c.properties.cluster_id + '@' + z : 'm' + c.properties.i;
         next[key] = this._shown[key] || this._make(c);
+        if (!next[key]) { delete next[key]; }
       }
       for (key in this._shown) {
         if (!next[key]) { this.removeLayer(this._shown[key]); }
@@ -294,7 +377,7 @@
       st.radius = Math.min(22, 9 + 3 * Math.log10(n) * 1.6);
       st.glyph = n >= 1000 ? Math.round(n / 1000) + 'k' : String(n);
       var m = new G.Symbol([c.geometry.coordinates[1], c.geometry.coordinates[0]], st);
-      m._gpCluster = {id: c.properties.cluster_id, n: n, layer: this};
+      m._gpCluster = {id: c.properties.cluster_id, n: n, layer: this, label: this.options.label};
       return m;
     },
     // Zoom until a marker is shown on its own, then call back (search).
@@ -359,8 +442,152 @@
     return layer;
   }
 
+  // The style of a finding drawn over the feature it concerns: an outline, a wide halo or a
+  // ring in the finding's colour, never interactive (the click goes to the feature beneath).
+  function highlightStyle(st, type) {
+    if (type === 0) {
+      return {shape: 'circle', radius: 11, color: st.color, weight: 3, opacity: 1, fill: false,
+              interactive: false};
+    }
+    if (type === 1) {
+      return {color: st.color, weight: 8, opacity: 0.5, lineCap: 'round', lineJoin: 'round',
+              fill: false, interactive: false};
+    }
+    return {color: st.color, weight: 3, opacity: 1, fill: true, fillColor: st.color,
+            fillOpacity: 0.12, lineJoin: 'round', interactive: false};
+  }
+  var SEVERITY_RANK = {error: 0, warning: 1, info: 2};
+
+  // A findings layer: findings that concern a feature highlight it (by index, see codec.py);
+  // those with their own geometry draw it; rules with very many findings (d.ag) are clusters
+  // with counts until zoomed in. Every feature's popup lists its findings.
+  function buildFindings(map, d) {
+    var t0 = performance.now();
+    var feats = geometries(d), objs = new Array(d.n), j, k, a, b, group, list = [], count = 0;
+    for (k = 0; k < d.st.length; k++) {
+      if (d.st[k].hatch) { d.st[k].fillColor = hatch(d.st[k].fillColor); d.st[k].fillOpacity = 0.8; }
+    }
+    function index(ref, j) {
+      var byLayer = G.findingsOf[ref.layer] = G.findingsOf[ref.layer] || {};
+      (byLayer[ref.i] = byLayer[ref.i] || []).push([d.name, j]);
+    }
+    function style(j) { return d.st[d.si ? d.si[j] : 0]; }
+    function drawable(j) {
+      var r = refOf(d.ref, j);
+      return feats[j].length > 0 || (r !== null && G.layers[r.layer] !== undefined &&
+                                     G.layers[r.layer].hasGeometry(r.i));
+    }
+    function make(j) {
+      if (objs[j] !== undefined) { return objs[j]; }
+      var r = refOf(d.ref, j), st = style(j), obj = null, e;
+      if (feats[j].length) {  // its own geometry; over its feature it takes no click
+        obj = featureLayer(d, feats[j], d.t ? d.t[j] : d.type,
+                           r ? L.extend({}, st, {interactive: false}) : st, j);
+      } else if (drawable(j)) {
+        e = G.layers[r.layer];
+        obj = featureLayer(d, e.geometry(r.i), e.type(r.i), highlightStyle(st, e.type(r.i)), j);
+      }
+      objs[j] = obj;
+      return obj;
+    }
+    var aggregated = {}, points = {}, api = 0, best = {}, rule, key, sev;
+    for (k = 0; d.ag && k < d.ag.length; k++) { aggregated[d.ag[k]] = true; points[d.ag[k]] = []; }
+    for (j = 0; j < d.n; j++) {
+      a = refOf(d.ref, j);
+      b = refOf(d.ref2, j);
+      if (a) { index(a, j); }
+      if (b && (!a || b.layer !== a.layer || b.i !== a.i)) { index(b, j); }
+      rule = value(d, 'rule', j);
+      if (d.ag && aggregated[rule]) {
+        var p = d.ap[api++];
+        if (p && drawable(j)) { points[rule].push([p[0], p[1], j]); }
+        continue;
+      }
+      if (a && !feats[j].length) {  // one highlight per feature: its most severe finding
+        key = a.layer + '\u0001' + a.i;
+        sev = SEVERITY_RANK[value(d, 'severity', j)];
+        if (sev === undefined) { sev = 3; }
+        if (best[key] === undefined || sev < best[key][1]) { best[key] = [j, sev]; }
+        continue;
+      }
+      if (make(j)) { list.push(objs[j]); }
+    }
+    for (key in best) {
+      if (make(best[key][0])) { list.push(objs[best[key][0]]); }
+    }
+    count = list.length;
+    var colors = (G.config && G.config.styles && G.config.styles.severity) || {};
+    for (rule in points) {
+      var worst = 'info';
+      for (k = 0; k < points[rule].length; k++) {
+        sev = value(d, 'severity', points[rule][k][2]);
+        if (SEVERITY_RANK[sev] < SEVERITY_RANK[worst]) { worst = sev; }
+      }
+      var t = G.config && G.config.rules && G.config.rules[rule];
+      list.push(new G.ClusterLayer(points[rule], make, {
+        maxClusterZoom: 11, clusterRadius: 60,
+        label: t ? t[lang() === 'en' ? 1 : 0] : rule,
+        clusterStyle: {shape: 'circle', color: '#ffffff', weight: 2, opacity: 1, fill: true,
+                       fillColor: colors[worst] || '#cb181d', fillOpacity: 0.85,
+                       glyphColor: '#ffffff'}
+      }));
+      count += points[rule].length;
+    }
+    group = L.featureGroup(list);
+    group.on('click', function (e) {
+      var obj = e.propagatedFrom || e.layer;
+      if (obj._gpCluster) { obj._gpCluster.layer.expand(obj); return; }
+      openFeature(map, obj, e.latlng);
+    });
+    group.bindTooltip(function (obj) {
+      if (obj._gpCluster) {
+        return '<b>' + obj._gpCluster.n.toLocaleString('vi-VN') + '</b> × ' +
+          esc(obj._gpCluster.label) + '<br><i>Bấm để phóng to / click to zoom in</i>';
+      }
+      var info = obj._gp || (obj.getLayers && obj.getLayers()[0] && obj.getLayers()[0]._gp);
+      return info ? G.tooltipHtml(info.d, info.i) : '';
+    }, {sticky: true, direction: 'top', opacity: 0.95, className: 'gp-tooltip'});
+    G.layers[d.name] = {data: d, group: group, object: make, drawn: count, arrows: null,
+                        hasGeometry: drawable,
+                        geometry: function (i) { return feats[i]; },
+                        type: function (i) { return d.t ? d.t[i] : d.type; },
+                        buildMs: performance.now() - t0};
+    G.order.push(d.name);
+    return group;
+  }
+
+  // Open the popup of feature i of layer name (a link in a popup): the layer is shown, a
+  // clustered point zoomed to, a feature out of view brought into it.
+  G.openRef = function (name, i) {
+    var map = G.map, entry = G.layers[name], obj;
+    if (!map || !entry || !entry.hasGeometry(i)) { return false; }
+    obj = entry.object(i);
+    if (!obj) { return false; }
+    if (!map.hasLayer(entry.group)) { map.addLayer(entry.group); }
+    var open = function () { openFeature(map, obj); };
+    if (entry.group.zoomToShowLayer && obj.getLatLng) {
+      entry.group.zoomToShowLayer(obj, open);
+    } else if (obj.getLatLng) {
+      if (!map.getBounds().contains(obj.getLatLng())) { map.panTo(obj.getLatLng(), {animate: false}); }
+      open();
+    } else {
+      if (!map.getBounds().intersects(obj.getBounds())) {
+        map.fitBounds(obj.getBounds(), {maxZoom: Math.max(map.getZoom(), 12), animate: false});
+      }
+      open();
+    }
+    return true;
+  };
+  document.addEventListener('click', function (e) {
+    var a = e.target && e.target.closest && e.target.closest('a.gp-link-feature, a.gp-link-finding');
+    if (!a) { return; }
+    e.preventDefault();
+    G.openRef(a.getAttribute('data-layer'), parseInt(a.getAttribute('data-i'), 10));
+  });
+
   // Build one plan layer: returns the Leaflet group that the layer control toggles.
   G.buildLayer = function (map, d) {
+    if (d.kind === 'findings') { return buildFindings(map, d); }
     var t0 = performance.now();
     var feats = geometries(d), objs = new Array(d.n), f, k, group, count = 0;
     for (k = 0; k < d.st.length; k++) {
@@ -407,6 +634,8 @@
     var arrows = d.mv ? moveArrows(map, d, group) : null;
     G.layers[d.name] = {data: d, group: group, object: make, drawn: count, arrows: arrows,
                         hasGeometry: function (i) { return feats[i].length > 0; },
+                        geometry: function (i) { return feats[i]; },
+                        type: function (i) { return d.t ? d.t[i] : d.type; },
                         buildMs: performance.now() - t0};
     G.order.push(d.name);
     return group;
