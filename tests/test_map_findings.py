@@ -25,8 +25,11 @@ def results(sample_plan: geoplan.Plan) -> dict[str, Any]:
 
 
 def _documents(html: str) -> dict[str, dict[str, Any]]:
-    docs = re.findall(r'<script type="application/json" id="[^"]+">(.*?)</script>', html, re.S)
-    return {d["name"]: d for d in map(json.loads, docs)}
+    """The map's layer documents by layer name (the search index is not a layer)."""
+    docs = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html,
+                      re.S)
+    return {d["name"]: d for d in (json.loads(text) for i, text in docs
+                                   if not i.endswith("_search"))}
 
 
 @pytest.fixture(scope="module")
