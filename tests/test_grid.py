@@ -165,7 +165,7 @@ def test_tap_on_the_interior_of_a_line_joins_and_splits_it() -> None:
     assert (grid.edges["feature_id"] == "L1").sum() == 2
     f = audit_grid(grid)
     assert rules(f) == [("grid-single-supply", "C")]
-    assert "losing 110 kV line L4" in f["message"].iat[0]
+    assert "losing 110 kV line L4" in f["message_en"].iat[0]
 
 
 def test_tap_on_a_line_of_another_voltage_is_a_mismatch_not_a_connection() -> None:
@@ -174,7 +174,8 @@ def test_tap_on_a_line_of_another_voltage_is_a_mismatch_not_a_connection() -> No
     f = audit(ln, st)
     assert rules(f) == [("grid-voltage-mismatch", "K1")]
     assert f["other_id"].iat[0] == "L1"
-    assert f["message"].str.contains("ends on 110 kV line L1").all()
+    assert f["message_en"].str.contains("ends on 110 kV line L1").all()
+    assert f["message"].str.contains("kết thúc trên đường dây 110 kV L1").all()
 
 
 def test_line_ending_at_a_substation_without_its_level() -> None:
@@ -184,7 +185,7 @@ def test_line_ending_at_a_substation_without_its_level() -> None:
     assert rules(f) == [("grid-voltage-mismatch", "K1")]
     row = f.iloc[0]
     assert row["other_id"] == "D" and row["value"] == 220 and row["severity"] == "error"
-    assert "has no 220 kV level" in row["message"]
+    assert "has no 220 kV level" in row["message_en"]
 
 
 def test_dangling_end_inside_versus_line_leaving_the_province() -> None:
@@ -198,7 +199,8 @@ def test_dangling_end_inside_versus_line_leaving_the_province() -> None:
     assert dangling["geometry"].equals(Point(xy(20, 25)))
     assert dangling["other_id"] == "B" and dangling["threshold"] == 50.0
     assert dangling["value"] == pytest.approx(Point(xy(20, 25)).distance(Point(xy(10, 10))))
-    assert "its end reaches no substation" in dangling["message"]
+    assert "its end reaches no substation" in dangling["message_en"]
+    assert "điểm cuối không nối tới trạm biến áp" in dangling["message"]
     assert rules(f, "info") == [("grid-interconnection", "L5")]
     assert grid.ends.set_index(["feature_id", "end"]).loc[("L5", "end"), "reaches"] == \
         "external"
@@ -232,8 +234,9 @@ def test_unfed_substation_per_period() -> None:
     f = audit_grid(grid)
     assert rules(f, "error") == [("grid-unfed", "M")]
     unfed = f[f["rule"] == "grid-unfed"].iloc[0]
-    assert "as planned by the end of 2030" in unfed["message"]
-    assert "2035" not in unfed["message"]
+    assert "as planned by the end of 2030" in unfed["message_en"]
+    assert "theo quy hoạch đến hết năm 2030" in unfed["message"]
+    assert "2035" not in unfed["message_en"]
     assert unfed["geometry"].equals(Point(xy(30, 0)))
 
 
@@ -243,7 +246,7 @@ def test_existing_substation_fed_only_by_a_planned_line_is_unfed_today() -> None
     f = audit(ln, st)
     unfed = f[f["rule"] == "grid-unfed"]
     assert unfed["feature_id"].tolist() == ["N"]
-    assert "as existing today." in unfed["message"].iat[0]
+    assert "as existing today." in unfed["message_en"].iat[0]
     assert [s.key for s in scenarios(build_grid(ln, st))] == ["existing", "plan"]
 
 

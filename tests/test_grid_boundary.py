@@ -73,12 +73,14 @@ def test_a_cut_line_is_an_interconnection_that_says_so() -> None:
     assert alone["feature_id"].tolist() == ["CUT", "OUT"]
     found = audit_grid(grid, interconnection_table=table)
     findings = found[found["rule"] == "grid-interconnection"]
-    message = findings.set_index("feature_id").loc["CUT", "message"]
+    message = findings.set_index("feature_id").loc["CUT", "message_en"]
     assert "ends on the province boundary, towards Hà Nội" in message
     assert "was cut at the boundary" in message and "intersect" in message
-    assert "0.00 km" not in " ".join(findings["message"])
+    assert "0.00 km" not in " ".join(findings["message_en"])
     assert "3.00 km outside the province" in findings.set_index("feature_id").loc["OUT",
-                                                                                   "message"]
+                                                                                   "message_en"]
+    assert "vượt ranh giới tỉnh sang Hưng Yên, 3,00 km nằm ngoài tỉnh" in findings.set_index(
+        "feature_id").loc["OUT", "message"]
 
 
 @pytest.mark.shared
@@ -101,4 +103,4 @@ def test_lines_clipped_by_geopandas_audit_like_lines_selected_by_intersects(
     assert "unknown neighbour" not in names and not any("Bắc Ninh" in n for n in names)
     assert {"Hà Nội", "Hải Phòng", "Hưng Yên", "Thái Nguyên"} <= names
     inter = clipped.findings[clipped.findings["rule"] == "grid-interconnection"]
-    assert inter["value"].isna().all() and not inter["message"].str.contains("0.00 km").any()
+    assert inter["value"].isna().all() and not inter["message_en"].str.contains("0.00 km").any()

@@ -48,9 +48,11 @@ def test_sample_unfed_station_is_planned_for_2030(sample_grid: Any) -> None:
     row = f[f["rule"] == "grid-unfed"].iloc[0]
     assert row["layer"] == "substations"
     assert "TBA 110kV Văn Miếu" in row["message"]
-    assert row["message"].endswith(
+    assert row["message_en"].endswith(
         "as planned by the end of 2030. Plan a line to a 220 kV substation, or correct the "
         "status/period of the lines feeding it.")
+    assert row["message"].startswith("Trạm biến áp 110 kV")
+    assert "theo quy hoạch đến hết năm 2030" in row["message"]
     assert sample_grid.scenarios[["scenario", "unfed"]].values.tolist() == [
         ["existing", 0], ["2030", 1]]
 

@@ -14,25 +14,65 @@ import pandas as pd
 import shapely
 
 from geoplan.findings import make_findings
-from geoplan.grid._common import join_words, none_for_na
+from geoplan.grid._common import none_for_na
 from geoplan.grid.build import Grid
 from geoplan.grid.scenario import _State, _state, scenarios
+from geoplan.messages import Text, message
 
 __all__ = ["REFERENCE", "audit_grid"]
 
-#: The ``reference`` of every grid finding.
-REFERENCE = ("Phân tích cấu trúc lưới điện của geoplan; tiêu chí N-1 là thông lệ quy hoạch, không "
-             "phải ngưỡng pháp lý / geoplan grid topology audit; N-1 as planning practice, not a "
-             "legal threshold")
+#: The ``reference`` of every grid finding, in both languages.
+REFERENCE_TEXT = Text("Phân tích cấu trúc lưới điện của geoplan; tiêu chí N-1 là thông lệ quy "
+                      "hoạch, không phải ngưỡng pháp lý",
+                      "geoplan grid topology audit; N-1 as planning practice, not a legal "
+                      "threshold")
+#: The same, both languages in one text (Vietnamese first).
+REFERENCE = f"{REFERENCE_TEXT.vi} / {REFERENCE_TEXT.en}"
+
+_AND = Text(" và ", " and ")
 
 
-def _kv_label(k: Any) -> str:
-    return "unknown-voltage" if pd.isna(k) else f"{int(k)} kV"
+def _kv_label(k: Any) -> Text:
+    """``110 kV``, or the words for an unknown voltage."""
+    if pd.isna(k):
+        return message("grid.kv_unknown", capital=False)
+    return message("grid.kv", kv=str(int(k)), capital=False)
 
 
-def _kv_labels(kv: np.ndarray) -> list[str]:
-    """:func:`_kv_label` of each value of a float array (NaN: unknown)."""
-    return ["unknown-voltage" if k != k else f"{int(k)} kV" for k in kv.tolist()]
+def _kv_labels(kv: np.ndarray) -> list[Text]:
+    """:func:`_kv_label` of each value of a float array (NaN: unknown), one per distinct
+    value."""
+    cache: dict[float, Text] = {}
+    out = []
+    for k in kv.tolist():
+        key = -1.0 if k != k else k
+        if key not in cache:
+            cache[key] = _kv_label(k)
+        out.append(cache[key])
+    return out
+
+
+def _line(kv: Text, fid: Any) -> Text:
+    return message("grid.line", kv=kv, id=str(fid), capital=False)
+
+
+def _substation(kv: Text, label: str) -> Text:
+    return message("grid.substation", kv=kv, id=label, capital=False)
+
+
+def _join(parts: list[Text]) -> Text:
+    """``a``, ``a và b`` / ``a and b``, ``a, b và c`` / ``a, b and c``."""
+    if len(parts) == 1:
+        return parts[0]
+    head = Text.join(", ", parts[:-1])
+    return Text(head.vi + _AND.vi + parts[-1].vi, head.en + _AND.en + parts[-1].en)
+
+
+def _texts(messages: list[Text]) -> dict[str, Any]:
+    """The ``message*`` and ``reference*`` columns of one rule's findings."""
+    vi = [m.vi for m in messages]
+    return {"message": vi, "message_vi": vi, "message_en": [m.en for m in messages],
+            "reference_vi": REFERENCE_TEXT.vi, "reference_en": REFERENCE_TEXT.en}
 
 
 def _kv_floats(values: pd.Series) -> np.ndarray:
@@ -42,7 +82,7 @@ def _kv_floats(values: pd.Series) -> np.ndarray:
 def _rule_frame(rule: str, severity: str, n: int, **columns: Any) -> pd.DataFrame:
     """The findings of one rule, one column each (a scalar is the same on every row)."""
     return pd.DataFrame({"rule": rule, "severity": severity, **columns,
-                         "reference": REFERENCE}, index=pd.RangeIndex(n))
+                         "reference": REFERENCE_TEXT.vi}, index=pd.RangeIndex(n))
 
 
 def audit_grid(grid: Grid, *, interconnection_table: gpd.GeoDataFrame | None = None
@@ -91,19 +131,19 @@ def _dangling_findings(grid: Grid) -> pd.DataFrame:
         (i, j), d = tree.query_nearest(pts, return_distance=True, all_matches=False)
         nearest[i], dist[i] = j, d
     fid = _text(ends["feature_id"])
-    near = [f"the nearest station, {st_id[j]}, is {d:,.0f} m away" if j >= 0
-            else "the plan has no substation" for j, d in zip(nearest.tolist(), dist.tolist(),
-                                                               strict=True)]
-    message = [f"{kv} line {f}: its {e} reaches no substation, plant or other line ({n}; "
-               f"ends within {tol:g} m connect). Connect it to a substation, or fix its "
-               "geometry; for coarse drawings raise [grid] tolerance_m."
-               for kv, f, e, n in zip(_kv_labels(_kv_floats(ends["voltage_kv"])), fid.tolist(),
-                                      _text(ends["end"]).tolist(), near, strict=True)]
+    none = message("grid.no_station", capital=False)
+    near = [message("grid.nearest_station", id=str(st_id[j]), m=d, capital=False) if j >= 0
+            else none for j, d in zip(nearest.tolist(), dist.tolist(), strict=True)]
+    which = {"start": message("grid.end_start", capital=False),
+             "end": message("grid.end_end", capital=False)}
+    texts = [message("grid.dangling", line=_line(kv, f),
+                     end=which.get(e, Text.same(str(e))), near=n, tol=tol)
+             for kv, f, e, n in zip(_kv_labels(_kv_floats(ends["voltage_kv"])), fid.tolist(),
+                                    _text(ends["end"]).tolist(), near, strict=True)]
     return _rule_frame(
         "grid-dangling", "error", len(ends), layer=_text(ends["layer"]), feature_id=fid,
         other_layer=_take(st_layer, nearest), other_id=_take(st_id, nearest), value=dist,
-        unit="m",
-        threshold=tol, message=message, geometry=pts)
+        unit="m", threshold=tol, **_texts(texts), geometry=pts)
 
 
 def _mismatch_findings(grid: Grid) -> pd.DataFrame:
@@ -119,14 +159,12 @@ def _mismatch_findings(grid: Grid) -> pd.DataFrame:
     p = np.where(at_station, 0, ends["other_part"].to_numpy())
     kv = _kv_floats(ends["voltage_kv"])
     fid = _text(ends["feature_id"])
-    message = [
-        (f"{label} line {f} ends at substation {st_id[jj]} "
-         f"({str(st_levels[jj]).replace(';', '/')} kV), which has no {label} level; treated as "
-         f"connected. Add the level to the substation (voltage_kv = "
-         f"\"{st_levels[jj]};{_int_text(k)}\") or correct the line's voltage.") if here else
-        (f"{label} line {f} ends on {_kv_label(ln_kv[pp])} line {ln_id[pp]}: lines of "
-         "different voltages join only in a substation; not connected. Add the substation, "
-         "or correct a voltage.")
+    texts = [
+        message("grid.mismatch_station", line=_line(label, f), sub=str(st_id[jj]),
+                levels=str(st_levels[jj]).replace(";", "/"), kv=label,
+                raw=str(st_levels[jj]), k=_int_text(k)) if here else
+        message("grid.mismatch_line", line=_line(label, f),
+                other=_line(_kv_label(ln_kv[pp]), ln_id[pp]))
         for label, f, k, here, jj, pp in zip(_kv_labels(kv), fid.tolist(), kv.tolist(),
                                              at_station.tolist(), j.tolist(), p.tolist(),
                                              strict=True)]
@@ -134,7 +172,7 @@ def _mismatch_findings(grid: Grid) -> pd.DataFrame:
         "grid-voltage-mismatch", "error", len(ends), layer=_text(ends["layer"]),
         feature_id=fid, other_layer=_either(at_station, st_layer, j, ln_layer, p),
         other_id=_either(at_station, st_id, j, ln_id, p), value=kv, unit="kV",
-        message=message, geometry=np.asarray(ends.geometry.values, dtype=object))
+        **_texts(texts), geometry=np.asarray(ends.geometry.values, dtype=object))
 
 
 def _take(values: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -175,31 +213,29 @@ class _StationText:
 
 
 def _unfed_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
-    when: dict[int, list[str]] = defaultdict(list)
+    when: dict[int, list[Text]] = defaultdict(list)
     for state in states:
         for j in state.unfed:
-            when[j].append(state.scenario.label)
+            when[j].append(state.scenario.text)
     if not when:
         return _EMPTY
     st = _StationText(grid)
     src = grid.settings.source_kv
     js = np.fromiter(when, dtype=np.int64, count=len(when))
-    message = [f"{_kv_label(st.kv[j])} substation {st.label(j)} has no path to a source "
-               f"(a substation of {src} kV or more, a plant, or the neighbouring grid) "
-               f"{join_words(labels)}. Plan a line to a {src} kV substation, or correct the "
-               "status/period of the lines feeding it." for j, labels in when.items()]
+    texts = [message("grid.unfed", sub=_substation(_kv_label(st.kv[j]), st.label(j)),
+                     src=str(src), when=_join(labels)) for j, labels in when.items()]
     return _rule_frame(
         "grid-unfed", "error", len(js), layer=st.layer[js], feature_id=st.id[js],
         value=np.array([len(v) for v in when.values()], dtype="float64"), unit="scenarios",
-        message=message, geometry=st.geometry[js])
+        **_texts(texts), geometry=st.geometry[js])
 
 
 def _island_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
-    when: dict[frozenset[int], list[str]] = defaultdict(list)
+    when: dict[frozenset[int], list[Text]] = defaultdict(list)
     edges_of: dict[frozenset[int], np.ndarray] = {}
     for state in states:
         for key, positions in state.islands.items():
-            when[key].append(state.scenario.label)
+            when[key].append(state.scenario.text)
             edges_of[key] = positions
     if not when:
         return _EMPTY
@@ -207,7 +243,10 @@ def _island_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
     e_id = _text(grid.edges["feature_id"])
     e_len = grid.edges["length_m"].to_numpy(dtype="float64")
     e_geom = np.asarray(grid.edges.geometry.values, dtype=object)
-    first, km, message, geoms = [], [], [], []
+    first: list[int] = []
+    km: list[float] = []
+    texts: list[Text] = []
+    geoms = []
     for key, labels in when.items():
         js = sorted(key, key=lambda j: (str(st.layer[j]), str(st.id[j])))
         pos = edges_of[key]
@@ -215,26 +254,28 @@ def _island_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
         names = [st.label(j) for j in js]
         first.append(js[0])
         km.append(float(e_len[pos].sum()) / 1e3)
-        message.append(
-            f"{len(js)} substation(s) ({join_words(names[:8])}"
-            f"{' …' if len(names) > 8 else ''}) and {len(line_ids)} line(s) "
-            f"({join_words(line_ids[:8])}{' …' if len(line_ids) > 8 else ''}) form a "
-            f"connected part with load but no source {join_words(labels)}. Connect it "
-            f"to a {grid.settings.source_kv} kV substation or a plant.")
+        texts.append(message(
+            "grid.island", n=len(js),
+            subs=_join([Text.same(str(n)) for n in names[:8]])
+            + Text.same("…" if len(names) > 8 else ""),
+            m=len(line_ids),
+            lines=_join([Text.same(str(n)) for n in line_ids[:8]])
+            + Text.same("…" if len(line_ids) > 8 else ""),
+            when=_join(labels), src=str(grid.settings.source_kv)))
         geoms.append(shapely.multilinestrings(list(e_geom[pos])))
     at = np.array(first, dtype=np.int64)
     return _rule_frame(
         "grid-island", "warning", len(at), layer=st.layer[at], feature_id=st.id[at],
-        value=np.array(km, dtype="float64"), unit="km", message=message,
+        value=np.array(km, dtype="float64"), unit="km", **_texts(texts),
         geometry=np.array(geoms, dtype=object))
 
 
 def _single_supply_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
-    when: dict[int, list[str]] = defaultdict(list)
+    when: dict[int, list[Text]] = defaultdict(list)
     via: dict[int, int] = {}
     for state in states:
         for j, pos in state.single.items():
-            when[j].append(state.scenario.label)
+            when[j].append(state.scenario.text)
             via[j] = pos
     if not when:
         return _EMPTY
@@ -243,14 +284,13 @@ def _single_supply_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
     e_kv = _kv_floats(grid.edges["voltage_kv"])
     js = np.fromiter(when, dtype=np.int64, count=len(when))
     edge = np.array([via[j] for j in when], dtype=np.int64)
-    message = [f"{_kv_label(st.kv[j])} substation {st.label(j)} depends on a single line "
-               f"{join_words(labels)}: losing {_kv_label(e_kv[via[j]])} line {e_id[via[j]]} "
-               "cuts it off (N-1 not met; a line of two circuits counts as two)."
-               for j, labels in when.items()]
+    texts = [message("grid.single_supply", sub=_substation(_kv_label(st.kv[j]), st.label(j)),
+                     when=_join(labels), line=_line(_kv_label(e_kv[via[j]]), e_id[via[j]]))
+             for j, labels in when.items()]
     return _rule_frame(
         "grid-single-supply", "info", len(js), layer=st.layer[js], feature_id=st.id[js],
         other_layer=e_layer[edge], other_id=e_id[edge], value=1.0, unit="lines",
-        message=message, geometry=st.geometry[js])
+        **_texts(texts), geometry=st.geometry[js])
 
 
 def _interconnection_findings(table: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -261,24 +301,18 @@ def _interconnection_findings(table: gpd.GeoDataFrame) -> pd.DataFrame:
     neighbour = _text(table["neighbour"])
     outside = table["outside_km"].to_numpy(dtype="float64")
     fid = _text(table["feature_id"])
-    message = []
+    texts = []
+    unknown = message("grid.unknown_neighbour", capital=False)
     for kv, f, where, km, is_cut in zip(_kv_labels(_kv_floats(table["voltage_kv"])),
                                         fid.tolist(), neighbour.tolist(), outside.tolist(),
                                         cut.tolist(), strict=True):
-        if where == "unknown neighbour":
-            where = ("a neighbouring province not named in the plan (unknown neighbour; add "
-                     "province polygons to the boundary layer or [grid] neighbours)")
+        place = unknown if where == "unknown neighbour" else Text.same(str(where))
         if is_cut:
-            message.append(
-                f"{kv} line {f} ends on the province boundary, towards {where}: the line was "
-                "cut at the boundary (clipped to the province), so the data do not show how "
-                "far it runs outside; counted as an interconnection, not a dangling end. "
-                "Select the lines that intersect the province instead of clipping them.")
+            texts.append(message("grid.cut_at_boundary", line=_line(kv, f), where=place))
         else:
-            message.append(f"{kv} line {f} crosses the province boundary into {where}, "
-                           f"{km:.2f} km outside the province: an interconnection with the "
-                           "neighbouring province.")
+            texts.append(message("grid.crosses_boundary", line=_line(kv, f), where=place,
+                                 km=km))
     return _rule_frame(
         "grid-interconnection", "info", len(table), layer=_text(table["layer"]),
-        feature_id=fid, value=np.where(cut, np.nan, outside), unit="km", message=message,
+        feature_id=fid, value=np.where(cut, np.nan, outside), unit="km", **_texts(texts),
         geometry=np.asarray(table.geometry.values, dtype=object))

@@ -13,6 +13,7 @@ import pandas as pd
 
 from geoplan.grid.build import Grid, _components, _station_node
 from geoplan.kinds import period_end
+from geoplan.messages import Text, message
 
 __all__ = ["Scenario", "scenarios"]
 
@@ -25,6 +26,15 @@ class Scenario:
     key: str
     year: int | None
     label: str
+
+    @property
+    def text(self) -> Text:
+        """:attr:`label` in both languages, Vietnamese first (for findings' messages)."""
+        if self.key == "existing":
+            return message("grid.scenario_existing", capital=False)
+        if self.key == "plan":
+            return message("grid.scenario_plan", capital=False)
+        return message("grid.scenario_by", year=str(self.year), capital=False)
 
 
 def _per_value(values: np.ndarray, fn: Any) -> np.ndarray:
