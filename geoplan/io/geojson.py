@@ -75,7 +75,7 @@ def _column_values(col: pd.Series) -> list[Any]:
     if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         values = _objects(col)
         return [v.item() if isinstance(v, np.generic) else v for v in values]
-    arr = np.asarray(col.to_numpy(dtype=object, na_value=None), dtype=object)
+    arr = np.asarray(_objects(col), dtype=object)
     if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty") \
             and _all_nfc(list(arr[np.asarray(pd.notna(arr), dtype=bool)].tolist())):
         return list(arr.tolist())  # the common case (loaded layers are NFC): no per-value work
