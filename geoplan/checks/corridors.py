@@ -157,19 +157,51 @@ def check_corridors(
 def corridor_parts(
     features: np.ndarray, lines: np.ndarray, half_width: np.ndarray
 ) -> np.ndarray:
-    """The corridor of each line (flat caps, round joins), clipped near its feature.
+    """The corridor of each line (flat caps, round joins), near its feature.
 
-    Element-wise over (feature, line, half-width) triples. Only the part of the line within
-    ``half_width`` (+1 m) of the feature's envelope is buffered: the corridor near the feature is
-    exactly the same as the whole line's corridor there (a point's nearest axis point lies inside
-    that box, and the flat caps the clip introduces lie farther away), and buffering a few
-    segments instead of the whole route is what makes the check fast.
+    Element-wise over (feature, line, half-width) triples. Only the segments of the line whose
+    envelope comes within ``half_width`` (+1 m) of the feature's envelope are buffered, each run
+    of consecutive such segments as one path: the corridor over the feature is exactly the whole
+    line's corridor there (a segment left out lies, with its end vertices and their round
+    joins, more than ``half_width`` from the feature), and buffering a few segments instead of
+    the whole route is what makes the check fast. The runs keep the line's own path, so a line
+    that doubles back or crosses itself keeps every join (an overlay clip would node it).
     """
+    n = len(features)
     b = shapely.bounds(features)
     pad = half_width + 1.0
-    box = shapely.box(b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad)
-    near = shapely.intersection(lines, box)
-    return np.asarray(shapely.buffer(near, half_width, cap_style="flat", join_style="round"))
+    lo_x, lo_y, hi_x, hi_y = b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad
+    parts, pair_of_part = shapely.get_parts(lines, return_index=True)
+    xy, part_of_xy = shapely.get_coordinates(parts, return_index=True)
+    seg = np.flatnonzero(part_of_xy[:-1] == part_of_xy[1:])  # segment k: xy[k] -> xy[k + 1]
+    pair = pair_of_part[part_of_xy[seg]]
+    a, z = xy[seg], xy[seg + 1]
+    kept = ((np.minimum(a[:, 0], z[:, 0]) <= hi_x[pair])
+            & (np.maximum(a[:, 0], z[:, 0]) >= lo_x[pair])
+            & (np.minimum(a[:, 1], z[:, 1]) <= hi_y[pair])
+            & (np.maximum(a[:, 1], z[:, 1]) >= lo_y[pair]))
+    seg, pair = seg[kept], pair[kept]
+    out = np.empty(n, dtype=object)
+    out[:] = None
+    if not len(seg):
+        return out
+    # a run of kept segments starts where the previous kept segment is not the one before it
+    starts = np.ones(len(seg), dtype=bool)
+    starts[1:] = seg[1:] != seg[:-1] + 1
+    run = np.cumsum(starts) - 1
+    ends = np.ones(len(seg), dtype=bool)
+    ends[:-1] = starts[1:]
+    # each kept segment gives its first vertex; the last of a run also its second
+    order_pos = np.concatenate([2 * seg, 2 * seg[ends] + 2])
+    coords = np.concatenate([xy[seg], xy[seg[ends] + 1]])
+    runs_of = np.concatenate([run, run[ends]])
+    order = np.lexsort((order_pos, runs_of))
+    paths = np.asarray(shapely.linestrings(coords[order], indices=runs_of[order]), dtype=object)
+    run_pair = pair[starts]
+    near = shapely.multilinestrings(paths, indices=run_pair)
+    covered = np.unique(run_pair)
+    out[covered] = np.asarray(near, dtype=object)[covered]
+    return np.asarray(shapely.buffer(out, half_width, cap_style="flat", join_style="round"))
 
 
 def corridor_records(
