@@ -217,16 +217,23 @@ def locate_findings(findings: gpd.GeoDataFrame, frames: Mapping[str, gpd.GeoData
     blank = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if not blank.any():
         return findings
-    lookup: dict[tuple[str, str], Any] = {}
+    out = np.array(geoms, dtype=object, copy=True)
+    rows = np.flatnonzero(blank)
+    layer = findings["layer"].to_numpy(dtype=object)[rows]
+    fid = findings["feature_id"].to_numpy(dtype=object)[rows]
+    out[rows] = None
     for name, frame in frames.items():
         if frame is None or "id" not in frame or not len(frame):
             continue
-        for fid, geom in zip(frame["id"].astype(str), frame.geometry.values, strict=True):
-            if geom is not None and not geom.is_empty:
-                lookup.setdefault((str(name), fid), geom)
-    out = np.array(geoms, dtype=object, copy=True)
-    for i in np.flatnonzero(blank):
-        layer, fid = findings["layer"].iat[i], findings["feature_id"].iat[i]
-        feature = lookup.get((str(layer), str(fid))) if layer is not None else None
-        out[i] = shapely.point_on_surface(feature) if feature is not None else None
+        mine = np.flatnonzero(layer == str(name))
+        if not len(mine):
+            continue
+        shapes = np.asarray(frame.geometry.values, dtype=object)
+        drawable = ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
+        ids = pd.Index(frame["id"].astype(str).to_numpy(dtype=object)[drawable])
+        first = ~ids.duplicated()  # the first drawable feature of an id, as before
+        at = pd.Index(ids[first]).get_indexer(pd.Index(fid[mine].astype(str)))
+        found = at >= 0
+        picked = shapes[drawable][first][at[found]]
+        out[rows[mine[found]]] = shapely.point_on_surface(picked)
     return findings.set_geometry(gpd.GeoSeries(out, index=findings.index, crs=findings.crs))
