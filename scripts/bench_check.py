@@ -330,10 +330,10 @@ def _growth(rows: dict[float, dict[str, Any]]) -> None:
     fastest = max(growth, key=lambda s: growth[s])
     whole = b["wall"] / a["wall"]
     print(f"scale {low:g} -> {high:g}: findings + features x{size:.2f}; whole process "
-          f"x{whole:.2f} ({'within' if whole <= size * 1.1 else 'FASTER than'} proportion)")
+          f"x{whole:.2f} ({'within' if whole <= size else 'FASTER than'} proportion)")
     print("  stage growth: " + ", ".join(f"{s} x{g:.2f}" for s, g in growth.items()))
     print(f"  fastest-growing stage: {fastest} (x{growth[fastest]:.2f} vs x{size:.2f}: "
-          f"{'within' if growth[fastest] <= size * 1.1 else 'FASTER than'} proportion; "
+          f"{'within' if growth[fastest] <= size else 'FASTER than'} proportion; "
           f"{b['stages'][fastest]:.2f} s of {sum(b['stages'].values()):.2f} s at scale "
           f"{high:g})")
 

@@ -23,8 +23,10 @@ Findings of ``geoplan check`` at scale 1 with the default seed (rule table 2026.
 grid-unfed 783, grid-island 706, grid-voltage-mismatch 155, grid-single-supply 146) and
 8,700 from the plan rules (corridor 7,139 -- 3,766 of them lines of unknown voltage --,
 cluster-expansion 378, trade-class 373, overlap 331, cluster-size 200, cluster-new 184,
-cluster-type 66, park-phasing 38, duplicate 1, outside-boundary 1). The counts grow in
-proportion to ``scale``.
+cluster-type 66, park-phasing 38, duplicate 1, outside-boundary 1). ``scale`` multiplies the
+counts on the same territory, so it raises the density around the cities: the grid findings
+grow in proportion (58,250 at scale 4), the pairwise ones faster (scale 4: corridor 47,086,
+overlap 4,549; 115,196 findings in all).
 
 Everything is deterministic for a given ``seed`` and ``scale``. The plan names no province, so
 the analysis CRS is UTM. Files are GeoPackages in EPSG:4326 with canonical field names.
