@@ -182,9 +182,9 @@ def corridor_parts(
             & (np.maximum(a[:, 1], z[:, 1]) >= lo_y[pair]))
     seg, pair = seg[kept], pair[kept]
     out = np.empty(n, dtype=object)
-    out[:] = None
+    out[:] = shapely.LineString()  # no segment near the feature: an empty corridor
     if not len(seg):
-        return out
+        return np.asarray(shapely.buffer(out, half_width), dtype=object)
     # a run of kept segments starts where the previous kept segment is not the one before it
     starts = np.ones(len(seg), dtype=bool)
     starts[1:] = seg[1:] != seg[:-1] + 1
@@ -197,10 +197,9 @@ def corridor_parts(
     runs_of = np.concatenate([run, run[ends]])
     order = np.lexsort((order_pos, runs_of))
     paths = np.asarray(shapely.linestrings(coords[order], indices=runs_of[order]), dtype=object)
-    run_pair = pair[starts]
-    near = shapely.multilinestrings(paths, indices=run_pair)
-    covered = np.unique(run_pair)
-    out[covered] = np.asarray(near, dtype=object)[covered]
+    covered, run_slot = np.unique(pair[starts], return_inverse=True)
+    out[covered] = np.asarray(shapely.multilinestrings(paths, indices=run_slot.ravel()),
+                              dtype=object)
     return np.asarray(shapely.buffer(out, half_width, cap_style="flat", join_style="round"))
 
 
