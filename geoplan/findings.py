@@ -103,12 +103,8 @@ def make_findings(
     if unknown:
         raise ValueError(f"unknown finding columns {sorted(unknown)}; valid: {FINDING_COLUMNS}")
     for col in _TEXT:
-        if col not in frame:
-            frame[col] = None
-        frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
-        frame[col] = pd.Series(
-            [None if v is None else str(v) for v in frame[col]], index=frame.index, dtype=object
-        )
+        frame[col] = (_text_column(frame[col]) if col in frame
+                      else pd.Series(None, index=frame.index, dtype=object))
     for col in _NUMBERS:
         if col not in frame:
             frame[col] = np.nan
@@ -124,25 +120,39 @@ def make_findings(
     return out.reset_index(drop=True)
 
 
-def _sort_key(col: pd.Series) -> pd.Series:
-    return col.fillna("")
+def _text_column(col: pd.Series) -> pd.Series:
+    """``col`` as an object column of ``str`` and ``None`` (missing values of any kind)."""
+    values = np.asarray(col.to_numpy(dtype=object), dtype=object)
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    out = values.copy()
+    out[missing] = None
+    if pd.api.types.infer_dtype(out, skipna=True) not in ("string", "empty"):
+        other = np.flatnonzero(~missing)
+        out[other] = [str(v) for v in out[other]]
+    return pd.Series(out, index=col.index, dtype=object)
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows in a stable order: the text columns, then the severity, the figures and the
-    geometry (WKB) break the remaining ties, so that row order never shows through."""
+    """Rows in a stable order: the text columns, then the severity and the figures; the
+    geometry (WKB) breaks the remaining ties, so that row order never shows through.
+
+    The WKB is computed only for the rows still tied on every other key (few: the sort is
+    linear in the number of findings, not in their vertices)."""
     import shapely
 
     frame = frame.reset_index(drop=True)
-    geoms = np.asarray(frame["geometry"].to_numpy(dtype=object), dtype=object)
-    wkb = shapely.to_wkb(geoms, hex=True, output_dimension=2)
-    ties = pd.DataFrame({
-        "_severity": frame["severity"].fillna(""),
-        "_value": frame["value"].fillna(-np.inf), "_threshold": frame["threshold"].fillna(-np.inf),
-        "_geometry": pd.Series(wkb, index=frame.index).fillna(""),
-    }, index=frame.index)
-    keyed = pd.concat([frame[_SORT].apply(_sort_key), ties], axis=1)
-    order = keyed.sort_values([*_SORT, *ties.columns], kind="stable").index
+    keys = pd.DataFrame({c: frame[c].fillna("") for c in _SORT})
+    keys["_severity"] = frame["severity"].fillna("")
+    keys["_value"] = frame["value"].fillna(-np.inf)
+    keys["_threshold"] = frame["threshold"].fillna(-np.inf)
+    tied = keys.duplicated(keep=False).to_numpy()
+    wkb = np.full(len(frame), "", dtype=object)
+    if tied.any():
+        geoms = np.asarray(frame["geometry"].to_numpy(dtype=object)[tied], dtype=object)
+        hexes = shapely.to_wkb(geoms, hex=True, output_dimension=2)
+        wkb[tied] = [h if h is not None else "" for h in hexes]
+    keys["_geometry"] = wkb
+    order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order]
 
 
@@ -207,16 +217,23 @@ def locate_findings(findings: gpd.GeoDataFrame, frames: Mapping[str, gpd.GeoData
     blank = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if not blank.any():
         return findings
-    lookup: dict[tuple[str, str], Any] = {}
+    out = np.array(geoms, dtype=object, copy=True)
+    rows = np.flatnonzero(blank)
+    layer = findings["layer"].to_numpy(dtype=object)[rows]
+    fid = findings["feature_id"].to_numpy(dtype=object)[rows]
+    out[rows] = None
     for name, frame in frames.items():
         if frame is None or "id" not in frame or not len(frame):
             continue
-        for fid, geom in zip(frame["id"].astype(str), frame.geometry.values, strict=True):
-            if geom is not None and not geom.is_empty:
-                lookup.setdefault((str(name), fid), geom)
-    out = np.array(geoms, dtype=object, copy=True)
-    for i in np.flatnonzero(blank):
-        layer, fid = findings["layer"].iat[i], findings["feature_id"].iat[i]
-        feature = lookup.get((str(layer), str(fid))) if layer is not None else None
-        out[i] = shapely.point_on_surface(feature) if feature is not None else None
+        mine = np.flatnonzero(layer == str(name))
+        if not len(mine):
+            continue
+        shapes = np.asarray(frame.geometry.values, dtype=object)
+        drawable = ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
+        ids = pd.Index(frame["id"].astype(str).to_numpy(dtype=object)[drawable])
+        first = ~ids.duplicated()  # the first drawable feature of an id, as before
+        at = pd.Index(ids[first]).get_indexer(pd.Index(fid[mine].astype(str)))
+        found = at >= 0
+        picked = shapes[drawable][first][at[found]]
+        out[rows[mine[found]]] = shapely.point_on_surface(picked)
     return findings.set_geometry(gpd.GeoSeries(out, index=findings.index, crs=findings.crs))

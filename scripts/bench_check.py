@@ -1,17 +1,31 @@
-"""Benchmark ``geoplan check`` on the national workload against a notebook-style baseline.
+"""Benchmark ``geoplan check PLAN -o findings.geojson`` (default options) on the national workload.
 
-Both run as whole processes (imports, reading, checking, writing the findings) on the same
-workload, one after the other, timed with the same clock; peak memory comes from
-``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``. The baseline does the same checks the obvious
-way a notebook would: ``gpd.overlay`` for overlaps and corridors, ``sjoin`` for points,
-``apply`` and row-wise loops for the legal rules, ``to_file`` for the output.
+Three kinds of child process run on the same workload (``scripts/workload.py``), alternated and
+timed with the same clock, the medians of ``--repeat`` runs reported:
+
+* **geoplan**: the command a user types, ``python -m geoplan check PLAN -o findings.geojson``
+  with its default options (whole process: imports, reading, grid audit, plan rules, writing);
+* **baseline**: the same plan rules done the obvious way a notebook would (``gpd.overlay`` for
+  overlaps and corridors, ``sjoin`` for points, ``apply`` and row-wise loops for the legal rules,
+  ``to_file`` for the output) -- it does no grid audit;
+* **stages**: a child calling the library API stage by stage, as ``geoplan check`` does, with
+  ``time.perf_counter`` around each: imports, load, grid (build and audit), plan rules,
+  assembly (merging, locating and de-duplicating the findings), GeoJSON write, and the
+  printing of every finding the command does on stdout. The coverage is not run by
+  ``geoplan check`` (``analyse(coverage=False)``), so it is no stage here.
+
+Peak memory is the child's own ``ru_maxrss`` (``os.wait4``). With ``--scales`` the table holds
+one row per scale, and the last lines say which stage grows fastest between the first scale at
+or above 1 and the largest, against the growth of (findings reported + features read).
 
 Usage::
 
-    python scripts/bench_check.py                 # workload in out/workload (made if missing)
-    python scripts/bench_check.py --workload DIR --repeat 3
+    python scripts/bench_check.py                        # national workload (scale 1)
+    python scripts/bench_check.py --repeat 3
+    python scripts/bench_check.py --scales 0.25,1,2,4 --repeat 1
 
-Target (issue 3): geoplan under 3 s and 1.5 GB on a 2-core machine.
+Targets: at scale 1 geoplan's wall time at most 0.2 x the baseline's, peak memory at most
+1.5 GB; from scale 1 to 4 the time grows no faster than findings + features.
 """
 
 from __future__ import annotations
@@ -19,15 +33,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+TARGET_RATIO = 0.2
+TARGET_MB = 1536.0
 
 BASELINE = r'''
 import sys, time
@@ -156,79 +173,205 @@ print(json.dumps({"findings": len(out_frame),
                   "by_rule": out_frame["rule"].value_counts().to_dict()}))
 '''
 
+STAGES = r'''
+import json, os, sys, time
+t0 = time.perf_counter()
+import geoplan
+from geoplan import io
+from geoplan.analysis import dedupe_findings
+from geoplan.checks import run_checks
+from geoplan.cli.output import echo_findings
+from geoplan.findings import FINDING_ID, concat_findings, localise, locate_findings
+from geoplan.grid import analyse_plan
+from geoplan.rules import GRID_RULE_IDS
 
-def _cpu() -> float:
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
+folder, out = sys.argv[1], sys.argv[2]
+seconds = {"imports": time.perf_counter() - t0}
+
+def stage(name, job):
+    t = time.perf_counter()
+    result = job()
+    seconds[name] = time.perf_counter() - t
+    return result
+
+plan = stage("load", lambda: geoplan.load_plan(folder))
+grid = stage("grid", lambda: analyse_plan(plan))
+rules = stage("plan rules", lambda: run_checks(plan))
+
+def assemble():
+    gf = grid.findings
+    found = concat_findings([rules, gf[gf["rule"].isin(GRID_RULE_IDS)]], crs=plan.crs)
+    found = locate_findings(found, {n: layer.frame for n, layer in plan.layers.items()})
+    return dedupe_findings(found)
+
+findings = stage("assembly", assemble)
+stage("geojson write", lambda: io.write_geojson(findings, out, id_field=FINDING_ID))
+
+def printed():
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        saved, sys.stdout = sys.stdout, sink
+        try:
+            echo_findings(localise(findings, "vi"))
+        finally:
+            sys.stdout = saved
+
+stage("print", printed)
+features = sum(len(layer.frame) for layer in plan.layers.values())
+print(json.dumps({"seconds": seconds, "features": features, "findings": len(findings),
+                  "grid_findings": int(findings["rule"].isin(GRID_RULE_IDS).sum())}))
+'''
+
+STAGE_NAMES = ("imports", "load", "grid", "plan rules", "assembly", "geojson write", "print")
 
 
-def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str, int]:
-    """Wall and CPU seconds of a child process, its stdout and exit code."""
-    c0, t0 = _cpu(), time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
-    if proc.returncode not in (0, 3):
-        sys.stderr.write(proc.stderr)
-        raise SystemExit(f"{cmd[:3]} failed with exit code {proc.returncode}")
-    return elapsed, cpu, proc.stdout, proc.returncode
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one child process, and its stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        if proc.returncode not in (0, 3):  # 3: findings of severity error
+            sys.stderr.write(err.read().decode("utf-8", "replace")[-4000:])
+            raise SystemExit(f"{' '.join(cmd[:4])} ... failed with exit code {proc.returncode}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout
 
 
-def _maxrss_mb() -> float:
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    return rss / 1024
+def _workload(workdir: Path, scale: float) -> Path:
+    """The workload folder of ``scale`` (made, or remade when workload.py is newer)."""
+    folder = workdir / f"workload-{scale:g}"
+    plan = folder / "plan.toml"
+    if not plan.exists() or plan.stat().st_mtime < (HERE / "workload.py").stat().st_mtime:
+        sys.path.insert(0, str(HERE))
+        try:
+            from workload import make_workload
+        finally:
+            sys.path.remove(str(HERE))
+        print(f"making the workload of scale {scale:g} in {folder} ...", file=sys.stderr)
+        make_workload(folder, scale=scale)
+    return folder
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _measure(folder: Path, repeat: int, baseline: bool, env: dict[str, str],
+             tmp: Path) -> dict[str, Any]:
+    """Median figures of one workload: geoplan, its stages and the baseline, alternated."""
+    out = tmp / "findings.geojson"
+    base_out = tmp / "baseline.geojson"
+    script, stages = tmp / "baseline.py", tmp / "stages.py"
+    script.write_text("import json\n" + BASELINE, encoding="utf-8")
+    stages.write_text(STAGES, encoding="utf-8")
+    runs: dict[str, list[Any]] = {"wall": [], "cpu": [], "rss": [], "stage": [], "bwall": [],
+                                  "bcpu": [], "brss": []}
+    info: dict[str, Any] = {}
+    for _ in range(repeat):
+        out.unlink(missing_ok=True)
+        wall, cpu, rss, _ = _run([sys.executable, "-m", "geoplan", "check", str(folder), "-o",
+                                  str(out)], env)
+        runs["wall"].append(wall)
+        runs["cpu"].append(cpu)
+        runs["rss"].append(rss)
+        info["findings"] = len(json.loads(out.read_text(encoding="utf-8"))["features"])
+        if baseline:
+            base_out.unlink(missing_ok=True)
+            wall, cpu, rss, text = _run([sys.executable, str(script), str(folder),
+                                         str(base_out)], env)
+            runs["bwall"].append(wall)
+            runs["bcpu"].append(cpu)
+            runs["brss"].append(rss)
+            info["baseline_findings"] = json.loads(text.strip().splitlines()[-1])["findings"]
+        out.unlink(missing_ok=True)
+        _, _, _, text = _run([sys.executable, str(stages), str(folder), str(out)], env)
+        result = json.loads(text.strip().splitlines()[-1])
+        runs["stage"].append(result["seconds"])
+        info["features"] = result["features"]
+        info["grid_findings"] = result["grid_findings"]
+        if result["findings"] != info["findings"]:
+            raise SystemExit(f"the stages found {result['findings']} findings, the command "
+                             f"{info['findings']}: the stage child no longer does what "
+                             "`geoplan check` does")
+    info.update({k: _median(runs[k]) for k in ("wall", "cpu", "rss", "bwall", "bcpu", "brss")})
+    info["stages"] = {s: _median([r[s] for r in runs["stage"]]) for s in STAGE_NAMES}
+    return info
+
+
+def _table(rows: dict[float, dict[str, Any]], baseline: bool) -> None:
+    head = (f"{'scale':>6} {'features':>9} {'findings':>9} {'(grid)':>7} {'wall s':>7} "
+            f"{'CPU s':>6} {'peak MB':>8}")
+    if baseline:
+        head += f" {'base s':>7} {'ratio':>6}"
+    head += "".join(f" {s[:9]:>9}" for s in STAGE_NAMES)
+    print(head)
+    for scale, r in rows.items():
+        line = (f"{scale:>6g} {r['features']:>9,} {r['findings']:>9,} {r['grid_findings']:>7,} "
+                f"{r['wall']:>7.2f} {r['cpu']:>6.2f} {r['rss']:>8.0f}")
+        if baseline:
+            line += f" {r['bwall']:>7.2f} {r['wall'] / r['bwall']:>6.2f}"
+        line += "".join(f" {r['stages'][s]:>9.2f}" for s in STAGE_NAMES)
+        print(line)
+
+
+def _growth(rows: dict[float, dict[str, Any]]) -> None:
+    scales = sorted(rows)
+    low = next((s for s in scales if s >= 1), scales[0])
+    high = scales[-1]
+    if high <= low:
+        return
+    a, b = rows[low], rows[high]
+    size = (b["findings"] + b["features"]) / (a["findings"] + a["features"])
+    growth = {s: b["stages"][s] / a["stages"][s] for s in STAGE_NAMES if a["stages"][s] > 0}
+    fastest = max(growth, key=lambda s: growth[s])
+    whole = b["wall"] / a["wall"]
+    print(f"scale {low:g} -> {high:g}: findings + features x{size:.2f}; whole process "
+          f"x{whole:.2f} ({'within' if whole <= size else 'FASTER than'} proportion)")
+    print("  stage growth: " + ", ".join(f"{s} x{g:.2f}" for s, g in growth.items()))
+    print(f"  fastest-growing stage: {fastest} (x{growth[fastest]:.2f} vs x{size:.2f}: "
+          f"{'within' if growth[fastest] <= size else 'FASTER than'} proportion; "
+          f"{b['stages'][fastest]:.2f} s of {sum(b['stages'].values()):.2f} s at scale "
+          f"{high:g})")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workload", type=Path, default=ROOT / "out" / "workload")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each (best is kept)")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "out",
+                        help="where the workloads live (workload-<scale>, made if missing)")
+    parser.add_argument("--scales", default="1", help="comma-separated workload scales")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (medians shown)")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args(argv)
-
-    plan = args.workload / "plan.toml"
-    if not plan.exists():
-        sys.path.insert(0, str(HERE))
-        from workload import make_workload
-
-        print(f"making the workload in {args.workload} ...", file=sys.stderr)
-        make_workload(args.workload)
-
+    scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    baseline = not args.skip_baseline
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    rows: dict[float, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        ours_out = Path(tmp) / "findings.geojson"
-        best, best_cpu = float("inf"), float("inf")
-        for _ in range(args.repeat):
-            if ours_out.exists():
-                ours_out.unlink()
-            elapsed, cpu, _, code = _run([sys.executable, "-m", "geoplan", "-q", "check",
-                                          str(args.workload), "-o", str(ours_out)], env)
-            best, best_cpu = min(best, elapsed), min(best_cpu, cpu)
-        ours_rss = _maxrss_mb()
-        n_ours = len(json.loads(ours_out.read_text(encoding="utf-8"))["features"])
-        print(f"geoplan check : {best:6.2f} s wall, {best_cpu:6.2f} s CPU, peak {ours_rss:6.0f} MB"
-              f", {n_ours} findings (exit {code})")
-        print(f"  target       : < 3 s and < 1536 MB -> "
-              f"{'met' if best < 3 and ours_rss < 1536 else 'NOT met'}"
-              + ("" if best < 1.5 * best_cpu else
-                 "  (wall >> CPU: the machine is busy; CPU time is the fairer figure)"))
-        if args.skip_baseline:
-            return 0
-        base_out = Path(tmp) / "baseline.geojson"
-        script = Path(tmp) / "baseline.py"
-        script.write_text("import json\n" + BASELINE, encoding="utf-8")
-        base_best, base_cpu = float("inf"), float("inf")
-        for _ in range(args.repeat):
-            if base_out.exists():
-                base_out.unlink()
-            elapsed, cpu, out, _ = _run([sys.executable, str(script), str(args.workload),
-                                         str(base_out)], env)
-            base_best, base_cpu = min(base_best, elapsed), min(base_cpu, cpu)
-        both_rss = _maxrss_mb()
-        summary = json.loads(out.strip().splitlines()[-1])
-        print(f"baseline      : {base_best:6.2f} s wall, {base_cpu:6.2f} s CPU, peak "
-              f"{both_rss:6.0f} MB (max of both), {summary['findings']} findings")
-        print(f"ratio         : geoplan is {base_best / best:.1f}x faster (wall), "
-              f"{base_cpu / best_cpu:.1f}x (CPU) than the notebook way")
+        for scale in scales:
+            folder = _workload(args.workdir, scale)
+            rows[scale] = _measure(folder, max(1, args.repeat), baseline, env, Path(tmp))
+            print(f"scale {scale:g} done: geoplan {rows[scale]['wall']:.2f} s", file=sys.stderr)
+    print(f"geoplan check PLAN -o findings.geojson (default options), medians of "
+          f"{max(1, args.repeat)} run(s); stages in s from a child calling the library API")
+    _table(rows, baseline)
+    national = rows.get(1.0)
+    if national is not None:
+        verdict = []
+        if baseline:
+            ratio = national["wall"] / national["bwall"]
+            verdict.append(f"time {ratio:.2f} x baseline (target <= {TARGET_RATIO}: "
+                           f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+        verdict.append(f"peak {national['rss']:.0f} MB (target <= {TARGET_MB:.0f}: "
+                       f"{'met' if national['rss'] <= TARGET_MB else 'NOT met'})")
+        print("national: " + "; ".join(verdict))
+        grid_share = national["stages"]["grid"] / sum(national["stages"].values())
+        print(f"  grid stage: {national['stages']['grid']:.2f} s, {grid_share:.0%} of the "
+              "stage total")
+    _growth(rows)
     return 0
 
 

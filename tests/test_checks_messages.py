@@ -50,7 +50,9 @@ def test_every_message_the_code_asks_for_is_in_the_table() -> None:
     used = set()
     for path in [*(ROOT / "geoplan" / "checks").glob("*.py"),
                  *(ROOT / "geoplan" / "cli").glob("*.py")]:
-        used |= set(re.findall(r'message\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text("utf-8")))
+        # message("key", ...) fills one row, _common.fill("key", n, ...) a column of rows
+        used |= set(re.findall(r'(?:message|fill)\(\s*"([a-z_]+\.[a-z_]+)"',
+                               path.read_text("utf-8")))
         used |= set(re.findall(r'"(corridor\.(?:cable_)?offset_)"', path.read_text("utf-8")))
     used = {u for u in used if not u.endswith("_")}
     assert len(used) > 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import shapely
 from builders.checks import clusters, line, lines, parks, rect, trade
@@ -91,3 +92,68 @@ def test_area_inside_a_corridor_never_exceeds_the_feature(vertices: list, kv: in
             assert r.geometry.area / 1e4 <= area[r.feature_id] + 1e-9
         else:
             assert r.value <= r.threshold + 1e-9
+
+
+NEAR = st.floats(0, 200, allow_nan=False, allow_infinity=False)  # corridors are 2-40 m wide
+SMALL = st.lists(st.tuples(NEAR, NEAR, st.floats(4, 60, allow_nan=False)), min_size=1,
+                 max_size=10)
+LINES = st.lists(
+    st.tuples(st.lists(st.tuples(NEAR, NEAR), min_size=2, max_size=5, unique=True),
+              st.sampled_from([22, 35, 110, 220, 500, None]),
+              st.sampled_from(["overhead", "overhead", "underground"])),
+    min_size=1, max_size=5)
+OFFSET = st.floats(-45, 45, allow_nan=False, allow_infinity=False)
+#: points placed along a line (share of its length, line index) and off it by (dx, dy) metres,
+#: so that many fall near a corridor's edge
+POINTS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 4), OFFSET, OFFSET), min_size=0,
+                  max_size=25)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(LINES, SMALL, POINTS)
+def test_corridor_hits_match_a_whole_line_buffer_reference(specs: list, rects: list,
+                                                           points: list) -> None:
+    """The tree query and the clipped corridors find what buffering each whole line and
+    intersecting it with every feature finds (pairs, areas, distances)."""
+    from geoplan.checks import corridor_half_widths
+    from geoplan.rules import resolve_rules
+
+    rules = resolve_rules({"underground_distance_m": 1.5})
+    grid = lines(*({"id": f"L{i}", "voltage_kv": kv, "location": where,
+                    "geometry": line(*vertices)}
+                   for i, (vertices, kv, where) in enumerate(specs)))
+    polys = clusters(*({"id": f"C{i}", "status": "planned",
+                        "geometry": shapely.buffer(rect(x, y, w, w / 2), 3, quad_segs=2)}
+                       for i, (x, y, w) in enumerate(rects)))
+    axes = list(grid.geometry)
+    at = [shapely.line_interpolate_point(axes[k % len(axes)], t, normalized=True)
+          for t, k, _, _ in points]
+    pts = trade(*({"id": f"T{i}", "type": "market",
+                   "geometry": shapely.Point(p.x + dx, p.y + dy)}
+                  for i, (p, (_, _, dx, dy)) in enumerate(zip(at, points, strict=True))))
+    found = check_corridors(grid, {"industrial_cluster": polys, "trade_facility": pts},
+                            settings=rules)
+    hits = found[found["severity"] != "info"]
+    got = {(r.feature_id, r.other_id): r.value for r in hits.itertuples()}
+
+    half = corridor_half_widths(grid, settings=rules)["half_width_m"].to_numpy()
+    tolerance = float(rules.value("corridor_tolerance_ha"))
+    expected, unsure = {}, set()
+    for (lid, axis), hw in zip(zip(grid["id"], grid.geometry, strict=True), half, strict=True):
+        if np.isnan(hw) or axis.length == 0:  # voltage unknown: not checkable
+            continue
+        corridor = shapely.buffer(axis, hw, cap_style="flat", join_style="round")
+        for fid, geom in zip(polys["id"], polys.geometry, strict=True):
+            ha = shapely.intersection(geom, corridor).area / 1e4
+            if abs(ha - tolerance) < 1e-6:
+                unsure.add((fid, lid))
+            elif ha > tolerance:
+                expected[(fid, lid)] = ha
+        for fid, geom in zip(pts["id"], pts.geometry, strict=True):
+            if shapely.distance(geom, corridor.boundary) < 1e-6:
+                unsure.add((fid, lid))  # on the corridor's edge
+            elif shapely.intersects(geom, corridor):
+                expected[(fid, lid)] = shapely.distance(geom, axis)
+    assert set(got) - unsure == set(expected), (set(got) ^ set(expected)) - unsure
+    for key, value in expected.items():
+        assert abs(got[key] - value) <= 1e-6 * max(1.0, value), (key, got[key], value)

@@ -100,21 +100,21 @@ def _unchecked(lines: gpd.GeoDataFrame, params: pd.DataFrame,
     if not sel.any():
         return []
     sub = lines[sel]
+    n = len(sub)
     band = params["band"].to_numpy()[sel]
     voltage = c.number(sub, "voltage_kv")
-    labels = c.describe("grid_line", c.ids(sub), c.text(sub, "name"), c.text(sub, "status"))
-    messages: list[Text] = []
-    refs: list[Text] = []
-    for lab, v, b in zip(labels, voltage, band, strict=True):
-        if b < 0:
-            messages.append(message("corridor.buried_not_set", line=lab))
-            refs.append(rules.cite("underground_distance_m"))
-        elif np.isnan(v):
-            messages.append(message("corridor.unknown_voltage", line=lab))
-            refs.append(rules.cite("corridor_distance_22kv_m"))
-        else:
-            messages.append(message("corridor.no_figure", line=lab, kv=int(v)))
-            refs.append(rules.cite("corridor_distance_500kv_m"))
+    labels = c.describe_texts("grid_line", c.ids(sub), c.text(sub, "name"),
+                              c.text(sub, "status"))
+    buried, unknown = band < 0, (band >= 0) & np.isnan(voltage)
+    kv = np.where(np.isnan(voltage), 0, voltage).astype(np.int64)
+    messages = c.Texts.where(
+        buried, c.fill("corridor.buried_not_set", n, line=labels),
+        c.Texts.where(unknown, c.fill("corridor.unknown_voltage", n, line=labels),
+                      c.fill("corridor.no_figure", n, line=labels, kv=kv)))
+    refs = c.Texts.where(
+        buried, c.Texts.full(rules.cite("underground_distance_m"), n),
+        c.Texts.where(unknown, c.Texts.full(rules.cite("corridor_distance_22kv_m"), n),
+                      c.Texts.full(rules.cite("corridor_distance_500kv_m"), n)))
     return [c.records({
         "rule": "corridor", "severity": "info", "layer": c.layers(sub, "grid_line"),
         "feature_id": c.ids(sub), "value": voltage, "unit": "kV",
@@ -157,19 +157,50 @@ def check_corridors(
 def corridor_parts(
     features: np.ndarray, lines: np.ndarray, half_width: np.ndarray
 ) -> np.ndarray:
-    """The corridor of each line (flat caps, round joins), clipped near its feature.
+    """The corridor of each line (flat caps, round joins), near its feature.
 
-    Element-wise over (feature, line, half-width) triples. Only the part of the line within
-    ``half_width`` (+1 m) of the feature's envelope is buffered: the corridor near the feature is
-    exactly the same as the whole line's corridor there (a point's nearest axis point lies inside
-    that box, and the flat caps the clip introduces lie farther away), and buffering a few
-    segments instead of the whole route is what makes the check fast.
+    Element-wise over (feature, line, half-width) triples. Only the segments of the line whose
+    envelope comes within ``half_width`` (+1 m) of the feature's envelope are buffered, each run
+    of consecutive such segments as one path: the corridor over the feature is exactly the whole
+    line's corridor there (a segment left out lies, with its end vertices and their round
+    joins, more than ``half_width`` from the feature), and buffering a few segments instead of
+    the whole route is what makes the check fast. The runs keep the line's own path, so a line
+    that doubles back or crosses itself keeps every join (an overlay clip would node it).
     """
+    n = len(features)
     b = shapely.bounds(features)
     pad = half_width + 1.0
-    box = shapely.box(b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad)
-    near = shapely.intersection(lines, box)
-    return np.asarray(shapely.buffer(near, half_width, cap_style="flat", join_style="round"))
+    lo_x, lo_y, hi_x, hi_y = b[:, 0] - pad, b[:, 1] - pad, b[:, 2] + pad, b[:, 3] + pad
+    parts, pair_of_part = shapely.get_parts(lines, return_index=True)
+    xy, part_of_xy = shapely.get_coordinates(parts, return_index=True)
+    seg = np.flatnonzero(part_of_xy[:-1] == part_of_xy[1:])  # segment k: xy[k] -> xy[k + 1]
+    pair = pair_of_part[part_of_xy[seg]]
+    a, z = xy[seg], xy[seg + 1]
+    kept = ((np.minimum(a[:, 0], z[:, 0]) <= hi_x[pair])
+            & (np.maximum(a[:, 0], z[:, 0]) >= lo_x[pair])
+            & (np.minimum(a[:, 1], z[:, 1]) <= hi_y[pair])
+            & (np.maximum(a[:, 1], z[:, 1]) >= lo_y[pair]))
+    seg, pair = seg[kept], pair[kept]
+    out = np.empty(n, dtype=object)
+    out[:] = shapely.LineString()  # no segment near the feature: an empty corridor
+    if not len(seg):
+        return np.asarray(shapely.buffer(out, half_width), dtype=object)
+    # a run of kept segments starts where the previous kept segment is not the one before it
+    starts = np.ones(len(seg), dtype=bool)
+    starts[1:] = seg[1:] != seg[:-1] + 1
+    run = np.cumsum(starts) - 1
+    ends = np.ones(len(seg), dtype=bool)
+    ends[:-1] = starts[1:]
+    # each kept segment gives its first vertex; the last of a run also its second
+    order_pos = np.concatenate([2 * seg, 2 * seg[ends] + 2])
+    coords = np.concatenate([xy[seg], xy[seg[ends] + 1]])
+    runs_of = np.concatenate([run, run[ends]])
+    order = np.lexsort((order_pos, runs_of))
+    paths = np.asarray(shapely.linestrings(coords[order], indices=runs_of[order]), dtype=object)
+    covered, run_slot = np.unique(pair[starts], return_inverse=True)
+    out[covered] = np.asarray(shapely.multilinestrings(paths, indices=run_slot.ravel()),
+                              dtype=object)
+    return np.asarray(shapely.buffer(out, half_width, cap_style="flat", join_style="round"))
 
 
 def corridor_records(
@@ -188,18 +219,26 @@ def corridor_records(
         return out
     li = np.flatnonzero(ok)
     hw_all = params["half_width_m"].to_numpy()
+    # one tree of the checkable lines; each kind's features query it once with the widest
+    # half-width, then every pair is held to its own line's half-width (no buffer needed)
+    tree = shapely.STRtree(line_geom[li])
+    widest = float(hw_all[li].max())
     for kind in kinds:
         frame = features[kind]
         fgeom = c.geoms(frame)
         valid = ~pd.isna(fgeom) & ~shapely.is_empty(fgeom)
         query = fgeom.copy()
         query[~valid] = None
-        # one query of the lines, each with its own half-width, over the features' tree
-        qi, fi = shapely.STRtree(query).query(line_geom[li], predicate="dwithin",
-                                              distance=hw_all[li])
+        fi, lj = tree.query(query, predicate="dwithin", distance=widest)
         if not len(fi):
             continue
-        lrow = li[qi]
+        lrow = li[lj]
+        near = shapely.dwithin(fgeom[fi], line_geom[lrow], hw_all[lrow])
+        fi, lrow = fi[near], lrow[near]
+        if not len(fi):
+            continue
+        order = np.lexsort((fi, lrow))  # by line, then feature
+        fi, lrow = fi[order], lrow[order]
         hw = hw_all[lrow]
         parts = corridor_parts(fgeom[fi], line_geom[lrow], hw)
         is_poly = np.isin(shapely.get_type_id(fgeom[fi]), (3, 6))
@@ -226,52 +265,67 @@ def corridor_records(
 def _hit_records(kind: str, feats: gpd.GeoDataFrame, sub_lines: gpd.GeoDataFrame,
                  params: pd.DataFrame, value: np.ndarray, geometry: np.ndarray,
                  is_poly: np.ndarray, rules: Rules) -> pd.DataFrame:
+    """Findings rows of (feature, line) hits, messages and references built column-wise."""
+    n = len(value)
     band = params["band"].to_numpy()
-    under = params["underground"].to_numpy()
+    under = params["underground"].to_numpy(dtype=bool)
     offset = params["offset_m"].to_numpy()
     dist = params["distance_m"].to_numpy()
     own = params["offset_source"].to_numpy() == "line"
     half = offset + dist
     voltage = c.number(sub_lines, "voltage_kv")
+    kv = voltage.astype(np.int64)
     error_kv = float(rules.value("corridor_error_min_kv"))
+    strict = voltage >= error_kv
     ind_f = c.indicative(feats)
     ind_l = c.indicative(sub_lines)
-    severity = np.where((voltage >= error_kv) & ~ind_f & ~ind_l, "error", "warning")
-    f_labels = c.describe(kind, c.ids(feats), c.text(feats, "name"), c.text(feats, "status"),
-                          c.text(feats, "type"))
-    l_labels = c.describe("grid_line", c.ids(sub_lines), c.text(sub_lines, "name"),
-                          c.text(sub_lines, "status"))
+    severity = np.where(strict & ~ind_f & ~ind_l, "error", "warning")
+    f_labels = c.describe_texts(kind, c.ids(feats), c.text(feats, "name"),
+                                c.text(feats, "status"), c.text(feats, "type"))
+    l_labels = c.describe_texts("grid_line", c.ids(sub_lines), c.text(sub_lines, "name"),
+                                c.text(sub_lines, "status"))
     line_word = term("kind", "grid_line")
-    messages: list[Text] = []
-    references: list[Text] = []
-    for k in range(len(value)):
-        what = term("word", "cable" if under[k] else "line")
-        line_id = Text(l_labels[k].vi.removeprefix(line_word.vi + " "),
-                       l_labels[k].en.removeprefix(line_word.en + " "))
-        kind_key = ("corridor.cable_offset_" if under[k] else "corridor.offset_") + (
-            "line" if own[k] else "assumed")
-        msg = message("corridor.hit_area" if is_poly[k] else "corridor.hit_point",
-                      feature=f_labels[k], what=what, kv=int(voltage[k]), line=line_id,
-                      value=value[k], half=half[k], offset=offset[k], dist=dist[k],
-                      offset_kind=message(kind_key, capital=False))
-        if voltage[k] >= error_kv:
-            msg = msg + message("corridor.no_building", kv=int(voltage[k]))
+    line_id = c.Texts(
+        pd.Series(l_labels.vi, dtype=object).str.removeprefix(line_word.vi + " ").to_numpy(),
+        pd.Series(l_labels.en, dtype=object).str.removeprefix(line_word.en + " ").to_numpy())
+    vi = np.full(n, "", dtype=object)
+    en = np.full(n, "", dtype=object)
+    refs_vi = np.full(n, "", dtype=object)
+    refs_en = np.full(n, "", dtype=object)
+    # rows of one shape (area or point, cable or line, own or assumed offset, strict or not)
+    # share their templates and their reference
+    shape = np.column_stack([is_poly, under, own, strict, band]).astype(np.int64)
+    kinds, group = np.unique(shape, axis=0, return_inverse=True)
+    group = group.ravel()
+    for g, (poly, cable, by_line, no_works, level) in enumerate(kinds.tolist()):
+        rows = np.flatnonzero(group == g)
+        m = len(rows)
+        kind_key = ("corridor.cable_offset_" if cable else "corridor.offset_") + (
+            "line" if by_line else "assumed")
+        msg = c.fill("corridor.hit_area" if poly else "corridor.hit_point", m,
+                     feature=f_labels[rows], what=term("word", "cable" if cable else "line"),
+                     kv=kv[rows], line=line_id[rows], value=value[rows], half=half[rows],
+                     offset=offset[rows], dist=dist[rows],
+                     offset_kind=message(kind_key, capital=False))
+        if no_works:
+            msg = msg + c.fill("corridor.no_building", m, kv=kv[rows])
         else:
             msg = msg + message("corridor.conditions")
-        who = [lab for lab, flag in ((f_labels[k], ind_f[k]), (l_labels[k], ind_l[k])) if flag]
-        if who:
-            msg = msg + c.indicative_note(Text.join(Text(" và ", " and "), who))
-        messages.append(msg)
-        level = int(band[k])
-        keys = ["underground_distance_m" if under[k] else f"corridor_distance_{level}kv_m"]
-        if not own[k]:
-            keys.append("underground_offset_m" if under[k] else f"conductor_offset_{level}kv_m")
-        keys.append("corridor_error_min_kv" if voltage[k] >= error_kv
-                    else "corridor_works_max_kv")
+        vi[rows], en[rows] = msg.vi, msg.en
+        keys = ["underground_distance_m" if cable else f"corridor_distance_{level}kv_m"]
+        if not by_line:
+            keys.append("underground_offset_m" if cable else f"conductor_offset_{level}kv_m")
+        keys.append("corridor_error_min_kv" if no_works else "corridor_works_max_kv")
         ref = rules.cite(*keys)
-        if own[k]:
+        if by_line:
             ref = Text.join("; ", [ref, message("corridor.offset_source", capital=False)])
-        references.append(ref)
+        refs_vi[rows], refs_en[rows] = ref.vi, ref.en
+    # the few features or lines whose position is only indicative: a note each
+    for k in np.flatnonzero(ind_f | ind_l).tolist():
+        who = [lab for lab, flag in ((Text(f_labels.vi[k], f_labels.en[k]), ind_f[k]),
+                                     (Text(l_labels.vi[k], l_labels.en[k]), ind_l[k])) if flag]
+        note = Text(vi[k], en[k]) + c.indicative_note(Text.join(Text(" và ", " and "), who))
+        vi[k], en[k] = note.vi, note.en
     return c.records({
         "rule": "corridor",
         "severity": severity,
@@ -282,6 +336,6 @@ def _hit_records(kind: str, feats: gpd.GeoDataFrame, sub_lines: gpd.GeoDataFrame
         "value": value,
         "unit": np.where(is_poly, "ha", "m"),
         "threshold": half,
-        **c.text_columns(messages, references),
+        **c.text_columns(c.Texts(vi, en), c.Texts(refs_vi, refs_en)),
         "geometry": geometry,
     })

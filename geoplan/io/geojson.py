@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +64,22 @@ def _column_values(col: pd.Series) -> list[Any]:
     """A column as JSON-ready Python values: missing -> None, text in NFC."""
     dtype = col.dtype
     if pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
-        return [None if v != v else v for v in col.to_numpy().tolist()]  # NaN -> None
+        arr = col.to_numpy()
+        obj = arr.astype(object)
+        obj[np.isnan(arr)] = None  # NaN -> None
+        return list(obj.tolist())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return list(col.to_numpy().tolist())  # Python ints and bools
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return [None if pd.isna(v) else v.isoformat() for v in col]
     if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         values = _objects(col)
         return [v.item() if isinstance(v, np.generic) else v for v in values]
+    arr = np.asarray(_objects(col), dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty") \
+            and _all_nfc(list(arr[np.asarray(pd.notna(arr), dtype=bool)].tolist())):
+        return list(arr.tolist())  # the common case (loaded layers are NFC): no per-value work
     raw = _objects(col)
-    text = [v for v in raw if isinstance(v, str)]
-    if len(text) == sum(v is not None for v in raw) and _all_nfc(text):
-        return raw  # the common case (loaded layers are NFC already): no per-value work
     out: list[Any] = []
     for v in raw:
         if v is None or (isinstance(v, float) and v != v):
@@ -290,22 +296,32 @@ def feature_ids(frame: pd.DataFrame, id_field: IdField, *, prefix: str = "") -> 
     fields = [f for f in id_field if f in frame.columns]
     if not fields:
         return None
-    parts = [["" if v is None else str(v) for v in _column_values(frame[f])] for f in fields]
-    joined = [prefix + "/".join(_without_trailing_blanks(row))
-              for row in zip(*parts, strict=True)]
-    seen: dict[str, int] = {}
-    out: list[Any] = []
-    for key in joined:
-        seen[key] = seen.get(key, 0) + 1
-        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
-    return out
+    parts = [_as_text(frame[f]) for f in fields]
+    # fields joined with "/", trailing blank fields left out (the first one always kept)
+    joined = parts[0]
+    for j in range(1, len(parts)):
+        more = np.zeros(len(frame), dtype=bool)
+        for later in parts[j:]:
+            more |= later != ""
+        joined = np.where(more, joined + "/" + parts[j], joined)
+    keys = pd.Series(prefix + joined if prefix else joined, dtype=object)
+    repeat = keys.groupby(keys, sort=False).cumcount().to_numpy() + 1
+    out = keys.to_numpy(dtype=object).copy()
+    again = np.flatnonzero(repeat > 1)
+    out[again] = [f"{k}#{n}" for k, n in zip(out[again], repeat[again], strict=True)]
+    return list(out.tolist())
 
 
-def _without_trailing_blanks(row: Sequence[str]) -> list[str]:
-    out = list(row)
-    while len(out) > 1 and out[-1] == "":
-        out.pop()
-    return out
+def _as_text(col: pd.Series) -> np.ndarray:
+    """A column as an object array of ``str`` (missing: ``""``), text in NFC."""
+    values = _column_values(col)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    blank = np.asarray(pd.isna(arr), dtype=bool)
+    arr[blank] = ""
+    if pd.api.types.infer_dtype(arr, skipna=False) not in ("string", "empty"):
+        arr = np.array([str(v) for v in arr], dtype=object)
+    return arr
 
 
 def geojson_text(frame: gpd.GeoDataFrame, *, precision: int | None = DEFAULT_PRECISION,
@@ -318,56 +334,91 @@ def geojson_text(frame: gpd.GeoDataFrame, *, precision: int | None = DEFAULT_PRE
     is not repeated in the properties. ``id_prefix`` is put before every id. ``name`` labels
     features in error messages. Features are written in the frame's order.
     """
+    return "".join(_collection_chunks(frame, precision=precision, id_field=id_field, name=name,
+                                      id_prefix=id_prefix))
+
+
+#: Features serialised at a time: the text of one chunk is held in memory, not the whole file.
+CHUNK_FEATURES = 5000
+
+
+def _collection_chunks(frame: gpd.GeoDataFrame, *, precision: int | None, id_field: IdField,
+                       name: str | None, id_prefix: str) -> Iterator[str]:
+    """The text of :func:`geojson_text` in pieces of at most :data:`CHUNK_FEATURES` features.
+
+    Everything is validated before the first piece is yielded (CRS, duplicate columns, ids,
+    geometries), so that a writer never leaves half a file. Each piece is built column by
+    column: geometries by :func:`shapely.to_geojson`, numbers by one call of the C encoder per
+    column, text encoded once per distinct value, and the feature texts joined in C.
+    """
     from geoplan.crs import to_wgs84
 
     if frame.crs is None:
         raise CRSError(f"{name or 'layer'}: the frame has no CRS; set it (GeoDataFrame.set_crs) "
                        "before exporting to GeoJSON")
     label = name or "layer"
-    wgs = to_wgs84(frame, name=label)
     geom_name = frame.geometry.name
+    columns = [c for c in frame.columns if c != geom_name]
     ids = feature_ids(frame, id_field, prefix=id_prefix)
     has_id = ids is not None and isinstance(id_field, str) and not id_prefix
-    geoms = rfc7946_geometries(wgs.geometry.values, precision=precision, ids=ids, layer=label)
-    geom_json = _geometry_json(geoms, precision)
-    columns = [c for c in frame.columns if c != geom_name and not (has_id and c == id_field)]
+    columns = [c for c in columns if not (has_id and c == id_field)]
     keys = [_nfc(str(c)) for c in columns]
     if len(set(keys)) != len(keys):
         twice = sorted({k for k in keys if keys.count(k) > 1})
         raise GeoplanError(f"{label}: column(s) {', '.join(map(repr, twice))} appear twice; a "
                            "GeoJSON feature cannot hold two properties of one name")
-    encode = _ENCODER.encode
-    fragments = [_fragments(key, _column_values(frame[c])) for key, c in zip(keys, columns,
-                                                                             strict=True)]
-    props = ["{" + ",".join(row) + "}" for row in zip(*fragments, strict=True)] if fragments \
-        else ["{}"] * len(frame)
-    heads = ['{"type":"Feature",' + (f'"id":{encode(fid)},' if fid is not None else "")
-             for fid in (ids if ids is not None else [None] * len(frame))]
-    parts = [f'{head}"geometry":{geom},"properties":{prop}}}'
-             for head, geom, prop in zip(heads, geom_json, props, strict=True)]
-    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(parts) + "\n]}\n"
+    wgs = to_wgs84(frame, name=label)
+    geoms = rfc7946_geometries(wgs.geometry.values, precision=precision, ids=ids, layer=label)
+    values = [_json_values(_column_values(frame[c])) for c in columns]
+    id_json = _json_values(ids) if ids is not None else None
+    from json.encoder import encode_basestring
+
+    names = [encode_basestring(k) for k in keys]
+    yield '{"type":"FeatureCollection","features":[\n'
+    n = len(frame)
+    for start in range(0, n, CHUNK_FEATURES):
+        stop = min(n, start + CHUNK_FEATURES)
+        m = stop - start
+        geom_json = _geometry_json(geoms[start:stop], precision)
+        pieces: list[Sequence[str]] = []
+        if id_json is not None:
+            chunk_ids = id_json[start:stop]
+            pieces.append(['{"type":"Feature",' + ('' if v == "null" else f'"id":{v},')
+                           for v in chunk_ids])
+        else:
+            pieces.append(['{"type":"Feature",'] * m)
+        pieces += [['"geometry":'] * m, geom_json, [',"properties":{'] * m]
+        for k, (key, col) in enumerate(zip(names, values, strict=True)):
+            pieces += [[("," if k else "") + key + ":"] * m, col[start:stop]]
+        pieces.append(["}}"] * m)
+        body = ",\n".join(map("".join, zip(*pieces, strict=True)))
+        yield body if start == 0 else ",\n" + body
+    yield "\n]}\n"
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _fragments(key: str, values: list[Any]) -> list[str]:
-    """``"key":value`` JSON text of every value of one column.
+def _json_values(values: list[Any]) -> list[str]:
+    """The JSON text of every value of one column (JSON-ready values, see
+    :func:`_column_values`).
 
-    Columns of numbers, booleans and nulls are encoded in one call and split at the commas
-    (their JSON holds no other comma); text goes through the C string encoder one value at a
-    time; anything else through the full encoder.
+    Numbers, booleans and nulls are encoded in one call of the C encoder and split at the
+    commas (their JSON holds no other comma); text is encoded once per distinct value; anything
+    else through the full encoder, value by value.
     """
     from json.encoder import encode_basestring  # the C implementation when available
 
-    prefix = encode_basestring(key) + ":"
-    kinds = {type(v) for v in values}
+    if not values:
+        return []
+    kinds = set(map(type, values))
     if kinds <= {int, float, bool, type(None)}:
-        body = _ENCODER.encode(values)[1:-1]
-        return [prefix + v for v in body.split(",")] if values else []
+        return _ENCODER.encode(values)[1:-1].split(",")
     if kinds <= {str, type(None)}:
-        return [prefix + ("null" if v is None else encode_basestring(v)) for v in values]
-    return [prefix + _ENCODER.encode(v) for v in values]
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        encoded = np.array([*map(encode_basestring, uniques), "null"], dtype=object)
+        return list(encoded[codes].tolist())  # code -1 (missing) takes the last: null
+    return [_ENCODER.encode(v) for v in values]
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *,
@@ -375,9 +426,14 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *,
                   overwrite: bool = False) -> Path:
     """Write ``frame`` as RFC 7946 GeoJSON (UTF-8), atomically; returns the path."""
     target = Path(path)
-    text = geojson_text(frame, precision=precision, id_field=id_field, name=target.stem)
-    with atomic_path(target, overwrite=overwrite) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    chunks = _collection_chunks(frame, precision=precision, id_field=id_field,
+                                name=target.stem, id_prefix="")
+    first = next(chunks)  # everything is validated before the file is opened
+    with atomic_path(target, overwrite=overwrite) as tmp, \
+            open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(first)
+        for chunk in chunks:
+            fh.write(chunk)
     return target
 
 
