@@ -19,11 +19,14 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,13 +37,16 @@ __all__ = [
     "LANGS",
     "Lang",
     "Text",
+    "Texts",
     "check_lang",
+    "fill",
     "fmt_date",
     "label",
     "message",
     "message_keys",
     "plan_lang",
     "term",
+    "terms",
 ]
 
 Lang = Literal["vi", "en"]
@@ -211,3 +217,152 @@ def label(kind: str, fid: Any, name: Any = None, status: Any = None,
         st = term("status", status)
         text = text + Text(f"({st.vi})", f"({st.en})")
     return text
+
+
+# ------------------------------------------------------------------ column-wise texts
+
+
+@dataclass(frozen=True)
+class Texts:
+    """A column of texts in Vietnamese and in English (object arrays of ``str``), the
+    column-wise twin of :class:`Text`: findings messages are built for every
+    row of a check at once, not row by row."""
+
+    vi: np.ndarray
+    en: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.vi)
+
+    def __add__(self, other: Texts | Text) -> Texts:
+        """Row by row, the two texts one after the other, a space between them when both are
+        set (as ``Text + Text``)."""
+        if isinstance(other, Text):
+            other = Texts.full(other, len(self))
+        return Texts(_spaced(self.vi, other.vi), _spaced(self.en, other.en))
+
+    def __getitem__(self, rows: Any) -> Texts:
+        return Texts(self.vi[rows], self.en[rows])
+
+    @staticmethod
+    def full(text: Text, n: int) -> Texts:
+        """``text`` on each of ``n`` rows."""
+        return Texts(np.full(n, text.vi, dtype=object), np.full(n, text.en, dtype=object))
+
+    @staticmethod
+    def of(texts: Sequence[Text]) -> Texts:
+        return Texts(objects([t.vi for t in texts]), objects([t.en for t in texts]))
+
+    @staticmethod
+    def where(cond: np.ndarray, a: Texts, b: Texts) -> Texts:
+        return Texts(np.where(cond, a.vi, b.vi), np.where(cond, a.en, b.en))
+
+    def texts(self) -> list[Text]:
+        return [Text(v, e) for v, e in zip(self.vi.tolist(), self.en.tolist(), strict=True)]
+
+
+def objects(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _spaced(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = objects(a), objects(b)
+    both = (a != "") & (b != "")
+    return np.where(both, a + " " + b, a + b)
+
+
+class _Slot:
+    """A placeholder that prints itself as a marker holding its format spec (see
+    :func:`_template`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __format__(self, spec: str) -> str:
+        return f"\x00{self.name}\x01{spec}\x00"
+
+
+@cache
+def _template(key: str, fields: tuple[str, ...]) -> tuple[tuple[tuple[str, str | None, str], ...],
+                                                         ...]:
+    """The template ``key`` of the message table in each language, as (literal, field, spec)
+    pieces, read through :func:`message` with placeholder fields."""
+    filled = message(key, capital=False, **{f: _Slot(f) for f in fields})
+    out = []
+    for text in (filled.vi, filled.en):
+        pieces: list[tuple[str, str | None, str]] = []
+        chunks = text.split("\x00")
+        for k in range(0, len(chunks), 2):
+            field, spec = (chunks[k + 1].split("\x01") if k + 1 < len(chunks) else (None, ""))
+            pieces.append((chunks[k], field, spec))
+        out.append(tuple(pieces))
+    return tuple(out)
+
+
+def _formatted(values: np.ndarray, spec: str, vi: bool) -> np.ndarray:
+    """Numbers formatted as :func:`message` formats them, once per distinct
+    value (NaN: ``?``; Vietnamese swaps the decimal and thousands marks)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        uniq, inverse = np.unique(arr, return_inverse=True)  # NaNs sort last
+        texts = ["?" if v != v else format(v, spec) for v in uniq.tolist()]
+    else:
+        uniq, inverse = np.unique(arr, return_inverse=True)
+        texts = [format(v, spec) for v in uniq.tolist()]
+    if vi:
+        texts = [t.translate(_VI_NUMBER) for t in texts]
+    return objects(texts)[inverse.ravel()]
+
+
+def fill(key: str, n: int, *, capital: bool = True, **fields: Any) -> Texts:
+    """The template ``key`` filled for ``n`` rows at once, in both languages: the column-wise
+    :func:`message`, with the same texts.
+
+    A field is a :class:`Texts` or a :class:`Text` (each language its own),
+    a numeric array or number (formatted per language), or an array of ``str`` or a ``str``
+    (ids and names, the same in both).
+    """
+    out = []
+    for lang, pieces in zip(("vi", "en"), _template(key, tuple(sorted(fields))), strict=True):
+        vi = lang == "vi"
+        acc = np.full(n, "", dtype=object)
+        for literal, name, spec in pieces:
+            if literal:
+                acc = acc + literal
+            if name is None:
+                continue
+            value = fields[name]
+            if isinstance(value, (Texts, Text)):
+                part = value.vi if vi else value.en
+            elif isinstance(value, str):
+                part = format(value, spec)
+            elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+                part = _formatted(np.array([value]), spec, vi)[0]
+            else:
+                arr = np.asarray(value)
+                if arr.dtype.kind in "iuf":
+                    part = _formatted(arr, spec, vi)
+                else:
+                    part = objects([format(v, spec) for v in arr.tolist()])
+            acc = acc + part
+        out.append(acc)
+    vi_text, en_text = out
+    if capital:
+        vi_text, en_text = _capitalised(vi_text), _capitalised(en_text)
+    return Texts(vi_text, en_text)
+
+
+def _capitalised(values: np.ndarray) -> np.ndarray:
+    s = pd.Series(values, dtype=object)
+    return (s.str[:1].str.upper() + s.str[1:]).to_numpy(dtype=object)
+
+
+def terms(group: str, values: np.ndarray) -> Texts:
+    """:func:`term` of each value, looked up once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).astype(str))
+    found = [term(group, u) for u in uniques]
+    vi = objects([t.vi for t in found])
+    en = objects([t.en for t in found])
+    return Texts(vi[codes], en[codes])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -16,7 +14,8 @@ import shapely
 from geoplan.crs import require_metric_crs
 from geoplan.errors import CRSError
 from geoplan.findings import make_findings
-from geoplan.messages import Text, message, term
+from geoplan.messages import Text, Texts, message, terms
+from geoplan.messages import objects as _objects
 
 if TYPE_CHECKING:  # pragma: no cover
     from geoplan.rules import Rules
@@ -91,166 +90,17 @@ def describe(kind: str | np.ndarray, ids_: np.ndarray, names: np.ndarray,
     return describe_texts(kind, ids_, names, statuses, types).texts()
 
 
-@dataclass(frozen=True)
-class Texts:
-    """A column of texts in Vietnamese and in English (object arrays of ``str``), the
-    column-wise twin of :class:`~geoplan.messages.Text`: findings messages are built for every
-    row of a check at once, not row by row."""
-
-    vi: np.ndarray
-    en: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.vi)
-
-    def __add__(self, other: Texts | Text) -> Texts:
-        """Row by row, the two texts one after the other, a space between them when both are
-        set (as ``Text + Text``)."""
-        if isinstance(other, Text):
-            other = Texts.full(other, len(self))
-        return Texts(_spaced(self.vi, other.vi), _spaced(self.en, other.en))
-
-    def __getitem__(self, rows: Any) -> Texts:
-        return Texts(self.vi[rows], self.en[rows])
-
-    @staticmethod
-    def full(text: Text, n: int) -> Texts:
-        """``text`` on each of ``n`` rows."""
-        return Texts(np.full(n, text.vi, dtype=object), np.full(n, text.en, dtype=object))
-
-    @staticmethod
-    def of(texts: Sequence[Text]) -> Texts:
-        return Texts(_objects([t.vi for t in texts]), _objects([t.en for t in texts]))
-
-    @staticmethod
-    def where(cond: np.ndarray, a: Texts, b: Texts) -> Texts:
-        return Texts(np.where(cond, a.vi, b.vi), np.where(cond, a.en, b.en))
-
-    def texts(self) -> list[Text]:
-        return [Text(v, e) for v, e in zip(self.vi.tolist(), self.en.tolist(), strict=True)]
-
-
-def _objects(values: Sequence[Any] | np.ndarray) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = list(values)
-    return out
-
-
-def _spaced(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = _objects(a), _objects(b)
-    both = (a != "") & (b != "")
-    return np.where(both, a + " " + b, a + b)
-
-
-class _Slot:
-    """A placeholder that prints itself as a marker holding its format spec (see
-    :func:`_template`)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __format__(self, spec: str) -> str:
-        return f"\x00{self.name}\x01{spec}\x00"
-
-
-@cache
-def _template(key: str, fields: tuple[str, ...]) -> tuple[tuple[tuple[str, str | None, str], ...],
-                                                         ...]:
-    """The template ``key`` of the message table in each language, as (literal, field, spec)
-    pieces, read through :func:`geoplan.messages.message` with placeholder fields."""
-    filled = message(key, capital=False, **{f: _Slot(f) for f in fields})
-    out = []
-    for text in (filled.vi, filled.en):
-        pieces: list[tuple[str, str | None, str]] = []
-        chunks = text.split("\x00")
-        for k in range(0, len(chunks), 2):
-            field, spec = (chunks[k + 1].split("\x01") if k + 1 < len(chunks) else (None, ""))
-            pieces.append((chunks[k], field, spec))
-        out.append(tuple(pieces))
-    return tuple(out)
-
-
-_VI_NUMBER = str.maketrans({",": ".", ".": ","})
-
-
-def _formatted(values: np.ndarray, spec: str, vi: bool) -> np.ndarray:
-    """Numbers formatted as :func:`geoplan.messages.message` formats them, once per distinct
-    value (NaN: ``?``; Vietnamese swaps the decimal and thousands marks)."""
-    arr = np.asarray(values)
-    if arr.dtype.kind == "f":
-        uniq, inverse = np.unique(arr, return_inverse=True)  # NaNs sort last
-        texts = ["?" if v != v else format(v, spec) for v in uniq.tolist()]
-    else:
-        uniq, inverse = np.unique(arr, return_inverse=True)
-        texts = [format(v, spec) for v in uniq.tolist()]
-    if vi:
-        texts = [t.translate(_VI_NUMBER) for t in texts]
-    return _objects(texts)[inverse.ravel()]
-
-
-def fill(key: str, n: int, *, capital: bool = True, **fields: Any) -> Texts:
-    """The template ``key`` filled for ``n`` rows at once, in both languages: the column-wise
-    :func:`geoplan.messages.message`, with the same texts.
-
-    A field is a :class:`Texts` or a :class:`~geoplan.messages.Text` (each language its own),
-    a numeric array or number (formatted per language), or an array of ``str`` or a ``str``
-    (ids and names, the same in both).
-    """
-    out = []
-    for lang, pieces in zip(("vi", "en"), _template(key, tuple(sorted(fields))), strict=True):
-        vi = lang == "vi"
-        acc = np.full(n, "", dtype=object)
-        for literal, name, spec in pieces:
-            if literal:
-                acc = acc + literal
-            if name is None:
-                continue
-            value = fields[name]
-            if isinstance(value, (Texts, Text)):
-                part = value.vi if vi else value.en
-            elif isinstance(value, str):
-                part = format(value, spec)
-            elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-                part = _formatted(np.array([value]), spec, vi)[0]
-            else:
-                arr = np.asarray(value)
-                if arr.dtype.kind in "iuf":
-                    part = _formatted(arr, spec, vi)
-                else:
-                    part = _objects([format(v, spec) for v in arr.tolist()])
-            acc = acc + part
-        out.append(acc)
-    vi_text, en_text = out
-    if capital:
-        vi_text, en_text = _capitalised(vi_text), _capitalised(en_text)
-    return Texts(vi_text, en_text)
-
-
-def _capitalised(values: np.ndarray) -> np.ndarray:
-    s = pd.Series(values, dtype=object)
-    return (s.str[:1].str.upper() + s.str[1:]).to_numpy(dtype=object)
-
-
-def _terms(group: str, values: np.ndarray) -> Texts:
-    """:func:`geoplan.messages.term` of each value, looked up once per distinct value."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object).astype(str))
-    found = [term(group, u) for u in uniques]
-    vi = _objects([t.vi for t in found])
-    en = _objects([t.en for t in found])
-    return Texts(vi[codes], en[codes])
-
-
 def describe_texts(kind: str | np.ndarray, ids_: np.ndarray, names: np.ndarray,
                    statuses: np.ndarray | None = None,
                    types: np.ndarray | None = None) -> Texts:
     """:func:`describe`, column-wise: the same labels as :class:`Texts`."""
     n = len(ids_)
     kinds = np.full(n, kind, dtype=object) if isinstance(kind, str) else _objects(kind)
-    what = _terms("kind", kinds)
+    what = terms("kind", kinds)
     if types is not None:
         typed = (kinds == "trade_facility") & _truthy(types)
         if typed.any():
-            what = Texts.where(typed, _terms("trade_type", _objects(types)), what)
+            what = Texts.where(typed, terms("trade_type", _objects(types)), what)
     fid = _objects([str(v) for v in np.asarray(ids_, dtype=object).tolist()])
     out = what + Texts(fid, fid)
     named = _truthy(names)
@@ -260,7 +110,7 @@ def describe_texts(kind: str | np.ndarray, ids_: np.ndarray, names: np.ndarray,
     if statuses is not None:
         has = _truthy(statuses)
         if has.any():
-            st = _terms("status", _objects(np.where(has, statuses, "")))
+            st = terms("status", _objects(np.where(has, statuses, "")))
             out = out + Texts(np.where(has, "(" + st.vi + ")", ""),
                               np.where(has, "(" + st.en + ")", ""))
     return out

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from geoplan.checks import _common as c
-from geoplan.messages import Text, message, term
+from geoplan.messages import Text, fill, message, term
 from geoplan.rules import Rules, resolve_rules
 
 __all__ = [
@@ -108,9 +108,9 @@ def _unchecked(lines: gpd.GeoDataFrame, params: pd.DataFrame,
     buried, unknown = band < 0, (band >= 0) & np.isnan(voltage)
     kv = np.where(np.isnan(voltage), 0, voltage).astype(np.int64)
     messages = c.Texts.where(
-        buried, c.fill("corridor.buried_not_set", n, line=labels),
-        c.Texts.where(unknown, c.fill("corridor.unknown_voltage", n, line=labels),
-                      c.fill("corridor.no_figure", n, line=labels, kv=kv)))
+        buried, fill("corridor.buried_not_set", n, line=labels),
+        c.Texts.where(unknown, fill("corridor.unknown_voltage", n, line=labels),
+                      fill("corridor.no_figure", n, line=labels, kv=kv)))
     refs = c.Texts.where(
         buried, c.Texts.full(rules.cite("underground_distance_m"), n),
         c.Texts.where(unknown, c.Texts.full(rules.cite("corridor_distance_22kv_m"), n),
@@ -302,13 +302,13 @@ def _hit_records(kind: str, feats: gpd.GeoDataFrame, sub_lines: gpd.GeoDataFrame
         m = len(rows)
         kind_key = ("corridor.cable_offset_" if cable else "corridor.offset_") + (
             "line" if by_line else "assumed")
-        msg = c.fill("corridor.hit_area" if poly else "corridor.hit_point", m,
+        msg = fill("corridor.hit_area" if poly else "corridor.hit_point", m,
                      feature=f_labels[rows], what=term("word", "cable" if cable else "line"),
                      kv=kv[rows], line=line_id[rows], value=value[rows], half=half[rows],
                      offset=offset[rows], dist=dist[rows],
                      offset_kind=message(kind_key, capital=False))
         if no_works:
-            msg = msg + c.fill("corridor.no_building", m, kv=kv[rows])
+            msg = msg + fill("corridor.no_building", m, kv=kv[rows])
         else:
             msg = msg + message("corridor.conditions")
         vi[rows], en[rows] = msg.vi, msg.en

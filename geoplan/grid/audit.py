@@ -17,7 +17,7 @@ from geoplan.findings import make_findings
 from geoplan.grid._common import none_for_na
 from geoplan.grid.build import Grid
 from geoplan.grid.scenario import _State, _state, scenarios
-from geoplan.messages import Text, message
+from geoplan.messages import Text, Texts, fill, message, objects
 
 __all__ = ["REFERENCE", "audit_grid"]
 
@@ -52,6 +52,13 @@ def _kv_labels(kv: np.ndarray) -> list[Text]:
     return out
 
 
+def _kv_texts(kv: np.ndarray) -> Texts:
+    """:func:`_kv_label` column-wise, looked up once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(kv), use_na_sentinel=False)
+    found = [_kv_label(k) for k in uniques.tolist()]
+    return Texts(objects([t.vi for t in found])[codes], objects([t.en for t in found])[codes])
+
+
 def _line(kv: Text, fid: Any) -> Text:
     return message("grid.line", kv=kv, id=str(fid), capital=False)
 
@@ -68,8 +75,11 @@ def _join(parts: list[Text]) -> Text:
     return Text(head.vi + _AND.vi + parts[-1].vi, head.en + _AND.en + parts[-1].en)
 
 
-def _texts(messages: list[Text]) -> dict[str, Any]:
+def _texts(messages: list[Text] | Texts) -> dict[str, Any]:
     """The ``message*`` and ``reference*`` columns of one rule's findings."""
+    if isinstance(messages, Texts):
+        return {"message": messages.vi, "message_vi": messages.vi, "message_en": messages.en,
+                "reference_vi": REFERENCE_TEXT.vi, "reference_en": REFERENCE_TEXT.en}
     vi = [m.vi for m in messages]
     return {"message": vi, "message_vi": vi, "message_en": [m.en for m in messages],
             "reference_vi": REFERENCE_TEXT.vi, "reference_en": REFERENCE_TEXT.en}
@@ -131,15 +141,19 @@ def _dangling_findings(grid: Grid) -> pd.DataFrame:
         (i, j), d = tree.query_nearest(pts, return_distance=True, all_matches=False)
         nearest[i], dist[i] = j, d
     fid = _text(ends["feature_id"])
-    none = message("grid.no_station", capital=False)
-    near = [message("grid.nearest_station", id=str(st_id[j]), m=d, capital=False) if j >= 0
-            else none for j, d in zip(nearest.tolist(), dist.tolist(), strict=True)]
-    which = {"start": message("grid.end_start", capital=False),
-             "end": message("grid.end_end", capital=False)}
-    texts = [message("grid.dangling", line=_line(kv, f),
-                     end=which.get(e, Text.same(str(e))), near=n, tol=tol)
-             for kv, f, e, n in zip(_kv_labels(_kv_floats(ends["voltage_kv"])), fid.tolist(),
-                                    _text(ends["end"]).tolist(), near, strict=True)]
+    kv = _kv_texts(_kv_floats(ends["voltage_kv"]))
+    found = nearest >= 0
+    near = Texts.where(
+        found, fill("grid.nearest_station", len(ends), id=_take(st_id, nearest).astype(str),
+                    m=dist, capital=False),
+        Texts.full(message("grid.no_station", capital=False), len(ends)))
+    which = _text(ends["end"]).astype(str)
+    end = Texts.where(which == "start",
+                      Texts.full(message("grid.end_start", capital=False), len(ends)),
+                      Texts.full(message("grid.end_end", capital=False), len(ends)))
+    texts = fill("grid.dangling", len(ends),
+                 line=fill("grid.line", len(ends), kv=kv, id=fid.astype(str), capital=False),
+                 end=end, near=near, tol=tol)
     return _rule_frame(
         "grid-dangling", "error", len(ends), layer=_text(ends["layer"]), feature_id=fid,
         other_layer=_take(st_layer, nearest), other_id=_take(st_id, nearest), value=dist,
