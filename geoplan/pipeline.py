@@ -9,6 +9,7 @@ builds at most one analysis.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -324,9 +325,14 @@ def _map_kwargs(analysis: Analysis, lang: str | None = None) -> dict[str, Any]:
     has_findings = analysis.checks is not None or (analysis.grid is not None
                                                    and analysis.grid_audit)
     findings = analysis.check_findings if has_findings else None
+    language = plan_lang(analysis.plan, lang)
     if findings is not None:
-        findings = _one_language(findings, plan_lang(analysis.plan, lang))
-    return {"findings": findings, "coverage": analysis.coverage}
+        findings = _one_language(findings, language)
+    coverage = analysis.coverage
+    if coverage is not None:  # its findings, like the checks', in the map's language only
+        coverage = dataclasses.replace(coverage,
+                                       findings=_one_language(coverage.findings, language))
+    return {"findings": findings, "coverage": coverage}
 
 
 def _one_language(findings: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
