@@ -210,15 +210,22 @@ def test_search_says_when_nothing_matches(page: Any, sample_map: Path) -> None:
     page.assert_no_console_errors()
 
 
-def test_the_browser_folds_queries_as_python_folds_the_index(page: Any,
-                                                             sample_map: Path) -> None:
+def test_the_browser_folds_as_python_folds(page: Any, sample_map: Path,
+                                           sample_plan: geoplan.Plan) -> None:
     from geoplan.names import fold
 
     p = open_map(page, sample_map)
     samples = ["Hòa Tiến", "ĐZ 220kV Minh Hà – Đông Sơn", "CCN-24", "  Quế   Tân ",
                "Khu di tích lịch sử – văn hóa Đền Hạ", "Nhà máy điện mặt trời", "TM_001/A",
-               "Ứng Hòa", "ỷ lại Ẵ", "Cụm CN Đắk Nông — mở rộng"]
+               "Ứng Hòa", "ỷ lại Ẵ", "Cụm CN Đắk Nông — mở rộng", "Hoà\u0300 A\tB\u00a0C",
+               "ß İstanbul", "x\u2003y"]
     assert p.evaluate("s => s.map(geoplan.fold)", samples) == [fold(s) for s in samples]
+    # and on every name, id and commune of the sample plan, which the search folds in the page
+    labels = sorted({str(v) for layer in sample_plan.layers.values()
+                     for c in ("name", "id", "commune") if c in layer.frame.columns
+                     for v in layer.frame[c].dropna()})
+    assert len(labels) > 100
+    assert p.evaluate("s => s.map(geoplan.fold)", labels) == [fold(s) for s in labels]
 
 
 # ------------------------------------------------------------------------- control layout

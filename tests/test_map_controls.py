@@ -10,13 +10,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import geoplan
 from geoplan.maps import interactive as render
 from geoplan.maps.model import CountedEntry, MapLayer, legend_for, map_layers
-from geoplan.maps.search import SEARCH_KINDS, _Folder, search_index
+from geoplan.maps.search import SEARCH_KINDS, search_index
 from geoplan.maps.styles import style_table
 from geoplan.names import fold
 
@@ -30,52 +28,33 @@ def frame(**columns: list) -> gpd.GeoDataFrame:
 # ------------------------------------------------------------------------------ search
 
 
-def test_search_index_folds_names_ids_and_communes() -> None:
+def test_search_index_names_the_layers_with_something_to_find() -> None:
     f = frame(id=["CCN-24", "CCN-25", None], name=["Cụm công nghiệp Hòa Tiến", None, "Đồng Kỵ"],
               commune=["Xã Hòa Tiến", "Xã Hòa Tiến", None])
     doc = search_index([MapLayer("clusters", "clusters", "industrial_cluster", f)])
-    assert doc == {"v": 1, "communes": ["xa hoa tien"], "layers": [
-        {"name": "clusters", "k": "cum cong nghiep hoa tien\n\ndong ky",
-         "id": "ccn 24\nccn 25\n", "c": [0, 0, -1]}]}
+    assert doc == {"v": 2, "layers": [{"name": "clusters"}]}
 
 
 def test_search_index_leaves_out_what_cannot_be_found_or_shown() -> None:
-    f = frame(id=["A-1", None, "A-3", "A-4"], name=["Chợ Đông", None, "Chợ Tây", "Chợ Nam"])
-    f.loc[2, "geometry"] = None  # no geometry: nothing to zoom to
-    f.loc[3, "geometry"] = shapely.Point()  # empty
+    nothing = frame(id=[None, " "], name=[None, ""])  # neither a name nor an id
+    hidden = frame(id=["A-3"], name=["Chợ Tây"])
+    hidden.loc[0, "geometry"] = None  # no geometry: nothing to zoom to
     findings = frame(id=["F1"], name=["not searched"])
-    doc = search_index([MapLayer("trade", "trade", "trade_facility", f),
-                        MapLayer("findings", "findings", "findings", findings)])
-    assert doc is not None
-    (layer,) = doc["layers"]
-    assert layer == {"name": "trade", "i": [0], "k": "cho dong", "id": "a 1"}
-    assert doc["communes"] == []  # no commune column: no "c"
-    assert search_index([MapLayer("findings", "findings", "findings", findings)]) is None
+    assert search_index([MapLayer("trade", "trade", "trade_facility", nothing),
+                         MapLayer("markets", "markets", "trade_facility", hidden),
+                         MapLayer("findings", "findings", "findings", findings)]) is None
 
 
 def test_search_index_of_the_sample_plan(sample_plan: geoplan.Plan) -> None:
     layers = map_layers(sample_plan)
     doc = search_index(layers)
     assert doc is not None
-    indexed = {spec["name"]: spec for spec in doc["layers"]}
-    # every plan layer with names is searchable, trade facilities and communes included
-    assert set(indexed) == {m.name for m in layers if m.kind in SEARCH_KINDS}
+    indexed = [spec["name"] for spec in doc["layers"]]
+    # every plan layer with names is searchable, trade facilities and communes included,
+    # in drawing order, and the document carries nothing the layers already have
+    assert indexed == [m.name for m in layers if m.kind in SEARCH_KINDS]
     assert {"trade", "boundary", "clusters", "substations"} <= set(indexed)
-    clusters = sample_plan.layers["clusters"].frame
-    spec = indexed["clusters"]
-    names, ids = spec["k"].split("\n"), spec["id"].split("\n")
-    assert "i" not in spec and len(names) == len(ids) == len(spec["c"]) == len(clusters)
-    row = clusters.index[clusters["id"] == "CCN-24"][0]
-    assert names[row] == "cum cong nghiep hoa tien" and ids[row] == "ccn 24"
-    assert doc["communes"][spec["c"][row]] == "xa hoa tien"
-    assert "xa hoa tien" in indexed["boundary"]["k"].split("\n")
-    assert doc["communes"] == sorted(doc["communes"])
-    # compact: the folded keys and the commune codes, nothing else; fewer bytes than the
-    # names, ids and communes themselves
-    raw = sum(len(str(v).encode()) for m in layers if m.kind in SEARCH_KINDS
-              for c in ("name", "id", "commune") if c in m.frame.columns
-              for v in m.frame[c].dropna())
-    assert len(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()) < raw
+    assert len(json.dumps(doc)) < 40 * len(indexed)
 
 
 def test_the_map_embeds_the_search_index_once(sample_plan: geoplan.Plan) -> None:
@@ -86,19 +65,6 @@ def test_the_map_embeds_the_search_index_once(sample_plan: geoplan.Plan) -> None
     element_id, text = found[0]
     assert json.loads(text) == search_index(map_layers(sample_plan))
     assert f'"search": "{element_id}"' in html  # what geoplan.finish hands the search box
-
-
-LABEL_CHARS = ("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ0123456789ÀÁẢÃẠàáảãạèéẻẽẹìíỉĩịòóỏõọ"
-               "ùúủũụỳýỷỹỵẦẤẨẪẬầấẩẫậềếểễệồốổỗộờớởỡợừứửữựßİ\u0300\u0301\u0303\u0309\u0323"
-               "_-–—/.,()' \t\n\u00a0\u2003")
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=LABEL_CHARS, max_size=40))
-def test_folding_word_by_word_is_folding_the_label(label: str) -> None:
-    folder = _Folder()
-    assert folder(label) == fold(label)
-    assert folder(label) == fold(label)  # and again, from the folded words kept
 
 
 @pytest.mark.parametrize("text", ["Hòa Tiến", "HÒA  TIẾN", "hoa-tien", "Hoà Tiến"])

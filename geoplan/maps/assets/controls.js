@@ -44,12 +44,13 @@
   G.controlText = text;
 
   // ------------------------------------------------------------------------------ folding
-  // The twin of geoplan.names.fold (Python): no diacritics, đ -> d, lower case, the
-  // separators _ - – — / as spaces, single spaces.
+  // The twin of geoplan.names.fold (Python): no diacritics, đ -> d, lower case (ß as ss, as
+  // Python's casefold), the separators _ - – — / as spaces, single spaces.
   var MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
   G.fold = function (s) {
     return String(s).normalize('NFD').replace(MARKS, '').replace(/đ/g, 'd').replace(/Đ/g, 'D')
-      .toLowerCase().replace(/[_\-\u2013\u2014/]+/g, ' ').replace(/\s+/g, ' ').trim();
+      .toLowerCase().replace(/\u00df/g, 'ss').replace(/[_\-\u2013\u2014/]+/g, ' ')
+      .replace(/\s+/g, ' ').trim();
   };
 
   // ---------------------------------------------------------------------------- collapsing
@@ -164,22 +165,29 @@
   }
 
   // ------------------------------------------------------------------------------ search
-  // Entries of the search document (geoplan/maps/search.py): [layer, feature, folded name,
-  // folded id, the id without spaces, folded commune].
+  // Entries of the search index, built from the layers' own documents the first time the
+  // box is used (geoplan/maps/search.py names the layers): [layer, feature, folded name,
+  // folded id, the id without spaces, folded commune]; each distinct text folded once.
   function searchEntries(doc) {
-    var out = [], k, j, spec, entry, i, id, c, names, ids;
+    var out = [], seen = {}, k, i, spec, entry, d, name, id, commune;
+    function folded(v) {
+      if (v === null || v === undefined || v === '') { return ''; }
+      var key = String(v);
+      if (!Object.prototype.hasOwnProperty.call(seen, key)) { seen[key] = G.fold(key); }
+      return seen[key];
+    }
     for (k = 0; k < doc.layers.length; k++) {
       spec = doc.layers[k];
       entry = G.layers[spec.name];
       if (!entry) { continue; }
-      names = spec.k.split('\n');
-      ids = spec.id ? spec.id.split('\n') : null;
-      for (j = 0; j < names.length; j++) {
-        i = spec.i ? spec.i[j] : j;
+      d = entry.data;
+      for (i = 0; i < d.n; i++) {
         if (!entry.hasGeometry(i)) { continue; }
-        id = ids ? ids[j] : '';
-        c = spec.c && spec.c[j] >= 0 ? doc.communes[spec.c[j]] : '';
-        out.push([spec.name, i, names[j], id, id.replace(/ /g, ''), c]);
+        name = folded(G.value(d, 'name', i));
+        id = folded(G.value(d, 'id', i));
+        if (!name && !id) { continue; }
+        commune = folded(G.value(d, 'commune', i));
+        out.push([spec.name, i, name, id, id.replace(/ /g, ''), commune]);
       }
     }
     return out;
