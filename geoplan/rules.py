@@ -76,6 +76,7 @@ __all__ = [
     "resolve_rules",
     "rule_info",
     "rule_table",
+    "table_identity",
     "table_version",
     "threshold_specs",
     "validate_settings",
@@ -379,6 +380,16 @@ def _table() -> dict[str, Any]:
 def table_version() -> str:
     """The rule table's version (``[meta] version``), recorded by exports."""
     return str(_table()["meta"]["version"])
+
+
+@lru_cache(maxsize=1)
+def table_identity() -> dict[str, str]:
+    """The rule table's version and the SHA-256 of its file, as exports, comparisons and the
+    database sink record them (``{"version": ..., "sha256": ...}``)."""
+    import hashlib
+
+    data = resources.files("geoplan").joinpath("data/rules.toml").read_bytes()
+    return {"version": table_version(), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def earliest_date() -> _dt.date:

@@ -39,7 +39,6 @@ import uuid
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,16 +123,11 @@ def input_hashes(plan: Plan) -> list[dict[str, Any]]:
 
 
 def _rules_version() -> tuple[str | None, str]:
-    import sys
+    """Version and hash of the rule table (:func:`geoplan.rules.table_identity`)."""
+    from geoplan.rules import table_identity
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    data = resources.files("geoplan").joinpath("data", "rules.toml").read_bytes()
-    meta = tomllib.loads(data.decode("utf-8")).get("meta", {})
-    version = meta.get("version") if isinstance(meta, dict) else None
-    return (None if version is None else str(version)), hashlib.sha256(data).hexdigest()
+    found = table_identity()
+    return found["version"], found["sha256"]
 
 
 # ------------------------------------------------------------------------------- tables

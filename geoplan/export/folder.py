@@ -87,26 +87,10 @@ def _input_files(path: Path) -> list[Path]:
 
 
 def _rules_version() -> dict[str, Any]:
-    """Version and hash of the rule table, when the package has one."""
-    from importlib import resources
+    """Version and hash of the rule table (:func:`geoplan.rules.table_identity`)."""
+    from geoplan.rules import table_identity
 
-    try:
-        import tomllib
-    except ImportError:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[no-redef]
-
-    try:
-        data = resources.files("geoplan").joinpath("data/rules.toml").read_bytes()
-    except (FileNotFoundError, OSError):
-        return {"version": None, "note": "no rule table in this geoplan"}
-    try:
-        table = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        table = {}
-    meta = table.get("meta", table) if isinstance(table, dict) else {}
-    version = meta.get("version") if isinstance(meta, dict) else None
-    return {"version": None if version is None else str(version),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return dict(table_identity())
 
 
 def _crs_record(crs: Any) -> dict[str, Any]:

@@ -157,9 +157,9 @@ def plan_inputs(plan: Plan) -> PlanInputs:
 
 
 def _rules_version() -> dict[str, Any]:
-    from geoplan.export.folder import _rules_version as version  # the one reader of the table
+    from geoplan.rules import table_identity  # the one reader of the table
 
-    return version()
+    return dict(table_identity())
 
 
 # ------------------------------------------------------------------------------ figures
