@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import realparts
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +24,6 @@ from geoplan import crs as gcrs
 from geoplan.errors import CRSError, GeoplanError
 
 GEOD = Geod(ellps="WGS84")
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # Decision 05/2007/QĐ-BTNMT parameters, Coordinate Frame (domain-facts §1.2), written out by hand:
 # an independent route to the same numbers as EPSG:6960 in proj.db.
@@ -683,9 +683,10 @@ def test_diagnosis_accepts_a_province_frame_in_another_crs():
 
 
 def _shared(path: str) -> Path:
-    full = SHARED / path
-    if not full.exists():
-        pytest.skip(f"shared data {full} not present")
+    """A file of the shared public data (skips, allowed in CI too, when the folder is absent;
+    a missing file inside a present folder is an error)."""
+    full = realparts.require_shared_data() / path
+    assert full.exists(), f"shared data {full} not present"
     return full
 
 
