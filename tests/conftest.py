@@ -161,3 +161,23 @@ def sample_plan(sample_plan_path: Path) -> Any:
 # ============================================================================================
 # END sample plan
 # ============================================================================================
+
+
+@pytest.fixture(scope="session")
+def sample_results(sample_plan: Any) -> dict[str, Any]:
+    """What the default map of the sample draws: check findings, coverage (one site) and the
+    grid audit (:func:`geoplan.pipeline.map_results`)."""
+    from geoplan import pipeline
+
+    return pipeline.map_results(sample_plan, sites=1)
+
+
+@pytest.fixture(scope="session")
+def sample_map(sample_plan: Any, sample_results: dict[str, Any],
+               tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline map of the sample province with findings, coverage and the grid audit."""
+    from geoplan.maps import interactive
+
+    folder = tmp_path_factory.mktemp("maps")
+    return interactive.write_map(sample_plan, folder / "sample.html", offline=True,
+                                 date="2025-07-01", **sample_results)

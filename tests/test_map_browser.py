@@ -16,7 +16,6 @@ import pytest
 import shapely
 
 import geoplan
-from geoplan import pipeline
 from geoplan.crs import to_wgs84
 from geoplan.maps import interactive as render
 
@@ -24,20 +23,6 @@ pytestmark = pytest.mark.browser
 
 DRAWN = "document.documentElement.getAttribute('data-geoplan-drawn') === '1'"
 VIEWPORT = {"width": 1400, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def sample_results(sample_plan: geoplan.Plan) -> dict[str, Any]:
-    return pipeline.map_results(sample_plan, sites=1)
-
-
-@pytest.fixture(scope="module")
-def sample_map(sample_plan: geoplan.Plan, sample_results: dict[str, Any],
-               tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The offline map of the sample province with findings, coverage and the grid audit."""
-    folder = tmp_path_factory.mktemp("maps")
-    return render.write_map(sample_plan, folder / "sample.html", offline=True,
-                            date="2025-07-01", **sample_results)
 
 
 def open_map(page: Any, path: Path) -> Any:

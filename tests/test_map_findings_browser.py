@@ -16,7 +16,6 @@ import pytest
 import shapely
 
 import geoplan
-from geoplan import pipeline
 from geoplan.crs import to_wgs84
 from geoplan.maps import interactive as render
 from geoplan.maps.styles import rule_titles
@@ -24,20 +23,6 @@ from geoplan.maps.styles import rule_titles
 pytestmark = pytest.mark.browser
 
 DRAWN = "document.documentElement.getAttribute('data-geoplan-drawn') === '1'"
-
-
-@pytest.fixture(scope="module")
-def results(sample_plan: geoplan.Plan) -> dict[str, Any]:
-    return pipeline.map_results(sample_plan, sites=1)
-
-
-@pytest.fixture(scope="module")
-def findings_map(sample_plan: geoplan.Plan, results: dict[str, Any],
-                 tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default map of the sample plan: findings, coverage and the grid audit on top."""
-    folder = tmp_path_factory.mktemp("findings-map")
-    return render.write_map(sample_plan, folder / "sample.html", offline=True,
-                            date="2025-07-01", **results)
 
 
 def _open(page: Any, path: Path) -> Any:
@@ -80,13 +65,13 @@ def _cluster(plan: geoplan.Plan, cluster_id: str) -> Any:
 
 
 def test_clicking_a_flagged_cluster_opens_its_popup_with_its_findings(
-        page: Any, findings_map: Path, sample_plan: geoplan.Plan,
-        results: dict[str, Any]) -> None:
-    findings = results["findings"]
+        page: Any, sample_map: Path, sample_plan: geoplan.Plan,
+        sample_results: dict[str, Any]) -> None:
+    findings = sample_results["findings"]
     flagged = findings[(findings["layer"] == "clusters") & (findings["rule"] == "cluster-size")]
     row = _cluster(sample_plan, str(flagged["feature_id"].iloc[0]))
     own = findings[(findings["layer"] == "clusters") & (findings["feature_id"] == row["id"])]
-    p = _open(page, findings_map)
+    p = _open(page, sample_map)
     text = _click(p, *_point_in(sample_plan, row.geometry))
     # the cluster's own popup, not the finding highlighted on top of it
     assert row["name"] in text
@@ -101,12 +86,12 @@ def test_clicking_a_flagged_cluster_opens_its_popup_with_its_findings(
 
 
 def test_a_finding_popup_has_its_rule_title_and_links_to_its_feature(
-        page: Any, findings_map: Path, sample_plan: geoplan.Plan,
-        results: dict[str, Any]) -> None:
-    findings = results["findings"]
+        page: Any, sample_map: Path, sample_plan: geoplan.Plan,
+        sample_results: dict[str, Any]) -> None:
+    findings = sample_results["findings"]
     flagged = findings[(findings["layer"] == "clusters") & (findings["rule"] == "cluster-size")]
     row = _cluster(sample_plan, str(flagged["feature_id"].iloc[0]))
-    p = _open(page, findings_map)
+    p = _open(page, sample_map)
     _click(p, *_point_in(sample_plan, row.geometry))
     p.locator(".leaflet-popup-content a.gp-link-finding").first.click()
     popup = p.locator(".leaflet-popup-content .gp-finding-popup")
@@ -124,14 +109,14 @@ def test_a_finding_popup_has_its_rule_title_and_links_to_its_feature(
 
 
 def test_an_overlap_does_not_take_the_click_from_the_clusters_beneath(
-        page: Any, findings_map: Path, sample_plan: geoplan.Plan,
-        results: dict[str, Any]) -> None:
-    findings = results["findings"]
+        page: Any, sample_map: Path, sample_plan: geoplan.Plan,
+        sample_results: dict[str, Any]) -> None:
+    findings = sample_results["findings"]
     overlap = findings[(findings["rule"] == "overlap") & (findings["other_layer"] == "clusters")]
     assert len(overlap), "the sample plan has two overlapping clusters"
     one = overlap.iloc[0]
     a, b = _cluster(sample_plan, one["feature_id"]), _cluster(sample_plan, one["other_id"])
-    p = _open(page, findings_map)
+    p = _open(page, sample_map)
     text = _click(p, *_point_in(sample_plan, a.geometry.intersection(b.geometry)))
     assert a["name"] in text or b["name"] in text
     assert rule_titles()["overlap"][0] in text  # listed among the cluster's findings
@@ -140,12 +125,13 @@ def test_an_overlap_does_not_take_the_click_from_the_clusters_beneath(
 
 
 def test_findings_of_a_rule_over_the_threshold_are_clusters_with_counts(
-        page: Any, sample_plan: geoplan.Plan, results: dict[str, Any], tmp_path: Path) -> None:
-    findings = results["findings"]
+        page: Any, sample_plan: geoplan.Plan, sample_results: dict[str, Any],
+        tmp_path: Path) -> None:
+    findings = sample_results["findings"]
     counts = findings["rule"].value_counts()
     rule = str(counts.index[0])
     path = render.write_map(sample_plan, tmp_path / "agg.html", offline=True,
-                            findings_cluster=int(counts.iloc[0]) - 1, **results)
+                            findings_cluster=int(counts.iloc[0]) - 1, **sample_results)
     p = _open(page, path)
     p.evaluate("() => { geoplan.map.setZoom(7, {animate: false}); }")
     p.wait_for_timeout(100)
