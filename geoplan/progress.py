@@ -14,6 +14,11 @@ variable look-up each. The command line installs a listener that draws tqdm bars
         geoplan.analyse("layers/sample")
     heard.names()          # ['read', 'grid', 'checks', 'coverage']
 
+The importers report theirs too: ``import_osm`` the boundaries, then reading and selecting each
+source layer (lines, substations, plants), then writing; ``import_dxf`` reading the drawing,
+sorting its entities, labelling per layer, writing; ``merge_plans`` reading each old plan, merging
+per layer, the duplicates, the boundaries, writing.
+
 A listener subclasses :class:`Listener` and overrides what it needs: :meth:`~Listener.on_stage`
 when a stage starts (with the number of steps when it is known, e.g. one per layer),
 :meth:`~Listener.advance` after each step (with the item just done, e.g. the layer's name) and
@@ -55,6 +60,15 @@ STAGES: dict[str, tuple[str, str]] = {
     "diff": ("So sánh phương án", "Diff"),
     "compare": ("Đối chiếu phương án", "Compare"),
     "pdp8": ("Đối chiếu QHĐ VIII", "PDP8"),
+    # the importers and merge-plans
+    "boundaries": ("Ranh giới hành chính", "Boundaries"),
+    "source": ("Đọc dữ liệu nguồn", "Reading the source"),
+    "filter": ("Đọc và lọc theo tỉnh", "Reading and selecting by province"),
+    "classify": ("Phân loại đối tượng CAD", "Sorting CAD entities"),
+    "label": ("Gán nhãn theo lớp", "Labelling per layer"),
+    "merge": ("Gộp các lớp", "Merging layers"),
+    "duplicates": ("Tìm đối tượng trùng", "Finding duplicates"),
+    "write": ("Ghi thư mục phương án", "Writing the plan folder"),
 }
 
 

@@ -15,6 +15,7 @@ from geoplan.cli import cli
 from geoplan.errors import CRSError, PlanError
 from geoplan.importers.dxf import cad_layer_kind, import_dxf
 from geoplan.io.encodings import encode
+from geoplan.progress import Recorder, listening
 
 X0, Y0 = 565_000, 2_345_000  # Bắc Ninh area, VN-2000 TM-3 105°30′ (EPSG:9209)
 
@@ -144,3 +145,40 @@ def test_external_references_are_not_followed(tmp_path: Path) -> None:
     result = import_dxf(path, tmp_path / "plan", crs="EPSG:9209")
     assert result.layers == {"industrial_cluster": 1}
     assert sum(n for _, n in result.cad_layers.values()) <= 2
+
+
+def test_the_import_reports_its_stages(tmp_path: Path) -> None:
+    path = _drawing(tmp_path / "quy_hoach.dxf")
+    with listening(Recorder()) as heard:
+        import_dxf(path, tmp_path / "plan", crs="EPSG:9209")
+    assert heard.names() == ["source", "classify", "label", "write"]
+    steps = {name: [item for event, n, item in heard.events if event == "advance" and n == name]
+             for name in heard.names()}
+    assert steps["source"] == ["quy_hoach.dxf"]
+    # every shape entity counted once (texts label, they are not sorted)
+    sorted_total = next(v for e, n, v in heard.events if e == "start" and n == "classify")
+    assert sorted_total == len(steps["classify"]) == 6
+    assert sorted(steps["label"]) == ["grid_line", "industrial_cluster", "industrial_park"]
+    assert steps["write"][-1] == "plan.toml, README.md" and len(steps["write"]) == 4
+
+
+def test_import_dxf_bars_on_stderr_only_when_asked(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoplan.cli import options
+
+    path = _drawing(tmp_path / "a.dxf")
+    args = ["import-dxf", str(path), "--crs", "EPSG:9209", "-o", str(tmp_path / "p"),
+            "--overwrite", "--format", "json"]
+    piped = CliRunner().invoke(cli, args)
+    assert piped.exit_code == 0, piped.output
+    assert "Phân loại đối tượng CAD" not in piped.stderr and "\r" not in piped.stderr
+    forced = CliRunner().invoke(cli, [*args, "--progress"])
+    assert json.loads(forced.stdout)["layers"]["industrial_park"] == 1
+    for label in ("Đọc dữ liệu nguồn", "Phân loại đối tượng CAD", "Gán nhãn theo lớp",
+                  "Ghi thư mục phương án"):
+        assert label in forced.stderr and label not in forced.stdout
+    monkeypatch.setattr(options, "_isatty", lambda stream: True)
+    monkeypatch.setattr(options, "AUTO_PROGRESS_DELAY", 0.0)
+    assert "Gán nhãn theo lớp" in CliRunner().invoke(cli, args).stderr
+    quiet = CliRunner().invoke(cli, ["-q", *args])
+    assert quiet.exit_code == 0 and "Gán nhãn theo lớp" not in quiet.stderr

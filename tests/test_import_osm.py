@@ -24,6 +24,7 @@ from geoplan.importers.osm import (
     parse_circuits,
     parse_voltages,
 )
+from geoplan.progress import Recorder, listening
 
 
 def test_parsers() -> None:
@@ -242,3 +243,43 @@ def test_real_province_imports_and_runs_everything(tmp_path: Path, shared_data: 
     assert res.exit_code == 0, res.output
     text = html.read_text(encoding="utf-8")
     assert "OpenStreetMap contributors (ODbL)" in text
+
+
+def test_the_import_reports_its_stages(small: tuple[Path, Path, Path]) -> None:
+    source, admin, base = small
+    with listening(Recorder()) as heard:
+        import_osm("Bắc Ninh", base / "staged", source=source, admin=admin)
+    assert heard.names() == ["boundaries", "filter", "write"]
+    assert ("start", "filter", 3) in heard.events
+    steps = {name: [item for event, n, item in heard.events if event == "advance" and n == name]
+             for name in heard.names()}
+    assert steps == {"boundaries": ["Bắc Ninh", "communes"],
+                     "filter": ["lines", "substations", "plants"],
+                     "write": ["boundary", "lines", "substations", "plants",
+                               "plan.toml, README.md"]}
+    assert [name for event, name, _ in heard.events if event == "end"] == heard.names()
+
+
+def test_import_osm_draws_bars_only_on_a_terminal_without_q(
+        small: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoplan.cli import options
+
+    source, admin, base = small
+    args = ["import-osm", "--province", "Bắc Ninh", "--source", str(source), "--admin",
+            str(admin), "-o", str(base / "cli-staged"), "--overwrite", "--format", "json"]
+    piped = CliRunner().invoke(cli, args)  # stderr is not a terminal
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["province"] == "Bắc Ninh"
+    assert "Ghi thư mục phương án" not in piped.stderr and "\r" not in piped.stderr
+    forced = CliRunner().invoke(cli, [*args, "--progress"])
+    assert forced.exit_code == 0, forced.output
+    json.loads(forced.stdout)  # stdout: the JSON alone
+    for label in ("Ranh giới hành chính", "Đọc và lọc theo tỉnh", "Ghi thư mục phương án"):
+        assert label in forced.stderr
+    assert "3/3" in forced.stderr
+    monkeypatch.setattr(options, "_isatty", lambda stream: True)  # as on a terminal
+    monkeypatch.setattr(options, "AUTO_PROGRESS_DELAY", 0.0)
+    assert "Đọc và lọc theo tỉnh" in CliRunner().invoke(cli, args).stderr
+    quiet = CliRunner().invoke(cli, ["-q", *args])
+    assert quiet.exit_code == 0, quiet.output
+    assert "Đọc và lọc theo tỉnh" not in quiet.stderr

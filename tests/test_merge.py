@@ -20,6 +20,7 @@ import geoplan
 from geoplan.cli import cli
 from geoplan.errors import PlanError
 from geoplan.importers.merge import merge_plans, province_code
+from geoplan.progress import Recorder, listening
 
 
 def _plan(folder: Path, province: str, crs: str, layers: dict[str, tuple[str, gpd.GeoDataFrame]]
@@ -183,3 +184,38 @@ def test_real_pieces_of_hai_phong_merge_to_the_centimetre(tmp_path: Path,
 
 def place(name: str) -> str:
     return geoplan.names.place_key(name)
+
+
+def test_the_merge_reports_its_stages(tmp_path: Path, two_plans: tuple[Path, Path]) -> None:
+    with listening(Recorder()) as heard:
+        merge_plans(list(two_plans), "Hải Phòng", tmp_path / "merged")
+    outer = [n for n in heard.names() if n in ("source", "merge", "duplicates", "boundaries",
+                                               "write")]
+    assert outer == ["source", "merge", "duplicates", "boundaries", "write"]
+    assert "read" in heard.names()  # each old plan's layers, read inside "source"
+    steps = {name: [item for event, n, item in heard.events if event == "advance" and n == name]
+             for name in outer}
+    assert steps["source"] == ["Hải Dương", "Hải Phòng"]
+    assert sorted(steps["merge"]) == ["clusters", "lines", "substations"]
+    assert steps["write"][-1] == "plan.toml, README.md"
+
+
+def test_merge_plans_bars_on_stderr_only_when_asked(tmp_path: Path, two_plans: tuple[Path, Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoplan.cli import options
+
+    args = ["merge-plans", *map(str, two_plans), "--province", "Hải Phòng", "-o",
+            str(tmp_path / "m"), "--overwrite", "--format", "json"]
+    piped = CliRunner().invoke(cli, args)
+    assert piped.exit_code == 0, piped.output
+    assert "Gộp các lớp" not in piped.stderr and "\r" not in piped.stderr
+    forced = CliRunner().invoke(cli, [*args, "--progress"])
+    assert json.loads(forced.stdout)["province"] == "Hải Phòng"
+    for label in ("Đọc dữ liệu nguồn", "Gộp các lớp", "Tìm đối tượng trùng",
+                  "Ghi thư mục phương án"):
+        assert label in forced.stderr and label not in forced.stdout
+    monkeypatch.setattr(options, "_isatty", lambda stream: True)
+    monkeypatch.setattr(options, "AUTO_PROGRESS_DELAY", 0.0)
+    assert "Gộp các lớp" in CliRunner().invoke(cli, args).stderr
+    quiet = CliRunner().invoke(cli, ["-q", *args])
+    assert quiet.exit_code == 0 and "Gộp các lớp" not in quiet.stderr

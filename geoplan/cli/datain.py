@@ -2,7 +2,9 @@
 
 Click command objects, registered on the ``geoplan`` group in :mod:`geoplan.cli`. Each parses its
 options, calls :mod:`geoplan.importers`, prints what it wrote (data to stdout, the summary to
-stderr) and exits 0, or 1 with one clean message on an input error.
+stderr) and exits 0, or 1 with one clean message on an input error. Their stages (reading,
+selecting, merging, writing) show as progress bars on stderr like the other long commands'
+(``--progress/--no-progress``, off with ``geoplan -q`` or when stderr is not a terminal).
 """
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli.options import EPILOG, format_option, handle_errors, overwrite_option
+from geoplan.cli.options import (
+    EPILOG,
+    format_option,
+    handle_errors,
+    overwrite_option,
+    progress_option,
+)
 from geoplan.cli.output import echo_json, echo_table
 
 __all__ = ["import_dxf_command", "import_osm_command", "merge_plans_command"]
@@ -36,6 +44,7 @@ __all__ = ["import_dxf_command", "import_osm_command", "merge_plans_command"]
 @format_option
 @overwrite_option
 @handle_errors
+@progress_option
 def _import_osm(province: str, output: Path, source: Path | None, admin: Path | None,
                        buffer_m: float, fmt: str, overwrite: bool) -> None:
     """Write a plan folder for a province's power grid from OpenStreetMap.
@@ -72,6 +81,7 @@ def _import_osm(province: str, output: Path, source: Path | None, admin: Path | 
 @format_option
 @overwrite_option
 @handle_errors
+@progress_option
 def _merge_plans(plans: tuple[Path, ...], province: str, output: Path, meridian: str | None,
                  fmt: str, overwrite: bool) -> None:
     """Merge the plans of old provinces (before 1 July 2025) into the new province's plan.
@@ -118,6 +128,7 @@ def _merge_plans(plans: tuple[Path, ...], province: str, output: Path, meridian:
 @format_option
 @overwrite_option
 @handle_errors
+@progress_option
 def _import_dxf(drawing: Path, crs: str, output: Path, layers: tuple[str, ...], status: str,
                 label_distance: float, province: str | None, fmt: str, overwrite: bool) -> None:
     """Write a plan folder from an AutoCAD DXF drawing: one layer per kind.

@@ -44,6 +44,7 @@ from geoplan.errors import CRSError, LayerReadError, PlanError
 from geoplan.io.encodings import convert_frame, undo_utf8_misread
 from geoplan.kinds import KINDS, VOLTAGES_KV
 from geoplan.names import fold
+from geoplan.progress import stage
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ __all__ = ["DEFAULT_LABEL_DISTANCE_M", "DxfImport", "cad_layer_kind", "import_dx
 
 #: A text this far (metres) from a line or point still labels it.
 DEFAULT_LABEL_DISTANCE_M = 50.0
+#: CAD entities sorted between two progress reports.
+_STEP_ENTITIES = 1000
 
 #: CAD layer words -> kind, first match wins (folded, word boundaries).
 _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -165,7 +168,9 @@ def import_dxf(
     path = Path(drawing)
     if path.suffix.lower() != ".dxf":
         raise LayerReadError(f"{path}: not a .dxf file (DWG must be saved as DXF first)")
-    raw = io.read_vector(path)
+    with stage("source", total=1) as step:
+        raw = io.read_vector(path)
+        step.advance(item=path.name)
     if "Layer" not in raw:
         raise LayerReadError(f"{path}: no CAD layer column; is this a DXF written by AutoCAD?")
     result = DxfImport(folder=target, crs_epsg=zone.to_epsg())
@@ -191,37 +196,46 @@ def import_dxf(
         result.cad_layers[str(cad)] = (kinds_of[str(cad)], int(n))
 
     per_kind: dict[str, list[dict[str, Any]]] = {}
-    for row in shapes.itertuples(index=False):
-        cad = str(row.Layer)
-        found = kinds_of.get(cad)
-        if found is None:
-            result.dropped[f"CAD layer {cad!r} of no kind"] += 1
-            continue
-        kind = found
-        geom = _shape(row.geometry, kind)
-        if geom is None:
-            result.dropped[f"{_geometry_word(row.geometry)} on a {kind} layer"] += 1
-            continue
-        per_kind.setdefault(kind, []).append({
-            "cad_layer": cad, "cad_handle": getattr(row, "EntityHandle", None),
-            "status": _status_of(cad, status), "geometry": geom})
+    with stage("classify", total=len(shapes)) as step:
+        for i, row in enumerate(shapes.itertuples(index=False), start=1):
+            if i % _STEP_ENTITIES == 0:
+                step.advance(_STEP_ENTITIES)
+            cad = str(row.Layer)
+            found = kinds_of.get(cad)
+            if found is None:
+                result.dropped[f"CAD layer {cad!r} of no kind"] += 1
+                continue
+            kind = found
+            geom = _shape(row.geometry, kind)
+            if geom is None:
+                result.dropped[f"{_geometry_word(row.geometry)} on a {kind} layer"] += 1
+                continue
+            per_kind.setdefault(kind, []).append({
+                "cad_layer": cad, "cad_handle": getattr(row, "EntityHandle", None),
+                "status": _status_of(cad, status), "geometry": geom})
+        step.advance(len(shapes) % _STEP_ENTITIES)
 
     frames: dict[str, gpd.GeoDataFrame] = {}
-    for kind, rows in per_kind.items():
-        frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=zone)
-        frame = _label(frame, texts, kinds_of, label_distance_m, kind, result)
-        frames[kind] = frame
-        result.layers[kind] = len(frame)
+    with stage("label", total=len(per_kind)) as step:
+        for kind, rows in per_kind.items():
+            frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=zone)
+            frame = _label(frame, texts, kinds_of, label_distance_m, kind, result)
+            frames[kind] = frame
+            result.layers[kind] = len(frame)
+            step.advance(item=kind)
     result.dropped = Counter({k: v for k, v in result.dropped.items() if v})
     if not frames:
         raise PlanError(f"{path}: no CAD layer maps to a kind (layers: "
                         f"{', '.join(sorted(kinds_of)) or 'none'}); name them with --layer "
                         "\"CAD NAME=industrial_cluster\" (kinds: " + ", ".join(KINDS) + ")")
-    with io.atomic_dir(target, overwrite=overwrite) as tmp:
+    with stage("write", total=len(frames) + 1) as step, \
+            io.atomic_dir(target, overwrite=overwrite) as tmp:
         for kind, frame in frames.items():
             io.write_vector(frame, tmp / f"{kind}.gpkg", layer=kind, driver="GPKG")
+            step.advance(item=kind)
         _text(tmp / "plan.toml", _plan_toml(result, frames, path, province))
         _text(tmp / "README.md", _readme(result, path))
+        step.advance(item="plan.toml, README.md")
     return result
 
 

@@ -42,6 +42,7 @@ from geoplan import io
 from geoplan.errors import CRSError, PlanError
 from geoplan.kinds import KINDS
 from geoplan.names import fold, place_key, place_words
+from geoplan.progress import stage
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,6 @@ def merge_plans(
         Fewer than two plans, an old province that is not part of ``province``, or an unknown
         province; :class:`~geoplan.errors.PlanValidationError` when an old plan has errors.
     """
-    from geoplan.load import load_plan
-
     target = io.check_output(output, overwrite=overwrite)
     if len(plans) < 2:
         raise PlanError("merge-plans needs at least two old plans (one per old province)")
@@ -142,27 +141,10 @@ def merge_plans(
 
     sources: list[_Source] = []
     codes: dict[str, str] = {}
-    for path in plans:
-        plan = load_plan(path)
-        old = _old_province(plan)
-        merged_into = gcrs.MERGED_INTO_2025.get(old)
-        if merged_into is None and place_key(old) != place_key(new):
-            result.notes.append(f"{plan.path}: province {old!r} is not a pre-2025 province; "
-                                f"taken as part of {new}")
-        elif merged_into is not None and merged_into != new:
-            raise PlanError(f"{plan.path}: {old} became part of {merged_into} on 1 July 2025, "
-                            f"not of {new}; merge it into {merged_into}'s plan")
-        code = province_code(old)
-        if code in codes.values() and codes.get(old) != code:
-            code = place_key(old).upper()
-        codes[old] = code
-        sources.append(_Source(Path(plan.path), plan, old, code, gcrs.crs_label(plan.crs)))
-        result.sources.append({"plan": str(plan.path), "province": old, "code": code,
-                               "crs": gcrs.crs_label(plan.crs),
-                               "meridian": _meridian(plan.crs)})
-        for name in plan.rasters:
-            result.notes.append(f"{plan.path}: raster layer {name!r} not merged (rasters are "
-                                "not reprojected); add it to the new plan by hand")
+    with stage("source", total=len(plans)) as step:
+        for path in plans:
+            sources.append(_read_old_plan(path, new, codes, result))
+            step.advance(item=sources[-1].province)
     zones = {s.zone for s in sources}
     if len(zones) > 1 or gcrs.crs_label(crs) not in zones:
         result.notes.append("old plans drawn in " + ", ".join(
@@ -170,23 +152,57 @@ def merge_plans(
             + f"; all reprojected to EPSG:{result.crs_epsg} ({_meridian(crs)})")
 
     frames, specs = _merged_frames(sources, crs, result)
-    result.duplicates = _duplicates(frames, specs)
-    boundary = _boundary(sources, crs, new, result)
+    with stage("duplicates"):
+        result.duplicates = _duplicates(frames, specs)
+    with stage("boundaries"):
+        boundary = _boundary(sources, crs, new, result)
     if boundary is not None:
         frames = {"boundary": boundary, **{k: v for k, v in frames.items() if k != "boundary"}}
         specs.setdefault("boundary", ("boundary", ()))
 
     settings = _settings(sources, result)
-    with io.atomic_dir(target, overwrite=overwrite) as tmp:
+    with stage("write", total=len(frames) + 1) as step, \
+            io.atomic_dir(target, overwrite=overwrite) as tmp:
         for name, frame in frames.items():
             io.write_vector(frame, tmp / f"{name}.gpkg", layer=name, driver="GPKG")
+            step.advance(item=name)
         if len(result.duplicates):
             with io.atomic_path(tmp / "duplicates.csv") as out:
                 result.duplicates.to_csv(out, index=False, encoding="utf-8")
         _text(tmp / "plan.toml", _plan_toml(result, frames, specs, conflict, settings,
                                             meridian_choice))
         _text(tmp / "README.md", _readme(result))
+        step.advance(item="plan.toml, README.md")
     return result
+
+
+def _read_old_plan(path: str | Path, new: str, codes: dict[str, str], result: MergeResult
+                   ) -> _Source:
+    """One old plan, loaded and checked against the new province (its code kept in
+    ``codes``; its row and notes in ``result``)."""
+    from geoplan.load import load_plan
+
+    plan = load_plan(path)
+    old = _old_province(plan)
+    merged_into = gcrs.MERGED_INTO_2025.get(old)
+    if merged_into is None and place_key(old) != place_key(new):
+        result.notes.append(f"{plan.path}: province {old!r} is not a pre-2025 province; "
+                            f"taken as part of {new}")
+    elif merged_into is not None and merged_into != new:
+        raise PlanError(f"{plan.path}: {old} became part of {merged_into} on 1 July 2025, "
+                        f"not of {new}; merge it into {merged_into}'s plan")
+    code = province_code(old)
+    if code in codes.values() and codes.get(old) != code:
+        code = place_key(old).upper()
+    codes[old] = code
+    source = _Source(Path(plan.path), plan, old, code, gcrs.crs_label(plan.crs))
+    result.sources.append({"plan": str(plan.path), "province": old, "code": code,
+                           "crs": gcrs.crs_label(plan.crs),
+                           "meridian": _meridian(plan.crs)})
+    for name in plan.rasters:
+        result.notes.append(f"{plan.path}: raster layer {name!r} not merged (rasters are "
+                            "not reprojected); add it to the new plan by hand")
+    return source
 
 
 def _meridian(crs: Any) -> str:
@@ -210,43 +226,53 @@ def _merged_frames(sources: list[_Source], crs: Any, result: MergeResult
             by_name.setdefault(name, []).append((s, layer))
     frames: dict[str, gpd.GeoDataFrame] = {}
     specs: dict[str, _Spec] = {}
-    for name, parts in by_name.items():
-        kinds = {layer.kind for _, layer in parts}
-        if len(kinds) > 1:
-            raise PlanError(f"layer {name!r} is of kinds {', '.join(sorted(kinds))} in the old "
-                            "plans; rename one so each merged layer has one kind")
-        kind = kinds.pop()
-        if kind == "boundary":
-            continue
-        pieces = []
-        for s, layer in parts:
-            frame = gcrs.to_crs(layer.frame, crs, name=f"{s.province}:{name}")
-            frame = frame.assign(old_province=s.province, old_plan=str(s.path))
-            if "id" in frame:
-                frame["old_id"] = frame["id"].astype(object)
-            if "commune" in frame:
-                frame["old_commune"] = frame["commune"]
-            pieces.append(frame)
-            result.layers.setdefault(name, {})[s.province] = len(frame)
-        merged = gpd.GeoDataFrame(pd.concat(pieces, ignore_index=True), geometry="geometry",
-                                  crs=crs)
-        if "id" in merged:
-            ids = merged["id"].astype(str)
-            if ids.duplicated().any():
-                code = merged["old_province"].map({s.province: s.code for s in sources})
-                merged["id"] = code + "-" + ids
-                result.prefixed.append(name)
-        if "voltage_levels" in merged:  # keep every level, not only the highest
-            highest = merged["voltage_kv"].map(lambda v: None if pd.isna(v) else str(int(v)))
-            merged["voltage_kv"] = merged["voltage_levels"].where(
-                merged["voltage_levels"].notna(), highest).astype(object)
-            merged = merged.drop(columns=["voltage_levels"])
-        extra: set[float] = set()
-        for _, layer in parts:
-            extra.update(layer.spec.accept_voltages_kv)
-        frames[name] = merged
-        specs[name] = (kind, tuple(sorted(extra)))
+    with stage("merge", total=len(by_name)) as step:
+        for name, parts in by_name.items():
+            _merge_layer(name, parts, sources, crs, result, frames, specs)
+            step.advance(item=name)
     return frames, specs
+
+
+def _merge_layer(name: str, parts: list[tuple[_Source, Any]], sources: list[_Source], crs: Any,
+                 result: MergeResult, frames: dict[str, gpd.GeoDataFrame],
+                 specs: dict[str, _Spec]) -> None:
+    """Layer ``name`` of every old plan, reprojected and merged into ``frames`` (not the
+    boundary, merged by :func:`_boundary`)."""
+    kinds = {layer.kind for _, layer in parts}
+    if len(kinds) > 1:
+        raise PlanError(f"layer {name!r} is of kinds {', '.join(sorted(kinds))} in the old "
+                        "plans; rename one so each merged layer has one kind")
+    kind = kinds.pop()
+    if kind == "boundary":
+        return
+    pieces = []
+    for s, layer in parts:
+        frame = gcrs.to_crs(layer.frame, crs, name=f"{s.province}:{name}")
+        frame = frame.assign(old_province=s.province, old_plan=str(s.path))
+        if "id" in frame:
+            frame["old_id"] = frame["id"].astype(object)
+        if "commune" in frame:
+            frame["old_commune"] = frame["commune"]
+        pieces.append(frame)
+        result.layers.setdefault(name, {})[s.province] = len(frame)
+    merged = gpd.GeoDataFrame(pd.concat(pieces, ignore_index=True), geometry="geometry",
+                              crs=crs)
+    if "id" in merged:
+        ids = merged["id"].astype(str)
+        if ids.duplicated().any():
+            code = merged["old_province"].map({s.province: s.code for s in sources})
+            merged["id"] = code + "-" + ids
+            result.prefixed.append(name)
+    if "voltage_levels" in merged:  # keep every level, not only the highest
+        highest = merged["voltage_kv"].map(lambda v: None if pd.isna(v) else str(int(v)))
+        merged["voltage_kv"] = merged["voltage_levels"].where(
+            merged["voltage_levels"].notna(), highest).astype(object)
+        merged = merged.drop(columns=["voltage_levels"])
+    extra: set[float] = set()
+    for _, layer in parts:
+        extra.update(layer.spec.accept_voltages_kv)
+    frames[name] = merged
+    specs[name] = (kind, tuple(sorted(extra)))
 
 
 def _boundary(sources: list[_Source], crs: Any, new: str, result: MergeResult

@@ -52,6 +52,7 @@ from geoplan import io
 from geoplan.errors import LayerReadError, PlanError
 from geoplan.kinds import PLANT_SOURCES, VOLTAGES_KV
 from geoplan.names import fold, place_key
+from geoplan.progress import stage
 
 log = logging.getLogger(__name__)
 
@@ -479,26 +480,34 @@ def import_osm(
     crs = gcrs.province_crs(official)
     src = find_source(source if source is not None else default_source())
     admin_dir = Path(admin) if admin is not None else default_admin(src.path)
-    provinces, own_i = _province_rows(admin_dir, official)
-
-    metric = gcrs.to_crs(provinces[["geometry"]], crs)
-    region = shapely.make_valid(metric.geometry.iloc[own_i])
-    buffered = region.buffer(buffer_m) if buffer_m > 0 else region
-    near = shapely.buffer(region, NEIGHBOUR_GAP_M)
-    neighbour_mask = np.asarray(metric.geometry.intersects(near)).copy()
-    neighbour_mask[own_i] = False
-    bbox_poly = gcrs.to_wgs84(gpd.GeoDataFrame(geometry=[buffered], crs=crs)).geometry.iloc[0]
-    x0, y0, x1, y1 = (float(v) for v in bbox_poly.bounds)
-    bbox = (x0, y0, x1, y1)
+    with stage("boundaries", total=2) as step:
+        provinces, own_i = _province_rows(admin_dir, official)
+        step.advance(item=official)
+        metric = gcrs.to_crs(provinces[["geometry"]], crs)
+        region = shapely.make_valid(metric.geometry.iloc[own_i])
+        buffered = region.buffer(buffer_m) if buffer_m > 0 else region
+        near = shapely.buffer(region, NEIGHBOUR_GAP_M)
+        neighbour_mask = np.asarray(metric.geometry.intersects(near)).copy()
+        neighbour_mask[own_i] = False
+        bbox_poly = gcrs.to_wgs84(gpd.GeoDataFrame(geometry=[buffered], crs=crs)
+                                  ).geometry.iloc[0]
+        x0, y0, x1, y1 = (float(v) for v in bbox_poly.bounds)
+        bbox = (x0, y0, x1, y1)
+        # the province's communes where available
+        code_name = provinces["codeName"].iloc[own_i] if "codeName" in provinces else None
+        communes = _communes(admin_dir, code_name, official)
+        step.advance(item="communes")
 
     osm = src.format == "osm"
-    lines, line_tally, accept, volts = _lines(src, bbox, region, crs, osm=osm)
-    points, areas, sub_tally = _substations(src, bbox, buffered, crs, osm=osm)
-    plants, plant_tally = _plants(src, bbox, buffered, crs, osm=osm)
+    with stage("filter", total=3) as step:
+        lines, line_tally, accept, volts = _lines(src, bbox, region, crs, osm=osm)
+        step.advance(item="lines")
+        points, areas, sub_tally = _substations(src, bbox, buffered, crs, osm=osm)
+        step.advance(item="substations")
+        plants, plant_tally = _plants(src, bbox, buffered, crs, osm=osm)
+        step.advance(item="plants")
 
     # boundary: the province, its communes where available, the neighbouring provinces
-    code_name = provinces["codeName"].iloc[own_i] if "codeName" in provinces else None
-    communes = _communes(admin_dir, code_name, official)
     rows = [provinces.iloc[[own_i]].assign(level="province")]
     if neighbour_mask.any():
         rows.append(provinces[neighbour_mask].assign(level="province"))
@@ -512,26 +521,19 @@ def import_osm(
     boundary["attribution"] = ADMIN_ATTRIBUTION
 
     written: dict[str, int] = {}
-    with io.atomic_dir(target, overwrite=overwrite) as tmp:
-        io.write_vector(boundary, tmp / "boundary.gpkg", layer="boundary", driver="GPKG",
-                        **_meta(ADMIN_ATTRIBUTION, "Ranh giới hành chính 2025"))
-        written["boundary"] = len(boundary)
-        io.write_vector(lines, tmp / "lines.gpkg", layer="lines", driver="GPKG",
-                        **_meta(ATTRIBUTION, "Đường dây (OpenStreetMap)"))
-        written["lines"] = len(lines)
-        if len(points):
-            io.write_vector(points, tmp / "substations.gpkg", layer="substations",
-                            driver="GPKG", **_meta(ATTRIBUTION, "Trạm biến áp (OpenStreetMap)"))
-            written["substations"] = len(points)
-        if len(areas):
-            io.write_vector(areas, tmp / "substation_areas.gpkg", layer="substation_areas",
-                            driver="GPKG", **_meta(ATTRIBUTION,
-                                                   "Trạm biến áp, ranh giới (OpenStreetMap)"))
-            written["substation_areas"] = len(areas)
-        if len(plants):
-            io.write_vector(plants, tmp / "plants.gpkg", layer="plants", driver="GPKG",
-                            **_meta(ATTRIBUTION, "Nhà máy điện (OpenStreetMap)"))
-            written["plants"] = len(plants)
+    files = [("boundary", boundary, ADMIN_ATTRIBUTION, "Ranh giới hành chính 2025"),
+             ("lines", lines, ATTRIBUTION, "Đường dây (OpenStreetMap)")]
+    files += [(name, frame, ATTRIBUTION, what) for name, frame, what in (
+        ("substations", points, "Trạm biến áp (OpenStreetMap)"),
+        ("substation_areas", areas, "Trạm biến áp, ranh giới (OpenStreetMap)"),
+        ("plants", plants, "Nhà máy điện (OpenStreetMap)")) if len(frame)]
+    with stage("write", total=len(files) + 1) as step, \
+            io.atomic_dir(target, overwrite=overwrite) as tmp:
+        for name, frame, attribution, what in files:
+            io.write_vector(frame, tmp / f"{name}.gpkg", layer=name, driver="GPKG",
+                            **_meta(attribution, what))
+            written[name] = len(frame)
+            step.advance(item=name)
         result = OsmImport(
             folder=target, province=official, crs_epsg=int(crs.to_epsg() or 0),
             buffer_m=float(buffer_m), layers=written,
@@ -543,6 +545,7 @@ def import_osm(
         )
         _write_text(tmp / "plan.toml", _plan_toml(result, src, conflict))
         _write_text(tmp / "README.md", _readme(result, src, admin_dir, conflict))
+        step.advance(item="plan.toml, README.md")
     log.info("import-osm %s: %s", official, written)
     return result
 
