@@ -357,11 +357,16 @@ def mini_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                    follow_redirects=False)
     assert again.headers["location"] == base
     events = []
+    fragments: list[str] = []  # the progress fragments as streamed, one per event
     with c.stream("GET", base + "/events") as stream:
         for line in stream.iter_lines():
             if line.startswith("event:"):
                 events.append(line.split(":", 1)[1].strip())
+                fragments.append("")
+            elif line.startswith("data:") and fragments:
+                fragments[-1] += line[5:] + "\n"
     return {"client": c, "pid": pid, "pids": pids, "base": base, "events": events,
+            "fragments": fragments,
             "csrf": csrf, "plan_file": plan_file, "root": root,
             "folder": root / "data" / "runs" / pid / base.rsplit("/", 1)[1]}
 
@@ -384,6 +389,52 @@ def test_a_run_streams_its_progress_then_shows_the_results(mini_run: dict[str, A
     assert all(f["commune"] in (None, "Xã Đông Tiến", "Phường Bắc Sơn", "Xã Nam Hà",
                                 "Xã Tây Hồ") for f in findings)
     assert "coverage-substations" in page and 'id="map-frame"' in page
+
+
+def test_a_run_shows_the_librarys_stages_as_it_goes(mini_run: dict[str, Any]) -> None:
+    meta = json.loads((mini_run["folder"] / "meta.json").read_text(encoding="utf-8"))
+    # every stage the child heard, in order: the analysis, then the deliveries
+    assert meta["stages"][:4] == ["read", "grid", "checks", "coverage"]
+    assert {"map", "report", "export"} <= set(meta["stages"])
+    streamed = [f for e, f in zip(mini_run["events"], mini_run["fragments"], strict=True)
+                if e == "progress"]
+    # the stages are named in Vietnamese, each fragment lists those passed so far
+    last = streamed[-1]
+    assert 'id="stages-seen"' in last and "Các giai đoạn đã qua" in last
+    seen = re.findall(r'<span data-stage="([a-z0-9-]+)">', last)
+    assert seen and seen == meta["stages"][:len(seen)]
+    assert "Đọc các lớp" in "".join(streamed)
+
+
+def test_the_stage_sender_reports_the_open_stages_and_the_page_escapes_them(tmp_path: Path
+                                                                           ) -> None:
+    from geoplan.progress import listening, stage
+    from geoplan.web import i18n
+    from geoplan.web.jobs import Job, JobManager, StageSender
+
+    sent: list[dict[str, Any]] = []
+    sender = StageSender(sent.append)
+    sender.EVERY = 0.0  # every step is sent
+    with listening(sender), stage("read", total=2) as s:
+        s.advance(item=HOSTILE)
+        with stage("grid"):
+            pass
+    assert [m["started"] for m in sent if m["started"]] == ["read", "grid"]
+    assert sent[1]["stages"] == [{"name": "read", "total": 2, "done": 1, "item": HOSTILE}]
+    assert [len(m["stages"]) for m in sent] == [1, 1, 2, 1, 0]
+    job = Job("j", "analysis", "p", Path("."), ("load", "analyse"), status="running")
+    manager = JobManager()
+    for msg in sent[:3]:
+        assert manager._apply(job, msg) is None
+    assert job.stages_seen == ["read", "grid"] and job.stages[-1]["name"] == "grid"
+    env = client(tmp_path / "data").app.workbench.env  # type: ignore[attr-defined]
+    html = env.get_template("_progress.html").render(
+        job=job, t=i18n.translator("vi"), stage_label=lambda n: i18n.stage_label(n, "vi"))
+    assert "Đọc các lớp" in html and "Lưới điện" in html and "1/2" in html
+    assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    english = env.get_template("_progress.html").render(
+        job=job, t=i18n.translator("en"), stage_label=lambda n: i18n.stage_label(n, "en"))
+    assert "Reading layers" in english and "Stages so far" in english
 
 
 def test_the_findings_filter_by_rule_severity_and_commune(mini_run: dict[str, Any]) -> None:

@@ -73,6 +73,7 @@ class Workbench:
             request=request, lang=lang, t=i18n.translator(lang), csrf=self.csrf,
             kind_label=lambda k: i18n.kind_label(k, lang),
             field_label=lambda k, f: i18n.field_label(k, f, lang),
+            stage_label=lambda name: i18n.stage_label(name, lang),
             path=request.url.path, **context)
         return HTMLResponse(html, status_code=status)
 

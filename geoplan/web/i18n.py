@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from geoplan.kinds import KINDS
 
-__all__ = ["LANGS", "MESSAGES", "field_label", "kind_label", "translator"]
+__all__ = ["LANGS", "MESSAGES", "field_label", "kind_label", "stage_label", "translator"]
 
 LANGS = ("vi", "en")
 
@@ -207,6 +207,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "step-report": ("Lập báo cáo", "Report"),
     "step-export": ("Xuất dữ liệu", "Export"),
     "step-diff": ("So sánh", "Comparing"),
+    "stages-seen": ("Các giai đoạn đã qua", "Stages so far"),
+    "stage-item": ("mục vừa xong", "item just done"),
 }
 
 _RASTER_LABELS = {"population": ("Mật độ dân số (raster)", "Population (raster)")}
@@ -236,3 +238,12 @@ def field_label(kind: str, field: str, lang: str) -> str:
     except KeyError:
         return field
     return (f.label_en if lang == "en" else f.label_vi) or field
+
+
+def stage_label(name: str, lang: str) -> str:
+    """The label of one of the library's progress stages (:data:`geoplan.progress.STAGES`):
+    Vietnamese first, English with ``lang="en"``; the name itself for a stage it does not
+    know."""
+    from geoplan.progress import stage_label as label
+
+    return label(name, "en" if lang == "en" else "vi")

@@ -12,6 +12,11 @@ A run of a plan writes everything into its own folder ``runs/<run id>/`` of the 
     report.html/.xlsx  the report (pipeline.report_plan on the Analysis)
     export.zip         the export folder (pipeline.export_plan on the Analysis), zipped
 
+The child follows the library's stages (:mod:`geoplan.progress`: reading the layers, the grid,
+the checks, the coverage, the map ...) with a listener that sends the open stages, their steps
+and the item just done, to the server; the run's page follows the job (its progress fragment over
+server-sent events) and shows them.
+
 A comparison of two plans writes ``compare/<run id>/`` with ``diff.json``, ``diff.geojson`` and
 ``compare.html`` (pipeline.diff_plans). The child process is started with the ``spawn`` method
 (no fork of the threaded server); cancelling terminates it and deletes what it wrote.
@@ -38,10 +43,12 @@ from typing import Any
 
 from geoplan._version import __version__
 from geoplan.errors import GeoplanError, PlanValidationError
+from geoplan.progress import Listener
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ANALYSIS_STEPS", "COMPARE_STEPS", "Job", "JobManager", "rules_version"]
+__all__ = ["ANALYSIS_STEPS", "COMPARE_STEPS", "Job", "JobManager", "StageSender",
+           "rules_version"]
 
 ANALYSIS_STEPS = ("load", "analyse", "findings", "map", "report", "export")
 COMPARE_STEPS = ("load", "diff", "map")
@@ -251,9 +258,49 @@ WORKERS: dict[str, Callable[[dict[str, Any], Path, Callable[[str], None]], dict[
 }
 
 
+class StageSender(Listener):
+    """The child's listener: sends the stack of open stages (``name``, ``total``, ``done``,
+    ``item``) whenever a stage starts or ends, and after a step at most every
+    :attr:`EVERY` seconds (a stage of thousands of steps does not flood the channel)."""
+
+    EVERY = 0.2
+
+    def __init__(self, send: Callable[[dict[str, Any]], None]) -> None:
+        self.send = send
+        self.open: list[dict[str, Any]] = []
+        self._sent = 0.0
+
+    def _send(self, started: str | None = None) -> None:
+        self._sent = time.monotonic()
+        self.send({"type": "stage", "stages": [dict(s) for s in self.open],
+                   "started": started})
+
+    def on_stage(self, name: str, total: int | None) -> None:
+        self.open.append({"name": name, "total": total, "done": 0, "item": None})
+        self._send(started=name)
+
+    def advance(self, n: int = 1, item: str | None = None) -> None:
+        if not self.open:
+            return
+        top = self.open[-1]
+        top["done"] += n
+        if item is not None:
+            top["item"] = item[:200]
+        if time.monotonic() - self._sent >= self.EVERY:
+            self._send()
+
+    def on_end(self, name: str) -> None:
+        if self.open and self.open[-1]["name"] == name:
+            self.open.pop()
+        self._send()
+
+
 def child_main(kind: str, options: dict[str, Any], folder: str, channel: Any) -> None:
-    """Entry point of the child process: run the job, report each step and the end."""
+    """Entry point of the child process: run the job, report each step, the library's stages
+    and the end."""
     import logging as _logging
+
+    from geoplan.progress import listening
 
     _logging.basicConfig(level=_logging.WARNING)
     out = Path(folder)
@@ -262,7 +309,8 @@ def child_main(kind: str, options: dict[str, Any], folder: str, channel: Any) ->
         channel.put({"type": "step", "step": name, "at": time.time()})
 
     try:
-        result = WORKERS[kind](options, out, step)
+        with listening(StageSender(channel.put)):
+            result = WORKERS[kind](options, out, step)
     except PlanValidationError as exc:
         lang = options.get("lang") or "vi"
         channel.put({"type": "error", "code": "invalid", "message": exc.report.summary(lang),
@@ -297,6 +345,10 @@ class Job:
     finished: float | None = None
     result: dict[str, Any] = field(default_factory=dict)
     process: Any = None
+    #: the library's stages open now, outermost first: name, total, done, item
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    #: every stage started so far, in order
+    stages_seen: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -379,6 +431,11 @@ class JobManager:
                 job.done_steps.append(job.step)
             job.step = msg["step"]
             return None
+        if msg["type"] == "stage":
+            job.stages = msg["stages"]
+            if msg.get("started"):
+                job.stages_seen.append(msg["started"])
+            return None
         return msg
 
     def _finish(self, job: Job, ended: dict[str, Any] | None) -> None:
@@ -400,11 +457,12 @@ class JobManager:
                     log.error("job %s failed:\n%s", job.id, ended["trace"])
             else:
                 job.message = f"the job's process ended with exit code {job.process.exitcode}"
+        job.stages = []
         job.finished = time.time()
         meta = read_json(job.folder / "meta.json", {}) or {}
         meta.update({"status": job.status, "finished": _now(), "seconds": round(job.elapsed, 1),
                      "message": job.message, "details": job.details, "result": job.result,
-                     "steps": job.done_steps})
+                     "steps": job.done_steps, "stages": job.stages_seen})
         if job.folder.is_dir():
             write_json(job.folder / "meta.json", meta)
         with self._lock:
