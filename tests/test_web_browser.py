@@ -13,6 +13,7 @@ they are also written to docs/images/ for the README.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -287,3 +288,56 @@ def test_hostile_files_get_messages_and_their_text_stays_text(
     assert HOSTILE in page.inner_text("body")
     assert page.locator("img[src=x]").count() == 0
     time.sleep(0.3)  # give a smuggled onerror handler the time to fire
+
+
+def test_a_running_job_shows_its_stages_as_it_goes_through_them(
+        app_page: realparts.BrowserPage, server: str, tmp_path: Path) -> None:
+    from geoplan.progress import STAGES
+
+    plan_file = mini_plan(tmp_path / "stages")
+    page = app_page.page
+    page.goto(server + "/")
+    page.fill("#new-plan input[name=name]", "Tỉnh Thử Nghiệm (các giai đoạn)")
+    page.set_input_files("#new-plan input[name=files]",
+                         sorted(str(p) for p in plan_file.parent.glob("*.gpkg")))
+    page.click("#new-plan button[type=submit]")
+    page.wait_for_url("**/mapping")
+    page.click("#save-mapping")
+    page.wait_for_url("**/validate")
+    page.goto(page.url.removesuffix("/validate"))
+    page.uncheck("#run-form input[name=xlsx]")
+    page.click("#start-run")
+    page.wait_for_url(re.compile(r".*/runs/[0-9a-z-]+$"))
+    # every change of the progress, as the page shows it: the stage open now, those passed
+    page.evaluate("""() => {
+        window.gpSeen = [];
+        const note = () => {
+            const current = document.querySelector('#stages li.current');
+            const passed = [...document.querySelectorAll('#stages-seen span[data-stage]')];
+            const snap = {current: current ? current.dataset.stage : null,
+                          label: current ? current.querySelector('.stage-label').textContent
+                                         : null,
+                          passed: passed.map(s => s.dataset.stage)};
+            const last = window.gpSeen[window.gpSeen.length - 1];
+            if (!last || JSON.stringify(last) !== JSON.stringify(snap)) window.gpSeen.push(snap);
+        };
+        note();
+        new MutationObserver(note).observe(document.body, {subtree: true, childList: true,
+                                                           characterData: true});
+    }""")
+    page.wait_for_selector("#stages li.current", timeout=120_000)
+    shot(app_page, "run-stages")
+    wait_done(page)
+    seen = page.evaluate("window.gpSeen")
+    shown = [s for s in seen if s["current"]]
+    assert shown, seen
+    # each open stage named in Vietnamese, as geoplan.progress labels it
+    for snap in shown:
+        assert snap["label"] == STAGES[snap["current"]][0], snap
+    # the stages passed only grow, in the run's order: the analysis, then the deliveries
+    passed = [s["passed"] for s in seen if s["passed"]]
+    for before, after in itertools.pairwise(passed):
+        assert after[:len(before)] == before, (before, after)
+    assert len({tuple(p) for p in passed}) >= 2, seen  # watched it move on
+    assert passed[-1][:4] == ["read", "grid", "checks", "coverage"], passed[-1]
+    assert page.locator("#progress").count() == 0  # the results replaced the progress
