@@ -586,6 +586,14 @@ def party_text(value: Any, *, quoted: bool = False) -> str | None:
     return f'"{text}"' if quoted else text
 
 
+#: Arguments of a text whose parties were marked (\u0002 + placeholder): a mark, or as
+#: :data:`_ARGUMENT` a quoted name or a figure, none across a mark.
+_PARTY_ARGUMENT = re.compile('[\u0002-\u0005]|"[^"\n\u0002-\u0005]*"|“[^”\n\u0002-\u0005]*”'
+                             r"|\d+(?:[.,]\d+)*")
+_MARKS = {chr(2 + c): c for c in range(4)}
+_RESERVED = re.compile("[\u0001-\u0005]")
+
+
 def _party_split(text: str, parties: Sequence[str | None]) -> tuple[str, list[str | int]]:
     """A text as its template and arguments, the whole occurrences of ``parties[c]`` (not
     inside a word) as placeholder ``c``, then figures and quoted names as in
@@ -603,42 +611,44 @@ def _party_split(text: str, parties: Sequence[str | None]) -> tuple[str, list[st
                 start = end
             else:
                 start = i + 1
-    spans.sort(key=lambda s: (s[0], s[0] - s[1]))
-    pieces: list[str] = []
-    args: list[str | int] = []
-    pos = 0
-    for i, end, code in spans:
-        if i < pos:
-            continue  # overlaps a longer or earlier one
-        gap = text[pos:i]
-        pieces += [_ARGUMENT.sub(_SLOT, gap), _SLOT]
-        args += [*_ARGUMENT.findall(gap), code]
-        pos = end
-    pieces.append(_ARGUMENT.sub(_SLOT, text[pos:]))
-    args += _ARGUMENT.findall(text[pos:])
-    return "".join(pieces), args
+    if spans:
+        spans.sort(key=lambda s: (s[0], s[0] - s[1]))
+        pieces: list[str] = []
+        pos = 0
+        for i, end, code in spans:
+            if i < pos:
+                continue  # overlaps a longer or earlier one
+            pieces += [text[pos:i], chr(2 + code)]
+            pos = end
+        pieces.append(text[pos:])
+        text = "".join(pieces)
+    args: list[str | int] = [_MARKS.get(a, a) for a in _PARTY_ARGUMENT.findall(text)]
+    return _PARTY_ARGUMENT.sub(_SLOT, text), args
 
 
 def encode_party_templates(series: pd.Series, parties: Sequence[Sequence[str | None]]
                            ) -> dict[str, Any] | None:
     """``{"tp", "k", "a"}`` of a findings text column (messages) whose arguments equal to
     ``parties[j]`` (per finding: the ``ref`` feature's id and quoted name, the ``ref2``
-    feature's, or ``None``) are placeholders 0-3; ``None`` for short texts or values that
-    are not texts (then :func:`encode_column` applies). Use it where :func:`encode_column`
-    chose templates.
+    feature's, or ``None``) are placeholders 0-3; ``None`` where :func:`encode_column` would
+    not write templates either (short texts, texts that repeat, values that are not texts, no
+    gain of a third), then it applies.
 
-    >>> text = 'Cụm công nghiệp CCN-1 "Hòa Tiến" có diện tích 5 ha, lớn hơn mức tối đa 75 ha.'
-    >>> out = encode_party_templates(pd.Series([text] * 3),
-    ...                              [("CCN-1", '"Hòa Tiến"', None, None)] * 2 + [(None,) * 4])
-    >>> out["a"]  # the third has no reference: its id's figures are an argument
-    [[0, 1, '5', '75'], [0, 1, '5', '75'], ['1', '"Hòa Tiến"', '5', '75']]
+    >>> texts = [f'Cụm công nghiệp CCN-1 "Hòa Tiến" có {k} ha, trên mức tối đa 75 ha.'
+    ...          for k in range(76, 96)]
+    >>> out = encode_party_templates(pd.Series(texts),
+    ...                              [("CCN-1", '"Hòa Tiến"', None, None)] * 19 + [(None,) * 4])
+    >>> out["a"][0], out["a"][-1]  # the last has no reference: its id's figures are an argument
+    ([0, 1, '76', '75'], ['1', '"Hòa Tiến"', '95', '75'])
     """
     values = series.astype(object).tolist()
     texts = [v for v in values if isinstance(v, str)]
     if not texts or len(texts) != sum(v is not None and v == v for v in values):
         return None  # missing values only, or values that are not texts
-    if sum(map(len, texts)) < 60 * len(texts) or any(_SLOT in v for v in texts):
+    if sum(map(len, texts)) < 60 * len(texts) or any(_RESERVED.search(v) for v in texts):
         return None  # short texts (names, ids) gain nothing
+    if len(values) >= 16 and len(set(texts)) <= max(1, len(values) // 4):
+        return None  # few distinct texts: codes are smaller
     code: dict[str, int] = {}
     keys: list[int] = []
     args: list[list[str | int]] = []
@@ -650,7 +660,10 @@ def encode_party_templates(series: pd.Series, parties: Sequence[Sequence[str | N
         tp, a = _party_split(v, party)
         keys.append(code.setdefault(tp, len(code)))
         args.append(a)
-    return {"tp": list(code), "k": keys, "a": args}
+    out = {"tp": list(code), "k": keys, "a": args}
+    if len(json_text(out)) > 0.67 * len(json_text(values)):
+        return None
+    return out
 
 
 def encode_ref_columns(columns: Mapping[str, pd.Series], refs: Mapping[str, Any] | None,

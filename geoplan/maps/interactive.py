@@ -320,11 +320,10 @@ def _findings_keys(layer: MapLayer, simplified: np.ndarray, layers: Sequence[Map
     for c in layer.columns:
         if c in encoded or c in codec.REF_COLUMNS or not _is_text(columns[c]):
             continue
-        plain = codec.encode_column(columns[c])
         # texts that differ only in figures and names (messages) refer to their features
-        templated = (codec.encode_party_templates(columns[c], parties)
-                     if isinstance(plain, dict) and "tp" in plain else None)
-        encoded[c] = plain if templated is None else templated
+        templated = codec.encode_party_templates(columns[c], parties)
+        if templated is not None:
+            encoded[c] = templated
     out: dict[str, Any] = {"geometry": geometry, "refs": ref_docs["ref"],
                            "other_refs": ref_docs["ref2"], "encoded": encoded}
     if findings_cluster <= 0 or "rule" not in frame.columns:
