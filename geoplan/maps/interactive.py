@@ -23,8 +23,9 @@ a small runtime (``assets/geoplan.js``) on one shared canvas:
   last unit is within the tolerance (:func:`auto_precision`: 6 ≈ 0.1 m for a province, 5 ≈ 1 m
   for the country), written as integer deltas from the previous vertex, closing vertices of
   rings dropped;
-- findings that concern a feature highlight it by index instead of repeating its geometry, and
-  a rule with very many findings is drawn as clusters with counts (``findings_cluster``);
+- findings that concern a feature highlight it by index instead of repeating its geometry, its
+  id, its layer or (in their messages) its id and name, and a rule with very many findings is
+  drawn as clusters with counts (``findings_cluster``) at points derived where the page can;
 - attributes are written column by column, repeated values (status, type, voltage) as codes;
 - styles are computed by the map model from :mod:`geoplan.maps.styles`, written once per
   distinct style, and referenced by index;
