@@ -180,6 +180,35 @@ def test_search_ignores_accents_and_case_and_opens_the_popup(page: Any, sample_m
     page.assert_no_console_errors()
 
 
+def test_search_ranks_whole_words_and_important_layers_first(
+        page: Any, sample_plan: geoplan.Plan, tmp_path: Path) -> None:
+    import dataclasses
+
+    layers = dict(sample_plan.layers)
+    clusters = layers["clusters"].frame.copy()
+    trade = layers["trade"].frame.copy()
+    clusters.loc[clusters.index[0], "name"] = "Cụm công nghiệp Hải Phòng 8"
+    markets = ["Chợ Hải Phòng 8029", "Chợ Hải Phòng 80", "Chợ Hải Phòng 8"]
+    trade.loc[trade.index[:3], "name"] = markets
+    layers["clusters"] = dataclasses.replace(layers["clusters"], frame=clusters)
+    layers["trade"] = dataclasses.replace(layers["trade"], frame=trade)
+    plan = dataclasses.replace(sample_plan, layers=layers)
+    p = open_map(page, render.write_map(plan, tmp_path / "search.html", offline=True))
+    found = p.evaluate("geoplan.searchFind('hai phong 8').map(h => h.name)")
+    # a whole word "8" before a begun "8029"; among whole words the cluster before the market
+    assert found[:2] == ["Cụm công nghiệp Hải Phòng 8", "Chợ Hải Phòng 8"], found
+    assert set(found[2:4]) == {"Chợ Hải Phòng 80", "Chợ Hải Phòng 8029"}, found
+    assert p.evaluate("geoplan.searchFind('cho hai phong 8')[0].name") == "Chợ Hải Phòng 8"
+    # what worked still does: accents folded, an id typed without its hyphen
+    names = p.evaluate("geoplan.searchFind('hoa tien').map(h => h.name)")
+    assert names[0] == "Cụm công nghiệp Hòa Tiến", names
+    # names ending in the words before names with them inside
+    assert names.index("Xã Hòa Tiến") < names.index("Cụm công nghiệp Hòa Tiến 2"), names
+    hit = p.evaluate("geoplan.searchFind('ccn24')[0]")
+    assert hit["name"] == "Cụm công nghiệp Hòa Tiến"
+    page.assert_no_console_errors()
+
+
 def test_search_says_when_nothing_matches(page: Any, sample_map: Path) -> None:
     p = open_map(page, sample_map)
     box = p.locator(".gp-search-input")

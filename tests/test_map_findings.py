@@ -41,7 +41,7 @@ def test_a_finding_on_a_whole_feature_carries_no_geometry_but_its_index(
         documents: dict[str, dict[str, Any]], sample_plan: geoplan.Plan) -> None:
     doc = documents["findings"]
     rules = codec.decode_column(doc, "rule")
-    ids = codec.decode_column(doc, "feature_id")
+    ids = codec.decode_findings_column(doc, "feature_id", documents)
     shapes = codec.decode(doc)
     cluster_ids = sample_plan.layers["clusters"].frame["id"].astype(str).tolist()
     j = rules.index("cluster-size")
@@ -92,11 +92,96 @@ def test_rules_over_the_threshold_are_aggregated(sample_plan: geoplan.Plan,
         sample_plan, offline=True, findings_cluster=limit, **results)))
     doc = docs["findings"]
     assert doc["ag"] == [r for r in counts.index if counts[r] > limit]
-    assert len(doc["ap"]) == int(counts[counts > limit].sum())
-    assert all(p is not None and 8 < p[0] < 24 and 102 < p[1] < 110 for p in doc["ap"])
+    points = codec.decode_aggregate_points(doc, docs)
+    assert len(points) == int(counts[counts > limit].sum())
+    assert all(p is not None and 8 < p[0] < 24 and 102 < p[1] < 110 for p in points)
+    # the page sends only the points it cannot derive from a geometry it already has
+    assert len(doc.get("ap", [])) < len(points)
     none = _documents(render.map_html(render.plan_map(sample_plan, offline=True,
                                                       findings_cluster=0, **results)))
     assert "ag" not in none["findings"]
+
+
+def many_findings(plan: geoplan.Plan, findings: Any) -> Any:
+    """``findings`` and one more per trade point and per cluster, each naming its feature (and
+    a cluster's nearest line) by id and quoted name as the checks' messages do: enough alike
+    messages for the map to write them as templates."""
+    from geoplan.findings import concat_findings, make_findings
+
+    trade = plan.layers["trade"].frame
+    clusters = plan.layers["clusters"].frame
+    lines = plan.layers["lines"].frame
+    records = [{"rule": "trade-class", "severity": "warning", "layer": "trade",
+                "feature_id": t.id, "value": float(k), "unit": "m²",
+                "message": f'Siêu thị {t.id} "{t.name}" (hiện trạng) là hạng III với '
+                           f'{400 + 7 * k} m², dưới mức tối thiểu của hạng.'}
+               for k, t in enumerate(trade.itertuples())]
+    near = lines.sindex.nearest(clusters.geometry, return_all=False)[1]
+    records += [{"rule": "corridor", "severity": "error", "layer": "clusters",
+                 "feature_id": c.id, "other_layer": "lines", "other_id": lines["id"].iloc[i],
+                 "message": f'Cụm công nghiệp {c.id} "{c.name}" cách đường dây '
+                            f'{lines["id"].iloc[i]} "{lines["name"].iloc[i]}" '
+                            f'{12 + k} m, trong hành lang bảo vệ an toàn.'}
+                for k, (c, i) in enumerate(zip(clusters.itertuples(), near, strict=True))]
+    return concat_findings([findings, make_findings(records, crs=plan.crs)], crs=plan.crs)
+
+
+def _map_findings(plan: geoplan.Plan, results: dict[str, Any]) -> dict[str, Any]:
+    """The findings frames the map's findings documents encode, by layer name."""
+    return {m.name: m.frame for m in model.map_layers(plan, **results) if m.kind == "findings"}
+
+
+def test_findings_decode_to_the_values_the_map_was_given(
+        documents: dict[str, dict[str, Any]], sample_plan: geoplan.Plan,
+        results: dict[str, Any]) -> None:
+    frames = _map_findings(sample_plan, results)
+    assert set(frames) == {"findings", "coverage-findings"}
+    for name, frame in frames.items():
+        doc = documents[name]
+        assert doc["rc"] == ["layer", "feature_id", "other_layer", "other_id"]
+        for column in doc["cols"]:
+            want = [codec.json_value(v) for v in frame[column].astype(object)]
+            assert codec.decode_findings_column(doc, column, documents) == want, (name, column)
+        # a finding with a reference carries neither its layer nor its feature's id ...
+        with_ref = sum(k >= 0 for k in doc["ref"]["k"])
+        assert with_ref > 0
+        rest = doc["n"] - with_ref
+        assert len(codec.decode_column({"n": rest, "p": doc["p"]}, "feature_id")) == rest
+
+
+def test_messages_name_their_features_by_placeholder(sample_plan: geoplan.Plan,
+                                                     results: dict[str, Any]) -> None:
+    given = {**results, "findings": many_findings(sample_plan, results["findings"])}
+    docs = _documents(render.map_html(render.plan_map(sample_plan, offline=True, **given)))
+    doc = docs["findings"]
+    message = doc["p"]["message"]
+    assert "tp" in message  # templates: alike texts that differ in figures and names
+    args = [a for row in message["a"] for a in row]
+    assert {0, 1, 2, 3} <= set(args)  # the feature's id and name, the other party's
+    assert not any('"' + n + '"' in args for n in sample_plan.layers["trade"].frame["name"])
+    frame = _map_findings(sample_plan, given)["findings"]
+    for column in doc["cols"]:
+        want = [codec.json_value(v) for v in frame[column].astype(object)]
+        assert codec.decode_findings_column(doc, column, docs) == want, column
+
+
+def test_placeholders_and_references_only_where_the_text_is_the_same() -> None:
+    import pandas as pd
+
+    # an id inside a longer one is no placeholder: "CCN-1" is not the start of "CCN-12"
+    text = 'Cụm công nghiệp CCN-12 "Hòa Tiến 2" gần CCN-1 "Hòa Tiến": hai cụm chồng lấn 5 ha.'
+    tp, args = codec._party_split(text, ("CCN-1", '"Hòa Tiến"', None, None))
+    assert args == ["12", '"Hòa Tiến 2"', 0, 1, "5"]
+    assert codec._fill(tp, [str(a) for a in args]) != text  # placeholders must be filled
+    assert codec._fill(tp, ["12", '"Hòa Tiến 2"', "CCN-1", '"Hòa Tiến"', "5"]) == text
+    # ids the browser would write otherwise (a fraction, a truth value) are sent as they are
+    assert [codec.party_text(v) for v in (7, "A-7", 7.5, True, None)] == ["7", "A-7", None,
+                                                                         None, None]
+    refs = codec.encode_refs(["clusters"], [0, 0, -1], [0, 1, -1])
+    columns = {"layer": pd.Series(["clusters", "clusters", "parks"]),
+               "feature_id": pd.Series(["1.0", "2.0", "KCN-1"])}
+    out = codec.encode_ref_columns(columns, refs, None, {"ref": ["1", "2", None]})
+    assert out == {"layer": ["parks"]}  # "1.0" is not the text "1": feature_id is kept whole
 
 
 def test_every_rule_of_the_map_has_a_title(results: dict[str, Any]) -> None:

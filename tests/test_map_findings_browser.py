@@ -142,3 +142,48 @@ def test_findings_of_a_rule_over_the_threshold_are_clusters_with_counts(
     assert shown == counts.iloc[0]  # every finding of the rule is counted in the clusters
     assert p.evaluate("geoplan.layers.findings.data.ag") == [rule]
     page.assert_no_console_errors()
+
+
+def test_the_page_takes_from_the_features_what_the_findings_leave_out(
+        page: Any, sample_plan: geoplan.Plan, sample_results: dict[str, Any],
+        tmp_path: Path) -> None:
+    """Layer, feature id and the names in messages come from the referenced features; the
+    values the page shows are exactly the findings the map was given."""
+    from test_map_findings import _documents, many_findings
+
+    from geoplan.maps import codec, model
+
+    given = {**sample_results, "findings": many_findings(sample_plan, sample_results["findings"])}
+    path = render.write_map(sample_plan, tmp_path / "many.html", offline=True,
+                            findings_cluster=40, **given)
+    docs = _documents(path.read_text(encoding="utf-8"))
+    doc = docs["findings"]
+    assert "tp" in doc["p"]["message"] and doc["rc"] and doc["ag"]
+    frame = next(m.frame for m in model.map_layers(sample_plan, **given) if m.name == "findings")
+    p = _open(page, path)
+    shown = p.evaluate("""() => { const d = geoplan.layers.findings.data, out = {};
+        for (const c of d.cols) { out[c] = [];
+            for (let j = 0; j < d.n; j++) { const v = geoplan.value(d, c, j);
+                out[c].push(v === undefined ? null : v); } }
+        return out; }""")
+    for column in doc["cols"]:
+        assert shown[column] == [codec.json_value(v) for v in frame[column].astype(object)], column
+    # a finding's popup shows its message as written
+    j = int(np.flatnonzero((frame["rule"] == "corridor").to_numpy()
+                           & frame["other_id"].notna().to_numpy())[-1])
+    p.evaluate(f"() => geoplan.openRef('findings', {j})")
+    text = p.locator(".leaflet-popup-content .gp-finding-popup").inner_text()
+    assert frame["message"].iloc[j] in text
+    assert str(frame["feature_id"].iloc[j]) in text or str(frame["other_id"].iloc[j]) in text
+    # the clusters of the aggregated rules stand where the Python decoder puts the findings
+    points = p.evaluate("""() => { const out = [];
+        geoplan.layers.findings.group.eachLayer(l => {
+            if (l._points) { out.push(...l._points); } });
+        return out; }""")
+    rules = codec.decode_column(doc, "rule")
+    rows = [j for j, r in enumerate(rules) if r in doc["ag"]]
+    want = dict(zip(rows, codec.decode_aggregate_points(doc, docs), strict=True))
+    assert len(points) == sum(q is not None for q in want.values())
+    for lat, lon, j in points:
+        assert (lat, lon) == pytest.approx(want[j], abs=1e-9)
+    page.assert_no_console_errors()

@@ -90,8 +90,27 @@ Drawn by reference
 ``ag``, ``ap``
     The rules drawn aggregated (more findings than ``[map] findings_cluster``): their
     findings are clustered with counts instead of drawn one by one until zoomed in. ``ap``
-    lists ``[lat, lon]`` (or ``null``) of each finding of those rules, in row order: a point
-    on the finding's own geometry, else on its feature. Absent when no rule is aggregated.
+    lists ``[lat, lon]`` (or ``null``) of the findings of those rules whose point is not
+    derived, in row order. A finding's point is derived, in this order of preference: the
+    first vertex of its own geometry (a dangling line end is its own point); else, with a
+    ``ref``, from the feature as drawn in its layer's document: a point feature's (first)
+    point, a line's middle vertex (vertex ``⌊m / 2⌋`` of its first part's ``m``), the
+    feature's name label ``lbl`` when its layer has one (``null``: not drawn). A finding
+    with neither (no ``ref``, or a polygon feature of a layer without labels) takes the next
+    ``ap`` entry. Absent when no rule is aggregated. (:func:`decode_aggregate_points`.)
+``rc``
+    The columns taken from the references: ``layer`` and ``feature_id`` (with ``ref``),
+    ``other_layer`` and ``other_id`` (with ``ref2``). The ``p`` entry of such a column holds
+    the values of the findings without that reference only, in row order; a finding with it
+    reads the layer name ``l[k]`` and the ``id`` of the feature, as text (a JSON number as
+    its digits). Listed only when that is, for every finding with the reference, the value
+    the document would otherwise carry; absent when none is.
+Placeholders
+    In the templated columns of a findings document (``message``), an argument of ``a`` may
+    be an integer instead of a text: ``0`` the ``id`` of the ``ref`` feature (as text), ``1``
+    its ``name`` in straight quotes (``"…"``), ``2`` and ``3`` the same of the ``ref2``
+    feature. The encoder writes one only where that text is exactly the argument. (Both:
+    :func:`decode_findings_column`, the twin of ``resolveFindings()`` in geoplan.js.)
 
 Rule titles are in ``geoplan.config.rules`` (``{rule: [title_vi, title_en]}``).
 
@@ -121,19 +140,25 @@ __all__ = [
     "FAMILY_NONE",
     "FAMILY_POINT",
     "FAMILY_POLYGON",
+    "REF_COLUMNS",
     "decode",
+    "decode_aggregate_points",
     "decode_column",
+    "decode_findings_column",
     "decode_shapes",
     "encode_column",
     "encode_config",
     "encode_geometry",
     "encode_layer",
+    "encode_party_templates",
     "encode_points",
+    "encode_ref_columns",
     "encode_refs",
     "explode_collections",
     "families",
     "json_text",
     "json_value",
+    "party_text",
 ]
 
 FAMILY_NONE, FAMILY_POINT, FAMILY_LINE, FAMILY_POLYGON = -1, 0, 1, 2
@@ -459,6 +484,7 @@ def encode_layer(
     other_refs: Mapping[str, Any] | None = None,
     aggregated: Sequence[str] = (),
     aggregate_points: Sequence[tuple[float, float] | None] | None = None,
+    encoded: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One layer's document (see the module docstring for every key).
 
@@ -467,7 +493,10 @@ def encode_layer(
     ``cluster_points`` features (0: never) is clustered with ``cluster_style``. ``label_points``
     are WGS 84 ``(lon, lat)`` name label positions; ``moves`` WGS 84 arrow lines (plan diff).
     Findings: ``refs`` / ``other_refs`` are :func:`encode_refs` documents, ``aggregated`` the
-    rules drawn as clusters and ``aggregate_points`` WGS 84 ``(lon, lat)`` of their findings.
+    rules drawn as clusters and ``aggregate_points`` WGS 84 ``(lon, lat)`` of those of their
+    findings whose point is not derived; ``encoded`` holds columns already encoded (their
+    ``p`` entries: :func:`encode_ref_columns`, whose columns are listed in ``rc``, and
+    :func:`encode_party_templates`).
     """
     data = encode_geometry(geoms, precision)
     cols = list(columns)
@@ -481,7 +510,8 @@ def encode_layer(
         kindEn=kind_labels[1],
         cols=cols,
         f={c: list(fields[c]) for c in cols},
-        p={c: encode_column(columns[c]) for c in cols},
+        p={c: encoded[c] if encoded and c in encoded else encode_column(columns[c])
+           for c in cols},
         tt=[c for c in tooltip if c in columns],
         st=[dict(s) for s in styles],
         search=search,
@@ -504,6 +534,9 @@ def encode_layer(
         data["ref"] = dict(refs)
     if other_refs is not None:
         data["ref2"] = dict(other_refs)
+    rc = [c for c in REF_COLUMNS if encoded and c in encoded and c in cols]
+    if rc:
+        data["rc"] = rc
     if aggregated:
         data["ag"] = list(aggregated)
         data["ap"] = encode_points(list(aggregate_points or []), precision if label_precision
@@ -525,3 +558,239 @@ def json_text(data: Any) -> str:
     ``\\u003c``), so neither ``</script>`` nor ``<!--`` in a value can end or derail it."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c")
+
+
+# ------------------------------------------------------------------------------ findings
+
+#: The columns a findings document can take from its references (``rc``): column -> the
+#: reference key and whether it is the feature's id (else its layer's name).
+REF_COLUMNS = {"layer": ("ref", False), "feature_id": ("ref", True),
+               "other_layer": ("ref2", False), "other_id": ("ref2", True)}
+
+
+def party_text(value: Any, *, quoted: bool = False) -> str | None:
+    """The text a placeholder stands for: a JSON value of a layer document (an ``id`` or a
+    ``name``) as the browser writes it (``String(v)``; quoted: ``"v"``), ``None`` for a value
+    whose text could differ between Python and JavaScript (missing, a truth value, a
+    fraction, an integer beyond 2**53).
+
+    >>> party_text(24), party_text("Hòa Tiến", quoted=True), party_text(1.5)
+    ('24', '"Hòa Tiến"', None)
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53:
+        text = str(value)
+    else:
+        return None
+    return f'"{text}"' if quoted else text
+
+
+#: Arguments of a text whose parties were marked (\u0002 + placeholder): a mark, or as
+#: :data:`_ARGUMENT` a quoted name or a figure, none across a mark.
+_PARTY_ARGUMENT = re.compile('[\u0002-\u0005]|"[^"\n\u0002-\u0005]*"|“[^”\n\u0002-\u0005]*”'
+                             r"|\d+(?:[.,]\d+)*")
+_MARKS = {chr(2 + c): c for c in range(4)}
+_RESERVED = re.compile("[\u0001-\u0005]")
+
+
+def _party_split(text: str, parties: Sequence[str | None]) -> tuple[str, list[str | int]]:
+    """A text as its template and arguments, the whole occurrences of ``parties[c]`` (not
+    inside a word) as placeholder ``c``, then figures and quoted names as in
+    :func:`encode_column`."""
+    spans: list[tuple[int, int, int]] = []
+    for code, lit in enumerate(parties):
+        if not lit:
+            continue
+        start = 0
+        while (i := text.find(lit, start)) >= 0:
+            end = i + len(lit)
+            if (i == 0 or not text[i - 1].isalnum()) and (end == len(text)
+                                                          or not text[end].isalnum()):
+                spans.append((i, end, code))
+                start = end
+            else:
+                start = i + 1
+    if spans:
+        spans.sort(key=lambda s: (s[0], s[0] - s[1]))
+        pieces: list[str] = []
+        pos = 0
+        for i, end, code in spans:
+            if i < pos:
+                continue  # overlaps a longer or earlier one
+            pieces += [text[pos:i], chr(2 + code)]
+            pos = end
+        pieces.append(text[pos:])
+        text = "".join(pieces)
+    args: list[str | int] = [_MARKS.get(a, a) for a in _PARTY_ARGUMENT.findall(text)]
+    return _PARTY_ARGUMENT.sub(_SLOT, text), args
+
+
+def encode_party_templates(series: pd.Series, parties: Sequence[Sequence[str | None]]
+                           ) -> dict[str, Any] | None:
+    """``{"tp", "k", "a"}`` of a findings text column (messages) whose arguments equal to
+    ``parties[j]`` (per finding: the ``ref`` feature's id and quoted name, the ``ref2``
+    feature's, or ``None``) are placeholders 0-3; ``None`` where :func:`encode_column` would
+    not write templates either (short texts, texts that repeat, values that are not texts, no
+    gain of a third), then it applies.
+
+    >>> texts = [f'Cụm công nghiệp CCN-1 "Hòa Tiến" có {k} ha, trên mức tối đa 75 ha.'
+    ...          for k in range(76, 96)]
+    >>> out = encode_party_templates(pd.Series(texts),
+    ...                              [("CCN-1", '"Hòa Tiến"', None, None)] * 19 + [(None,) * 4])
+    >>> out["a"][0], out["a"][-1]  # the last has no reference: its id's figures are an argument
+    ([0, 1, '76', '75'], ['1', '"Hòa Tiến"', '95', '75'])
+    """
+    values = series.astype(object).tolist()
+    texts = [v for v in values if isinstance(v, str)]
+    if not texts or len(texts) != sum(v is not None and v == v for v in values):
+        return None  # missing values only, or values that are not texts
+    if sum(map(len, texts)) < 60 * len(texts) or any(_RESERVED.search(v) for v in texts):
+        return None  # short texts (names, ids) gain nothing
+    if len(values) >= 16 and len(set(texts)) <= max(1, len(values) // 4):
+        return None  # few distinct texts: codes are smaller
+    code: dict[str, int] = {}
+    keys: list[int] = []
+    args: list[list[str | int]] = []
+    for v, party in zip(values, parties, strict=True):
+        if not isinstance(v, str):
+            keys.append(-1)
+            args.append([])
+            continue
+        tp, a = _party_split(v, party)
+        keys.append(code.setdefault(tp, len(code)))
+        args.append(a)
+    out = {"tp": list(code), "k": keys, "a": args}
+    if len(json_text(out)) > 0.67 * len(json_text(values)):
+        return None
+    return out
+
+
+def encode_ref_columns(columns: Mapping[str, pd.Series], refs: Mapping[str, Any] | None,
+                       other_refs: Mapping[str, Any] | None,
+                       ids: Mapping[str, Sequence[str | None]]) -> dict[str, Any]:
+    """The ``p`` entries of the columns of :data:`REF_COLUMNS` that a findings document takes
+    from its references (``rc``): each holds the values of the findings without that
+    reference. ``ids`` are, per reference key (``ref``, ``ref2``), the text of the referenced
+    feature's id per finding (:func:`party_text`; ``None`` without one). A column whose values
+    are not all what the reference gives is left out (written whole as usual)."""
+    out: dict[str, Any] = {}
+    docs = {"ref": refs, "ref2": other_refs}
+    for column, (key, is_id) in REF_COLUMNS.items():
+        r = docs[key]
+        if r is None or column not in columns:
+            continue
+        k = np.asarray(r["k"], dtype=np.int64)
+        has = (k >= 0) & (np.asarray(r["i"], dtype=np.int64) >= 0)
+        values = [json_value(v) for v in columns[column].astype(object).tolist()]
+        given = (list(ids[key]) if is_id
+                 else [r["l"][c] if c >= 0 else None for c in k.tolist()])
+        if any(values[j] is None or values[j] != given[j] for j in np.flatnonzero(has)):
+            continue
+        out[column] = encode_column(columns[column][~has].reset_index(drop=True))
+    return out
+
+
+def _ref_at(r: Mapping[str, Any] | None, j: int) -> tuple[str, int] | None:
+    if not r or r["k"][j] < 0 or r["i"][j] < 0:
+        return None
+    return r["l"][r["k"][j]], int(r["i"][j])
+
+
+class _Columns:
+    """Decoded columns of layer documents, each decoded once."""
+
+    def __init__(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        self.documents = documents
+        self.cache: dict[tuple[str, str], list[Any]] = {}
+
+    def get(self, layer: str, column: str, i: int) -> Any:
+        key = (layer, column)
+        if key not in self.cache:
+            self.cache[key] = decode_column(self.documents[layer], column)
+        return self.cache[key][i]
+
+
+def decode_findings_column(data: Mapping[str, Any], name: str,
+                           documents: Mapping[str, Mapping[str, Any]]) -> list[Any]:
+    """The values of column ``name`` of a findings document, one per finding, with the
+    columns taken from the references (``rc``) and the placeholders filled from the layer
+    ``documents`` (by layer name): what the browser shows (``resolveFindings()``)."""
+    col = data["p"].get(name)
+    feats = _Columns(documents)
+    n = data["n"]
+    if name in data.get("rc", ()):
+        key, is_id = REF_COLUMNS[name]
+        r = data[key]
+        sparse = decode_column({"n": n, "p": {name: col}}, name)
+        out: list[Any] = []
+        m = 0
+        for j in range(n):
+            at = _ref_at(r, j)
+            if at is None:
+                out.append(sparse[m])
+                m += 1
+            else:
+                out.append(party_text(feats.get(at[0], "id", at[1])) if is_id else at[0])
+        return out
+    if isinstance(col, Mapping) and "tp" in col:
+        args = []
+        for j, a in enumerate(col["a"]):
+            filled = []
+            for x in a:
+                if isinstance(x, str):
+                    filled.append(x)
+                    continue
+                at = _ref_at(data.get("ref" if x < 2 else "ref2"), j)
+                if at is None:
+                    raise ValueError(f"map data: finding {j} of column {name!r} has "
+                                     f"placeholder {x} but no such reference")
+                text = party_text(feats.get(at[0], "name" if x % 2 else "id", at[1]),
+                                  quoted=bool(x % 2))
+                filled.append(text or "")
+            args.append(filled)
+        return decode_column({"n": n, "p": {name: {**col, "a": args}}}, name)
+    return decode_column(data, name)
+
+
+def decode_aggregate_points(data: Mapping[str, Any],
+                            documents: Mapping[str, Mapping[str, Any]]
+                            ) -> list[tuple[float, float] | None]:
+    """``(lat, lon)`` (or ``None``) of each finding of the aggregated rules (``ag``), in row
+    order: derived from its own geometry or its feature in ``documents``, else the next
+    ``ap`` entry (the twin of the points of ``buildFindings()`` in geoplan.js)."""
+    if not data.get("ag"):
+        return []
+    rules = decode_column(data, "rule")
+    own = decode(data)
+    shapes: dict[str, list[list[Rings]]] = {}
+    sent = iter(data.get("ap") or [])
+    out: list[tuple[float, float] | None] = []
+    for j, rule in enumerate(rules):
+        if rule not in data["ag"]:
+            continue
+        if own[j]:
+            out.append(own[j][0][0][0])
+            continue
+        at = _ref_at(data.get("ref"), j)
+        p: Any = None
+        derived = False
+        if at is not None:
+            doc = documents[at[0]]
+            if at[0] not in shapes:
+                shapes[at[0]] = decode(doc)
+            parts = shapes[at[0]][at[1]]
+            fam = doc["t"][at[1]] if doc.get("t") else doc["type"]
+            if parts and fam in (FAMILY_POINT, FAMILY_LINE):
+                ring = parts[0][0]
+                p, derived = ring[len(ring) // 2 if fam == FAMILY_LINE else 0], True
+            elif doc.get("lbl") is not None:
+                lbl = doc["lbl"][at[1]]
+                p, derived = (None if lbl is None else (lbl[0], lbl[1])), True
+        if not derived:
+            q = next(sent)
+            p = None if q is None else (q[0], q[1])
+        out.append(p)
+    if next(sent, _SLOT) is not _SLOT:
+        raise ValueError("map data: more ap points than findings that take one")
+    return out

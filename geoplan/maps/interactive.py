@@ -23,8 +23,9 @@ a small runtime (``assets/geoplan.js``) on one shared canvas:
   last unit is within the tolerance (:func:`auto_precision`: 6 ≈ 0.1 m for a province, 5 ≈ 1 m
   for the country), written as integer deltas from the previous vertex, closing vertices of
   rings dropped;
-- findings that concern a feature highlight it by index instead of repeating its geometry, and
-  a rule with very many findings is drawn as clusters with counts (``findings_cluster``);
+- findings that concern a feature highlight it by index instead of repeating its geometry, its
+  id, its layer or (in their messages) its id and name, and a rule with very many findings is
+  drawn as clusters with counts (``findings_cluster``) at points derived where the page can;
 - attributes are written column by column, repeated values (status, type, voltage) as codes;
 - styles are computed by the map model from :mod:`geoplan.maps.styles`, written once per
   distinct style, and referenced by index;
@@ -302,22 +303,30 @@ def layer_payload(layer: MapLayer, table: StyleTable, *, precision: int, toleran
 
 def _findings_keys(layer: MapLayer, simplified: np.ndarray, layers: Sequence[MapLayer],
                    findings_cluster: int) -> dict[str, Any]:
-    """The references, the geometry left to draw and the aggregation of a findings layer."""
-    import geopandas as gpd
-    import shapely
-
-    from geoplan.crs import to_wgs84
-
+    """The references, the geometry left to draw, the columns taken from the references and
+    the aggregation of a findings layer (:mod:`geoplan.maps.codec`, "Findings")."""
     frame = layer.frame
     refs = finding_references(frame, layers)
     geometry = simplified.copy()
     geometry[refs["by_reference"]] = None  # the feature is highlighted by index instead
-    out: dict[str, Any] = {
-        "geometry": geometry,
-        "refs": codec.encode_refs(refs["names"], refs["layer"], refs["index"]),
-        "other_refs": codec.encode_refs(refs["names"], refs["other_layer"],
-                                        refs["other_index"]),
-    }
+    ref_docs = {"ref": codec.encode_refs(refs["names"], refs["layer"], refs["index"]),
+                "ref2": codec.encode_refs(refs["names"], refs["other_layer"],
+                                          refs["other_index"])}
+    by_name = {m.name: m for m in layers}
+    texts = _party_texts([by_name[n] for n in refs["names"]], refs)
+    columns = {c: frame[c] for c in layer.columns}
+    encoded = codec.encode_ref_columns(columns, ref_docs["ref"], ref_docs["ref2"],
+                                       {"ref": texts[0], "ref2": texts[2]})
+    parties = list(zip(*texts, strict=True))
+    for c in layer.columns:
+        if c in encoded or c in codec.REF_COLUMNS or not _is_text(columns[c]):
+            continue
+        # texts that differ only in figures and names (messages) refer to their features
+        templated = codec.encode_party_templates(columns[c], parties)
+        if templated is not None:
+            encoded[c] = templated
+    out: dict[str, Any] = {"geometry": geometry, "refs": ref_docs["ref"],
+                           "other_refs": ref_docs["ref2"], "encoded": encoded}
     if findings_cluster <= 0 or "rule" not in frame.columns:
         return out
     rules = frame["rule"].astype(object).to_numpy()
@@ -326,24 +335,74 @@ def _findings_keys(layer: MapLayer, simplified: np.ndarray, layers: Sequence[Map
     if not aggregated:
         return out
     rows = np.flatnonzero(np.isin(rules, aggregated))
-    own = np.asarray(frame.geometry.values, dtype=object)[rows]
-    where = own.copy()
-    by_name = {m.name: m for m in layers}
-    for k, name in enumerate(refs["names"]):
-        pick = refs["by_reference"][rows] & (refs["layer"][rows] == k)
-        if pick.any():
-            feats = np.asarray(by_name[name].frame.geometry.values, dtype=object)
-            where[pick] = feats[refs["index"][rows][pick]]
-    ok = ~(shapely.is_missing(where) | shapely.is_empty(where))
-    points = np.full(len(where), None, dtype=object)
-    points[ok] = shapely.point_on_surface(where[ok])
-    wgs = to_wgs84(gpd.GeoDataFrame(geometry=gpd.GeoSeries(points, crs=frame.crs)),
-                   name=f"{layer.name} clusters")
-    xy = [None if g is None or g.is_empty else (g.x, g.y) for g in wgs.geometry.values]
     log.info("layer %r: %s drawn as clusters (more than %d findings each)", layer.name,
              ", ".join(aggregated), findings_cluster)
-    out.update(aggregated=aggregated, aggregate_points=xy)
+    out.update(aggregated=aggregated,
+               aggregate_points=_aggregate_points(frame, geometry, rows, refs, by_name))
     return out
+
+
+def _is_text(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def _party_texts(plan_layers: Sequence[MapLayer], refs: Mapping[str, Any]
+                 ) -> list[list[str | None]]:
+    """Per finding, the texts its placeholders stand for (:func:`codec.party_text`): the id
+    and quoted name of its feature and of the other party, as their layers' documents
+    carry them (``None`` where there is no such feature)."""
+    n = len(refs["layer"])
+    out: list[list[str | None]] = [[None] * n for _ in range(4)]
+    for k, m in enumerate(plan_layers):
+        doc = {"n": len(m.frame), "p": {c: codec.encode_column(m.frame[c])
+                                         for c in ("id", "name") if c in m.columns}}
+        ids = [codec.party_text(v) for v in codec.decode_column(doc, "id")]
+        names = [codec.party_text(v, quoted=True) for v in codec.decode_column(doc, "name")]
+        for slot, code_key, index_key in ((0, "layer", "index"),
+                                          (2, "other_layer", "other_index")):
+            rows = np.flatnonzero((refs[code_key] == k) & (refs[index_key] >= 0))
+            for j, i in zip(rows.tolist(), refs[index_key][rows].tolist(), strict=True):
+                out[slot][j] = ids[i]
+                out[slot + 1][j] = names[i]
+    return out
+
+
+def _aggregate_points(frame: gpd.GeoDataFrame, geometry: np.ndarray, rows: np.ndarray,
+                      refs: Mapping[str, Any], by_name: Mapping[str, MapLayer]
+                      ) -> list[tuple[float, float] | None]:
+    """WGS 84 ``(lon, lat)`` of the findings of ``rows`` (of aggregated rules) whose point the
+    browser cannot derive (``ap``, see :func:`codec.decode_aggregate_points`): a point on
+    their feature (a polygon of a layer without name labels), ``None`` without one."""
+    import geopandas as gpd
+    import shapely
+
+    from geoplan.crs import to_wgs84
+
+    own = codec.explode_collections(np.asarray(geometry, dtype=object)[rows])
+    send = shapely.is_missing(own) | shapely.is_empty(own)
+    where = np.full(len(rows), None, dtype=object)
+    for k, name in enumerate(refs["names"]):
+        pick = send & (refs["layer"][rows] == k) & (refs["index"][rows] >= 0)
+        if not pick.any():
+            continue
+        m = by_name[name]
+        feats = codec.explode_collections(np.asarray(m.frame.geometry.values, dtype=object))
+        feats = feats[refs["index"][rows][pick]]
+        fam = codec.families(shapely.get_type_id(feats))
+        present = ~(shapely.is_missing(feats) | shapely.is_empty(feats))
+        derived = (present & np.isin(fam, (codec.FAMILY_POINT, codec.FAMILY_LINE)))
+        if name_label_points(m) is not None:
+            derived[:] = True  # the feature's name label
+        at = np.flatnonzero(pick)
+        send[at[derived]] = False
+        where[at[~derived & present]] = feats[~derived & present]
+    where = where[send]
+    ok = np.array([g is not None for g in where], dtype=bool)
+    points = np.full(len(where), None, dtype=object)
+    points[ok] = shapely.point_on_surface(where[ok].astype(object)) if ok.any() else points[ok]
+    wgs = to_wgs84(gpd.GeoDataFrame(geometry=gpd.GeoSeries(points, crs=frame.crs)),
+                   name="findings clusters")
+    return [None if g is None or g.is_empty else (g.x, g.y) for g in wgs.geometry.values]
 
 
 # ------------------------------------------------------------------------------ assets

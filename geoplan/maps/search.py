@@ -6,7 +6,10 @@ commune it lies in, with accents, ``đ`` and case ignored: ``hoa tien`` finds "H
 layers' own documents (:mod:`geoplan.maps.codec`), so the page carries nothing more: the browser
 folds them the first time the box is used (``G.fold`` in ``controls.js``, each distinct text
 once), with the rules of :func:`geoplan.names.fold`, the project's one normaliser (a browser
-test compares the two on every label of the sample plan and on hostile texts).
+test compares the two on every label of the sample plan and on hostile texts). Matches rank
+by how well they match (an id or name exactly; whole words ending the name, then inside it;
+begun words; a begun id; a part of the name; every word; the commune), then by layer (clusters
+and parks, power works, communes, lines, zones, trade points), then shorter names first.
 
 The document
 ------------

@@ -193,21 +193,49 @@
     return out;
   }
 
-  // How well an entry matches a folded query (lower is better; -1 no match).
+  // How q occurs in a folded text at the start of a word: 0 ending the text on a whole word
+  // ("hai phong 8" in "... hai phong 8"), 1 ending on a whole word inside it ("hoa tien" in
+  // "... hoa tien 2"), 2 only as the start of a word ("... hai phong 8029"), -1 not at all.
+  function tokenMatch(text, q) {
+    var i = text.indexOf(q), best = -1, end;
+    while (i >= 0) {
+      if (i === 0 || text.charAt(i - 1) === ' ') {
+        end = i + q.length;
+        if (end === text.length) { return 0; }
+        if (text.charAt(end) === ' ') { best = 1; }
+        else if (best < 0) { best = 2; }
+      }
+      i = text.indexOf(q, i + 1);
+    }
+    return best;
+  }
+
+  // How well an entry matches a folded query (lower is better; -1 no match): the id or the
+  // name exactly, whole words of the name (ending it, inside it), words of the name begun, a
+  // begun id, a part of the name, every word somewhere in it, the commune.
   function score(e, q, qc, words) {
-    var name = e[2], k;
+    var name = e[2], k, t;
     if (e[3] && (e[3] === q || e[4] === qc)) { return 0; }
     if (name === q) { return 1; }
-    if (name.lastIndexOf(q, 0) === 0) { return 2; }
-    if (name.indexOf(' ' + q) >= 0) { return 3; }
-    if (e[3] && (e[3].lastIndexOf(q, 0) === 0 || e[4].lastIndexOf(qc, 0) === 0)) { return 4; }
-    if (name.indexOf(q) >= 0) { return 5; }
+    t = tokenMatch(name, q);
+    if (t >= 0) { return 2 + t; }
+    if (e[3] && (e[3].lastIndexOf(q, 0) === 0 || e[4].lastIndexOf(qc, 0) === 0)) { return 5; }
+    if (name.indexOf(q) >= 0) { return 6; }
     if (words.length > 1) {
       for (k = 0; k < words.length && name.indexOf(words[k]) >= 0; k++) { /* all words */ }
-      if (k === words.length) { return 6; }
+      if (k === words.length) { return 7; }
     }
-    if (e[5] && e[5].indexOf(q) >= 0) { return 7; }
+    if (e[5] && e[5].indexOf(q) >= 0) { return 8; }
     return -1;
+  }
+
+  // Among matches as good, the layers a planner looks for first: clusters and parks, the
+  // power works, communes, then lines, zones and trade points.
+  var IMPORTANCE = {industrial_cluster: 0, industrial_park: 0, power_plant: 1, substation: 1,
+                    boundary: 2, grid_line: 3, restricted_zone: 4, trade_facility: 5};
+  function importance(e) {
+    var kind = G.layers[e[0]].data.kind;
+    return IMPORTANCE[kind] === undefined ? 6 : IMPORTANCE[kind];
   }
 
   function display(e) {
@@ -256,11 +284,12 @@
         for (k = 0; k < list.length; k++) {
           e = list[k];
           s = score(e, q, qc, words);
-          if (s >= 0) { found.push([s, e, display(e)]); }
+          if (s >= 0) { found.push([s, e, display(e), importance(e)]); }
         }
         found.sort(function (a, b) {
-          // the closest name first: "Xã Hòa Tiến" before "Cụm công nghiệp Hòa Tiến 2"
-          return a[0] - b[0] || a[1][2].length - b[1][2].length ||
+          // the best match first ("hai phong 8": the cluster "… Hải Phòng 8" before the
+          // market "… Hải Phòng 8029"), then the more important layer, the shorter name
+          return a[0] - b[0] || a[3] - b[3] || a[1][2].length - b[1][2].length ||
             collator.compare(a[2].name, b[2].name) ||
             collator.compare(a[2].kind, b[2].kind);
         });

@@ -458,12 +458,72 @@
   }
   var SEVERITY_RANK = {error: 0, warning: 1, info: 2};
 
+  // The text a placeholder stands for (codec.party_text): a feature's id, or its name quoted.
+  function partyText(v, quoted) {
+    if (v === null || v === undefined || typeof v === 'boolean') { return ''; }
+    return quoted ? '"' + String(v) + '"' : String(v);
+  }
+  // What a findings document leaves to its references (codec.py, "rc" and "Placeholders"),
+  // filled in once from the referenced layers' documents: the columns layer / feature_id and
+  // other_layer / other_id of the findings with a reference, and the placeholders of the
+  // templated texts. The twin of codec.decode_findings_column.
+  function resolveFindings(d) {
+    var rc = d.rc || [], k, j, m, c, r, isId, sparse, out, at, col, args, x;
+    for (k = 0; k < rc.length; k++) {
+      c = rc[k];
+      r = (c === 'layer' || c === 'feature_id') ? d.ref : d.ref2;
+      isId = c === 'feature_id' || c === 'other_id';
+      sparse = {p: {v: d.p[c]}};
+      out = new Array(d.n);
+      for (j = 0, m = 0; j < d.n; j++) {
+        at = refOf(r, j);
+        if (!at) { out[j] = value(sparse, 'v', m++); continue; }
+        out[j] = isId ? partyText(value(G.layers[at.layer].data, 'id', at.i), false) : at.layer;
+      }
+      d.p[c] = out;
+    }
+    for (k = 0; k < d.cols.length; k++) {
+      col = d.p[d.cols[k]];
+      if (!col || !col.tp) { continue; }
+      for (j = 0; j < d.n; j++) {
+        args = col.a[j];
+        for (m = 0; args && m < args.length; m++) {
+          x = args[m];
+          if (typeof x !== 'number') { continue; }
+          at = refOf(x < 2 ? d.ref : d.ref2, j);
+          args[m] = at ? partyText(value(G.layers[at.layer].data, x % 2 ? 'name' : 'id', at.i),
+                                   x % 2 === 1) : '';
+        }
+      }
+    }
+  }
+  // The point of an aggregated finding drawn from what the page has (codec.py, "ap"): the
+  // first vertex of its own geometry, else its feature's point, line middle vertex or name
+  // label; undefined when the page sends it.
+  function derivedPoint(d, feats, j) {
+    var r, e, parts, fam, ring, p;
+    if (feats[j].length) { p = feats[j][0][0][0]; return [p.lat, p.lng]; }
+    r = refOf(d.ref, j);
+    if (!r) { return undefined; }
+    e = G.layers[r.layer];
+    parts = e.geometry(r.i);
+    fam = e.type(r.i);
+    if (parts.length && (fam === 0 || fam === 1)) {
+      ring = parts[0][0];
+      p = ring[fam === 1 ? Math.floor(ring.length / 2) : 0];
+      return [p.lat, p.lng];
+    }
+    if (e.data.lbl) { return e.data.lbl[r.i]; }
+    return undefined;
+  }
+
   // A findings layer: findings that concern a feature highlight it (by index, see codec.py);
   // those with their own geometry draw it; rules with very many findings (d.ag) are clusters
   // with counts until zoomed in. Every feature's popup lists its findings.
   function buildFindings(map, d) {
     var t0 = performance.now();
-    var feats = geometries(d), objs = new Array(d.n), j, k, a, b, group, list = [], count = 0;
+    var feats = geometries(d), objs = new Array(d.n), j, k, a, b, list = [], count = 0;
+    resolveFindings(d);
     for (k = 0; k < d.st.length; k++) {
       if (d.st[k].hatch) { d.st[k].fillColor = hatch(d.st[k].fillColor); d.st[k].fillOpacity = 0.8; }
     }
@@ -499,7 +559,8 @@
       if (b && (!a || b.layer !== a.layer || b.i !== a.i)) { index(b, j); }
       rule = value(d, 'rule', j);
       if (d.ag && aggregated[rule]) {
-        var p = d.ap[api++];
+        var p = derivedPoint(d, feats, j);
+        if (p === undefined) { p = d.ap[api++]; }
         if (p && drawable(j)) { points[rule].push([p[0], p[1], j]); }
         continue;
       }
@@ -533,7 +594,17 @@
       }));
       count += points[rule].length;
     }
-    group = L.featureGroup(list);
+    return register(map, d, L.featureGroup(list), {
+      feats: feats, make: make, drawn: count, hasGeometry: drawable, t0: t0,
+      clusterTip: function (c) { return '× ' + esc(c.label); }
+    });
+  }
+
+  // What every built layer (plain or findings) shares: a click opens the feature's popup or
+  // expands a cluster, a tooltip (clusterTip(c): the words after a cluster's count), and the
+  // layer's entry in G.layers (by name) and G.order. Returns the group.
+  function register(map, d, group, o) {
+    var feats = o.feats;
     group.on('click', function (e) {
       var obj = e.propagatedFrom || e.layer;
       if (obj._gpCluster) { obj._gpCluster.layer.expand(obj); return; }
@@ -541,17 +612,17 @@
     });
     group.bindTooltip(function (obj) {
       if (obj._gpCluster) {
-        return '<b>' + obj._gpCluster.n.toLocaleString('vi-VN') + '</b> × ' +
-          esc(obj._gpCluster.label) + '<br><i>Bấm để phóng to / click to zoom in</i>';
+        return '<b>' + obj._gpCluster.n.toLocaleString('vi-VN') + '</b> ' +
+          o.clusterTip(obj._gpCluster) + '<br><i>Bấm để phóng to / click to zoom in</i>';
       }
       var info = obj._gp || (obj.getLayers && obj.getLayers()[0] && obj.getLayers()[0]._gp);
       return info ? G.tooltipHtml(info.d, info.i) : '';
     }, {sticky: true, direction: 'top', opacity: 0.95, className: 'gp-tooltip'});
-    G.layers[d.name] = {data: d, group: group, object: make, drawn: count, arrows: null,
-                        hasGeometry: drawable,
+    G.layers[d.name] = {data: d, group: group, object: o.make, drawn: o.drawn,
+                        arrows: o.arrows || null, hasGeometry: o.hasGeometry,
                         geometry: function (i) { return feats[i]; },
                         type: function (i) { return d.t ? d.t[i] : d.type; },
-                        buildMs: performance.now() - t0};
+                        buildMs: performance.now() - o.t0};
     G.order.push(d.name);
     return group;
   }
@@ -616,29 +687,15 @@
       count = list.length;
       group = L.featureGroup(list);
     }
-    group.on('click', function (e) {
-      var obj = e.propagatedFrom || e.layer;
-      if (obj._gpCluster) { obj._gpCluster.layer.expand(obj); return; }
-      openFeature(map, obj, e.latlng);
-    });
-    group.bindTooltip(function (obj) {
-      if (obj._gpCluster) {
-        return '<b>' + obj._gpCluster.n.toLocaleString('vi-VN') + '</b> ' + esc(d.kindVi) +
-          ' <span class="gp-en">/ ' + esc(d.kindEn) + '</span><br>' +
-          '<i>Bấm để phóng to / click to zoom in</i>';
-      }
-      var info = obj._gp || (obj.getLayers && obj.getLayers()[0] && obj.getLayers()[0]._gp);
-      return info ? G.tooltipHtml(info.d, info.i) : '';
-    }, {sticky: true, direction: 'top', opacity: 0.95, className: 'gp-tooltip'});
     if (d.lbl) { nameLabels(map, d, group); }
-    var arrows = d.mv ? moveArrows(map, d, group) : null;
-    G.layers[d.name] = {data: d, group: group, object: make, drawn: count, arrows: arrows,
-                        hasGeometry: function (i) { return feats[i].length > 0; },
-                        geometry: function (i) { return feats[i]; },
-                        type: function (i) { return d.t ? d.t[i] : d.type; },
-                        buildMs: performance.now() - t0};
-    G.order.push(d.name);
-    return group;
+    return register(map, d, group, {
+      feats: feats, make: make, drawn: count, t0: t0,
+      arrows: d.mv ? moveArrows(map, d, group) : null,
+      hasGeometry: function (i) { return feats[i].length > 0; },
+      clusterTip: function () {
+        return esc(d.kindVi) + ' <span class="gp-en">/ ' + esc(d.kindEn) + '</span>';
+      }
+    });
   };
 
   // Read the layer's embedded JSON (a <script type="application/json"> element).
