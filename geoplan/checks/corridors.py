@@ -227,13 +227,9 @@ def corridor_records(
         frame = features[kind]
         fgeom = c.geoms(frame)
         valid = ~pd.isna(fgeom) & ~shapely.is_empty(fgeom)
-        # envelopes within the widest half-width (no exact predicate: cheap); the exact test
-        # is the one with each line's own half-width below
-        bounds = shapely.bounds(fgeom)
-        query = shapely.box(bounds[:, 0] - widest, bounds[:, 1] - widest,
-                            bounds[:, 2] + widest, bounds[:, 3] + widest)
+        query = fgeom.copy()
         query[~valid] = None
-        fi, lj = tree.query(query)
+        fi, lj = tree.query(query, predicate="dwithin", distance=widest)
         if not len(fi):
             continue
         lrow = li[lj]
