@@ -360,8 +360,9 @@ def fill(key: str, n: int, *, capital: bool = True, **fields: Any) -> Texts:
 
 
 def _capitalised(values: np.ndarray) -> np.ndarray:
-    if all(type(v) is str for v in values.tolist()):  # filled templates: always
-        return objects([v[:1].upper() + v[1:] for v in values.tolist()])
+    texts = values.tolist()
+    if set(map(type, texts)) <= {str}:  # filled templates: always
+        return objects([v[:1].upper() + v[1:] for v in texts])
     s = pd.Series(values, dtype=object)
     return (s.str[:1].str.upper() + s.str[1:]).to_numpy(dtype=object)
 
