@@ -161,10 +161,15 @@ def _has_m(geoms: np.ndarray) -> bool:
 
 def _without_repeated_points(arr: np.ndarray) -> np.ndarray:
     """:func:`shapely.remove_repeated_points`; a geometry GEOS cannot rebuild that way (a ring
-    collapsed by rounding) is kept as it is, for :func:`_repaired`."""
+    collapsed by rounding) is kept as it is, for :func:`_repaired`. The geometries are taken in
+    halves until the few GEOS refuses are found, one by one in small pieces."""
     try:
         return np.asarray(shapely.remove_repeated_points(arr), dtype=object)
     except shapely.errors.GEOSException:
+        if len(arr) > 64:
+            half = len(arr) // 2
+            return np.concatenate([_without_repeated_points(arr[:half]),
+                                   _without_repeated_points(arr[half:])])
         out = np.array(arr, dtype=object, copy=True)
         for i, g in enumerate(arr):
             try:
@@ -259,7 +264,12 @@ def _geometry_json(geoms: np.ndarray, precision: int | None) -> list[str]:
     texts = shapely.to_geojson(geoms)
     if not len(texts):
         return []
-    joined = "\x1e".join("null" if t is None else t for t in texts)
+    texts = np.asarray(texts, dtype=object)
+    missing = texts == None  # noqa: E711 (element-wise)
+    if missing.any():
+        texts = texts.copy()
+        texts[missing] = "null"
+    joined = "\x1e".join(texts.tolist())
     if precision is None:
         return joined.split("\x1e")
     # Scanning for the decimals alone is ~15x faster than a pattern starting at the sign.
@@ -496,6 +506,8 @@ def _json_values(values: list[Any]) -> list[str]:
         step = max(1, len(values) // 256)
         sample = values[::step]
         if len(set(sample)) > len(sample) // 2:  # mostly distinct (messages): no factorizing
+            if type(None) not in kinds:
+                return list(map(encode_basestring, values))
             return ["null" if v is None else encode_basestring(v) for v in values]
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
         encoded = np.array([*map(encode_basestring, uniques), "null"], dtype=object)
