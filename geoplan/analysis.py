@@ -15,6 +15,7 @@ instead of running the stages again::
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -89,7 +90,13 @@ class Analysis:
 
     @property
     def findings(self) -> gpd.GeoDataFrame:
-        """Every finding once: the checks (with the grid audit), then the coverage."""
+        """Every finding once: the checks (with the grid audit), then the coverage.
+
+        Assembled once per analysis; each access returns a copy (a caller may change it)."""
+        return self._findings.copy()
+
+    @functools.cached_property
+    def _findings(self) -> gpd.GeoDataFrame:
         parts = [r.findings for r in (self.checks, self.coverage) if r is not None]
         if self.checks is None and self.grid is not None and self.grid_audit:
             parts.insert(0, self.grid.findings)
@@ -268,6 +275,7 @@ def analyse(
 
     result = Analysis(loaded, check_result, grid_result, coverage_result, tuple(notes),
                       seconds, grid_audit=want_grid_findings)
-    log.info("analysis of %r: %d finding(s) in %s", loaded.name, len(result.findings),
-             ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()))
+    if log.isEnabledFor(logging.INFO):  # the count assembles the findings: only when logged
+        log.info("analysis of %r: %d finding(s) in %s", loaded.name, len(result.findings),
+                 ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()))
     return result

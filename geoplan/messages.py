@@ -262,6 +262,8 @@ class Texts:
 
 
 def objects(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        return values.copy()
     out = np.empty(len(values), dtype=object)
     out[:] = list(values)
     return out
@@ -270,7 +272,10 @@ def objects(values: Sequence[Any] | np.ndarray) -> np.ndarray:
 def _spaced(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = objects(a), objects(b)
     both = (a != "") & (b != "")
-    return np.where(both, a + " " + b, a + b)
+    out = a + b
+    if both.any():
+        out[both] = a[both] + " " + b[both]
+    return out
 
 
 class _Slot:
@@ -355,6 +360,9 @@ def fill(key: str, n: int, *, capital: bool = True, **fields: Any) -> Texts:
 
 
 def _capitalised(values: np.ndarray) -> np.ndarray:
+    texts = values.tolist()
+    if set(map(type, texts)) <= {str}:  # filled templates: always
+        return objects([v[:1].upper() + v[1:] for v in texts])
     s = pd.Series(values, dtype=object)
     return (s.str[:1].str.upper() + s.str[1:]).to_numpy(dtype=object)
 

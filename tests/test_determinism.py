@@ -143,3 +143,47 @@ def test_node_ids_and_components_follow_the_ids(order: list[int]) -> None:
     assert nodes["node"].tolist() == ["S0@110", "S1@110", "S2@110", "S3@110"]
     # two parts of one size: component 1 is the one holding the smallest node id (A-B)
     assert nodes["component"].tolist() == [1, 1, 2, 2]
+
+
+def _reference_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The findings order as documented, by one pandas sort over every key (the WKB of every
+    row, not only of the tied ones): the reference the fast sort must match."""
+    keys = pd.DataFrame({c: frame[c].fillna("") for c in
+                         ["rule", "layer", "feature_id", "other_layer", "other_id", "message",
+                          "severity"]})
+    keys["value"] = frame["value"].fillna(-np.inf)
+    keys["threshold"] = frame["threshold"].fillna(-np.inf)
+    keys["wkb"] = [shapely.to_wkb(g, hex=True, output_dimension=2) if g is not None else ""
+                   for g in frame["geometry"]]
+    return frame.loc[keys.sort_values(list(keys.columns), kind="stable").index]
+
+
+_WORDS = st.sampled_from([None, "", "a", "b", "Đông", "dong", "a b"])
+_FIGURES = st.sampled_from([np.nan, -np.inf, 0.0, -0.0, 1.5, 10.0])
+_SHAPES = st.sampled_from([None, Point(0, 0), Point(1, 0), Point(0, 1),
+                           LineString([(0, 0), (1, 1)]), shapely.Polygon()])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["overlap", "corridor"]), _WORDS, _WORDS, _WORDS,
+                          st.sampled_from(["error", "warning", "info"]), _FIGURES, _FIGURES,
+                          _SHAPES), min_size=0, max_size=40))
+def test_findings_order_is_the_documented_sort(rows: list[tuple[Any, ...]]) -> None:
+    """Many ties on the text keys, missing values, equal and missing geometries: the order of
+    make_findings is that of one stable sort on every key, whatever the rows' order."""
+    from geoplan.findings import make_findings
+
+    records = [{"rule": r, "layer": layer, "feature_id": fid, "message": msg, "severity": sev,
+                "value": v, "threshold": t, "geometry": g}
+               for r, layer, fid, msg, sev, v, t, g in rows]
+    got = make_findings(records, crs=CRS)
+    assert list(_reference_order(got).index) == list(range(len(got)))
+    backwards = gpd.GeoDataFrame(got.iloc[::-1].reset_index(drop=True), crs=CRS)
+    want = _reference_order(backwards).reset_index(drop=True)
+    again = make_findings(backwards, crs=CRS)
+    def plain(frame: pd.DataFrame) -> list[list[Any]]:
+        table = pd.DataFrame(frame).drop(columns="geometry").astype(object)
+        return [[None if pd.isna(v) else v for v in row] for row in table.itertuples(index=False)]
+
+    assert plain(again) == plain(want)
+    assert again.geometry.to_wkb().tolist() == want.geometry.to_wkb().tolist()

@@ -28,6 +28,10 @@ def text(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.full(len(frame), None, dtype=object)
     col = frame[name]
+    if col.dtype == object:  # str and None already (ids, names as loaded): no conversion
+        values = col.to_numpy(dtype=object)
+        if set(map(type, values.tolist())) <= {str, type(None)}:
+            return np.array(values, dtype=object, copy=True)
     if not isinstance(col.dtype, pd.StringDtype):
         col = col.astype("string")
     out: np.ndarray = col.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]

@@ -107,10 +107,14 @@ def _unchecked(lines: gpd.GeoDataFrame, params: pd.DataFrame,
                               c.text(sub, "status"))
     buried, unknown = band < 0, (band >= 0) & np.isnan(voltage)
     kv = np.where(np.isnan(voltage), 0, voltage).astype(np.int64)
-    messages = c.Texts.where(
-        buried, fill("corridor.buried_not_set", n, line=labels),
-        c.Texts.where(unknown, fill("corridor.unknown_voltage", n, line=labels),
-                      fill("corridor.no_figure", n, line=labels, kv=kv)))
+    messages = c.Texts(np.full(n, "", dtype=object), np.full(n, "", dtype=object))
+    other = ~buried & ~unknown
+    for rows, key in ((buried, "corridor.buried_not_set"), (unknown & ~buried,
+                      "corridor.unknown_voltage"), (other, "corridor.no_figure")):
+        if rows.any():  # each template filled for its own rows only
+            extra: dict[str, Any] = {"kv": kv[rows]} if key == "corridor.no_figure" else {}
+            part = fill(key, int(rows.sum()), line=labels[rows], **extra)
+            messages.vi[rows], messages.en[rows] = part.vi, part.en
     refs = c.Texts.where(
         buried, c.Texts.full(rules.cite("underground_distance_m"), n),
         c.Texts.where(unknown, c.Texts.full(rules.cite("corridor_distance_22kv_m"), n),

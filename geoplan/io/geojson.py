@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -123,7 +123,9 @@ def rfc7946_geometries(geoms: Any, *, precision: int | None = DEFAULT_PRECISION,
     'POINT (105.5 21.5)'
     """
     precision = _check_precision(precision)
-    source = np.asarray(shapely.force_2d(np.asarray(geoms, dtype=object)), dtype=object)
+    source = np.asarray(geoms, dtype=object)
+    if shapely.has_z(source).any() or _has_m(source):
+        source = np.asarray(shapely.force_2d(source), dtype=object)
     if source.ndim != 1:
         source = np.asarray(list(source.ravel()), dtype=object)
     arr = source
@@ -152,12 +154,22 @@ def rfc7946_geometries(geoms: Any, *, precision: int | None = DEFAULT_PRECISION,
     return np.asarray(arr, dtype=object)
 
 
+def _has_m(geoms: np.ndarray) -> bool:
+    has_m = getattr(shapely, "has_m", None)  # shapely >= 2.1
+    return bool(has_m(geoms).any()) if has_m is not None else False
+
+
 def _without_repeated_points(arr: np.ndarray) -> np.ndarray:
     """:func:`shapely.remove_repeated_points`; a geometry GEOS cannot rebuild that way (a ring
-    collapsed by rounding) is kept as it is, for :func:`_repaired`."""
+    collapsed by rounding) is kept as it is, for :func:`_repaired`. The geometries are taken in
+    halves until the few GEOS refuses are found, one by one in small pieces."""
     try:
         return np.asarray(shapely.remove_repeated_points(arr), dtype=object)
     except shapely.errors.GEOSException:
+        if len(arr) > 64:
+            half = len(arr) // 2
+            return np.concatenate([_without_repeated_points(arr[:half]),
+                                   _without_repeated_points(arr[half:])])
         out = np.array(arr, dtype=object, copy=True)
         for i, g in enumerate(arr):
             try:
@@ -252,7 +264,12 @@ def _geometry_json(geoms: np.ndarray, precision: int | None) -> list[str]:
     texts = shapely.to_geojson(geoms)
     if not len(texts):
         return []
-    joined = "\x1e".join("null" if t is None else t for t in texts)
+    texts = np.asarray(texts, dtype=object)
+    missing = texts == None  # noqa: E711 (element-wise)
+    if missing.any():
+        texts = texts.copy()
+        texts[missing] = "null"
+    joined = "\x1e".join(texts.tolist())
     if precision is None:
         return joined.split("\x1e")
     # Scanning for the decimals alone is ~15x faster than a pattern starting at the sign.
@@ -367,33 +384,104 @@ def _collection_chunks(frame: gpd.GeoDataFrame, *, precision: int | None, id_fie
         twice = sorted({k for k in keys if keys.count(k) > 1})
         raise GeoplanError(f"{label}: column(s) {', '.join(map(repr, twice))} appear twice; a "
                            "GeoJSON feature cannot hold two properties of one name")
-    wgs = to_wgs84(frame, name=label)
+    # only the geometry columns are reprojected (the properties are read from ``frame``)
+    spatial = [i for i, dtype in enumerate(frame.dtypes)
+               if isinstance(dtype, gpd.array.GeometryDtype)]
+    wgs = to_wgs84(frame.iloc[:, spatial], name=label)
     geoms = rfc7946_geometries(wgs.geometry.values, precision=precision, ids=ids, layer=label)
-    values = [_json_values(_column_values(frame[c])) for c in columns]
-    id_json = _json_values(ids) if ids is not None else None
     from json.encoder import encode_basestring
 
-    names = [encode_basestring(k) for k in keys]
+    # The text of a feature is constant pieces (keys, punctuation) between the JSON of its
+    # values: each piece is a column, the chunk's texts one join over the rows.
+    segments: list[str | np.ndarray | None] = ['{"type":"Feature",']
+    if ids is not None:
+        id_json = _objects_of(_json_values(ids))
+        blank = id_json == "null"
+        id_json = '"id":' + id_json + ","
+        id_json[blank] = ""
+        segments.append(id_json)
+    segments += ['"geometry":', None, ',"properties":{']  # None: the geometry
+    seen: list[tuple[list[Any], np.ndarray]] = []
+    for k, (key, col) in enumerate(zip(keys, columns, strict=True)):
+        segments.append(("," if k else "") + encode_basestring(key) + ":")
+        segments.append(_json_column(frame[col], seen))
+    segments.append("}}")
+    merged: list[str | np.ndarray | None] = []
+    for seg in segments:
+        if isinstance(seg, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += seg
+        else:
+            merged.append(seg)
     yield '{"type":"FeatureCollection","features":[\n'
     n = len(frame)
     for start in range(0, n, CHUNK_FEATURES):
         stop = min(n, start + CHUNK_FEATURES)
-        m = stop - start
-        geom_json = _geometry_json(geoms[start:stop], precision)
-        pieces: list[Sequence[str]] = []
-        if id_json is not None:
-            chunk_ids = id_json[start:stop]
-            pieces.append(['{"type":"Feature",' + ('' if v == "null" else f'"id":{v},')
-                           for v in chunk_ids])
-        else:
-            pieces.append(['{"type":"Feature",'] * m)
-        pieces += [['"geometry":'] * m, geom_json, [',"properties":{'] * m]
-        for k, (key, col) in enumerate(zip(names, values, strict=True)):
-            pieces += [[("," if k else "") + key + ":"] * m, col[start:stop]]
-        pieces.append(["}}"] * m)
-        body = ",\n".join(map("".join, zip(*pieces, strict=True)))
-        yield body if start == 0 else ",\n" + body
+        table = np.empty((stop - start, len(merged) + 1), dtype=object)
+        table[:, 0] = ",\n"  # between features
+        if start == 0:
+            table[0, 0] = ""
+        for j, seg in enumerate(merged, start=1):
+            if seg is None:
+                table[:, j] = _geometry_json(geoms[start:stop], precision)
+            else:
+                table[:, j] = seg if isinstance(seg, str) else seg[start:stop]
+        yield "".join(table.ravel().tolist())
     yield "\n]}\n"
+
+
+def _json_column(col: pd.Series, seen: list[tuple[list[Any], np.ndarray]]) -> np.ndarray:
+    """The JSON text of every value of a column (:func:`_json_values` of
+    :func:`_column_values`), as an object array.
+
+    A column of ``str`` and ``None`` only takes a short way: NFC checked in one call, each
+    value encoded once; a column equal to one encoded before it (``message`` and
+    ``message_vi``, kept in ``seen``) is not encoded again."""
+    if col.dtype == object:
+        values = col.to_numpy(dtype=object).tolist()
+        kinds = set(map(type, values))
+        if kinds <= {str, type(None)}:
+            for other, done in seen:
+                if other == values:
+                    return done
+            encoded = _text_json(values, type(None) in kinds)
+            if encoded is None:  # not all NFC
+                return _objects_of(_json_values(_column_values(col)))
+            seen.append((values, encoded))
+            return encoded
+    return _objects_of(_json_values(_column_values(col)))
+
+
+def _text_json(values: list[str | None], missing: bool) -> np.ndarray | None:
+    """The JSON of ``str`` and ``None`` values when every text is NFC (``None`` otherwise):
+    each value encoded once, the distinct values only when they repeat."""
+    from json.encoder import encode_basestring
+
+    step = max(1, len(values) // 256)
+    sample = values[::step]
+    if len(set(sample)) > len(sample) // 2:  # mostly distinct (messages): no factorizing
+        if not missing:
+            texts = cast(list[str], values)
+            return _objects_of(list(map(encode_basestring, texts))) if _all_nfc(texts) else None
+        arr = _objects_of(values)
+        present = np.flatnonzero(arr != None)  # noqa: E711 (element-wise)
+        texts = arr[present].tolist()
+        if not _all_nfc(texts):
+            return None
+        out = np.full(len(values), "null", dtype=object)
+        out[present] = list(map(encode_basestring, texts))
+        return out
+    codes, uniques = pd.factorize(_objects_of(values), use_na_sentinel=True)
+    distinct = uniques.tolist()
+    if not _all_nfc(distinct):
+        return None
+    encoded = np.array([*map(encode_basestring, distinct), "null"], dtype=object)
+    return encoded[codes]  # code -1 (missing) takes the last: null
+
+
+def _objects_of(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -415,6 +503,12 @@ def _json_values(values: list[Any]) -> list[str]:
     if kinds <= {int, float, bool, type(None)}:
         return _ENCODER.encode(values)[1:-1].split(",")
     if kinds <= {str, type(None)}:
+        step = max(1, len(values) // 256)
+        sample = values[::step]
+        if len(set(sample)) > len(sample) // 2:  # mostly distinct (messages): no factorizing
+            if type(None) not in kinds:
+                return list(map(encode_basestring, values))
+            return ["null" if v is None else encode_basestring(v) for v in values]
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
         encoded = np.array([*map(encode_basestring, uniques), "null"], dtype=object)
         return list(encoded[codes].tolist())  # code -1 (missing) takes the last: null
