@@ -31,6 +31,7 @@ Targets: at scale 1 geoplan's wall time at most 0.2 x the baseline's, peak memor
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -242,10 +243,16 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str]
 
 
 def _workload(workdir: Path, scale: float) -> Path:
-    """The workload folder of ``scale`` (made, or remade when workload.py is newer)."""
+    """The workload folder of ``scale`` (made, or remade when workload.py has changed).
+
+    The folder keeps the SHA-256 of the workload.py that made it (``.made-by``), so a fresh
+    checkout of the same generator (a new timestamp, the same text) reuses it.
+    """
     folder = workdir / f"workload-{scale:g}"
     plan = folder / "plan.toml"
-    if not plan.exists() or plan.stat().st_mtime < (HERE / "workload.py").stat().st_mtime:
+    stamp = folder / ".made-by"
+    made_by = hashlib.sha256((HERE / "workload.py").read_bytes()).hexdigest()
+    if not plan.exists() or not stamp.exists() or stamp.read_text().strip() != made_by:
         sys.path.insert(0, str(HERE))
         try:
             from workload import make_workload
@@ -253,6 +260,7 @@ def _workload(workdir: Path, scale: float) -> Path:
             sys.path.remove(str(HERE))
         print(f"making the workload of scale {scale:g} in {folder} ...", file=sys.stderr)
         make_workload(folder, scale=scale)
+        stamp.write_text(made_by + "\n")
     return folder
 
 
