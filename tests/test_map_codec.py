@@ -83,9 +83,11 @@ def test_geometries_round_trip_within_the_precision(geoms: list[Any], precision:
                 assume(len(r) < 2 or not (r[0] == r[-1]).all() or len(r) == 1)
     data = codec.encode_geometry(np.array(geoms, dtype=object), precision)
     assert data["n"] == len(geoms) and data["s"] == 10**precision
-    assert all(isinstance(v, int) for v in data["c"])
+    plain = codec.unpack(data)
+    assert all(isinstance(v, int) for v in plain["c"])
+    assert isinstance(data["c"], str) == (len(plain["c"]) >= codec.PACK_MIN)  # packed if long
     half_unit = 0.5 / 10**precision + 1e-9
-    families = data.get("t") or [data["type"]] * len(geoms)
+    families = plain.get("t") or [data["type"]] * len(geoms)
     for geom, family, parts in zip(geoms, families, codec.decode(data), strict=True):
         want = expected_rings(geom)
         if not want:
@@ -140,7 +142,7 @@ def test_a_layer_document_has_the_specified_keys() -> None:
     assert doc["type"] == 0 and "t" not in doc and "g" not in doc
     assert doc["cols"] == ["name"] and doc["tt"] == ["name"]  # tooltip columns that exist
     assert doc["f"] == {"name": ["Tên", "Name", ""]}
-    assert doc["si"] == [0, 1, 0] and doc["search"] is True and doc["label"] == "name"
+    assert doc["v"] == codec.VERSION and doc["si"] == [0, 1, 0] and doc["search"] is True and doc["label"] == "name"
     assert doc["cluster"] is True and doc["clusterStyle"] == {"shape": "circle"}
     assert doc["lbl"] == [[21.0, 105.8], None, None]  # latitude first
     assert codec.decode_column(doc, "name") == ["A", "B", None]
@@ -190,7 +192,7 @@ def test_messages_that_differ_in_figures_and_names_share_a_template() -> None:
 
 
 def test_short_texts_are_not_templated() -> None:
-    names = [f"Chợ {i}" for i in range(40)]
+    names = [f"Chợ {i} Đông" for i in range(40)]  # figures, but not at the end: plain
     assert codec.encode_column(pd.Series(names)) == names
 
 
