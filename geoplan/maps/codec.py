@@ -19,8 +19,8 @@ it has fewer than 8 values) or a **packed** string, about half as long as its JS
   ``<``, ``>`` and ``\\``, worth 0 to 87 in that order: nothing JSON or HTML escapes;
 - each integer ``v`` is zig-zagged (``z = 2v`` when ``v >= 0``, else ``-2v - 1``), then written
   as leading digits ``d < 40`` (most significant first, the first never 0), base 40, and one
-  closing digit ``e >= 40``: ``z = (lead) * 48 + (e - 40)``. So ``|z| < 24`` takes one
-  character, ``< 960`` two, ``< 38,400`` three;
+  closing digit ``e >= 40``: ``z = (lead) * 48 + (e - 40)``. So -24 to 23 take one
+  character, -960 to 959 two, -38,400 to 38,399 three;
 - a string starting with ``~`` holds differences: each value is the previous one plus the
   integer read (the first from 0).
 
@@ -278,7 +278,7 @@ def decode_ints(packed: str | Sequence[int]) -> np.ndarray:
     ends = np.flatnonzero(last)
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
     # a leading digit j places before the last one weighs CONTINUE ** (j - 1) * TERMINAL
-    owner = np.cumsum(last) - last
+    owner: np.ndarray = np.cumsum(last) - last.astype(np.int64)  # the integer of each digit
     place = ends[owner] - np.arange(len(d))
     weight = np.where(place == 0, 1, _TERMINAL * np.power(np.int64(CONTINUE),
                                                             np.maximum(place - 1, 0)))
