@@ -192,8 +192,8 @@ __all__ = [
     "families",
     "json_text",
     "json_value",
-    "party_text",
     "pack_ints",
+    "party_text",
     "unpack",
 ]
 
