@@ -24,6 +24,7 @@ import geoplan
 from geoplan.crs import to_crs, to_wgs84
 from geoplan.diff import PlanDiff, diff_plans
 from geoplan.errors import GeoplanError
+from geoplan.maps import codec
 from geoplan.maps import interactive as render
 from geoplan.maps.codec import decode
 from geoplan.maps.styles import DIFF_LABELS, legend_sections, style_table, value_label
@@ -83,10 +84,7 @@ def child(m: Any, kind: str) -> Any:
 
 
 def column(data: dict[str, Any], name: str) -> list[Any]:
-    col = data["p"][name]
-    if isinstance(col, dict):
-        return [None if k < 0 else col["v"][k] for k in col["k"]]
-    return list(col)
+    return codec.decode_column(data, name)
 
 
 def first_rings(data: dict[str, Any]) -> list[list[list[tuple[float, float]]]]:
@@ -131,7 +129,7 @@ def test_diff_is_its_own_layer_with_a_feature_per_record(plans: tuple[geoplan.Pl
     assert el.count == len(diff.frame) == 5
     assert el.layer_name.startswith('So sánh phương án <span class="gp-en">/ Plan changes</span>')
     assert "(5)" in el.layer_name
-    data = el.payload
+    data = codec.unpack(el.payload)
     layers = [c for c in m._children.values() if type(c).__name__ == "DataLayer"]
     assert layers[-1] is el  # drawn on top of the plan
     changes = column(data, "change")
@@ -163,7 +161,7 @@ def test_diff_is_its_own_layer_with_a_feature_per_record(plans: tuple[geoplan.Pl
 def test_moved_features_get_an_arrow_from_the_old_centroid(
         plans: tuple[geoplan.Plan, geoplan.Plan], diff: PlanDiff) -> None:
     a, b = plans
-    data = diff_element(render.plan_map(b, diff=diff, offline=True)).payload
+    data = codec.unpack(diff_element(render.plan_map(b, diff=diff, offline=True)).payload)
     mv = data["mv"]
     assert diff.moves is not None
     assert mv["n"] == 2 and mv["g"] == [2, 2]  # shaft and head per arrow

@@ -28,7 +28,7 @@ def _documents(html: str) -> dict[str, dict[str, Any]]:
     """The map's layer documents by layer name (the search index is not a layer)."""
     docs = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html,
                       re.S)
-    return {d["name"]: d for d in (json.loads(text) for i, text in docs
+    return {d["name"]: d for d in (codec.unpack(json.loads(text)) for i, text in docs
                                    if not i.endswith("_search"))}
 
 

@@ -35,12 +35,7 @@ folium = pytest.importorskip("folium")
 
 
 def column(data: dict[str, Any], name: str) -> list[Any]:
-    col = data["p"][name]
-    if col is None:
-        return [None] * data["n"]
-    if isinstance(col, dict):
-        return [None if c < 0 else col["v"][c] for c in col["k"]]
-    return list(col)
+    return codec.decode_column(data, name)
 
 
 def normalise(html: str) -> str:
@@ -122,7 +117,7 @@ def test_online_map_offers_base_maps_with_attribution(small_plan: geoplan.Plan) 
 
 def test_payload_columns_labels_and_styles(small_plan: geoplan.Plan) -> None:
     m = render.plan_map(small_plan, offline=True)
-    by_name = {x.plan_layer: x.payload for x in layer_elements(m)}
+    by_name = {x.plan_layer: codec.unpack(x.payload) for x in layer_elements(m)}
     clusters = by_name["clusters"]
     assert clusters["cols"][:5] == ["id", "name", "status", "area_ha", "occupancy_pct"]
     assert clusters["f"]["area_ha"] == ["Diện tích khai báo", "Declared area", "ha"]
@@ -169,7 +164,7 @@ def test_findings_and_coverage_become_layers(sample_plan: geoplan.Plan) -> None:
     m = render.plan_map(sample_plan, findings=findings, coverage=coverage, offline=True)
     extra = {x.kind: x for x in layer_elements(m) if x.kind not in geoplan.KINDS}
     assert set(extra) == {"findings", "coverage_gap", "coverage_proposed"}
-    f = extra["findings"].payload
+    f = codec.unpack(extra["findings"].payload)
     # sorted by rule: cluster-size (polygon), missing (no geometry: not drawn), overlap (point)
     assert f["n"] == 3 and f["t"] == [2, -1, 0]
     colours = [f["st"][i]["color"] for i in f["si"]]
@@ -229,7 +224,7 @@ def _expected(geom: Any, precision: int) -> list[list[list[tuple[float, float]]]
 
 @pytest.mark.parametrize("precision", [5, 6])
 def test_geometry_zoo_round_trips_latitude_first(precision: int) -> None:
-    data = codec.encode_geometry(np.array(ZOO, dtype=object), precision)
+    data = codec.unpack(codec.encode_geometry(np.array(ZOO, dtype=object), precision))
     assert data["n"] == len(ZOO) and data["s"] == 10**precision
     assert all(isinstance(v, int) for v in data["c"])
     assert data["t"] == [0, 0, 1, 1, 2, 2, 2, -1, -1]
@@ -297,7 +292,7 @@ def test_columns_encode_repeated_values_as_codes() -> None:
     series = pd.Series(["existing"] * 30 + [None] * 2 + ["planned"] * 8)
     enc = codec.encode_column(series)
     assert isinstance(enc, dict) and enc["v"] == ["existing", "planned"]
-    assert enc["k"][30] == -1
+    assert codec.decode_ints(enc["k"])[30] == -1
     assert codec.encode_column(pd.Series([np.nan] * 5)) is None
     assert codec.encode_column(pd.array([1, None, 3], dtype="Int64")) == [1, None, 3]
     assert codec.encode_column(pd.Series([True, None, False], dtype="boolean")) == [

@@ -6,6 +6,28 @@ what is specified here. :func:`encode_layer` writes a document, :func:`decode` a
 :func:`decode_column` read it back (the twins of ``geometries()`` and ``value()`` in
 geoplan.js), so the format is written down once and tested both ways.
 
+``v``
+    Format version: 2 (integer arrays packed, "prefix + number" texts).
+
+Packed integers
+---------------
+Every array of integers below (``c``, ``g``, ``r``, ``k``, ``t``, ``si``, codes ``k`` of
+columns, ``ref`` / ``ref2`` ``k`` and ``i``, numbers ``x``) is either a plain JSON array (when
+it has fewer than 8 values) or a **packed** string, about half as long as its JSON text:
+
+- the digits are the 88 characters from ``!`` (0x21) to ``}`` (0x7D) without ``"``, ``&``,
+  ``<``, ``>`` and ``\\``, worth 0 to 87 in that order: nothing JSON or HTML escapes;
+- each integer ``v`` is zig-zagged (``z = 2v`` when ``v >= 0``, else ``-2v - 1``), then written
+  as leading digits ``d < 40`` (most significant first, the first never 0), base 40, and one
+  closing digit ``e >= 40``: ``z = (lead) * 48 + (e - 40)``. So -24 to 23 take one
+  character, -960 to 959 two, -38,400 to 38,399 three;
+- a string starting with ``~`` holds differences: each value is the previous one plus the
+  integer read (the first from 0).
+
+Values are at most ``2**52 - 1`` in magnitude (what a browser counts exactly). geoplan.js
+``ints()`` and :func:`decode_ints` read both forms; :func:`unpack` turns a whole document back
+into plain arrays (the page does the same to each document it reads).
+
 Geometry
 --------
 ``n``
@@ -15,11 +37,11 @@ Geometry
     precision 4 to 8 decimals; 6 ≈ 0.1 m). A decoded vertex is within ``0.5 / s`` degrees of
     the WGS 84 vertex encoded (rounding to the nearest unit; the deltas are exact integers).
 ``c``
-    Flat integer coordinates ``[lat0, lon0, dlat1, dlon1, ...]``: **latitude first** (Leaflet's
-    order; this module is the only place the axes are swapped), each vertex as the difference
-    from the previous vertex of the whole layer (the first from 0). Vertices follow feature by
-    feature, part by part, ring by ring. Polygon rings drop their closing vertex (Leaflet closes
-    polygons itself).
+    Flat integer coordinates ``[lat0, lon0, dlat1, dlon1, ...]``, packed (without ``~``: they
+    are differences already): **latitude first** (Leaflet's order; this module is the only
+    place the axes are swapped), each vertex as the difference from the previous vertex of
+    the whole layer (the first from 0). Vertices follow feature by feature, part by part, ring
+    by ring. Polygon rings drop their closing vertex (Leaflet closes polygons itself).
 ``g``, ``r``, ``k``
     Parts per feature, rings per part, vertices per ring; each absent when all its values are 1.
     A point part has one ring of one vertex, a line part one ring (the line), a polygon part its
@@ -38,8 +60,12 @@ Attributes
     values repeat a lot (code -1 = missing), ``{"tp": templates, "k": codes, "a": arguments}``
     for long texts that differ only in their figures and quoted names (messages: a value is
     its template ``tp[k]`` with each ``\u0001`` replaced, in order, by the next text of its
-    ``a`` list; code -1 = missing), or ``null`` when every value is missing. Numbers are
-    rounded to 4 decimals, whole numbers written as integers; infinities are missing.
+    ``a`` list; code -1 = missing), ``{"pn": [[prefix, width], ...], "k": codes, "x":
+    numbers}`` for texts that are mostly a prefix and a number (ids ``DZ-00012``, ``way/123``:
+    a value is its prefix ``pn[k][0]``, then, when the width ``pn[k][1]`` is not 0, the next
+    number of ``x`` written in decimal and padded with zeros to that width, so ``00012`` and
+    ``12`` stay apart; code -1 = missing), or ``null`` when every value is missing. Numbers
+    are rounded to 4 decimals, whole numbers written as integers; infinities are missing.
 ``f``
     Per column ``[label_vi, label_en, unit]`` (unit ``""`` when none).
 ``tt``
@@ -76,8 +102,9 @@ with these keys besides:
 ``ref``, ``ref2``
     The feature a finding concerns (its ``layer`` and ``feature_id``) and the other party
     (``other_layer`` and ``other_id``): ``{"l": [layer names], "k": [code in l per finding],
-    "i": [feature index per finding]}``, where the index is the feature's position in that
-    layer's document and both are -1 when the feature is not on the map (or there is none).
+    "i": [feature index per finding]}`` (both packed integers, ``i`` as differences when
+    shorter), where the index is the feature's position in that layer's document and both
+    are -1 when the feature is not on the map (or there is none).
     Absent when no finding of the document points to a feature on the map.
 Drawn by reference
     A finding with a ``ref`` whose geometry is missing or is the feature's own carries **no
@@ -135,20 +162,27 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CONTINUE",
     "DEFAULT_LABEL_ZOOM",
+    "DELTA",
+    "DIGITS",
     "FAMILY_LINE",
     "FAMILY_NONE",
     "FAMILY_POINT",
     "FAMILY_POLYGON",
+    "PACK_MIN",
     "REF_COLUMNS",
+    "VERSION",
     "decode",
     "decode_aggregate_points",
     "decode_column",
     "decode_findings_column",
+    "decode_ints",
     "decode_shapes",
     "encode_column",
     "encode_config",
     "encode_geometry",
+    "encode_ints",
     "encode_layer",
     "encode_party_templates",
     "encode_points",
@@ -158,14 +192,108 @@ __all__ = [
     "families",
     "json_text",
     "json_value",
+    "pack_ints",
     "party_text",
+    "unpack",
 ]
 
 FAMILY_NONE, FAMILY_POINT, FAMILY_LINE, FAMILY_POLYGON = -1, 0, 1, 2
+#: Format version of the documents (``v``).
+VERSION = 2
 #: Zoom level from which name labels show when a document has no ``lblZoom``.
 DEFAULT_LABEL_ZOOM = 10
 
 Rings = list[list[tuple[float, float]]]
+
+
+# ------------------------------------------------------------------------------ integers
+
+#: The digits of packed integers, values 0 to 87 in this order: ``!`` to ``}`` without
+#: ``"``, ``&``, ``<``, ``>`` and ``\`` (nothing JSON or HTML would escape).
+DIGITS = "".join(ch for ch in map(chr, range(0x21, 0x7E)) if ch not in '"&<>\\')
+#: Digits below ``CONTINUE`` lead an integer; the one at or above it ends it.
+CONTINUE = 40
+_TERMINAL = len(DIGITS) - CONTINUE
+#: First character of a packed array stored as differences.
+DELTA = "~"
+#: Arrays shorter than this stay plain JSON arrays.
+PACK_MIN = 8
+_DIGIT_BYTES = np.frombuffer(DIGITS.encode("ascii"), dtype=np.uint8)
+_DIGIT_VALUE = np.full(256, -1, dtype=np.int64)
+_DIGIT_VALUE[_DIGIT_BYTES] = np.arange(len(DIGITS))
+
+
+def encode_ints(values: Sequence[int] | np.ndarray, *, delta: bool | None = False) -> str:
+    """Integers as a packed string (see *Packed integers* in the module docstring); with
+    ``delta`` as their differences (``~`` first), with ``delta=None`` whichever is shorter.
+
+    >>> encode_ints([0, -1, 1, 23, 24, 100000])
+    'MNO|#M$;)n'
+    >>> decode_ints(encode_ints([5, 6, 7, 8], delta=True)).tolist()
+    [5, 6, 7, 8]
+    """
+    v = np.asarray(values, dtype=np.int64).reshape(-1)
+    if delta is None:
+        plain = encode_ints(v)
+        if len(v) > 1 and int(np.abs(np.diff(v)).max()) >= 2**52:
+            return plain
+        diff = encode_ints(v, delta=True)
+        return diff if len(diff) < len(plain) else plain
+    if delta:
+        v = np.diff(v, prepend=np.int64(0))
+    if len(v) and max(int(v.max()), -int(v.min())) >= 2**52:
+        raise ValueError(f"map data: the integer {int(np.abs(v).max())} is too large to pack "
+                         "(at most 2**52 - 1, what a browser counts exactly)")
+    z = np.where(v < 0, -2 * v - 1, 2 * v)  # zig-zag: 0, -1, 1, -2 ... -> 0, 1, 2, 3 ...
+    q, t = np.divmod(z, _TERMINAL)
+    lead = np.zeros(len(z), dtype=np.int64)  # leading digits of each integer
+    power = np.int64(1)
+    while len(q) and (q >= power).any():
+        lead += q >= power
+        power *= CONTINUE
+    end = np.cumsum(lead + 1) - 1  # position of each integer's last digit
+    digits = np.empty(int(end[-1]) + 1 if len(end) else 0, dtype=np.int64)
+    digits[end] = CONTINUE + t
+    for j in range(int(lead.max()) if len(lead) else 0):
+        has = lead > j
+        digits[end[has] - 1 - j] = (q[has] // CONTINUE**j) % CONTINUE
+    text = _DIGIT_BYTES[digits].tobytes().decode("ascii")
+    return DELTA + text if delta else text
+
+
+def decode_ints(packed: str | Sequence[int]) -> np.ndarray:
+    """The integers of a packed string (or of a plain JSON array), as int64 (the twin of
+    geoplan.js ``ints()``)."""
+    if not isinstance(packed, str):
+        return np.asarray(packed, dtype=np.int64).reshape(-1)
+    delta = packed.startswith(DELTA)
+    raw = np.frombuffer(packed[1 if delta else 0:].encode("utf-8"), dtype=np.uint8)
+    d = _DIGIT_VALUE[raw]
+    if (d < 0).any():
+        bad = packed[int(np.flatnonzero(d < 0)[0]) + (1 if delta else 0)]
+        raise ValueError(f"map data: {bad!r} is not a digit of a packed integer array")
+    last = d >= CONTINUE
+    if len(d) and not last[-1]:
+        raise ValueError("map data: a packed integer array ends inside an integer")
+    ends = np.flatnonzero(last)
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
+    # a leading digit j places before the last one weighs CONTINUE ** (j - 1) * TERMINAL
+    owner: np.ndarray = np.cumsum(last) - last.astype(np.int64)  # the integer of each digit
+    place = ends[owner] - np.arange(len(d))
+    weight = np.where(place == 0, 1, _TERMINAL * np.power(np.int64(CONTINUE),
+                                                            np.maximum(place - 1, 0)))
+    z = np.add.reduceat(np.where(last, d - CONTINUE, d) * weight, starts) if len(ends) else \
+        np.empty(0, dtype=np.int64)
+    v = np.where(z % 2 == 1, -(z + 1) // 2, z // 2)
+    return np.cumsum(v) if delta else v
+
+
+def pack_ints(values: Sequence[int] | np.ndarray, *, delta: bool | None = False
+              ) -> str | list[int]:
+    """:func:`encode_ints` of an array of at least :data:`PACK_MIN` integers, shorter ones
+    as a plain list."""
+    v = np.asarray(values, dtype=np.int64).reshape(-1)
+    return v.tolist() if len(v) < PACK_MIN else encode_ints(v, delta=delta)
 
 
 # ------------------------------------------------------------------------------ geometry
@@ -252,22 +380,22 @@ def encode_geometry(geoms: Sequence[Any] | np.ndarray, precision: int) -> dict[s
     q = np.rint(coords * scale).astype(np.int64)
     latlon = q[:, ::-1]  # THE axis swap: (lon, lat) -> (lat, lon), Leaflet's order
     deltas = np.diff(latlon, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    out: dict[str, Any] = {"n": n, "s": scale, "c": deltas.reshape(-1).tolist()}
+    out: dict[str, Any] = {"n": n, "s": scale, "c": pack_ints(deltas.reshape(-1))}
     g = np.bincount(part_geom, minlength=n)
     r = np.bincount(ring_part, minlength=len(parts))
     k = np.bincount(coord_ring, minlength=len(rings))
     if not (g == 1).all():
-        out["g"] = g.tolist()
+        out["g"] = pack_ints(g)
     if not (r == 1).all():
-        out["r"] = r.tolist()
+        out["r"] = pack_ints(r)
     if not (k == 1).all():
-        out["k"] = k.tolist()
+        out["k"] = pack_ints(k)
     present = fam[fam >= 0]
     if len(present) and (present == present[0]).all():
         out["type"] = int(present[0])
     else:
         out["type"] = FAMILY_POINT
-        out["t"] = fam.tolist()
+        out["t"] = pack_ints(fam)
     return out
 
 
@@ -291,7 +419,8 @@ def encode_refs(names: Sequence[str], codes: Sequence[int] | np.ndarray,
     ok = (k >= 0) & (i >= 0)
     if not ok.any():
         return None
-    return {"l": list(names), "k": np.where(ok, k, -1).tolist(), "i": np.where(ok, i, -1).tolist()}
+    return {"l": list(names), "k": pack_ints(np.where(ok, k, -1)),
+            "i": pack_ints(np.where(ok, i, -1), delta=None)}
 
 
 def decode(data: Mapping[str, Any]) -> list[list[Rings]]:
@@ -304,8 +433,9 @@ def decode(data: Mapping[str, Any]) -> list[list[Rings]]:
     ...         "t": [0, 1]})
     [[[[(21.0, 105.8)]]], [[[(21.0, 105.8), (21.1, 105.9)]]]]
     """
-    flat = np.cumsum(np.asarray(data["c"], dtype=np.int64).reshape(-1, 2), axis=0) / data["s"]
-    g, r, k = data.get("g"), data.get("r"), data.get("k")
+    flat = np.cumsum(decode_ints(data["c"]).reshape(-1, 2), axis=0) / data["s"]
+    g, r, k = (None if data.get(key) is None else decode_ints(data[key]).tolist()
+               for key in ("g", "r", "k"))
     out: list[list[Rings]] = []
     ci = ri = pi = 0
     for f in range(data["n"]):
@@ -332,7 +462,8 @@ def decode_shapes(data: Mapping[str, Any]) -> list[Any]:
     of several a multi-geometry."""
     import shapely
 
-    fams = data.get("t") or [data["type"]] * data["n"]
+    fams = (decode_ints(data["t"]).tolist() if data.get("t") is not None
+            else [data["type"]] * data["n"])
     out: list[Any] = []
     for fam, parts in zip(fams, decode(data), strict=True):
         if not parts:
@@ -373,10 +504,11 @@ def json_value(value: Any) -> Any:
 
 def encode_column(series: pd.Series) -> list[Any] | dict[str, Any] | None:
     """A column as a JSON array, ``{"k": codes, "v": values}`` when values repeat a lot (code
-    -1 is a missing value), or ``None`` when every value is missing.
+    -1 is a missing value), ``{"tp", "k", "a"}`` for long templated texts, ``{"pn", "k",
+    "x"}`` for "prefix + number" texts, or ``None`` when every value is missing.
 
     >>> encode_column(pd.Series(["existing"] * 15 + [None]))
-    {'k': [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1], 'v': ['existing']}
+    {'k': 'MMMMMMMMMMMMMMMN', 'v': ['existing']}
     """
     dtype = series.dtype
     is_float = pd.api.types.is_float_dtype(dtype)
@@ -400,10 +532,14 @@ def encode_column(series: pd.Series) -> list[Any] | dict[str, Any] | None:
         distinct = list(dict.fromkeys(v for v in values if v is not None))
         if len(distinct) <= max(1, n // 4):
             code = {v: i for i, v in enumerate(distinct)}
-            return {"k": [-1 if v is None else code[v] for v in values], "v": distinct}
+            return {"k": pack_ints([-1 if v is None else code[v] for v in values]),
+                    "v": distinct}
         templated = _templates(values)
         if templated is not None:
             return templated
+        numbered = _numbered(values)
+        if numbered is not None:
+            return numbered
     return values
 
 
@@ -430,8 +566,45 @@ def _templates(values: list[Any]) -> dict[str, Any] | None:
         tp = _ARGUMENT.sub(_SLOT, v)
         keys.append(code.setdefault(tp, len(code)))
         args.append(_ARGUMENT.findall(v))
-    out = {"tp": list(code), "k": keys, "a": args}
+    out = {"tp": list(code), "k": pack_ints(keys), "a": args}
     if len(json_text(out)) > 0.67 * len(json_text(values)):
+        return None
+    return out
+
+
+#: A text's trailing figures (at most 15, so that a browser counts them exactly).
+_NUMBERED = re.compile(r"(.*?)([0-9]{1,15})\Z", re.S)
+
+
+def _numbered(values: list[Any]) -> dict[str, Any] | None:
+    """``{"pn", "k", "x"}`` of a text column of "prefix + number" values (ids) when it is at
+    least a fifth smaller that way.
+
+    >>> _numbered(["DZ-00098", "DZ-00099", "DZ-00100", "way/7", None, "x"] * 3)["pn"]
+    [['DZ-', 5], ['way/', 1], ['x', 0]]
+    """
+    texts = [v for v in values if v is not None]
+    if not texts or not all(isinstance(v, str) for v in texts):
+        return None
+    code: dict[tuple[str, int], int] = {}
+    keys: list[int] = []
+    numbers: list[int] = []
+    for v in values:
+        if v is None:
+            keys.append(-1)
+            continue
+        m = _NUMBERED.match(v)
+        if m is None:
+            entry = (v, 0)
+        else:
+            entry = (m[1], len(m[2]))
+            numbers.append(int(m[2]))
+        keys.append(code.setdefault(entry, len(code)))
+    if len(code) > max(1, len(texts) // 4):
+        return None
+    out = {"pn": [list(e) for e in code], "k": pack_ints(keys),
+           "x": pack_ints(numbers, delta=None)}
+    if len(json_text(out)) > 0.8 * len(json_text(values)):
         return None
     return out
 
@@ -447,15 +620,66 @@ def decode_column(data: Mapping[str, Any], name: str) -> list[Any]:
     col = data["p"].get(name)
     if col is None:
         return [None] * data["n"]
-    if isinstance(col, Mapping) and "tp" in col:
-        return [None if c is None or c < 0 else _fill(col["tp"][c], a)
-                for c, a in zip(col["k"], col["a"], strict=True)]
+    if isinstance(col, Mapping) and "pn" in col:
+        return _numbers(col)
     if isinstance(col, Mapping):
-        return [None if c is None or c < 0 else col["v"][c] for c in col["k"]]
+        codes = decode_ints(col["k"]).tolist()
+        if "tp" in col:
+            return [None if c < 0 else _fill(col["tp"][c], a)
+                    for c, a in zip(codes, col["a"], strict=True)]
+        return [None if c < 0 else col["v"][c] for c in codes]
     return list(col)
 
 
+def _numbers(col: Mapping[str, Any]) -> list[str | None]:
+    """The texts of a ``{"pn", "k", "x"}`` column (the twin of geoplan.js ``numbered()``)."""
+    numbers = iter(decode_ints(col["x"]).tolist())
+    out: list[str | None] = []
+    for c in decode_ints(col["k"]).tolist():
+        if c < 0:
+            out.append(None)
+            continue
+        prefix, width = col["pn"][c]
+        out.append(prefix + str(next(numbers)).zfill(width) if width else prefix)
+    return out
+
+
 # ------------------------------------------------------------------------------ documents
+
+#: Integer arrays of a document, packed or not: at its top level, in ``mv`` and in ``ref``.
+_INT_KEYS = ("c", "g", "r", "k", "t", "si")
+
+
+def unpack(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A document with every packed integer array as a list and every ``{"pn", ...}`` column
+    as a list of its texts (the twin of geoplan.js ``unpack()``, which the page runs on each
+    document it reads); the rest as it was. A document already unpacked comes back equal.
+
+    >>> unpack({"n": 8, "c": encode_ints(range(16)), "p": {}})["c"][:4]
+    [0, 1, 2, 3]
+    """
+    out = dict(data)
+    for key in _INT_KEYS:
+        if out.get(key) is not None:
+            out[key] = decode_ints(out[key]).tolist()
+    if isinstance(out.get("mv"), Mapping):
+        out["mv"] = unpack(out["mv"])
+    for key in ("ref", "ref2"):
+        if isinstance(out.get(key), Mapping):
+            out[key] = {**out[key], "k": decode_ints(out[key]["k"]).tolist(),
+                        "i": decode_ints(out[key]["i"]).tolist()}
+    if isinstance(out.get("p"), Mapping):
+        cols: dict[str, Any] = {}
+        for name, col in out["p"].items():
+            if isinstance(col, Mapping) and "pn" in col:
+                cols[name] = _numbers(col)
+            elif isinstance(col, Mapping):
+                cols[name] = {**col, "k": decode_ints(col["k"]).tolist()}
+            else:
+                cols[name] = col
+        out["p"] = cols
+    return out
+
 
 
 def encode_layer(
@@ -503,6 +727,7 @@ def encode_layer(
     clustered = (bool(cluster_points) and data["type"] == FAMILY_POINT and "t" not in data
                  and "g" not in data and data["n"] > cluster_points)
     data.update(
+        v=VERSION,
         name=name,
         title=title,
         kind=kind,
@@ -529,7 +754,7 @@ def encode_layer(
         data["lbl"] = encode_points(label_points, precision if label_precision is None
                                     else label_precision)
     if style_index is not None:
-        data["si"] = list(style_index)
+        data["si"] = pack_ints(style_index)
     if refs is not None:
         data["ref"] = dict(refs)
     if other_refs is not None:
@@ -660,7 +885,7 @@ def encode_party_templates(series: pd.Series, parties: Sequence[Sequence[str | N
         tp, a = _party_split(v, party)
         keys.append(code.setdefault(tp, len(code)))
         args.append(a)
-    out = {"tp": list(code), "k": keys, "a": args}
+    out = {"tp": list(code), "k": pack_ints(keys), "a": args}
     if len(json_text(out)) > 0.67 * len(json_text(values)):
         return None
     return out
@@ -680,8 +905,8 @@ def encode_ref_columns(columns: Mapping[str, pd.Series], refs: Mapping[str, Any]
         r = docs[key]
         if r is None or column not in columns:
             continue
-        k = np.asarray(r["k"], dtype=np.int64)
-        has = (k >= 0) & (np.asarray(r["i"], dtype=np.int64) >= 0)
+        k = decode_ints(r["k"])
+        has = (k >= 0) & (decode_ints(r["i"]) >= 0)
         values = [json_value(v) for v in columns[column].astype(object).tolist()]
         given = (list(ids[key]) if is_id
                  else [r["l"][c] if c >= 0 else None for c in k.tolist()])
@@ -716,6 +941,7 @@ def decode_findings_column(data: Mapping[str, Any], name: str,
     """The values of column ``name`` of a findings document, one per finding, with the
     columns taken from the references (``rc``) and the placeholders filled from the layer
     ``documents`` (by layer name): what the browser shows (``resolveFindings()``)."""
+    data = unpack(data)
     col = data["p"].get(name)
     feats = _Columns(documents)
     n = data["n"]
@@ -761,6 +987,7 @@ def decode_aggregate_points(data: Mapping[str, Any],
     ``ap`` entry (the twin of the points of ``buildFindings()`` in geoplan.js)."""
     if not data.get("ag"):
         return []
+    data = unpack(data)
     rules = decode_column(data, "rule")
     own = decode(data)
     shapes: dict[str, list[list[Rings]]] = {}
@@ -777,10 +1004,11 @@ def decode_aggregate_points(data: Mapping[str, Any],
         derived = False
         if at is not None:
             doc = documents[at[0]]
+            fams = decode_ints(doc["t"]) if doc.get("t") is not None else None
             if at[0] not in shapes:
                 shapes[at[0]] = decode(doc)
             parts = shapes[at[0]][at[1]]
-            fam = doc["t"][at[1]] if doc.get("t") else doc["type"]
+            fam = int(fams[at[1]]) if fams is not None else doc["type"]
             if parts and fam in (FAMILY_POINT, FAMILY_LINE):
                 ring = parts[0][0]
                 p, derived = ring[len(ring) // 2 if fam == FAMILY_LINE else 0], True

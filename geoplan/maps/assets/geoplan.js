@@ -233,6 +233,73 @@
       (parts.length ? '<br>' + parts.join(' · ') : '');
   };
 
+  // ---------------------------------------------------------------------- packed integers
+  // A packed integer array (codec.py, "Packed integers"): digits '!'..'}' without " & < > \\,
+  // worth 0..87; digits below 40 lead an integer (base 40), the one at or above 40 ends it
+  // (z = lead * 48 + digit - 40); z is zig-zagged; a leading '~' means differences.
+  var DIGIT = new Int8Array(128), CONTINUE = 40, TERMINAL;
+  (function () {
+    var ch, q = 0;
+    for (ch = 0; ch < 128; ch++) { DIGIT[ch] = -1; }
+    for (ch = 0x21; ch <= 0x7d; ch++) {
+      if (ch !== 0x22 && ch !== 0x26 && ch !== 0x3c && ch !== 0x3e && ch !== 0x5c) { DIGIT[ch] = q++; }
+    }
+    TERMINAL = q - CONTINUE;  // 88 digits: 40 leading, 48 closing
+  })();
+  function ints(x) {
+    if (typeof x !== 'string') { return x; }  // a short array stays plain JSON
+    var len = x.length, out = new Float64Array(len), n = 0, acc = 0, prev = 0, i = 0, ch, dg, z;
+    var delta = len > 0 && x.charCodeAt(0) === 126;
+    if (delta) { i = 1; }
+    for (; i < len; i++) {
+      ch = x.charCodeAt(i);
+      dg = ch < 128 ? DIGIT[ch] : -1;
+      if (dg < 0) { throw new Error('map data: ' + x.charAt(i) + ' is not a packed digit'); }
+      if (dg < CONTINUE) { acc = acc * CONTINUE + dg; continue; }
+      z = acc * TERMINAL + (dg - CONTINUE);
+      acc = 0;
+      z = (z % 2 === 1) ? -(z + 1) / 2 : z / 2;
+      if (delta) { prev += z; z = prev; }
+      out[n++] = z;
+    }
+    if (acc !== 0 || (len > (delta ? 1 : 0) && DIGIT[x.charCodeAt(len - 1)] < CONTINUE)) {
+      throw new Error('map data: a packed integer array ends inside an integer');
+    }
+    return out.subarray(0, n);
+  }
+  G.ints = ints;
+  // the texts of a {pn, k, x} column: prefix, then the next number padded to its width
+  function numbered(col) {
+    var k = ints(col.k), x = ints(col.x), out = new Array(k.length), j = 0, i, e, s;
+    for (i = 0; i < k.length; i++) {
+      if (k[i] < 0) { out[i] = null; continue; }
+      e = col.pn[k[i]];
+      if (!e[1]) { out[i] = e[0]; continue; }
+      s = String(x[j++]);
+      out[i] = e[0] + (s.length < e[1] ? '0'.repeat(e[1] - s.length) + s : s);
+    }
+    return out;
+  }
+  // every packed array of a document as numbers, every {pn} column as its texts (the twin
+  // of codec.unpack): what the rest of this file reads
+  function unpack(d) {
+    var keys = ['c', 'g', 'r', 'k', 't', 'si'], q, name, col;
+    if (!d || typeof d !== 'object') { return d; }
+    for (q = 0; q < keys.length; q++) {
+      if (d[keys[q]] !== undefined && d[keys[q]] !== null) { d[keys[q]] = ints(d[keys[q]]); }
+    }
+    if (d.mv) { unpack(d.mv); }
+    if (d.ref) { d.ref.k = ints(d.ref.k); d.ref.i = ints(d.ref.i); }
+    if (d.ref2) { d.ref2.k = ints(d.ref2.k); d.ref2.i = ints(d.ref2.i); }
+    for (name in d.p || {}) {
+      col = d.p[name];
+      if (!col || Array.isArray(col)) { continue; }
+      if (col.pn) { d.p[name] = numbered(col); } else { col.k = ints(col.k); }
+    }
+    return d;
+  }
+  G.unpack = unpack;
+
   // ----------------------------------------------------------------------------- geometry
   function decode(d) {
     var c = d.c, n = c.length, out = new Float64Array(n), s = d.s, a = 0, b = 0, i;
@@ -703,7 +770,7 @@
     G.parseMs = G.parseMs || 0;
     var t = performance.now();
     var el = document.getElementById(id);
-    var d = JSON.parse(el.textContent);
+    var d = unpack(JSON.parse(el.textContent));
     el.parentNode.removeChild(el);  // the text is no longer needed: free it
     G.parseMs += performance.now() - t;
     if (G.firstData === undefined) { G.firstData = t; }
