@@ -136,6 +136,10 @@ _CP1252_BYTE = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0)
 _CP1252_TO_LATIN1 = {ord(ch): b for ch, b in _CP1252_BYTE.items()}
 
 
+#: A character neither a Latin-1 nor a Windows-1252 read produces.
+_NOT_A_BYTE = re.compile("[^\x00-\xff" + re.escape("".join(sorted(_CP1252_BYTE))) + "]")
+
+
 def _as_bytes(text: str) -> bytes | None:
     """The bytes ``text`` was read from (as Latin-1 or Windows-1252), or ``None`` when it holds
     a character neither could have produced (then it is Unicode already)."""
@@ -147,6 +151,11 @@ def _as_bytes(text: str) -> bytes | None:
         return text.translate(_CP1252_TO_LATIN1).encode("latin-1")
     except UnicodeEncodeError:
         return None
+
+
+def _readable_as_bytes(text: str) -> bool:
+    """Whether :func:`_as_bytes` finds the bytes of ``text``."""
+    return _NOT_A_BYTE.search(text) is None
 
 
 @functools.cache
@@ -309,7 +318,7 @@ def _verdict(word: str) -> bool | None:
 
 
 def _convertible(values: Iterable[str]) -> list[str]:
-    return [v for v in values if not v.isascii() and _as_bytes(v) is not None]
+    return [v for v in values if not v.isascii() and _readable_as_bytes(v)]
 
 
 def detect(values: Iterable[Any], *, candidates: Sequence[str] = LEGACY_ENCODINGS
