@@ -717,14 +717,13 @@ def _geometries_not_read(raw: gpd.GeoDataFrame, ids: pd.Series, col: _Collector)
 
 
 def _finite_coordinates(geoms: np.ndarray) -> np.ndarray:
-    """Whether every coordinate (x, y and z) of each geometry is a finite number."""
-    coords, owner = shapely.get_coordinates(geoms, include_z=True, return_index=True)
-    bad = ~np.isfinite(coords).all(axis=1) if len(coords) else np.zeros(0, dtype=bool)
-    if not bad.any():
-        # z NaN is how GEOS stores 2D points in a 3D frame; only x and y matter then
-        return np.ones(len(geoms), dtype=bool)
-    xy_bad = ~np.isfinite(coords[:, :2]).all(axis=1)
+    """Whether the x and y of every coordinate of each geometry are finite numbers (z NaN is
+    how GEOS stores 2D points in a 3D frame; only x and y matter)."""
     out = np.ones(len(geoms), dtype=bool)
+    if np.isfinite(shapely.get_coordinates(geoms)).all():  # the usual case: no index needed
+        return out
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    xy_bad = ~np.isfinite(coords).all(axis=1)
     out[np.unique(owner[xy_bad])] = False
     return out
 
