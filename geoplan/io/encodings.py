@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -131,19 +132,41 @@ _CP1252_BYTE = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0)
                 if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
 
+#: Windows-1252's printable characters back to the Latin-1 characters of their bytes.
+_CP1252_TO_LATIN1 = {ord(ch): b for ch, b in _CP1252_BYTE.items()}
+
+
+#: A character neither a Latin-1 nor a Windows-1252 read produces.
+_NOT_A_BYTE = re.compile("[^\x00-\xff" + re.escape("".join(sorted(_CP1252_BYTE))) + "]")
+
+
 def _as_bytes(text: str) -> bytes | None:
     """The bytes ``text`` was read from (as Latin-1 or Windows-1252), or ``None`` when it holds
     a character neither could have produced (then it is Unicode already)."""
-    out = bytearray()
-    for ch in text:
-        code = ord(ch)
-        if code < 0x100:
-            out.append(code)
-        elif ch in _CP1252_BYTE:
-            out.append(_CP1252_BYTE[ch])
-        else:
-            return None
-    return bytes(out)
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.translate(_CP1252_TO_LATIN1).encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+def _readable_as_bytes(text: str) -> bool:
+    """Whether :func:`_as_bytes` finds the bytes of ``text``."""
+    return _NOT_A_BYTE.search(text) is None
+
+
+@functools.cache
+def _tcvn3_translation() -> dict[int, str]:
+    """:func:`str.translate` table from text as read (Latin-1 or Windows-1252 characters) to
+    TCVN3: the byte each character was read from, through :func:`_tcvn3_table`."""
+    table = _tcvn3_table()
+    out = {b: ch for b, ch in table.items()}
+    for code, b in _CP1252_TO_LATIN1.items():
+        out[code] = table.get(b, chr(b))
+    return out
 
 
 def decode(text: str, encoding: str) -> str:
@@ -156,9 +179,8 @@ def decode(text: str, encoding: str) -> str:
     raw = _as_bytes(text)
     if raw is None:
         return unicodedata.normalize("NFC", text)
-    if enc == "tcvn3":
-        table = _tcvn3_table()
-        out = "".join(table.get(b, chr(b)) for b in raw)
+    if enc == "tcvn3":  # byte by byte: one translation of the characters as read
+        out = text.translate(_tcvn3_translation())
     elif enc == "vni":
         table_v = _vni_table()
         out = _vni_pattern().sub(lambda m: table_v[m.group(0)], raw.decode("latin-1"))
@@ -269,17 +291,34 @@ def syllable_share(values: Iterable[str]) -> float | None:
     """Share of the non-ASCII words of ``values`` that are well-formed Vietnamese syllables
     (``None`` when there is no such word).
 
+    Words are counted as often as they occur; each distinct word is judged once.
+
     >>> syllable_share(["Cụm công nghiệp"]), syllable_share(["Côm c«ng nghiÖp"])
     (1.0, 0.3333333333333333)
     """
-    words = _words(values)
+    counts = Counter(w for v in values for w in _WORD.findall(v) if not w.isascii())
+    words = good = 0
+    for word, n in counts.items():
+        verdict = _verdict(word)
+        if verdict is not None:
+            words += n
+            good += n * verdict
     if not words:
         return None
-    return sum(map(_syllable, words)) / len(words)
+    return good / words
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _verdict(word: str) -> bool | None:
+    """:func:`_syllable` of a non-ASCII word, ``None`` when it holds no letter (no evidence:
+    :func:`_words`)."""
+    if not any(ch.isalpha() for ch in word):
+        return None
+    return _syllable(word)
 
 
 def _convertible(values: Iterable[str]) -> list[str]:
-    return [v for v in values if not v.isascii() and _as_bytes(v) is not None]
+    return [v for v in values if not v.isascii() and _readable_as_bytes(v)]
 
 
 def detect(values: Iterable[Any], *, candidates: Sequence[str] = LEGACY_ENCODINGS
@@ -288,7 +327,8 @@ def detect(values: Iterable[Any], *, candidates: Sequence[str] = LEGACY_ENCODING
     Vietnamese (or as nothing) already.
 
     An encoding wins when its decoding gives at least :data:`MIN_SHARE` well-formed syllables
-    among the non-ASCII words, and :data:`MIN_GAIN` more than the text as stored.
+    among the non-ASCII words, and :data:`MIN_GAIN` more than the text as stored; text that
+    reads as Vietnamese so well already that no decoding could gain that much is not decoded.
     """
     texts = _convertible(dict.fromkeys(v for v in values if isinstance(v, str)))
     if not texts:
@@ -297,6 +337,8 @@ def detect(values: Iterable[Any], *, candidates: Sequence[str] = LEGACY_ENCODING
     if stored is None:  # no word with a letter outside ASCII: nothing to judge by
         return None
     before = stored
+    if 1.0 - before < MIN_GAIN:  # no share exceeds 1: no decoding can gain MIN_GAIN
+        return None
     best: tuple[float, LegacyEncoding] | None = None
     for name in candidates:
         enc = _canonical(name)
@@ -347,6 +389,18 @@ def _text_columns(frame: Any) -> list[str]:
     return out
 
 
+def _distinct_wide_text(col: Any) -> list[str]:
+    """The distinct text values of ``col`` that are not pure ASCII, in order of first
+    appearance (pure ASCII reads the same in every encoding)."""
+    import pandas as pd
+
+    present = col.dropna()
+    uniques = pd.Series(present.unique())
+    if present.dtype != object and pd.api.types.is_string_dtype(present.dtype):  # all str
+        return uniques[~uniques.str.isascii().to_numpy(dtype=bool)].tolist()
+    return [v for v in uniques.tolist() if isinstance(v, str) and not v.isascii()]
+
+
 def convert_frame(frame: Any, *, encoding: str | None = None,
                   columns: Sequence[str] | None = None) -> tuple[Any, list[Conversion]]:
     """Convert the legacy-encoded text columns of ``frame``; returns a new frame (or the same one
@@ -370,8 +424,7 @@ def convert_frame(frame: Any, *, encoding: str | None = None,
     conversions: list[Conversion] = []
     for name in names:
         col = frame[name]
-        distinct = [v for v in dict.fromkeys(col.dropna().tolist()) if isinstance(v, str)]
-        candidates = _convertible(distinct)
+        candidates = _convertible(_distinct_wide_text(col))
         if not candidates:
             continue
         enc = forced or detect(candidates)

@@ -360,19 +360,22 @@ def _check_magnitudes(data: dict[str, pd.Series], spec: LayerSpec, chosen: dict[
 
 
 def _text_column(values: pd.Series) -> pd.Series | None:
-    """Vectorised :func:`~geoplan.kinds.normalise_text` for a column of strings (else None)."""
+    """Vectorised :func:`~geoplan.kinds.normalise_text` for a column of strings (else None):
+    stripped, in NFC, NaN where missing or blank (an object column)."""
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind not in ("string", "empty"):
         return None
-    text = values.astype("object")
-    present = text.notna()
-    stripped = text[present].astype(str).str.strip()
-    wide = ~stripped.str.isascii()
-    if wide.any():
-        stripped[wide] = stripped[wide].map(lambda t: unicodedata.normalize("NFC", t))
-    out = pd.Series(None, index=values.index, dtype=object)
-    out[present] = stripped.where(stripped != "", None).astype(object)
-    return out
+    present = values.notna().to_numpy(dtype=bool)
+    out = np.full(len(values), np.nan, dtype=object)
+    if present.any():
+        nfc = unicodedata.normalize
+        cleaned = [t if t.isascii() else nfc("NFC", t)
+                   for t in (str(v).strip() for v in values.to_numpy(dtype=object)[present])]
+        texts = np.empty(len(cleaned), dtype=object)
+        texts[:] = cleaned
+        texts[texts == ""] = np.nan
+        out[present] = texts
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _key(value: Any) -> Any:
@@ -714,14 +717,13 @@ def _geometries_not_read(raw: gpd.GeoDataFrame, ids: pd.Series, col: _Collector)
 
 
 def _finite_coordinates(geoms: np.ndarray) -> np.ndarray:
-    """Whether every coordinate (x, y and z) of each geometry is a finite number."""
-    coords, owner = shapely.get_coordinates(geoms, include_z=True, return_index=True)
-    bad = ~np.isfinite(coords).all(axis=1) if len(coords) else np.zeros(0, dtype=bool)
-    if not bad.any():
-        # z NaN is how GEOS stores 2D points in a 3D frame; only x and y matter then
-        return np.ones(len(geoms), dtype=bool)
-    xy_bad = ~np.isfinite(coords[:, :2]).all(axis=1)
+    """Whether the x and y of every coordinate of each geometry are finite numbers (z NaN is
+    how GEOS stores 2D points in a 3D frame; only x and y matter)."""
     out = np.ones(len(geoms), dtype=bool)
+    if np.isfinite(shapely.get_coordinates(geoms)).all():  # the usual case: no index needed
+        return out
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    xy_bad = ~np.isfinite(coords).all(axis=1)
     out[np.unique(owner[xy_bad])] = False
     return out
 
