@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from geoplan.findings import FINDING_COLUMNS
+if TYPE_CHECKING:
+    import numpy as np
+
+    #: The fields of a finding that ``--format json`` prints (module ``__getattr__`` below).
+    FINDING_FIELDS: list[str]
 
 __all__ = [
     "FINDING_FIELDS",
@@ -31,12 +35,25 @@ __all__ = [
     "echo_table",
     "finding_records",
     "finding_text",
+    "findings_text",
     "pct",
     "records",
 ]
 
-#: The fields of a finding that ``--format json`` prints (the common schema without geometry).
-FINDING_FIELDS = [c for c in FINDING_COLUMNS if c != "geometry"]
+
+def _finding_fields() -> list[str]:
+    from geoplan.findings import FINDING_COLUMNS
+
+    return [c for c in FINDING_COLUMNS if c != "geometry"]
+
+
+def __getattr__(name: str) -> Any:
+    """:data:`FINDING_FIELDS`, the fields of a finding that ``--format json`` prints (the common
+    schema without geometry), told by :mod:`geoplan.findings` when first asked for: importing
+    this module (every command's ``--help``) does not import geopandas."""
+    if name == "FINDING_FIELDS":
+        return _finding_fields()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Width of the rule column in the finding text (the longest plan rule id).
 RULE_WIDTH = 17
@@ -78,12 +95,28 @@ def records(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]
             for row in part.where(part.notna(), None).to_dict("records")]
 
 
+def _plain_column(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A column's values as :func:`_plain` makes them, computed for the whole column: an object
+    array of Python scalars, None where missing, and the mask of the missing ones."""
+    import numpy as np
+
+    missing = column.isna().to_numpy(dtype=bool)
+    values = column.to_numpy(dtype=object, copy=True)  # numeric columns: Python scalars
+    if values.dtype == object and not {type(v) for v in values} <= _PYTHON_SCALARS:
+        values = np.frompyfunc(_plain, 1, 1)(values).astype(object)
+    values[missing] = None
+    return values, missing
+
+
+#: The value types that :func:`_plain` returns unchanged (numpy scalars become these).
+_PYTHON_SCALARS = {str, int, float, bool, type(None)}
+
+
 def finding_records(findings: Any) -> list[dict[str, Any]]:
     """Findings (the common schema) as records of :data:`FINDING_FIELDS`, values plain."""
-    cols = [c for c in FINDING_FIELDS if c in findings.columns]
-    rows = findings[cols].itertuples(index=False, name=None)
-    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
-
+    cols = [c for c in _finding_fields() if c in findings.columns]
+    values = [_plain_column(findings[c])[0].tolist() for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 def pct(value: Any) -> str:
     """A share in [0, 1] as ``"12.3 %"``; ``"n/a"`` when unknown."""
@@ -177,13 +210,67 @@ def finding_text(rec: dict[str, Any], *, rule_width: int = RULE_WIDTH) -> str:
     return text
 
 
+def _texts(values: np.ndarray) -> np.ndarray:
+    """``str`` of each value (``None`` as ``"None"``, as an f-string shows it)."""
+    import numpy as np
+
+    return np.frompyfunc(str, 1, 1)(values).astype(object)
+
+
+def findings_text(findings: Any, *, rule_width: int = RULE_WIDTH) -> str:
+    """Every finding of ``findings`` in the format of :func:`finding_text`, each followed by
+    a newline: ``"".join(finding_text(r) + "\\n" for r in finding_records(findings))``, built
+    column by column (national plans print tens of thousands of findings)."""
+    import numpy as np
+
+    def col(name: str) -> tuple[np.ndarray, np.ndarray]:
+        return _plain_column(findings[name])
+
+    n = len(findings)
+    severity, _ = col("severity")
+    rule, _ = col("rule")
+    layer, _ = col("layer")
+    feature_id, no_feature = col("feature_id")
+    other_layer, _ = col("other_layer")
+    other_id, no_other = col("other_id")
+    value, no_value = col("value")
+    unit, _ = col("unit")
+    message, _ = col("message")
+    reference, _ = col("reference")
+
+    ljust = np.frompyfunc(str.ljust, 2, 1)
+    head = (ljust(np.frompyfunc(str.upper, 1, 1)(severity), 7) + " "
+            + ljust(rule, rule_width) + " ")
+    who = np.where(no_feature, "(plan)", _texts(layer) + ":" + _texts(feature_id))
+    other = ~no_other
+    if other.any():
+        who[other] += " ↔ " + _texts(other_layer[other]) + ":" + _texts(other_id[other])
+    amount = np.full(n, "", dtype=object)
+    measured = ~no_value
+    if measured.any():
+        units = np.empty(int(measured.sum()), dtype=object)
+        units[:] = [u if u else "" for u in unit[measured]]  # `unit or ""`
+        figures = np.frompyfunc(format, 2, 1)(value[measured], ",.2f")
+        amount[measured] = np.frompyfunc(str.rstrip, 1, 1)("  " + figures + " " + _texts(units))
+    tail = np.full(n, "\n", dtype=object)
+    cited = np.fromiter((bool(r) for r in reference), dtype=bool, count=n)
+    if cited.any():
+        tail[cited] = "\n        [" + _texts(reference[cited]) + "]\n"
+    pieces = np.empty((n, 4), dtype=object)
+    pieces[:, 0] = head + who + amount
+    pieces[:, 1] = "\n        "
+    pieces[:, 2] = _texts(message)
+    pieces[:, 3] = tail
+    return "".join(pieces.ravel().tolist())
+
+
 def echo_findings(findings: Any, *, rule_width: int | None = RULE_WIDTH) -> None:
     """Print every finding in the text format of :func:`finding_text` ("No findings." when
-    there is none). ``rule_width=None`` fits the rule column to the longest rule present."""
-    recs = finding_records(findings)
-    if not recs:
+    there is none), in one write. ``rule_width=None`` fits the rule column to the longest rule
+    present."""
+    if not len(findings):
         click.echo("No findings.")
         return
-    width = (max(RULE_WIDTH, *(len(r["rule"]) for r in recs)) if rule_width is None
+    width = (max(RULE_WIDTH, *(len(r) for r in findings["rule"])) if rule_width is None
              else rule_width)
-    click.echo("\n".join(finding_text(r, rule_width=width) for r in recs))
+    click.echo(findings_text(findings, rule_width=width), nl=False)
