@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -49,9 +49,9 @@ def _wall(args: list[str], tree: Path | None) -> float:
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
-    t = time.perf_counter()
+    t = time.perf_counter()  # run from elsewhere: `-c` and `-m` put the working folder first
     subprocess.run([sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+                   stderr=subprocess.DEVNULL, cwd=tempfile.gettempdir())
     return time.perf_counter() - t
 
 
@@ -74,37 +74,34 @@ def startup(repeat: int, compare: Path | None) -> None:
 
 
 def _rowwise_text(findings: Any) -> str:
-    """The baseline: a dict per finding, each value made plain, one text per finding."""
-    import numpy as np
-    import pandas as pd
+    """The baseline: a dict per finding, each value made plain, one text per finding, printed
+    with one ``click.echo`` (what ``echo_findings`` did before it worked column by column)."""
+    import click
 
-    from geoplan.cli.output import FINDING_FIELDS, RULE_WIDTH, finding_text
-
-    def plain(value: Any) -> Any:
-        if value is None or value is pd.NA or value is pd.NaT:
-            return None
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        return value
+    from geoplan.cli.output import FINDING_FIELDS, RULE_WIDTH, _plain, finding_text
 
     cols = [c for c in FINDING_FIELDS if c in findings.columns]
-    recs = [{c: plain(v) for c, v in zip(cols, row, strict=True)}
+    recs = [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
             for row in findings[cols].itertuples(index=False, name=None)]
-    return "\n".join(finding_text(r, rule_width=RULE_WIDTH) for r in recs) + "\n"
+    return _captured(lambda: click.echo("\n".join(finding_text(r, rule_width=RULE_WIDTH)
+                                                 for r in recs)))
+
+
+def _captured(job: Any) -> str:
+    """What ``job`` prints on stdout (an in-memory stream: a pipe, not a terminal)."""
+    saved, sink = sys.stdout, io.StringIO()
+    sys.stdout = sink
+    try:
+        job()
+    finally:
+        sys.stdout = saved
+    return sink.getvalue()
 
 
 def _printed(findings: Any) -> str:
     from geoplan.cli.output import echo_findings
 
-    saved, sink = sys.stdout, io.StringIO()
-    sys.stdout = sink
-    try:
-        echo_findings(findings)
-    finally:
-        sys.stdout = saved
-    return sink.getvalue()
+    return _captured(lambda: echo_findings(findings))
 
 
 def printing(plan: Path, repeat: int) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -100,10 +101,13 @@ def _plain_column(column: Any) -> tuple[np.ndarray, np.ndarray]:
     array of Python scalars, None where missing, and the mask of the missing ones."""
     import numpy as np
 
+    values = column.to_numpy(dtype=object)  # numeric columns: Python scalars
+    kinds = set(map(type, values))
+    if kinds <= {str}:  # text, nothing missing (most columns of findings)
+        return values, np.zeros(len(values), dtype=bool)
     missing = column.isna().to_numpy(dtype=bool)
-    values = column.to_numpy(dtype=object, copy=True)  # numeric columns: Python scalars
-    if values.dtype == object and not {type(v) for v in values} <= _PYTHON_SCALARS:
-        values = np.frompyfunc(_plain, 1, 1)(values).astype(object)
+    values = (values.copy() if kinds <= _PYTHON_SCALARS
+              else np.frompyfunc(_plain, 1, 1)(values).astype(object))
     values[missing] = None
     return values, missing
 
@@ -210,58 +214,51 @@ def finding_text(rec: dict[str, Any], *, rule_width: int = RULE_WIDTH) -> str:
     return text
 
 
-def _texts(values: np.ndarray) -> np.ndarray:
-    """``str`` of each value (``None`` as ``"None"``, as an f-string shows it)."""
+def _texts(values: np.ndarray, fmt: Callable[[Any], str] | None = None) -> np.ndarray:
+    """``fmt`` of each value, once per distinct value (for the columns of few values: rules,
+    layers, units, references); without ``fmt``, ``str`` of each (``None`` as ``"None"``, as an
+    f-string shows it)."""
     import numpy as np
 
-    return np.frompyfunc(str, 1, 1)(values).astype(object)
+    kinds = set(map(type, values))
+    if fmt is None:
+        return values if kinds <= {str} else np.frompyfunc(str, 1, 1)(values).astype(object)
+    if kinds <= {str, type(None)}:
+        text = {v: fmt(v) for v in set(values)}
+        return np.fromiter(map(text.__getitem__, values), dtype=object, count=len(values))
+    return np.frompyfunc(fmt, 1, 1)(values).astype(object)
 
 
 def findings_text(findings: Any, *, rule_width: int = RULE_WIDTH) -> str:
     """Every finding of ``findings`` in the format of :func:`finding_text`, each followed by
     a newline: ``"".join(finding_text(r) + "\\n" for r in finding_records(findings))``, built
-    column by column (national plans print tens of thousands of findings)."""
+    column by column (national plans print tens of thousands of findings): the pieces of
+    every line side by side, joined once."""
     import numpy as np
 
     def col(name: str) -> tuple[np.ndarray, np.ndarray]:
         return _plain_column(findings[name])
 
     n = len(findings)
-    severity, _ = col("severity")
-    rule, _ = col("rule")
-    layer, _ = col("layer")
-    feature_id, no_feature = col("feature_id")
-    other_layer, _ = col("other_layer")
-    other_id, no_other = col("other_id")
     value, no_value = col("value")
-    unit, _ = col("unit")
-    message, _ = col("message")
-    reference, _ = col("reference")
-
-    ljust = np.frompyfunc(str.ljust, 2, 1)
-    head = (ljust(np.frompyfunc(str.upper, 1, 1)(severity), 7) + " "
-            + ljust(rule, rule_width) + " ")
-    who = np.where(no_feature, "(plan)", _texts(layer) + ":" + _texts(feature_id))
-    other = ~no_other
-    if other.any():
-        who[other] += " ↔ " + _texts(other_layer[other]) + ":" + _texts(other_id[other])
-    amount = np.full(n, "", dtype=object)
-    measured = ~no_value
-    if measured.any():
-        units = np.empty(int(measured.sum()), dtype=object)
-        units[:] = [u if u else "" for u in unit[measured]]  # `unit or ""`
-        figures = np.frompyfunc(format, 2, 1)(value[measured], ",.2f")
-        amount[measured] = np.frompyfunc(str.rstrip, 1, 1)("  " + figures + " " + _texts(units))
-    tail = np.full(n, "\n", dtype=object)
-    cited = np.fromiter((bool(r) for r in reference), dtype=bool, count=n)
-    if cited.any():
-        tail[cited] = "\n        [" + _texts(reference[cited]) + "]\n"
-    pieces = np.empty((n, 4), dtype=object)
-    pieces[:, 0] = head + who + amount
-    pieces[:, 1] = "\n        "
-    pieces[:, 2] = _texts(message)
-    pieces[:, 3] = tail
-    return "".join(pieces.ravel().tolist())
+    feature_id, no_feature = col("feature_id")
+    other_id, no_other = col("other_id")
+    measured, feature, other = ~no_value, ~no_feature, ~no_other
+    pieces = np.full((11, n), "", dtype=object)  # the pieces of finding i are pieces[:, i]
+    pieces[0] = _texts(col("severity")[0], lambda s: f"{s.upper():<7} ")
+    pieces[1] = _texts(col("rule")[0], lambda r: f"{r:<{rule_width}} ")
+    pieces[2, ~feature] = "(plan)"
+    pieces[2, feature] = _texts(col("layer")[0][feature], lambda lyr: f"{lyr}:")
+    pieces[3, feature] = _texts(feature_id[feature])
+    pieces[4, other] = _texts(col("other_layer")[0][other], lambda lyr: f" ↔ {lyr}:")
+    pieces[5, other] = _texts(other_id[other])
+    # `f"  {value:,.2f} {unit or ''}".rstrip()`: the figure never ends in a space
+    pieces[6, measured] = np.frompyfunc("  {:,.2f}".format, 1, 1)(value[measured])
+    pieces[7, measured] = _texts(col("unit")[0][measured], lambda u: f" {u or ''}".rstrip())
+    pieces[8] = "\n        "
+    pieces[9] = _texts(col("message")[0])
+    pieces[10] = _texts(col("reference")[0], lambda r: f"\n        [{r}]\n" if r else "\n")
+    return "".join(pieces.ravel(order="F").tolist())
 
 
 def echo_findings(findings: Any, *, rule_width: int | None = RULE_WIDTH) -> None:
