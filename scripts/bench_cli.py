@@ -116,16 +116,20 @@ def printing(plan: Path, repeat: int) -> None:
     for lang in ("vi", "en"):
         shown = localise(findings, lang)
         times: dict[str, list[float]] = {"row-wise": [], "echo_findings": []}
+        cpu: dict[str, list[float]] = {"row-wise": [], "echo_findings": []}
         texts: dict[str, str] = {}
         for _ in range(repeat):
             for name, job in (("row-wise", _rowwise_text), ("echo_findings", _printed)):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 texts[name] = job(shown)
                 times[name].append(time.perf_counter() - t)
+                cpu[name].append(time.process_time() - c)
         base, new = min(times["row-wise"]), min(times["echo_findings"])
+        cbase, cnew = min(cpu["row-wise"]), min(cpu["echo_findings"])
         same = "identical" if texts["row-wise"] == texts["echo_findings"] else "DIFFERENT"
-        print(f"  {lang}: row-wise {base:.3f} s, echo_findings {new:.3f} s, "
-              f"x{base / new:.1f} faster; texts {same} ({len(texts['row-wise']):,} characters)")
+        print(f"  {lang}: row-wise {base:.3f} s, echo_findings {new:.3f} s, x{base / new:.1f} "
+              f"faster (CPU {cbase:.3f} / {cnew:.3f} s, x{cbase / cnew:.1f}); texts {same} "
+              f"({len(texts['row-wise']):,} characters)")
 
 
 def main() -> int:
@@ -135,8 +139,10 @@ def main() -> int:
                         help="another checkout whose geoplan rows run in the same alternation")
     parser.add_argument("--plan", type=Path, default=DEFAULT_PLAN)
     parser.add_argument("--no-print", action="store_true", help="start-up only")
+    parser.add_argument("--no-startup", action="store_true", help="printing only")
     args = parser.parse_args()
-    startup(args.repeat, args.compare)
+    if not args.no_startup:
+        startup(args.repeat, args.compare)
     if not args.no_print:
         if not args.plan.exists():
             print(f"printing skipped: {args.plan} not found (--plan)", file=sys.stderr)
