@@ -144,7 +144,7 @@ def test_each_command_computes_each_stage_at_most_once(
 
 #: The commands whose library work reports stages (geoplan.progress), with --progress.
 PROGRESS_COMMANDS = {"validate", "check", "coverage", "grid", "pdp8", "map", "export", "report",
-                     "diff", "compare", "demo"}
+                     "diff", "compare", "demo", "import-osm", "import-dxf", "merge-plans"}
 
 
 def test_one_module_per_command_all_registered() -> None:
