@@ -21,15 +21,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
-from geoplan import coverage as _coverage
 from geoplan import grid as _grid
 from geoplan.checks import run_checks as _run_plan_rules
-from geoplan.coverage import CoverageResult
 from geoplan.errors import GeoplanError, PlanError
 from geoplan.findings import concat_findings, empty_findings, locate_findings
 from geoplan.grid import GridResult
@@ -38,6 +36,9 @@ from geoplan.plan import Plan
 from geoplan.progress import stage
 from geoplan.results import CheckResult, findings_summary, plain_table
 from geoplan.rules import GRID_RULE_IDS, RULE_IDS
+
+if TYPE_CHECKING:  # imported by analyse() when the coverage is asked for (not by check)
+    from geoplan.coverage import CoverageResult
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,8 @@ def analyse(
 
     coverage_result: CoverageResult | None = None
     if coverage:
+        from geoplan import coverage as _coverage
+
         stations = grid_result.grid.stations if grid_result is not None else None
         cover = _coverage.compute_coverage if engine is None else engine.compute_coverage
         coverage_result = attempt("coverage", lambda: cover(

@@ -26,7 +26,6 @@ from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -363,12 +362,16 @@ def _capitalised(values: np.ndarray) -> np.ndarray:
     texts = values.tolist()
     if set(map(type, texts)) <= {str}:  # filled templates: always
         return objects([v[:1].upper() + v[1:] for v in texts])
+    import pandas as pd  # here: the rule table and --help import this module, not pandas
+
     s = pd.Series(values, dtype=object)
     return (s.str[:1].str.upper() + s.str[1:]).to_numpy(dtype=object)
 
 
 def terms(group: str, values: np.ndarray) -> Texts:
     """:func:`term` of each value, looked up once per distinct value."""
+    import pandas as pd
+
     codes, uniques = pd.factorize(pd.Series(values, dtype=object).astype(str))
     found = [term(group, u) for u in uniques]
     vi = objects([t.vi for t in found])

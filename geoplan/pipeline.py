@@ -14,23 +14,24 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
 from geoplan import io
 from geoplan.analysis import Analysis, analyse, dedupe_findings
-from geoplan.coverage import CoverageResult
-from geoplan.coverage.compute import LAYER_IDS as COVERAGE_LAYER_IDS
 from geoplan.errors import PlanError
 from geoplan.findings import FINDING_ID, concat_findings, localise
-from geoplan.grid import GridResult
 from geoplan.io.atomic import check_not_input
 from geoplan.load import load_plan, validate_plan
 from geoplan.messages import plan_lang
 from geoplan.plan import Plan
 from geoplan.progress import stage
 from geoplan.rules import GRID_RULE_IDS
+
+if TYPE_CHECKING:  # the coverage is imported by the functions that deliver it (not by check)
+    from geoplan.coverage import CoverageResult
+    from geoplan.grid import GridResult
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,8 @@ def run_coverage(
         raise PlanError("the coverage could not be computed for this plan")
     result: CoverageResult = found
     if output is not None:
+        from geoplan.coverage.compute import LAYER_IDS as COVERAGE_LAYER_IDS
+
         io.write_geojson_layers(result.layers(), output, id_fields=COVERAGE_LAYER_IDS,
                                 overwrite=overwrite)
     return result

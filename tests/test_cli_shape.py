@@ -144,7 +144,7 @@ def test_each_command_computes_each_stage_at_most_once(
 
 #: The commands whose library work reports stages (geoplan.progress), with --progress.
 PROGRESS_COMMANDS = {"validate", "check", "coverage", "grid", "pdp8", "map", "export", "report",
-                     "diff", "compare", "demo"}
+                     "diff", "compare", "demo", "import-osm", "import-dxf", "merge-plans"}
 
 
 def test_one_module_per_command_all_registered() -> None:
@@ -245,3 +245,78 @@ def test_handle_errors_prints_the_message_and_exits_1() -> None:
     assert res.exit_code == 1
     assert res.stderr == "Error: plan.toml: no [province]; add province = \"Bắc Ninh\"\n"
     assert "Traceback" not in res.output
+
+
+def _rowwise_text(frame: pd.DataFrame, rule_width: int) -> str:
+    """The text of each finding the row-wise way (a dict per finding, each value made plain),
+    as echo_findings printed it before it was built column by column."""
+    from geoplan.cli.output import FINDING_FIELDS, _plain
+
+    cols = [c for c in FINDING_FIELDS if c in frame.columns]
+    recs = [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
+            for row in frame[cols].itertuples(index=False, name=None)]
+    return "".join(finding_text(r, rule_width=rule_width) + "\n" for r in recs)
+
+
+def _awkward_findings() -> pd.DataFrame:
+    """Findings with every kind of value the text format meets: missing as None, NaN and
+    pd.NA, numpy scalars in object columns, empty and padded units, empty references,
+    a plan-wide finding, pairs with and without the other layer, long rules."""
+    rows = [
+        _finding(other_layer="clusters", other_id="B", value=4.72, unit="ha"),
+        _finding(feature_id=None, severity="info", reference=None),
+        _finding(value=1234567.891, unit=None, reference=""),
+        _finding(value=np.int64(3), unit="", other_id=np.int64(7)),  # no other layer: "None"
+        _finding(value=np.float32(0.5), unit=" km ", feature_id=np.int64(12)),
+        _finding(value=pd.NA, unit="ha", reference=float("nan"), layer=None),
+        _finding(rule="grid-interconnection", severity="warning", value=-0.004, unit="m"),
+        _finding(message="Tên có\nxuống dòng và \x1b[31mmàu\x1b[0m", feature_id="Đ-01 ",
+                 other_layer="trade", other_id="TM-1", value=float("nan")),
+    ]
+    frame = pd.DataFrame(rows).astype({c: object for c in FINDING_COLUMNS if c != "value"})
+    frame["value"] = frame["value"].astype(object)
+    return frame
+
+
+@pytest.mark.parametrize("numeric_value", [False, True])
+def test_findings_text_is_the_text_of_each_finding(numeric_value: bool) -> None:
+    from geoplan.cli.output import findings_text
+
+    frame = _awkward_findings()
+    if numeric_value:  # the findings schema's own dtype
+        frame["value"] = pd.to_numeric(frame["value"].astype(object).where(
+            frame["value"].notna(), np.nan), errors="coerce").astype("float64")
+    for width in (17, 5, 30):
+        assert findings_text(frame, rule_width=width) == _rowwise_text(frame, width)
+    text = findings_text(frame)
+    assert text.startswith("ERROR   overlap           clusters:A ↔ clusters:B  4.72 ha\n")
+    assert "\nINFO    overlap           (plan)\n        A overlaps B.\nERROR" in text
+    assert "clusters:A  1,234,567.89\n        A overlaps B.\nERROR" in text
+    assert "clusters:A ↔ None:7  3.00\n" in text
+    assert "clusters:12  0.50  km\n" in text
+    assert "        [Art. 1]\n" in text and "[]" not in text
+
+
+def test_echo_findings_prints_the_findings_text_in_one_write() -> None:
+    from geoplan.cli.output import echo_findings, findings_text
+
+    frame = _awkward_findings()
+
+    @click.command()
+    @click.option("--fit", is_flag=True)
+    def show(fit: bool) -> None:
+        echo_findings(frame, rule_width=None if fit else 17)
+
+    res = CliRunner().invoke(show)
+    assert res.exit_code == 0, res.output
+    # click.echo, as before: escape codes from the files reach a terminal, not a pipe
+    assert res.stdout == click.unstyle(findings_text(frame, rule_width=17))
+    assert "\x1b[31m" not in res.stdout and "dòng và màu\n" in res.stdout
+    on_terminal = CliRunner().invoke(show, color=True).stdout
+    assert on_terminal == findings_text(frame, rule_width=17) == _rowwise_text(frame, 17)
+    fitted = CliRunner().invoke(show, ["--fit"]).stdout  # the longest rule: 20 characters
+    assert fitted == click.unstyle(_rowwise_text(frame, len("grid-interconnection")))
+    assert fitted.splitlines()[0] == ("ERROR   overlap              clusters:A ↔ clusters:B  "
+                                      "4.72 ha")
+    empty = CliRunner().invoke(click.command()(lambda: echo_findings(frame.iloc[:0])))
+    assert empty.stdout == "No findings.\n"

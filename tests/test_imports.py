@@ -172,3 +172,60 @@ def test_no_issue_marker() -> None:
         hits += [f"{path.relative_to(PACKAGE)} line {text.count(chr(10), 0, m.start()) + 1}: "
                  f"{m.group(0)!r}" for m in ISSUE_MARKER.finditer(text)]
     assert not hits, "issue markers under geoplan/:\n" + "\n".join(hits)
+
+
+# ------------------------------------------------------------------ what each entry imports
+
+
+def _imported(code: str) -> set[str]:
+    """The top-level packages and geoplan modules in ``sys.modules`` after running ``code`` in a
+    fresh interpreter."""
+    import subprocess
+    import sys
+
+    probe = (f"{code}\nimport sys\n"
+             "print(' '.join(m for m in sys.modules if '.' not in m or m.startswith('geoplan.')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent).stdout
+    return set(out.split())
+
+
+HEAVY_FOR_STARTUP = {"pandas", "geopandas", "pyproj", "pyogrio", "shapely", "geoplan.coverage",
+                     "geoplan.grid", "geoplan.analysis", "geoplan.pipeline", "geoplan.maps"}
+
+
+def test_import_geoplan_is_light_and_names_come_on_first_use() -> None:
+    assert not _imported("import geoplan") & (HEAVY_FOR_STARTUP | {"click"})
+    loaded = _imported("import geoplan\n"
+                       "assert geoplan.run_checks is geoplan.pipeline.run_checks\n"
+                       "assert geoplan.load_plan.__module__ == 'geoplan.load.loader'\n"
+                       "assert geoplan.crs.to_wgs84 and geoplan.FINDING_COLUMNS[0] == 'rule'\n"
+                       "assert set(geoplan.__all__) <= set(dir(geoplan))")
+    assert {"geoplan.pipeline", "geoplan.crs", "geoplan.findings"} <= loaded
+
+
+def test_a_name_that_is_not_there_is_an_attribute_error() -> None:
+    import pytest
+
+    import geoplan
+
+    with pytest.raises(AttributeError, match="module 'geoplan' has no attribute 'run_check'"):
+        geoplan.run_check  # noqa: B018
+    assert not hasattr(geoplan, "cli_main")
+
+
+def test_the_command_line_help_imports_no_stage() -> None:
+    """``geoplan --help`` / ``geoplan check --help`` build every command's options: that must
+    not import pandas, geopandas, pyproj or any analysis stage."""
+    assert not _imported("import geoplan.cli") & HEAVY_FOR_STARTUP
+
+
+def test_check_imports_no_coverage_map_or_report() -> None:
+    """``geoplan check`` runs ``analyse(coverage=False)``: the coverage, the maps, the exports
+    and the report are not imported."""
+    loaded = _imported("from click.testing import CliRunner\nfrom geoplan.cli import cli\n"
+                       "res = CliRunner().invoke(cli, ['check', 'layers/sample'])\n"
+                       "assert res.exit_code == 3, res.output")
+    assert "geoplan.checks" in loaded and "geoplan.grid" in loaded
+    assert not loaded & {"geoplan.coverage", "geoplan.maps", "geoplan.export", "geoplan.report",
+                         "folium", "matplotlib"}

@@ -81,12 +81,19 @@ def test_features_outside_the_province_are_reported_with_its_name() -> None:
 # ------------------------------------------------------------------------ settings registry
 
 
-def test_every_settings_section_is_checked_by_its_stage() -> None:
+def test_every_settings_section_is_checked_by_its_stage(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """The registered checker hands the section to its stage's ``validate_settings`` (which
+    ``import geoplan`` imports only when a plan file has that section)."""
     owners = {"rules": rules, "coverage": coverage, "grid": grid, "map": map_settings,
               "export": export, "report": report}
     assert set(owners) == set(SETTINGS_SECTIONS)
     for section, module in owners.items():
-        assert settings_check(section) is module.validate_settings, section
+        seen: list[object] = []
+        monkeypatch.setattr(module, "validate_settings", seen.append)
+        values = {"section": section}
+        settings_check(section)(values)
+        assert seen == [values], section
 
 
 @pytest.mark.parametrize("section", SETTINGS_SECTIONS)

@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from geoplan.findings import FINDING_COLUMNS
+if TYPE_CHECKING:
+    import numpy as np
+
+    #: The fields of a finding that ``--format json`` prints (module ``__getattr__`` below).
+    FINDING_FIELDS: list[str]
 
 __all__ = [
     "FINDING_FIELDS",
@@ -31,12 +36,25 @@ __all__ = [
     "echo_table",
     "finding_records",
     "finding_text",
+    "findings_text",
     "pct",
     "records",
 ]
 
-#: The fields of a finding that ``--format json`` prints (the common schema without geometry).
-FINDING_FIELDS = [c for c in FINDING_COLUMNS if c != "geometry"]
+
+def _finding_fields() -> list[str]:
+    from geoplan.findings import FINDING_COLUMNS
+
+    return [c for c in FINDING_COLUMNS if c != "geometry"]
+
+
+def __getattr__(name: str) -> Any:
+    """:data:`FINDING_FIELDS`, the fields of a finding that ``--format json`` prints (the common
+    schema without geometry), told by :mod:`geoplan.findings` when first asked for: importing
+    this module (every command's ``--help``) does not import geopandas."""
+    if name == "FINDING_FIELDS":
+        return _finding_fields()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Width of the rule column in the finding text (the longest plan rule id).
 RULE_WIDTH = 17
@@ -78,12 +96,31 @@ def records(frame: Any, columns: list[str] | None = None) -> list[dict[str, Any]
             for row in part.where(part.notna(), None).to_dict("records")]
 
 
+def _plain_column(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A column's values as :func:`_plain` makes them, computed for the whole column: an object
+    array of Python scalars, None where missing, and the mask of the missing ones."""
+    import numpy as np
+
+    values = column.to_numpy(dtype=object)  # numeric columns: Python scalars
+    kinds = set(map(type, values))
+    if kinds <= {str}:  # text, nothing missing (most columns of findings)
+        return values, np.zeros(len(values), dtype=bool)
+    missing = column.isna().to_numpy(dtype=bool)
+    values = (values.copy() if kinds <= _PYTHON_SCALARS
+              else np.frompyfunc(_plain, 1, 1)(values).astype(object))
+    values[missing] = None
+    return values, missing
+
+
+#: The value types that :func:`_plain` returns unchanged (numpy scalars become these).
+_PYTHON_SCALARS = {str, int, float, bool, type(None)}
+
+
 def finding_records(findings: Any) -> list[dict[str, Any]]:
     """Findings (the common schema) as records of :data:`FINDING_FIELDS`, values plain."""
-    cols = [c for c in FINDING_FIELDS if c in findings.columns]
-    rows = findings[cols].itertuples(index=False, name=None)
-    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
-
+    cols = [c for c in _finding_fields() if c in findings.columns]
+    values = [_plain_column(findings[c])[0].tolist() for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 def pct(value: Any) -> str:
     """A share in [0, 1] as ``"12.3 %"``; ``"n/a"`` when unknown."""
@@ -177,13 +214,60 @@ def finding_text(rec: dict[str, Any], *, rule_width: int = RULE_WIDTH) -> str:
     return text
 
 
+def _texts(values: np.ndarray, fmt: Callable[[Any], str] | None = None) -> np.ndarray:
+    """``fmt`` of each value, once per distinct value (for the columns of few values: rules,
+    layers, units, references); without ``fmt``, ``str`` of each (``None`` as ``"None"``, as an
+    f-string shows it)."""
+    import numpy as np
+
+    kinds = set(map(type, values))
+    if fmt is None:
+        return values if kinds <= {str} else np.frompyfunc(str, 1, 1)(values).astype(object)
+    if kinds <= {str, type(None)}:
+        text = {v: fmt(v) for v in set(values)}
+        return np.fromiter(map(text.__getitem__, values), dtype=object, count=len(values))
+    return np.frompyfunc(fmt, 1, 1)(values).astype(object)
+
+
+def findings_text(findings: Any, *, rule_width: int = RULE_WIDTH) -> str:
+    """Every finding of ``findings`` in the format of :func:`finding_text`, each followed by
+    a newline: ``"".join(finding_text(r) + "\\n" for r in finding_records(findings))``, built
+    column by column (national plans print tens of thousands of findings): the pieces of
+    every line side by side, joined once."""
+    import numpy as np
+
+    def col(name: str) -> tuple[np.ndarray, np.ndarray]:
+        return _plain_column(findings[name])
+
+    n = len(findings)
+    value, no_value = col("value")
+    feature_id, no_feature = col("feature_id")
+    other_id, no_other = col("other_id")
+    measured, feature, other = ~no_value, ~no_feature, ~no_other
+    pieces = np.full((11, n), "", dtype=object)  # the pieces of finding i are pieces[:, i]
+    pieces[0] = _texts(col("severity")[0], lambda s: f"{s.upper():<7} ")
+    pieces[1] = _texts(col("rule")[0], lambda r: f"{r:<{rule_width}} ")
+    pieces[2, ~feature] = "(plan)"
+    pieces[2, feature] = _texts(col("layer")[0][feature], lambda lyr: f"{lyr}:")
+    pieces[3, feature] = _texts(feature_id[feature])
+    pieces[4, other] = _texts(col("other_layer")[0][other], lambda lyr: f" ↔ {lyr}:")
+    pieces[5, other] = _texts(other_id[other])
+    # `f"  {value:,.2f} {unit or ''}".rstrip()`: the figure never ends in a space
+    pieces[6, measured] = np.frompyfunc("  {:,.2f}".format, 1, 1)(value[measured])
+    pieces[7, measured] = _texts(col("unit")[0][measured], lambda u: f" {u or ''}".rstrip())
+    pieces[8] = "\n        "
+    pieces[9] = _texts(col("message")[0])
+    pieces[10] = _texts(col("reference")[0], lambda r: f"\n        [{r}]\n" if r else "\n")
+    return "".join(pieces.ravel(order="F").tolist())
+
+
 def echo_findings(findings: Any, *, rule_width: int | None = RULE_WIDTH) -> None:
     """Print every finding in the text format of :func:`finding_text` ("No findings." when
-    there is none). ``rule_width=None`` fits the rule column to the longest rule present."""
-    recs = finding_records(findings)
-    if not recs:
+    there is none), in one write. ``rule_width=None`` fits the rule column to the longest rule
+    present."""
+    if not len(findings):
         click.echo("No findings.")
         return
-    width = (max(RULE_WIDTH, *(len(r["rule"]) for r in recs)) if rule_width is None
+    width = (max(RULE_WIDTH, *(len(r) for r in findings["rule"])) if rule_width is None
              else rule_width)
-    click.echo("\n".join(finding_text(r, rule_width=width) for r in recs))
+    click.echo(findings_text(findings, rule_width=width), nl=False)
