@@ -106,17 +106,28 @@ def stable_order(frame: gpd.GeoDataFrame | None, default_layer: str
     import shapely
 
     layer, fid = layer_names(frame, default_layer), ids(frame)
-    key = pd.DataFrame({"layer": layer, "id": fid, "wkb": ""})
+    layer_code, id_code = sort_codes(layer), sort_codes(fid)
+    pair = layer_code * (int(id_code.max()) + 1) + id_code
     # the geometry only breaks ties of layer and id: written out for those rows alone
-    tied = key.duplicated(["layer", "id"], keep=False).to_numpy()
+    _, inverse, count = np.unique(pair, return_inverse=True, return_counts=True)
+    tied = count[inverse.ravel()] > 1
+    wkb_code = np.zeros(len(pair), dtype=np.int64)
     if tied.any():
         wkb = shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)[tied], hex=True,
                              output_dimension=2)
-        key.loc[tied, "wkb"] = [w if w is not None else "" for w in wkb]
-    order = key.sort_values(["layer", "id", "wkb"], kind="stable").index.to_numpy()
+        wkb_code[tied] = sort_codes(np.array([w if w is not None else "" for w in wkb],
+                                             dtype=object)) + 1
+    order = np.lexsort((wkb_code, id_code, layer_code))
     if (order == np.arange(len(order))).all():
         return frame
     return frame.iloc[order]
+
+
+def sort_codes(values: np.ndarray) -> np.ndarray:
+    """The rank of each value among the distinct values (equal values share it): sorting by
+    these codes sorts as :meth:`pandas.DataFrame.sort_values` sorts the values (texts in code
+    point order), without building a frame."""
+    return pd.factorize(np.asarray(values, dtype=object), sort=True)[0].astype(np.int64)
 
 
 def layer_names(frame: pd.DataFrame, default: str) -> np.ndarray:
