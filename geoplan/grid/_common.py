@@ -47,16 +47,25 @@ def voltage_levels(frame: pd.DataFrame) -> list[tuple[int, ...]]:
     n = len(frame)
     kv = frame["voltage_kv"] if "voltage_kv" in frame else pd.Series(pd.NA, index=frame.index)
     kv_arr = kv.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    out: list[tuple[int, ...]] = [(int(v),) if v == v else () for v in kv_arr.tolist()]
+    # each distinct value made a tuple once, each distinct text parsed once (OpenStreetMap
+    # data hold a few dozen of them); the last entry of each table is for a missing value
+    codes, values = pd.factorize(kv_arr, use_na_sentinel=True)
+    table = _tuples([(int(v),) for v in values.tolist()] + [()])
+    out = table[codes]
     if "voltage_levels" in frame and n:
-        # each distinct text parsed once (OpenStreetMap data hold a few dozen of them)
         codes, texts = pd.factorize(frame["voltage_levels"].to_numpy(dtype=object),
                                     use_na_sentinel=True)
         parsed = [_parse_levels(t) if isinstance(t, str) else () for t in texts]
-        for i in np.flatnonzero(codes >= 0).tolist():
-            levels = parsed[codes[i]]
-            if levels:
-                out[i] = levels
+        found = np.array([bool(p) for p in parsed] + [False], dtype=bool)[codes]
+        out[found] = _tuples(parsed)[codes[found]]
+    return out.tolist()
+
+
+def _tuples(items: list[tuple[int, ...]]) -> np.ndarray:
+    """``items`` as a 1-D object array of tuples (``np.array`` would make a matrix of them)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
     return out
 
 

@@ -89,10 +89,21 @@ def _kv_floats(values: pd.Series) -> np.ndarray:
     return values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
 
 
+_NOT_TEXT = frozenset({"value", "threshold", "geometry"})
+
+
 def _rule_frame(rule: str, severity: str, n: int, **columns: Any) -> pd.DataFrame:
-    """The findings of one rule, one column each (a scalar is the same on every row)."""
-    return pd.DataFrame({"rule": rule, "severity": severity, **columns,
-                         "reference": REFERENCE_TEXT.vi}, index=pd.RangeIndex(n))
+    """The findings of one rule, one column each (a scalar is the same on every row).
+
+    The texts stay object columns, as :func:`geoplan.findings.make_findings` takes them: a
+    column of ``str`` would be written to Arrow here and read back there."""
+    index = pd.RangeIndex(n)
+    data = {"rule": rule, "severity": severity, **columns, "reference": REFERENCE_TEXT.vi}
+    return pd.DataFrame({
+        key: value if key in _NOT_TEXT else pd.Series(
+            np.full(n, value, dtype=object) if isinstance(value, str) or value is None
+            else np.asarray(value, dtype=object), index=index, dtype=object)
+        for key, value in data.items()}, index=index)
 
 
 def audit_grid(grid: Grid, *, interconnection_table: gpd.GeoDataFrame | None = None

@@ -867,17 +867,18 @@ def build_grid(
     src_layer, src_fid = lp_layer[src], lp_fid[src]
     tx_j, tx_hi, tx_lo = table.transformers()
     n_tx = len(tx_j)
-    edge_ids = [f"{lay}/{fid}#{part}.{k}@{_kv_text(x)}" for lay, fid, part, k, x in
-                zip(src_layer.tolist(), src_fid.tolist(), lp_part[src].tolist(),
-                    piece_no.tolist(), kv_src.tolist(), strict=True)]
-    edge_ids += [f"{lay}/{fid}:{hi}/{lo}kV" for lay, fid, hi, lo in
-                 zip(st.layer[tx_j].tolist(), st.feature_id[tx_j].tolist(), tx_hi.tolist(),
-                     tx_lo.tolist(), strict=True)]
+    # "{layer}/{id}#{part}.{piece}@{kv}", joined column-wise (layer and id are texts)
+    line_ids = (src_layer + "/" + src_fid + "#" + _int_texts(lp_part[src]) + "."
+                + _int_texts(piece_no) + "@" + _kv_texts(kv_src)) if len(src) else \
+        np.array([], dtype=object)
+    tx_ids = [f"{lay}/{fid}:{hi}/{lo}kV" for lay, fid, hi, lo in
+              zip(st.layer[tx_j].tolist(), st.feature_id[tx_j].tolist(), tx_hi.tolist(),
+                  tx_lo.tolist(), strict=True)]
     tx_u = n_ends + table.lookup(tx_j, tx_hi)
     tx_v = n_ends + table.lookup(tx_j, tx_lo)
     edge_u, edge_v = np.r_[u, tx_u], np.r_[v, tx_v]
     edge_frame = pd.DataFrame({
-        "edge": np.array(edge_ids[: len(src)], dtype=object), "kind": "line",
+        "edge": line_ids, "kind": "line",
         "u": node_text.of(u), "v": node_text.of(v), "layer": src_layer,
         "feature_id": src_fid, "name": lp["name"][src],
         "voltage_kv": pd.array(kv_src, dtype="Float64").astype("Int64"),
@@ -888,7 +889,7 @@ def build_grid(
     })
     if n_tx:
         tx = pd.DataFrame({
-            "edge": np.array(edge_ids[len(src):], dtype=object), "kind": "transformer",
+            "edge": np.array(tx_ids, dtype=object), "kind": "transformer",
             "u": node_text.of(tx_u), "v": node_text.of(tx_v), "layer": st.layer[tx_j],
             "feature_id": st.feature_id[tx_j], "name": st.name[tx_j],
             "status": st.status[tx_j], "period": st.period[tx_j], "length_m": 0.0,
@@ -953,6 +954,17 @@ def _line_rank(layer: np.ndarray, fid: np.ndarray, part: np.ndarray, kv: np.ndar
 
 def _kv_text(kv: float) -> str:
     return KV_UNKNOWN if math.isnan(kv) else str(int(kv))
+
+
+def _kv_texts(kv: np.ndarray) -> np.ndarray:
+    """:func:`_kv_text` of each value, as objects (each distinct value written once)."""
+    codes, values = pd.factorize(kv, use_na_sentinel=True)
+    return np.array([_kv_text(k) for k in values.tolist()] + [KV_UNKNOWN], dtype=object)[codes]
+
+
+def _int_texts(values: np.ndarray) -> np.ndarray:
+    """Integers as decimal texts, as objects."""
+    return np.asarray(values, dtype=np.int64).astype(str).astype(object)
 
 
 def _same_voltage(a: float, b: float) -> bool:
