@@ -263,8 +263,15 @@ def _snap_ends(geoms: np.ndarray, target: np.ndarray, st_geom: np.ndarray,
     last = first + counts - 1
     if ends is None:
         ends = np.r_[shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)]
-    nearest = shapely.get_point(shapely.shortest_line(ends[moved], st_geom[target[moved]]), 1)
-    coords[np.r_[first, last][moved]] = shapely.get_coordinates(nearest)
+    to = st_geom[target[moved]]
+    # onto a point station: the point itself; onto a polygon: its nearest point
+    xy = np.empty((len(to), 2))
+    point = shapely.get_type_id(to) == 0
+    xy[point] = shapely.get_coordinates(to[point])
+    if not point.all():
+        xy[~point] = shapely.get_coordinates(shapely.get_point(
+            shapely.shortest_line(ends[moved][~point], to[~point]), 1))
+    coords[np.r_[first, last][moved]] = xy
     out = shapely.set_coordinates(np.array(geoms, dtype=object, copy=True), coords)
     return np.asarray(out, dtype=object)
 
