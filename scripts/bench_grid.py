@@ -271,20 +271,6 @@ def _s(x: float | None) -> str:
     return f"{x:8.3f}s" if x is not None else "        -"
 
 
-def plan_run(grid_pkg: ModuleType, plan: Any, runs: int) -> dict[str, Any]:
-    """Median seconds of ``analyse_plan`` over ``runs``, the seconds of its parts in one more
-    run, and its outputs."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = grid_pkg.analyse_plan(plan)
-        times.append(time.perf_counter() - t)
-    stages: dict[str, float] = defaultdict(float)
-    with stage_timer(grid_pkg.__name__, stages, PLAN_STAGES):
-        grid_pkg.analyse_plan(plan)
-    return {"seconds": statistics.median(times), "stages": dict(stages), "result": result}
-
-
 def same_plan_answers(old: Any, new: Any) -> str:
     """``"identical"``, or which output of two :class:`GridResult` differs."""
     pairs = [(f"layer {k}", v, new.layers()[k]) for k, v in old.layers().items()]
@@ -303,27 +289,53 @@ def same_plan_answers(old: Any, new: Any) -> str:
 
 def bench_plans(paths: list[Path], bases: dict[str, ModuleType], current: ModuleType,
                 runs: int) -> None:
-    """``--plans``: the grid stage of each plan, this tree against each baseline."""
+    """``--plans``: the grid stage of each plan, this tree against each baseline.
+
+    The implementations take turns within each round (the load of a shared machine drifts
+    alike for all), each after a garbage collection and with no result of its own alive: a
+    result held from an earlier run would make every later collection slower and charge it to
+    whoever runs last. The answers of each are compared with this tree's on the first round.
+    """
+    import gc
+
     from geoplan.pipeline import load_plan
 
+    impls = {**bases, "now": current}
     for path in paths:
         plan = load_plan(path)
-        current.analyse_plan(plan)  # warm the lazy imports (scipy) and the plan's caches
-        olds = {rev: plan_run(pkg, plan, runs) for rev, pkg in bases.items()}
-        new = plan_run(current, plan, runs)
-        found = len(new["result"].findings)
-        print(f"\ngrid stage of {path} (analyse_plan): {len(new['result'].grid.edges):,} "
-              f"edges, {found:,} findings")
-        for rev, old in olds.items():
-            print(f"  vs {rev[:10]}: {old['seconds']:.3f}s -> {new['seconds']:.3f}s "
-                  f"({old['seconds'] / new['seconds']:.1f}x); answers "
-                  f"{same_plan_answers(old['result'], new['result'])}")
-        revs = list(olds)
-        print("    " + f"{'part':30s}" + "".join(f" {r[:10]:>10s}" for r in revs)
+        reference = current.analyse_plan(plan)  # also warms the lazy imports (scipy)
+        edges, found = len(reference.grid.edges), len(reference.findings)
+        answers: dict[str, str] = {}
+        times: dict[str, list[float]] = {name: [] for name in impls}
+        for _ in range(runs):
+            for name, pkg in impls.items():
+                gc.collect()
+                t = time.perf_counter()
+                result = pkg.analyse_plan(plan)
+                times[name].append(time.perf_counter() - t)
+                if name not in answers and name != "now":
+                    answers[name] = same_plan_answers(result, reference)
+                del result
+        del reference
+        stages: dict[str, dict[str, float]] = {}
+        for name, pkg in impls.items():
+            stages[name] = defaultdict(float)
+            gc.collect()
+            with stage_timer(pkg.__name__, stages[name], PLAN_STAGES):
+                pkg.analyse_plan(plan)
+        now = statistics.median(times["now"])
+        print(f"\ngrid stage of {path} (analyse_plan): {edges:,} edges, {found:,} findings; "
+              f"median of {runs}")
+        for rev in bases:
+            old = statistics.median(times[rev])
+            print(f"  vs {rev[:10]}: {old:.3f}s -> {now:.3f}s ({old / now:.1f}x); answers "
+                  f"{answers[rev]}")
+        revs = list(bases)
+        print("    " + f"{'part (one run)':30s}" + "".join(f" {r[:10]:>10s}" for r in revs)
               + f" {'now':>10s}" + "".join(f" {'x' + r[:6]:>8s}" for r in revs))
         for _m, _f, label in PLAN_STAGES:
-            b = new["stages"].get(label)
-            row = [olds[r]["stages"].get(label) for r in revs]
+            b = stages["now"].get(label)
+            row = [stages[r].get(label) for r in revs]
             ratios = "".join(f" {a / b:7.1f}x" if a and b else "        -" for a in row)
             print(f"    {label:30s}" + "".join(f" {_s(a):>10s}" for a in row)
                   + f" {_s(b):>10s}" + ratios)

@@ -272,7 +272,14 @@ def _snap_ends(geoms: np.ndarray, target: np.ndarray, st_geom: np.ndarray,
         xy[~point] = shapely.get_coordinates(shapely.get_point(
             shapely.shortest_line(ends[moved][~point], to[~point]), 1))
     coords[np.r_[first, last][moved]] = xy
-    out = shapely.set_coordinates(np.array(geoms, dtype=object, copy=True), coords)
+    # new geometries for the lines with a moved end only (set_coordinates fills the array
+    # it is given with new geometries)
+    touched = np.zeros(n, dtype=bool)
+    touched[np.r_[np.arange(n), np.arange(n)][moved]] = True
+    if shapely.has_z(geoms).any():
+        touched[:] = True  # all rewritten in 2D, as the coordinates read
+    out = np.array(geoms, dtype=object, copy=True)
+    out[touched] = shapely.set_coordinates(out[touched], coords[np.repeat(touched, counts)])
     return np.asarray(out, dtype=object)
 
 
