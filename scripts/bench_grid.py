@@ -16,7 +16,16 @@ voltages unknown -- tens of thousands of dangling-end and unknown-voltage findin
    findings frame), both implementations;
 3. growth from the first scale to the last: time ratio beside the ratio of features + findings;
 4. with ``--process-runs N``, the whole process (fresh ``python``: imports, load, build, audit;
-   ``geoplan.pipeline.run_grid``) at the first scale; the target is < 3 s.
+   ``geoplan.pipeline.run_grid``) at the first scale; the target is < 3 s;
+5. with ``--plans PLAN ...`` (e.g. the pre-made national workloads
+   ``/work/bench-out/workload-1/plan.toml``), the whole grid stage of a loaded plan
+   (:func:`geoplan.grid.analyse_plan`: build, interconnections, audit, components table) of
+   this tree beside each baseline, its outputs compared (every layer, table and finding) and
+   the time of each of its parts.
+
+Baselines (``--baseline-rev``, one or more): by default the grid before it used integer node
+ids (:data:`BASELINE_REV`) and the grid as it was on ``main`` before the last speed-up
+(:data:`MAIN_REV`); each is read with ``git show`` and imported under its own name.
 
 Usage::
 
@@ -53,6 +62,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 TARGET_S = 3.0
 #: The last commit before the grid build used integer node ids and column-wise findings.
 BASELINE_REV = "e60f3bdda63821e3a84a084f0bbf0caef8db470c"
+#: ``main`` before the grid stage read its columns once and built its frames without
+#: round trips (the frames, findings and tables are the same).
+MAIN_REV = "2cf7d00349b37983645ac90054274cd33ab321ef"
 BASELINE_PACKAGE = "_grid_baseline"
 GRID_MODULES = ("_common", "settings", "build", "scenario", "audit", "crossings", "output",
                 "plan")
@@ -87,6 +99,14 @@ STAGES = (
     ("audit", "make_findings", "findings frame (geoplan.findings)"),
 )
 INNER = (("build", "_nearest_pairs", "  of which nearest-pair searches"),)
+#: The parts of :func:`geoplan.grid.analyse_plan` (``--plans``).
+PLAN_STAGES = (
+    ("plan", "province_and_neighbours", "province and neighbours"),
+    ("plan", "build_grid", "build"),
+    ("plan", "interconnections", "interconnections"),
+    ("plan", "_audit", "audit (scenarios, findings)"),
+    ("plan", "components_table", "components table"),
+)
 
 
 def grid_plan(workload: Path, scale: float) -> Path:
@@ -154,25 +174,26 @@ def whole_process(plan: Path, runs: int) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
-def baseline_grid(rev: str, folder: Path) -> ModuleType:
-    """The ``geoplan/grid`` package at git revision ``rev``, importable as
-    :data:`BASELINE_PACKAGE` beside this tree's ``geoplan.grid``."""
-    pkg = folder / BASELINE_PACKAGE
+def baseline_grid(rev: str, folder: Path, name: str = BASELINE_PACKAGE) -> ModuleType:
+    """The ``geoplan/grid`` package at git revision ``rev``, importable as ``name`` beside this
+    tree's ``geoplan.grid``."""
+    pkg = folder / name
     pkg.mkdir(parents=True, exist_ok=True)
-    for name in ("__init__", *GRID_MODULES):
-        text = subprocess.run(["git", "show", f"{rev}:geoplan/grid/{name}.py"], cwd=ROOT,
+    for module in ("__init__", *GRID_MODULES):
+        text = subprocess.run(["git", "show", f"{rev}:geoplan/grid/{module}.py"], cwd=ROOT,
                               check=True, capture_output=True, text=True).stdout
-        (pkg / f"{name}.py").write_text(text.replace("geoplan.grid", BASELINE_PACKAGE),
-                                        encoding="utf-8")
+        (pkg / f"{module}.py").write_text(text.replace("geoplan.grid", name),
+                                          encoding="utf-8")
     sys.path.insert(0, str(folder))
-    return importlib.import_module(BASELINE_PACKAGE)
+    return importlib.import_module(name)
 
 
 @contextlib.contextmanager
-def stage_timer(package: str, seconds: dict[str, float]) -> Iterator[None]:
+def stage_timer(package: str, seconds: dict[str, float],
+                stages: tuple[tuple[str, str, str], ...] = (*STAGES, *INNER)) -> Iterator[None]:
     """Add the time spent in each sub-stage of ``package`` to ``seconds`` while inside."""
     saved: list[tuple[ModuleType, str, Any]] = []
-    for module_name, fn, label in (*STAGES, *INNER):
+    for module_name, fn, label in stages:
         module = sys.modules[f"{package}.{module_name}"]
         orig = getattr(module, fn, None)
         if orig is None:  # not a stage of this implementation
@@ -250,14 +271,89 @@ def _s(x: float | None) -> str:
     return f"{x:8.3f}s" if x is not None else "        -"
 
 
+def same_plan_answers(old: Any, new: Any) -> str:
+    """``"identical"``, or which output of two :class:`GridResult` differs."""
+    pairs = [(f"layer {k}", v, new.layers()[k]) for k, v in old.layers().items()]
+    pairs += [(f"table {k}", v, new.tables()[k]) for k, v in old.tables().items()]
+    pairs += [("ends", old.grid.ends, new.grid.ends), ("lines", old.grid.lines, new.grid.lines)]
+    for name, a, b in pairs:
+        try:
+            pd.testing.assert_frame_equal(a.to_wkb() if hasattr(a, "to_wkb") else a,
+                                          b.to_wkb() if hasattr(b, "to_wkb") else b)
+        except AssertionError as exc:
+            return f"DIFFERENT {name}: {str(exc).splitlines()[0]}"
+    if old.summary() != new.summary():
+        return "DIFFERENT summary"
+    return "identical"
+
+
+def bench_plans(paths: list[Path], bases: dict[str, ModuleType], current: ModuleType,
+                runs: int) -> None:
+    """``--plans``: the grid stage of each plan, this tree against each baseline.
+
+    The implementations take turns within each round (the load of a shared machine drifts
+    alike for all), each after a garbage collection and with no result of its own alive: a
+    result held from an earlier run would make every later collection slower and charge it to
+    whoever runs last. The answers of each are compared with this tree's on the first round.
+    """
+    import gc
+
+    from geoplan.pipeline import load_plan
+
+    impls = {**bases, "now": current}
+    for path in paths:
+        plan = load_plan(path)
+        reference = current.analyse_plan(plan)  # also warms the lazy imports (scipy)
+        edges, found = len(reference.grid.edges), len(reference.findings)
+        answers: dict[str, str] = {}
+        times: dict[str, list[float]] = {name: [] for name in impls}
+        for _ in range(runs):
+            for name, pkg in impls.items():
+                gc.collect()
+                t = time.perf_counter()
+                result = pkg.analyse_plan(plan)
+                times[name].append(time.perf_counter() - t)
+                if name not in answers and name != "now":
+                    answers[name] = same_plan_answers(result, reference)
+                del result
+        del reference
+        stages: dict[str, dict[str, float]] = {}
+        for name, pkg in impls.items():
+            stages[name] = defaultdict(float)
+            gc.collect()
+            with stage_timer(pkg.__name__, stages[name], PLAN_STAGES):
+                pkg.analyse_plan(plan)
+        now = statistics.median(times["now"])
+        print(f"\ngrid stage of {path} (analyse_plan): {edges:,} edges, {found:,} findings; "
+              f"median of {runs}")
+        for rev in bases:
+            old = statistics.median(times[rev])
+            print(f"  vs {rev[:10]}: {old:.3f}s -> {now:.3f}s ({old / now:.1f}x); answers "
+                  f"{answers[rev]}")
+        revs = list(bases)
+        print("    " + f"{'part (one run)':30s}" + "".join(f" {r[:10]:>10s}" for r in revs)
+              + f" {'now':>10s}" + "".join(f" {'x' + r[:6]:>8s}" for r in revs))
+        for _m, _f, label in PLAN_STAGES:
+            b = stages["now"].get(label)
+            row = [stages[r].get(label) for r in revs]
+            ratios = "".join(f" {a / b:7.1f}x" if a and b else "        -" for a in row)
+            print(f"    {label:30s}" + "".join(f" {_s(a):>10s}" for a in row)
+                  + f" {_s(b):>10s}" + ratios)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workload-dir", type=Path, default=None,
                     help="folder of the workloads, one sub-folder per scale (generated when "
                          "missing; default: a temp dir)")
-    ap.add_argument("--scales", type=float, nargs="+", default=[1.0, 4.0])
+    ap.add_argument("--scales", type=float, nargs="*", default=[1.0, 4.0],
+                    help="workload scales (none: only --plans)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--baseline-rev", default=BASELINE_REV)
+    ap.add_argument("--baseline-rev", nargs="+", default=[BASELINE_REV, MAIN_REV],
+                    help="git revisions of geoplan/grid to compare with (the first is the "
+                         "one of the sub-stage tables)")
+    ap.add_argument("--plans", type=Path, nargs="*", default=[],
+                    help="also time the whole grid stage (analyse_plan) of these plans")
     ap.add_argument("--process-runs", type=int, default=0,
                     help="also time N fresh processes running the grid job (first scale)")
     args = ap.parse_args(argv)
@@ -266,11 +362,13 @@ def main(argv: list[str] | None = None) -> int:
     from geoplan.pipeline import load_plan
 
     with tempfile.TemporaryDirectory(prefix="geoplan-bench-grid-") as tmp:
-        base = baseline_grid(args.baseline_rev, Path(tmp) / "baseline")
+        bases = {rev: baseline_grid(rev, Path(tmp) / f"baseline{k}", f"{BASELINE_PACKAGE}{k}")
+                 for k, rev in enumerate(args.baseline_rev)}
+        first_rev = args.baseline_rev[0]
         root = args.workload_dir or Path(tmp)
         load = os.getloadavg()[0]
-        print(f"baseline: geoplan/grid at {args.baseline_rev[:10]}; {args.runs} runs each; "
-              f"load average {load:.1f} on {os.cpu_count()} cores")
+        print(f"baselines: geoplan/grid at {', '.join(r[:10] for r in bases)}; {args.runs} "
+              f"runs each; load average {load:.1f} on {os.cpu_count()} cores")
         summary: dict[tuple[float, str], tuple[int, dict[str, Any], dict[str, Any]]] = {}
         for scale in args.scales:
             plan_path = grid_plan(root / f"s{scale:g}", scale)
@@ -279,19 +377,24 @@ def main(argv: list[str] | None = None) -> int:
             current.build_grid(lines.iloc[:20], subs.iloc[:20])  # warm the imports
             for variant, (ln, sb) in (("as generated", (lines, subs)),
                                       ("OSM-like", perturbed(lines, subs))):
-                old = run(base, ln, sb, args.runs)
+                olds = {rev: run(pkg, ln, sb, args.runs) for rev, pkg in bases.items()}
+                old = olds[first_rev]
                 new = run(current, ln, sb, args.runs)
                 size = len(ln) + len(sb) + len(new["findings"])
                 summary[(scale, variant)] = (size, old, new)
-                old_t, new_t = old["build"] + old["audit"], new["build"] + new["audit"]
                 print(f"\nscale {scale:g}, {variant}: {len(ln):,} lines, {len(sb):,} "
                       f"substations, {len(new['grid'].nodes):,} nodes, "
-                      f"{len(new['findings']):,} findings; answers "
-                      f"{same_answers(old, new)}")
-                print(f"  build {old['build']:.3f}s -> {new['build']:.3f}s "
-                      f"({old['build'] / new['build']:.1f}x); audit {old['audit']:.3f}s -> "
-                      f"{new['audit']:.3f}s ({old['audit'] / new['audit']:.1f}x); "
-                      f"build + audit {old_t:.3f}s -> {new_t:.3f}s ({old_t / new_t:.1f}x)")
+                      f"{len(new['findings']):,} findings")
+                for rev, other in olds.items():
+                    old_t = other["build"] + other["audit"]
+                    new_t = new["build"] + new["audit"]
+                    print(f"  vs {rev[:10]}: build {other['build']:.3f}s -> "
+                          f"{new['build']:.3f}s ({other['build'] / new['build']:.1f}x); audit "
+                          f"{other['audit']:.3f}s -> {new['audit']:.3f}s "
+                          f"({other['audit'] / new['audit']:.1f}x); build + audit "
+                          f"{old_t:.3f}s -> {new_t:.3f}s ({old_t / new_t:.1f}x); answers "
+                          f"{same_answers(other, new)}")
+                print(f"  sub-stages against {first_rev[:10]}:")
                 print_stages(old, new)
             if args.process_runs and scale == args.scales[0]:
                 times, cpu = whole_process(plan_path, args.process_runs)
@@ -299,9 +402,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  whole process (python, imports, load, build, audit): best "
                       f"{min(times):.2f}s, median {median:.2f}s wall (CPU {min(cpu):.2f}s); "
                       f"target < {TARGET_S:.0f}s: {'met' if median < TARGET_S else 'NOT met'}")
+        if args.plans:
+            bench_plans(args.plans, bases, current, args.runs)
 
-    lo, hi = min(args.scales), max(args.scales)
-    if lo != hi:
+    if len(args.scales) > 1 and min(args.scales) != max(args.scales):
+        lo, hi = min(args.scales), max(args.scales)
         print(f"\ngrowth, scale {lo:g} -> {hi:g} (time ratio; features + findings ratio):")
         for variant in ("as generated", "OSM-like"):
             (n0, old0, new0), (n1, old1, new1) = summary[(lo, variant)], summary[(hi, variant)]

@@ -47,16 +47,25 @@ def voltage_levels(frame: pd.DataFrame) -> list[tuple[int, ...]]:
     n = len(frame)
     kv = frame["voltage_kv"] if "voltage_kv" in frame else pd.Series(pd.NA, index=frame.index)
     kv_arr = kv.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    out: list[tuple[int, ...]] = [(int(v),) if v == v else () for v in kv_arr.tolist()]
+    # each distinct value made a tuple once, each distinct text parsed once (OpenStreetMap
+    # data hold a few dozen of them); the last entry of each table is for a missing value
+    codes, values = pd.factorize(kv_arr, use_na_sentinel=True)
+    table = _tuples([(int(v),) for v in values.tolist()] + [()])
+    out = table[codes]
     if "voltage_levels" in frame and n:
-        # each distinct text parsed once (OpenStreetMap data hold a few dozen of them)
         codes, texts = pd.factorize(frame["voltage_levels"].to_numpy(dtype=object),
                                     use_na_sentinel=True)
         parsed = [_parse_levels(t) if isinstance(t, str) else () for t in texts]
-        for i in np.flatnonzero(codes >= 0).tolist():
-            levels = parsed[codes[i]]
-            if levels:
-                out[i] = levels
+        found = np.array([bool(p) for p in parsed] + [False], dtype=bool)[codes]
+        out[found] = _tuples(parsed)[codes[found]]
+    return out.tolist()
+
+
+def _tuples(items: list[tuple[int, ...]]) -> np.ndarray:
+    """``items`` as a 1-D object array of tuples (``np.array`` would make a matrix of them)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
     return out
 
 
@@ -106,17 +115,28 @@ def stable_order(frame: gpd.GeoDataFrame | None, default_layer: str
     import shapely
 
     layer, fid = layer_names(frame, default_layer), ids(frame)
-    key = pd.DataFrame({"layer": layer, "id": fid, "wkb": ""})
+    layer_code, id_code = sort_codes(layer), sort_codes(fid)
+    pair = layer_code * (int(id_code.max()) + 1) + id_code
     # the geometry only breaks ties of layer and id: written out for those rows alone
-    tied = key.duplicated(["layer", "id"], keep=False).to_numpy()
+    _, inverse, count = np.unique(pair, return_inverse=True, return_counts=True)
+    tied = count[inverse.ravel()] > 1
+    wkb_code = np.zeros(len(pair), dtype=np.int64)
     if tied.any():
         wkb = shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)[tied], hex=True,
                              output_dimension=2)
-        key.loc[tied, "wkb"] = [w if w is not None else "" for w in wkb]
-    order = key.sort_values(["layer", "id", "wkb"], kind="stable").index.to_numpy()
+        wkb_code[tied] = sort_codes(np.array([w if w is not None else "" for w in wkb],
+                                             dtype=object)) + 1
+    order = np.lexsort((wkb_code, id_code, layer_code))
     if (order == np.arange(len(order))).all():
         return frame
     return frame.iloc[order]
+
+
+def sort_codes(values: np.ndarray) -> np.ndarray:
+    """The rank of each value among the distinct values (equal values share it): sorting by
+    these codes sorts as :meth:`pandas.DataFrame.sort_values` sorts the values (texts in code
+    point order), without building a frame."""
+    return pd.factorize(np.asarray(values, dtype=object), sort=True)[0].astype(np.int64)
 
 
 def layer_names(frame: pd.DataFrame, default: str) -> np.ndarray:

@@ -89,10 +89,21 @@ def _kv_floats(values: pd.Series) -> np.ndarray:
     return values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
 
 
+_NOT_TEXT = frozenset({"value", "threshold", "geometry"})
+
+
 def _rule_frame(rule: str, severity: str, n: int, **columns: Any) -> pd.DataFrame:
-    """The findings of one rule, one column each (a scalar is the same on every row)."""
-    return pd.DataFrame({"rule": rule, "severity": severity, **columns,
-                         "reference": REFERENCE_TEXT.vi}, index=pd.RangeIndex(n))
+    """The findings of one rule, one column each (a scalar is the same on every row).
+
+    The texts stay object columns, as :func:`geoplan.findings.make_findings` takes them: a
+    column of ``str`` would be written to Arrow here and read back there."""
+    index = pd.RangeIndex(n)
+    data = {"rule": rule, "severity": severity, **columns, "reference": REFERENCE_TEXT.vi}
+    return pd.DataFrame({
+        key: value if key in _NOT_TEXT else pd.Series(
+            np.full(n, value, dtype=object) if isinstance(value, str) or value is None
+            else np.asarray(value, dtype=object), index=index, dtype=object)
+        for key, value in data.items()}, index=index)
 
 
 def audit_grid(grid: Grid, *, interconnection_table: gpd.GeoDataFrame | None = None
@@ -131,7 +142,8 @@ def _dangling_findings(grid: Grid) -> pd.DataFrame:
         ["layer", "feature_id", "part", "end"])
     if not len(ends):
         return _EMPTY
-    st_layer, st_id = _text(grid.stations["layer"]), _text(grid.stations["feature_id"])
+    st_layer = grid._values("stations", "layer", "none")
+    st_id = grid._values("stations", "feature_id", "none")
     tol = grid.settings.tolerance_m
     pts = np.asarray(ends.geometry.values, dtype=object)
     nearest = np.full(len(ends), -1, dtype=np.int64)
@@ -164,10 +176,12 @@ def _mismatch_findings(grid: Grid) -> pd.DataFrame:
     ends = grid.ends[grid.ends["mismatch"].to_numpy(dtype=bool)]
     if not len(ends):
         return _EMPTY
-    st_layer, st_id = _text(grid.stations["layer"]), _text(grid.stations["feature_id"])
-    st_levels = _text(grid.stations["voltage_levels"])
-    ln_layer, ln_id = _text(grid.lines["layer"]), _text(grid.lines["feature_id"])
-    ln_kv = grid.lines["kv"].to_numpy(dtype="float64")
+    st_layer = grid._values("stations", "layer", "none")
+    st_id = grid._values("stations", "feature_id", "none")
+    st_levels = grid._values("stations", "voltage_levels", "none")
+    ln_layer = grid._values("lines", "layer", "none")
+    ln_id = grid._values("lines", "feature_id", "none")
+    ln_kv = grid._values("lines", "kv", np.nan)
     at_station = (ends["reaches"] == "station").to_numpy()
     j = np.where(at_station, ends["station"].to_numpy(), 0)
     p = np.where(at_station, 0, ends["other_part"].to_numpy())
@@ -214,12 +228,11 @@ class _StationText:
     """Station attributes as plain arrays, for messages."""
 
     def __init__(self, grid: Grid) -> None:
-        st = grid.stations
-        self.layer, self.id, self.name = _text(st["layer"]), _text(st["feature_id"]), _text(
-            st["name"])
-        self.kv = st["voltage_kv"].astype("Float64").to_numpy(dtype="float64",
-                                                              na_value=np.nan)
-        self.geometry = np.asarray(st.geometry.values, dtype=object)
+        self.layer = grid._values("stations", "layer", "none")
+        self.id = grid._values("stations", "feature_id", "none")
+        self.name = grid._values("stations", "name", "none")
+        self.kv = grid._values("stations", "voltage_kv", np.nan)
+        self.geometry = np.asarray(grid.stations.geometry.values, dtype=object)
 
     def label(self, j: int) -> str:
         fid, name = self.id[j], self.name[j]
@@ -254,13 +267,12 @@ def _island_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
     if not when:
         return _EMPTY
     st = _StationText(grid)
-    e_id = _text(grid.edges["feature_id"])
-    e_len = grid.edges["length_m"].to_numpy(dtype="float64")
+    e_id = grid._values("edges", "feature_id", "none")
+    e_len = grid._values("edges", "length_m", np.nan)
     e_geom = np.asarray(grid.edges.geometry.values, dtype=object)
     first: list[int] = []
     km: list[float] = []
     texts: list[Text] = []
-    geoms = []
     for key, labels in when.items():
         js = sorted(key, key=lambda j: (str(st.layer[j]), str(st.id[j])))
         pos = edges_of[key]
@@ -276,12 +288,15 @@ def _island_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
             lines=_join([Text.same(str(n)) for n in line_ids[:8]])
             + Text.same("…" if len(line_ids) > 8 else ""),
             when=_join(labels), src=str(grid.settings.source_kv)))
-        geoms.append(shapely.multilinestrings(list(e_geom[pos])))
+    # the lines of every island at once, one multi-line each
+    members = [edges_of[key] for key in when]
+    island = np.repeat(np.arange(len(members)), [len(m) for m in members])
+    geoms = shapely.multilinestrings(e_geom[np.concatenate(members)], indices=island)
     at = np.array(first, dtype=np.int64)
     return _rule_frame(
         "grid-island", "warning", len(at), layer=st.layer[at], feature_id=st.id[at],
         value=np.array(km, dtype="float64"), unit="km", **_texts(texts),
-        geometry=np.array(geoms, dtype=object))
+        geometry=np.asarray(geoms, dtype=object))
 
 
 def _single_supply_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
@@ -294,8 +309,9 @@ def _single_supply_findings(grid: Grid, states: list[_State]) -> pd.DataFrame:
     if not when:
         return _EMPTY
     st = _StationText(grid)
-    e_layer, e_id = _text(grid.edges["layer"]), _text(grid.edges["feature_id"])
-    e_kv = _kv_floats(grid.edges["voltage_kv"])
+    e_layer = grid._values("edges", "layer", "none")
+    e_id = grid._values("edges", "feature_id", "none")
+    e_kv = grid._values("edges", "voltage_kv", np.nan)
     js = np.fromiter(when, dtype=np.int64, count=len(when))
     edge = np.array([via[j] for j in when], dtype=np.int64)
     texts = [message("grid.single_supply", sub=_substation(_kv_label(st.kv[j]), st.label(j)),

@@ -11,7 +11,7 @@ import functools
 import itertools
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -25,6 +25,8 @@ from geoplan.grid._common import (
     column,
     ids,
     layer_names,
+    none_for_na,
+    sort_codes,
     stable_order,
     voltage_levels,
 )
@@ -40,8 +42,9 @@ __all__ = ["Grid", "build_grid", "snap_lines", "split_lines"]
 # --------------------------------------------------------------------------- input frames
 
 
-def _explode_lines(lines: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One row per single line part and voltage level."""
+def _explode_lines(lines: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """One row per single line part and voltage level, as columns (plain arrays: the build
+    reads them many times, the frame of :attr:`Grid.lines` is made once at the end)."""
     geoms = np.asarray(lines.geometry.values, dtype=object)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     keep = shapely.get_type_id(parts) == 1  # LineString
@@ -63,7 +66,7 @@ def _explode_lines(lines: gpd.GeoDataFrame) -> pd.DataFrame:
     feat = owner[idx]
     circuits = pd.to_numeric(pd.Series(column(lines, "circuits")), errors="coerce")
     circ = circuits.to_numpy(dtype="float64")
-    return pd.DataFrame({
+    return {
         "feat": feat,
         "part": part_no[idx],
         "layer": layer_names(lines, "grid_line")[feat],
@@ -74,7 +77,7 @@ def _explode_lines(lines: gpd.GeoDataFrame) -> pd.DataFrame:
         "period": column(lines, "period")[feat],
         "circuits": circ[feat] if len(circ) else np.array([], dtype="float64"),
         "geometry": parts[idx],
-    })
+    }
 
 
 @dataclass
@@ -191,12 +194,14 @@ def _first_of_each(key: np.ndarray) -> np.ndarray:
         [], dtype=np.int64)
 
 
-def _nearest_pairs(points: np.ndarray, geoms: np.ndarray, distance: float) -> pd.DataFrame:
-    """Every (point, geometry) pair within ``distance``, with the distance."""
+def _nearest_pairs(points: np.ndarray, geoms: np.ndarray, distance: float, *,
+                   tree: shapely.STRtree | None = None) -> pd.DataFrame:
+    """Every (point, geometry) pair within ``distance``, with the distance; ``tree``: the
+    tree of ``geoms`` when already built."""
     if not len(points) or not len(geoms):
         return pd.DataFrame({"i": np.array([], dtype=np.int64),
                              "j": np.array([], dtype=np.int64), "d": np.array([], dtype=float)})
-    tree = shapely.STRtree(geoms)
+    tree = tree if tree is not None else shapely.STRtree(geoms)
     i, j = tree.query(points, predicate="dwithin", distance=distance)
     return pd.DataFrame({"i": i, "j": j, "d": shapely.distance(points[i], geoms[j])})
 
@@ -258,9 +263,23 @@ def _snap_ends(geoms: np.ndarray, target: np.ndarray, st_geom: np.ndarray,
     last = first + counts - 1
     if ends is None:
         ends = np.r_[shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)]
-    nearest = shapely.get_point(shapely.shortest_line(ends[moved], st_geom[target[moved]]), 1)
-    coords[np.r_[first, last][moved]] = shapely.get_coordinates(nearest)
-    out = shapely.set_coordinates(np.array(geoms, dtype=object, copy=True), coords)
+    to = st_geom[target[moved]]
+    # onto a point station: the point itself; onto a polygon: its nearest point
+    xy = np.empty((len(to), 2))
+    point = shapely.get_type_id(to) == 0
+    xy[point] = shapely.get_coordinates(to[point])
+    if not point.all():
+        xy[~point] = shapely.get_coordinates(shapely.get_point(
+            shapely.shortest_line(ends[moved][~point], to[~point]), 1))
+    coords[np.r_[first, last][moved]] = xy
+    # new geometries for the lines with a moved end only (set_coordinates fills the array
+    # it is given with new geometries)
+    touched = np.zeros(n, dtype=bool)
+    touched[np.r_[np.arange(n), np.arange(n)][moved]] = True
+    if shapely.has_z(geoms).any():
+        touched[:] = True  # all rewritten in 2D, as the coordinates read
+    out = np.array(geoms, dtype=object, copy=True)
+    out[touched] = shapely.set_coordinates(out[touched], coords[np.repeat(touched, counts)])
     return np.asarray(out, dtype=object)
 
 
@@ -553,10 +572,6 @@ def _set_nearest(out: np.ndarray, end: np.ndarray, dist: np.ndarray, part: np.nd
     out[end[first]] = part[first]
 
 
-def _station_node(j: int, kv: int | None) -> str:
-    return f"S{j}@{kv if kv is not None else KV_UNKNOWN}"
-
-
 @dataclass(frozen=True)
 class Grid:
     """A built grid.
@@ -584,6 +599,11 @@ class Grid:
     province: Any
     settings: GridSettings
     crs: Any
+    #: edge ends as positions in ``nodes``, when the build knows them (:attr:`_uv`)
+    _node_uv: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
+                                                          compare=False)
+    _arrays: dict[tuple[str, str, str], np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_components(self) -> int:
@@ -612,9 +632,30 @@ class Grid:
                                             strict=True))
         return g
 
+    def _values(self, frame: str, name: str, na: str | float = "object") -> np.ndarray:
+        """Column ``name`` of frame ``frame`` (``"nodes"``, ``"edges"``, ``"stations"``...) as a
+        plain array, converted once per grid (the audit's stages read the same columns):
+        ``na="object"`` as objects, ``"none"`` as objects with ``None`` for a missing value,
+        a number: as floats with that number for a missing value. The array is shared: do not
+        modify it."""
+        key = (frame, name, repr(na))
+        found = self._arrays.get(key)
+        if found is None:
+            series = getattr(self, frame)[name]
+            if na == "object":
+                found = series.to_numpy(dtype=object)
+            elif na == "none":
+                found = none_for_na(series.to_numpy(dtype=object))
+            else:
+                found = series.astype("Float64").to_numpy(dtype="float64", na_value=na)
+            self._arrays[key] = found
+        return found
+
     @functools.cached_property
     def _uv(self) -> tuple[np.ndarray, np.ndarray]:
         """Edge ends as positions in ``nodes``."""
+        if self._node_uv is not None:
+            return self._node_uv
         index = pd.Index(self.nodes.index)
         return (index.get_indexer(self.edges["u"].to_numpy(dtype=object)),
                 index.get_indexer(self.edges["v"].to_numpy(dtype=object)))
@@ -650,12 +691,13 @@ def build_grid(
                           settings.join_tolerance_m)
     lp = _explode_lines(lines)
     st = _stations(substations, plants)
-    n_parts = len(lp)
-    geoms = lp["geometry"].to_numpy(dtype=object)
-    kv = lp["kv"].to_numpy(dtype="float64")
-    feat = lp["feat"].to_numpy()
-    lp_layer = lp["layer"].to_numpy(dtype=object)
-    lp_fid = lp["feature_id"].to_numpy(dtype=object)
+    n_parts = len(lp["feat"])
+    geoms = lp["geometry"]
+    kv = lp["kv"]
+    feat = lp["feat"]
+    lp_layer = lp["layer"]
+    lp_fid = lp["feature_id"]
+    lp_part = lp["part"]
     ends = _end_points(geoms)
     end_part = np.r_[np.arange(n_parts), np.arange(n_parts)]
     end_kv = np.r_[kv, kv]
@@ -697,7 +739,10 @@ def build_grid(
     is_station = np.r_[np.zeros(n_ends, dtype=bool), np.ones(len(table), dtype=bool)]
     rank = np.r_[_text_rank(n_ends), np.zeros(len(table), dtype=np.int64)]
     other_part = np.full(n_ends, -1, dtype=np.int64)
-    line_rank = _line_rank(lp)
+    line_rank = _line_rank(lp_layer, lp_fid, lp_part, kv)
+
+    # the tree of the (snapped) line parts, built once for the taps and the through-lines
+    line_tree = functools.cache(lambda: shapely.STRtree(geoms))
 
     # 2. a free end joins the other ends of its voltage in reach ...
     free = np.flatnonzero(target < 0)
@@ -718,11 +763,13 @@ def build_grid(
         met = ~same & (feat[end_part[a]] != feat[end_part[b]])
         _set_nearest(other_part, a[met], d[met], end_part[b[met]], line_rank)
         # 3. ... or taps the interior of another line of its voltage, which is split there
-        root = _merge(n_nodes, is_station, rank, join_u, join_v)
-        size = np.bincount(root[np.unique(end_node)], minlength=n_nodes)
-        alone = free[size[root[free]] == 1]
+        # (a free end joined to nothing: every pair is found from both of its ends, so the
+        # ends that start no pair of their voltage are the ones alone)
+        paired = np.zeros(n_ends, dtype=bool)
+        paired[a[same]] = True
+        alone = free[~paired[free]]
         if len(alone):
-            tp = _nearest_pairs(ends[alone], geoms, join)
+            tp = _nearest_pairs(ends[alone], geoms, join, tree=line_tree())
             te = alone[tp["i"].to_numpy()]
             tpart = tp["j"].to_numpy()
             keep = feat[tpart] != feat[end_part[te]]
@@ -744,7 +791,7 @@ def build_grid(
     # 4. a line passing through a substation of its voltage is split there
     subs = np.flatnonzero(st.kind == "substation")
     if len(subs) and n_parts:
-        pp = _nearest_pairs(st.geometry[subs], geoms, through)
+        pp = _nearest_pairs(st.geometry[subs], geoms, through, tree=line_tree())
         sj = subs[pp["i"].to_numpy()]
         pj = pp["j"].to_numpy()
         ok = _has_level(levels, sj, kv[pj])
@@ -829,33 +876,34 @@ def build_grid(
     row_of[np.r_[listed_node, end_root[e_new]]] = np.arange(len(node_frame))
 
     # 8. edges: line pieces, then the transformers between the levels of each station
-    circuits = lp["circuits"].to_numpy(dtype="float64")[src]
+    circuits = lp["circuits"][src]
     kv_src = kv[src]
     src_layer, src_fid = lp_layer[src], lp_fid[src]
     tx_j, tx_hi, tx_lo = table.transformers()
     n_tx = len(tx_j)
-    edge_ids = [f"{lay}/{fid}#{part}.{k}@{_kv_text(x)}" for lay, fid, part, k, x in
-                zip(src_layer.tolist(), src_fid.tolist(), lp["part"].to_numpy()[src].tolist(),
-                    piece_no.tolist(), kv_src.tolist(), strict=True)]
-    edge_ids += [f"{lay}/{fid}:{hi}/{lo}kV" for lay, fid, hi, lo in
-                 zip(st.layer[tx_j].tolist(), st.feature_id[tx_j].tolist(), tx_hi.tolist(),
-                     tx_lo.tolist(), strict=True)]
+    # "{layer}/{id}#{part}.{piece}@{kv}", joined column-wise (layer and id are texts)
+    line_ids = (src_layer + "/" + src_fid + "#" + _int_texts(lp_part[src]) + "."
+                + _int_texts(piece_no) + "@" + _kv_texts(kv_src)) if len(src) else \
+        np.array([], dtype=object)
+    tx_ids = [f"{lay}/{fid}:{hi}/{lo}kV" for lay, fid, hi, lo in
+              zip(st.layer[tx_j].tolist(), st.feature_id[tx_j].tolist(), tx_hi.tolist(),
+                  tx_lo.tolist(), strict=True)]
     tx_u = n_ends + table.lookup(tx_j, tx_hi)
     tx_v = n_ends + table.lookup(tx_j, tx_lo)
     edge_u, edge_v = np.r_[u, tx_u], np.r_[v, tx_v]
     edge_frame = pd.DataFrame({
-        "edge": np.array(edge_ids[: len(src)], dtype=object), "kind": "line",
+        "edge": line_ids, "kind": "line",
         "u": node_text.of(u), "v": node_text.of(v), "layer": src_layer,
-        "feature_id": src_fid, "name": lp["name"].to_numpy(dtype=object)[src],
+        "feature_id": src_fid, "name": lp["name"][src],
         "voltage_kv": pd.array(kv_src, dtype="Float64").astype("Int64"),
-        "status": lp["status"].to_numpy(dtype=object)[src],
-        "period": lp["period"].to_numpy(dtype=object)[src],
+        "status": lp["status"][src],
+        "period": lp["period"][src],
         "circuits": pd.array(circuits, dtype="Float64").astype("Int64"),
         "length_m": b_pos - a_pos, "station": -1, "geometry": pieces,
     })
     if n_tx:
         tx = pd.DataFrame({
-            "edge": np.array(edge_ids[len(src):], dtype=object), "kind": "transformer",
+            "edge": np.array(tx_ids, dtype=object), "kind": "transformer",
             "u": node_text.of(tx_u), "v": node_text.of(tx_v), "layer": st.layer[tx_j],
             "feature_id": st.feature_id[tx_j], "name": st.name[tx_j],
             "status": st.status[tx_j], "period": st.period[tx_j], "length_m": 0.0,
@@ -877,7 +925,7 @@ def build_grid(
     level_list = _level_tuples(levels)
     end_frame = gpd.GeoDataFrame({
         "layer": lp_layer[end_part], "feature_id": lp_fid[end_part],
-        "part": lp["part"].to_numpy()[end_part],
+        "part": lp_part[end_part],
         "end": np.r_[np.full(n_parts, "start", dtype=object),
                      np.full(n_parts, "end", dtype=object)],
         "voltage_kv": pd.array(end_kv, dtype="Float64").astype("Int64"),
@@ -892,7 +940,8 @@ def build_grid(
         "voltage_inferred": inferred, "declared": st.declared, "status": st.status,
         "period": st.period, "capacity": st.capacity,
     }, geometry=gpd.GeoSeries(st.geometry, crs=crs), crs=crs)
-    line_frame = gpd.GeoDataFrame(lp.drop(columns="geometry").assign(length_m=lengths),
+    line_frame = gpd.GeoDataFrame(pd.DataFrame(lp).drop(columns="geometry").assign(
+                                      length_m=lengths),
                                   geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
     grid = Grid(
         nodes=gpd.GeoDataFrame(node_frame.set_index("node", drop=False), geometry="geometry",
@@ -900,19 +949,18 @@ def build_grid(
         edges=gpd.GeoDataFrame(edge_frame.set_index("edge", drop=False), geometry="geometry",
                                crs=crs),
         ends=end_frame, stations=station_frame, lines=line_frame, province=province,
-        settings=settings, crs=crs,
+        settings=settings, crs=crs, _node_uv=(ui, vi),
     )
     log.info("grid: %d nodes, %d edges, %d components, %d dangling ends", len(grid.nodes),
              len(grid.edges), grid.n_components, int((reaches == "dangling").sum()))
     return grid
 
 
-def _line_rank(parts: pd.DataFrame) -> np.ndarray:
-    """Rank of each line part by layer, id and part number: the tie-break between lines."""
-    if not len(parts):
-        return np.array([], dtype=np.int64)
-    order = parts.reset_index(drop=True).sort_values(["layer", "feature_id", "part", "kv"],
-                                                     kind="stable").index.to_numpy()
+def _line_rank(layer: np.ndarray, fid: np.ndarray, part: np.ndarray, kv: np.ndarray
+               ) -> np.ndarray:
+    """Rank of each line part by layer, id, part number and level: the tie-break between
+    lines."""
+    order = np.lexsort((kv, part, sort_codes(fid), sort_codes(layer)))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank
@@ -920,6 +968,17 @@ def _line_rank(parts: pd.DataFrame) -> np.ndarray:
 
 def _kv_text(kv: float) -> str:
     return KV_UNKNOWN if math.isnan(kv) else str(int(kv))
+
+
+def _kv_texts(kv: np.ndarray) -> np.ndarray:
+    """:func:`_kv_text` of each value, as objects (each distinct value written once)."""
+    codes, values = pd.factorize(kv, use_na_sentinel=True)
+    return np.array([_kv_text(k) for k in values.tolist()] + [KV_UNKNOWN], dtype=object)[codes]
+
+
+def _int_texts(values: np.ndarray) -> np.ndarray:
+    """Integers as decimal texts, as objects."""
+    return np.asarray(values, dtype=np.int64).astype(str).astype(object)
 
 
 def _same_voltage(a: float, b: float) -> bool:

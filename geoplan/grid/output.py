@@ -48,16 +48,16 @@ def components_table(grid: Grid) -> pd.DataFrame:
                          "key": line["layer"].astype(str).to_numpy(dtype=object) + "\x00"
                          + line["feature_id"].astype(str).to_numpy(dtype=object)})
     out["lines"] = keys.drop_duplicates().groupby("component").size()
+    # a line of two voltages is one edge per level but one route: the edge id without its
+    # level ("@110") names the piece
+    piece = pd.Series(line.index).str.replace(r"@[^@]*$", "", regex=True)
     route = pd.DataFrame({"component": lcomp, "km": line["length_m"].to_numpy(
-        dtype="float64") / 1e3, "piece": [e.rsplit("@", 1)[0] for e in line.index]})
-    # a line of two voltages is one edge per level but one route
+        dtype="float64") / 1e3, "piece": piece.to_numpy()})
     out["length_km"] = route.drop_duplicates(["component", "piece"]).groupby("component")[
         "km"].sum()
     kv = line["voltage_kv"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     ok = ~np.isnan(kv)
-    levels = pd.DataFrame({"component": lcomp[ok], "kv": kv[ok].astype(int)}).drop_duplicates()
-    out["voltages"] = levels.sort_values("kv", ascending=False).groupby("component")["kv"].agg(
-        lambda x: ";".join(map(str, x)))
+    out["voltages"] = _level_texts(lcomp[ok], kv[ok].astype(np.int64))
     position = pd.Index(nodes.index)
     end_comp = comp[position.get_indexer(ends["node"].to_numpy(dtype=object))] if len(
         ends) else np.array([], dtype=np.int64)
@@ -73,6 +73,23 @@ def components_table(grid: Grid) -> pd.DataFrame:
         out["sources"] = out["sources"] | (out["external_ends"] > 0)
     out["voltages"] = out["voltages"].astype(object).where(out["voltages"].notna(), None)
     return out.reset_index()[columns]
+
+
+def _level_texts(comp: np.ndarray, kv: np.ndarray) -> pd.Series:
+    """The distinct levels of each component, highest first (``"220;110"``), by component.
+
+    Components share a few sets of levels: each set is written once."""
+    if not len(comp):
+        return pd.Series([], dtype=object, index=pd.Index([], dtype=np.int64))
+    values, level = np.unique(kv, return_inverse=True)
+    level = level.ravel()
+    present = np.zeros((int(comp.max()) + 1, len(values)), dtype=bool)
+    present[comp, level] = True
+    used = np.flatnonzero(present.any(axis=1))
+    sets, which = np.unique(present[used], axis=0, return_inverse=True)
+    texts = np.array([";".join(str(v) for v in values[row][::-1]) for row in sets],
+                     dtype=object)
+    return pd.Series(texts[which.ravel()], index=used)
 
 
 def _graph_frames(grid: Grid) -> dict[str, gpd.GeoDataFrame]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoplan.grid.build import Grid, _components, _station_node
+from geoplan.grid.build import Grid, _components
 from geoplan.kinds import period_end
 from geoplan.messages import Text, message
 
@@ -68,10 +68,8 @@ def _present(status: np.ndarray, period: np.ndarray, scenario: Scenario) -> np.n
 def scenarios(grid: Grid) -> list[Scenario]:
     """The states the audit looks at: existing today, the end of each period of the plan, and
     the full plan when it holds more than the last period."""
-    status = np.r_[grid.edges["status"].to_numpy(dtype=object),
-                   grid.stations["status"].to_numpy(dtype=object)]
-    period = np.r_[grid.edges["period"].to_numpy(dtype=object),
-                   grid.stations["period"].to_numpy(dtype=object)]
+    status = np.r_[grid._values("edges", "status"), grid._values("stations", "status")]
+    period = np.r_[grid._values("edges", "period"), grid._values("stations", "period")]
     out = [Scenario("existing", None, "as existing today")]
     ends = _period_ends(period)
     later = (status != "existing") & _per_value(ends, lambda e: e is not None).astype(bool)
@@ -85,15 +83,14 @@ def scenarios(grid: Grid) -> list[Scenario]:
 def _presence(grid: Grid, sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Which stations and which edges are there in the scenario (a transformer is there when
     its station is)."""
-    stations, edges = grid.stations, grid.edges
-    st_present = _present(stations["status"].to_numpy(dtype=object),
-                          stations["period"].to_numpy(dtype=object), sc)
-    is_line = (edges["kind"] == "line").to_numpy()
-    line_present = _present(edges["status"].to_numpy(dtype=object),
-                            edges["period"].to_numpy(dtype=object), sc)
-    station = edges["station"].to_numpy()
+    st_present = _present(grid._values("stations", "status"),
+                          grid._values("stations", "period"), sc)
+    is_line = grid._values("edges", "kind") == "line"
+    line_present = _present(grid._values("edges", "status"), grid._values("edges", "period"),
+                            sc)
+    station = grid.edges["station"].to_numpy()
     tx_present = st_present[np.maximum(station, 0)] if len(st_present) else np.zeros(
-        len(edges), dtype=bool)
+        len(grid.edges), dtype=bool)
     return st_present, np.where(is_line, line_present, tx_present)
 
 
@@ -109,9 +106,9 @@ def _sources_and_loads(grid: Grid, st_present: np.ndarray) -> tuple[np.ndarray, 
     """Source node positions, and the node position of each present load station (a substation
     below the source voltage)."""
     nodes = grid.nodes
-    kind = nodes["kind"].to_numpy(dtype=object)
+    kind = grid._values("nodes", "kind")
     station = nodes["station"].to_numpy()
-    kv = nodes["voltage_kv"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    kv = grid._values("nodes", "voltage_kv", np.nan)
     present = np.zeros(len(nodes), dtype=bool)
     at_station = station >= 0
     present[at_station] = st_present[station[at_station]]
@@ -119,12 +116,16 @@ def _sources_and_loads(grid: Grid, st_present: np.ndarray) -> tuple[np.ndarray, 
     source = ((kind == "plant") & present) | ((kind == "substation") & present & (kv >= src_kv))
     if grid.settings.external_supply:
         source |= kind == "external"
-    levels = grid.stations["voltage_kv"].astype("Float64").to_numpy(dtype="float64",
-                                                                    na_value=np.nan)
-    skind = grid.stations["kind"].to_numpy(dtype=object)
+    levels = grid._values("stations", "voltage_kv", np.nan)
+    skind = grid._values("stations", "kind")
     load = np.flatnonzero(st_present & (skind == "substation") & (levels < src_kv))
-    at = pd.Index(nodes.index).get_indexer([_station_node(j, int(levels[j]))
-                                            for j in load.tolist()])
+    # the node of each load at its level (``S{j}@{kv}``), looked up by station and level
+    known = at_station & ~np.isnan(kv)
+    width = int(max(np.nanmax(kv, initial=0) if known.any() else 0,
+                    levels[load].max(initial=0))) + 1
+    key = pd.Index(station[known].astype(np.int64) * width + kv[known].astype(np.int64))
+    found = key.get_indexer(load.astype(np.int64) * width + levels[load].astype(np.int64))
+    at = np.where(found >= 0, np.flatnonzero(known)[np.maximum(found, 0)], -1)
     loads = dict(zip(load.tolist(), at.tolist(), strict=True))
     return np.flatnonzero(source), loads
 
@@ -140,7 +141,7 @@ def _state(grid: Grid, sc: Scenario) -> _State:
         fed[np.isin(labels, labels[sources])] = True
     unfed = {j: int(labels[k]) for j, k in loads.items() if not fed[k]}
 
-    is_line = (grid.edges["kind"] == "line").to_numpy()
+    is_line = grid._values("edges", "kind") == "line"
     live = np.flatnonzero(present & is_line)
     by_label: dict[int, set[int]] = defaultdict(set)
     for j, lab in unfed.items():
@@ -178,9 +179,8 @@ def _single_supply(grid: Grid, present: np.ndarray, sources: np.ndarray,
     n = len(grid.nodes)
     star = n
     size = n + 1
-    edges = grid.edges
-    kind = edges["kind"].to_numpy(dtype=object)
-    circuits = edges["circuits"].astype("Float64").to_numpy(dtype="float64", na_value=1.0)
+    kind = grid._values("edges", "kind")
+    circuits = grid._values("edges", "circuits", 1.0)
     keep = present & (u != v)
     e_idx = np.flatnonzero(keep)
     weight = np.where((kind[keep] == "transformer") | (circuits[keep] >= 2), 2, 1)
