@@ -31,10 +31,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from geoplan.errors import LayerReadError
-from geoplan.messages import Text, check_lang, message
+from geoplan.messages import Lang, Text, check_lang, message
 
-__all__ = ["Problem", "ProblemSeverity", "ValidationReport", "error_text", "problem_text",
-           "read_error"]
+__all__ = ["Logged", "Problem", "ProblemSeverity", "ValidationReport", "error_text",
+           "log_lang", "log_text", "problem_text", "read_error", "set_log_lang"]
 
 ProblemSeverity = Literal["error", "warning", "info"]
 
@@ -71,6 +71,53 @@ def error_text(exc: BaseException) -> Text:
     words (GDAL's, PROJ's, a reader's) in both."""
     text = getattr(exc, "text", None)
     return text if isinstance(text, Text) else Text.same(str(exc))
+
+
+_LOG_LANG: list[Lang] = ["vi"]
+
+
+def set_log_lang(lang: str | None) -> None:
+    """Write the library's log messages in ``lang`` from now on (``None``: Vietnamese).
+
+    The session language of the logs: the CLI sets it from ``--lang``; a program that embeds
+    geoplan sets it once, as it configures its logging handlers. Findings and problems do not
+    depend on it (they carry both languages and take ``lang`` where they are shown).
+    """
+    _LOG_LANG[0] = check_lang(lang or "vi")
+
+
+def log_lang() -> Lang:
+    """The language of the library's log messages (:func:`set_log_lang`), Vietnamese by
+    default."""
+    return _LOG_LANG[0]
+
+
+class Logged:
+    """A text in both languages given to a logger: it writes itself in :func:`log_lang` when
+    the record is formatted, so a message is never translated unless a handler shows it.
+
+    >>> set_log_lang("en"); str(log_text("log.coverage_inferred_voltage", n=2))[:29]
+    '2 substation(s) without a vol'
+    >>> set_log_lang(None); str(log_text("log.coverage_inferred_voltage", n=2))[:26]
+    '2 trạm biến áp chưa có cấp'
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text.get(log_lang())
+
+    def __repr__(self) -> str:
+        return f"Logged({self.text!r})"
+
+
+def log_text(key: str, **fields: Any) -> Logged:
+    """The template ``key`` of ``geoplan/data/messages.toml`` for a log message:
+    ``log.warning("%s", log_text("log.KEY", n=3))``."""
+    return Logged(message(key, **fields))
 
 
 @dataclass(frozen=True)

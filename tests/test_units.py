@@ -29,6 +29,7 @@ from geoplan.cli import cli
 from geoplan.coverage import compute_coverage
 from geoplan.coverage.areas import population_unit, unit_from_file
 from geoplan.errors import PlanError
+from geoplan.problems import set_log_lang
 from geoplan.report import build_report
 
 WORLDPOP = Path("worldpop-vnm-2020") / "vnm_pd_2020_1km.tif"
@@ -134,8 +135,14 @@ def test_a_plan_unit_the_file_contradicts_is_used_with_a_warning(
         summary = compute_coverage(plan).summary()
     assert summary["population_unit"] == "count"
     assert "the file says per_km2" in summary["population_unit_basis"]
-    assert any("the plan says population_unit = 'count' but the file says people per km²"
+    assert any("phương án ghi population_unit = 'count' nhưng tệp ghi người/km²"
                in r.getMessage() for r in caplog.records)
+    set_log_lang("en")
+    try:
+        assert any("the plan says population_unit = 'count' but the file says people per km²"
+                   in r.getMessage() for r in caplog.records)
+    finally:
+        set_log_lang(None)
 
 
 # a synthetic province near 21° N: 100 m cells (about 0.0104 km² each) or 1 km cells
@@ -209,8 +216,15 @@ def test_counts_on_small_cells_are_recognised_with_a_warning(
     assert (found.unit, found.assumed) == ("count", True)
     assert "only people per cell gives a plausible density" in found.basis
     (record,) = [r for r in caplog.records if "population_unit" in r.getMessage()]
-    assert 'Set [coverage] population_unit = "count"' in record.getMessage()
-    assert "does not say what its cells hold" in record.getMessage()
+    # Vietnamese by default, English once the session asks for it (the CLI's --lang en)
+    assert 'Đặt [coverage] population_unit = "count"' in record.getMessage()
+    assert "tệp không ghi giá trị của mỗi ô là gì;" in record.getMessage()
+    set_log_lang("en")
+    try:
+        assert 'Set [coverage] population_unit = "count"' in record.getMessage()
+        assert "does not say what its cells hold;" in record.getMessage()
+    finally:
+        set_log_lang(None)
 
 
 def test_densities_on_small_cells_are_recognised_with_a_warning(tmp_path: Path) -> None:

@@ -112,8 +112,15 @@ as_of_option = click.option(
     help="Judge the plan on the rules in force on this day (default: [plan] as_of, else "
          "today).",
 )
+def _log_lang(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    from geoplan.problems import set_log_lang
+
+    set_log_lang(value)  # the library's log messages on stderr follow --lang (else vi)
+    return value
+
+
 lang_option = click.option(
-    "--lang", type=click.Choice(["vi", "en"]), default=None,
+    "--lang", type=click.Choice(["vi", "en"]), default=None, callback=_log_lang,
     help="Language of the findings and messages (default: [report] lang, else vi).",
 )
 

@@ -17,6 +17,8 @@ import shapely
 from geoplan import crs as gcrs
 from geoplan.coverage.settings import CoverageSettings
 from geoplan.errors import MissingDependencyError
+from geoplan.messages import Text
+from geoplan.problems import log_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyproj
@@ -205,7 +207,7 @@ def _window(raster: RasterLayer, zones: Sequence[Any], zone_crs: pyproj.CRS
         col0, row0 = max(col0, 0), max(row0, 0)
         col1, row1 = min(col1, src.width), min(row1, src.height)
         if col1 <= col0 or row1 <= row0:
-            log.warning("population raster %s does not overlap the province", raster.path)
+            log.warning("%s", log_text("log.population_off_province", path=str(raster.path)))
             return None
         window = Window(col0, row0, col1 - col0, row1 - row0)
         data = src.read(raster.band, window=window, masked=True)
@@ -257,15 +259,19 @@ def _population_sums(raster: RasterLayer, zones: Sequence[Any], zone_crs: pyproj
              for geom in in_raster]
     if chosen is None:
         chosen = _plausible_unit(values, areas, masks[0])
-        log.warning("population raster %s: the file does not say what its cells hold; %s. "
-                    "Set [coverage] population_unit = \"count\" (people per cell) or "
-                    "\"per_km2\" (people per km²) in the plan.", raster.path,
-                    chosen.basis.split(" / ")[-1])
+        log.warning("%s", log_text("log.population_unit_unknown", path=str(raster.path),
+                                   basis=_both(chosen.basis)))
     if chosen.unit == "per_km2":
         values = values * areas
     for k, inside in zip(live, masks, strict=True):
         sums[k] = float(values[inside].sum())
     return sums, chosen
+
+
+def _both(text: str) -> Text:
+    """A ``"Vietnamese / English"`` text of this module as a :class:`Text`."""
+    vi, sep, en = text.partition(" / ")
+    return Text(vi, en) if sep else Text.same(text)
 
 
 def _declared_unit(raster: RasterLayer, unit: str) -> PopulationUnit | None:
@@ -276,10 +282,10 @@ def _declared_unit(raster: RasterLayer, unit: str) -> PopulationUnit | None:
         basis = f"kế hoạch: [coverage] population_unit = {unit!r} / the plan's [coverage] " \
                 f"population_unit = {unit!r}"
         if stated is not None and stated[0] != unit:
-            log.warning("population raster %s: the plan says population_unit = %r but the file "
-                        "says %s (%s); using the plan's. Remove population_unit from "
-                        "[coverage] if the file is right.", raster.path, unit,
-                        UNIT_WORDS[stated[0]].split(" / ")[1], stated[1].split(" / ")[-1])
+            log.warning("%s", log_text("log.population_unit_contradicted",
+                                       path=str(raster.path), unit=repr(unit),
+                                       stated=_both(UNIT_WORDS[stated[0]]),
+                                       basis=_both(stated[1])))
             basis += f"; tệp ghi {stated[0]} / the file says {stated[0]}"
         return PopulationUnit(unit, basis)
     if stated is not None:
@@ -325,7 +331,7 @@ def _population(plan: Plan, settings: CoverageSettings, region: Any,
         return {"raster": None}
     raster = rasters[0]
     if len(rasters) > 1:
-        log.warning("several population rasters; using %s", raster.name)
+        log.warning("%s", log_text("log.population_several", name=raster.name))
     zones = [region, *service_areas.geometry, *gaps.geometry]
     sums, unit = _population_sums(raster, zones, plan.crs, unit=settings.population_unit)
     total = float(sums[0])

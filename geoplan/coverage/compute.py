@@ -22,6 +22,7 @@ from geoplan.coverage.settings import CoverageSettings, coverage_settings
 from geoplan.coverage.siting import _empty_sites, _propose_sites
 from geoplan.errors import PlanError
 from geoplan.grid import province_polygon, voltage_levels
+from geoplan.problems import log_text
 from geoplan.results import findings_summary, plain_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,8 +124,7 @@ def _region(plan: Plan) -> tuple[Any, str]:
     if not boxes:
         return None, "none"
     b = np.array(boxes)
-    log.info("the plan has no boundary layer: the province is taken as the bounding box of "
-             "all its layers")
+    log.info("%s", log_text("log.coverage_no_boundary"))
     return shapely.box(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()), \
         "bounding box of the layers (no boundary layer)"
 
@@ -156,8 +156,7 @@ def _with_inferred_levels(frame: gpd.GeoDataFrame,
         frame["voltage_kv"] = pd.array(frame["voltage_kv"], dtype="Int64")
         frame.loc[use, "voltage_kv"] = top
         frame.loc[use, "voltage_inferred"] = True
-        log.info("%d substation(s) without a voltage take the levels of the lines that end at "
-                 "them (grid inference)", int(use.sum()))
+        log.info("%s", log_text("log.coverage_inferred_voltage", n=int(use.sum())))
     return frame
 
 
@@ -174,9 +173,8 @@ def _substations(plan: Plan, settings: CoverageSettings,
     frame["_levels"] = voltage_levels(frame) if len(frame) else []
     unknown = frame[[not lv for lv in frame["_levels"]]]
     if len(unknown):
-        log.warning("%d substation(s) without a voltage are left out of coverage (no voltage "
-                    "in the data and no line ends at them): %s",
-                    len(unknown), ", ".join(unknown["id"].head(10)))
+        log.warning("%s", log_text("log.coverage_unknown_voltage", n=len(unknown),
+                                   ids=", ".join(unknown["id"].head(10))))
     frame = frame.sort_values(["id", "layer"], kind="stable").reset_index(drop=True)
     return frame
 
