@@ -236,6 +236,7 @@ def run_pdp8(
     sheet: str | None = None,
     output: str | Path | None = None,
     overwrite: bool = False,
+    lang: str | None = None,
 ) -> Any:
     """Reconcile a plan's 220/500 kV layers with a national PDP8 project list
     (:mod:`geoplan.pdp8`).
@@ -255,6 +256,8 @@ def run_pdp8(
         ``.json``.
     overwrite
         Replace an existing ``output``.
+    lang
+        Language of the remarks and findings (default ``[report] lang``, else Vietnamese).
 
     Returns
     -------
@@ -270,7 +273,8 @@ def run_pdp8(
     loaded = _loaded(plan)
     with stage("pdp8"):
         result = reconcile_plan(loaded, national, sheet=sheet,
-                                min_score=MIN_SCORE if min_score is None else min_score)
+                                min_score=MIN_SCORE if min_score is None else min_score,
+                                lang=lang)
     if output is not None:
         from geoplan.io.spreadsheet import write_csv, write_xlsx_table
 
