@@ -374,3 +374,27 @@ def terms(group: str, values: np.ndarray) -> Texts:
     vi = objects([t.vi for t in found])
     en = objects([t.en for t in found])
     return Texts(vi[codes], en[codes])
+
+
+# ------------------------------------------------------------------ the session language
+
+_SESSION: dict[str, Lang] = {"lang": "vi"}
+
+
+def set_session_lang(lang: str | None) -> Lang:
+    """Set the language of the library's log messages (the CLI sets it from ``--lang``);
+    ``None`` means Vietnamese. Returns the language set."""
+    _SESSION["lang"] = check_lang("vi" if lang is None else lang)
+    return _SESSION["lang"]
+
+
+def session_lang() -> Lang:
+    """The language log messages are written in (Vietnamese unless :func:`set_session_lang`
+    chose English)."""
+    return _SESSION["lang"]
+
+
+def log_text(key: str, **fields: Any) -> str:
+    """The template ``key`` (as :func:`message`, first letter kept) in the session language,
+    for a log line."""
+    return message(key, capital=False, **fields).get(_SESSION["lang"])

@@ -134,7 +134,7 @@ def test_a_plan_unit_the_file_contradicts_is_used_with_a_warning(
         summary = compute_coverage(plan).summary()
     assert summary["population_unit"] == "count"
     assert "the file says per_km2" in summary["population_unit_basis"]
-    assert any("the plan says population_unit = 'count' but the file says people per km²"
+    assert any("phương án ghi population_unit = 'count' nhưng tệp ghi người/km²"
                in r.getMessage() for r in caplog.records)
 
 
@@ -209,8 +209,8 @@ def test_counts_on_small_cells_are_recognised_with_a_warning(
     assert (found.unit, found.assumed) == ("count", True)
     assert "only people per cell gives a plausible density" in found.basis
     (record,) = [r for r in caplog.records if "population_unit" in r.getMessage()]
-    assert 'Set [coverage] population_unit = "count"' in record.getMessage()
-    assert "does not say what its cells hold" in record.getMessage()
+    assert 'Khai báo [coverage] population_unit = "count"' in record.getMessage()
+    assert "tệp không cho biết giá trị của ô là gì" in record.getMessage()
 
 
 def test_densities_on_small_cells_are_recognised_with_a_warning(tmp_path: Path) -> None:

@@ -112,8 +112,20 @@ as_of_option = click.option(
     help="Judge the plan on the rules in force on this day (default: [plan] as_of, else "
          "today).",
 )
+def _session_lang(ctx: click.Context, _param: click.Parameter, value: str | None
+                  ) -> str | None:
+    """``--lang`` also chooses the language of the log warnings (Vietnamese unless given),
+    for the command only."""
+    from geoplan.messages import session_lang, set_session_lang
+
+    before = session_lang()
+    set_session_lang(value)
+    ctx.call_on_close(lambda: set_session_lang(before))
+    return value
+
+
 lang_option = click.option(
-    "--lang", type=click.Choice(["vi", "en"]), default=None,
+    "--lang", type=click.Choice(["vi", "en"]), default=None, callback=_session_lang,
     help="Language of the findings and messages (default: [report] lang, else vi).",
 )
 

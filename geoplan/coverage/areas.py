@@ -17,6 +17,7 @@ import shapely
 from geoplan import crs as gcrs
 from geoplan.coverage.settings import CoverageSettings
 from geoplan.errors import MissingDependencyError
+from geoplan.messages import Text, log_text, message, session_lang
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyproj
@@ -205,7 +206,7 @@ def _window(raster: RasterLayer, zones: Sequence[Any], zone_crs: pyproj.CRS
         col0, row0 = max(col0, 0), max(row0, 0)
         col1, row1 = min(col1, src.width), min(row1, src.height)
         if col1 <= col0 or row1 <= row0:
-            log.warning("population raster %s does not overlap the province", raster.path)
+            log.warning("%s", log_text("log.raster_no_overlap", path=str(raster.path)))
             return None
         window = Window(col0, row0, col1 - col0, row1 - row0)
         data = src.read(raster.band, window=window, masked=True)
@@ -257,10 +258,9 @@ def _population_sums(raster: RasterLayer, zones: Sequence[Any], zone_crs: pyproj
              for geom in in_raster]
     if chosen is None:
         chosen = _plausible_unit(values, areas, masks[0])
-        log.warning("population raster %s: the file does not say what its cells hold; %s. "
-                    "Set [coverage] population_unit = \"count\" (people per cell) or "
-                    "\"per_km2\" (people per km²) in the plan.", raster.path,
-                    chosen.basis.split(" / ")[-1])
+        vi_basis, _, en_basis = chosen.basis.rpartition(" / ")
+        log.warning("%s", log_text("log.raster_unit_unknown", path=str(raster.path),
+                                   basis=Text(vi_basis or en_basis, en_basis)))
     if chosen.unit == "per_km2":
         values = values * areas
     for k, inside in zip(live, masks, strict=True):
@@ -276,10 +276,10 @@ def _declared_unit(raster: RasterLayer, unit: str) -> PopulationUnit | None:
         basis = f"kế hoạch: [coverage] population_unit = {unit!r} / the plan's [coverage] " \
                 f"population_unit = {unit!r}"
         if stated is not None and stated[0] != unit:
-            log.warning("population raster %s: the plan says population_unit = %r but the file "
-                        "says %s (%s); using the plan's. Remove population_unit from "
-                        "[coverage] if the file is right.", raster.path, unit,
-                        UNIT_WORDS[stated[0]].split(" / ")[1], stated[1].split(" / ")[-1])
+            words, said = UNIT_WORDS[stated[0]].split(" / "), stated[1].rpartition(" / ")
+            log.warning("%s", log_text(
+                "log.raster_unit_conflict", path=str(raster.path), unit=repr(unit),
+                stated=Text(words[0], words[-1]), basis=Text(said[0] or said[2], said[2])))
             basis += f"; tệp ghi {stated[0]} / the file says {stated[0]}"
         return PopulationUnit(unit, basis)
     if stated is not None:
@@ -325,17 +325,17 @@ def _population(plan: Plan, settings: CoverageSettings, region: Any,
         return {"raster": None}
     raster = rasters[0]
     if len(rasters) > 1:
-        log.warning("several population rasters; using %s", raster.name)
+        log.warning("%s", log_text("log.raster_several", name=str(raster.name)))
     zones = [region, *service_areas.geometry, *gaps.geometry]
     sums, unit = _population_sums(raster, zones, plan.crs, unit=settings.population_unit)
     total = float(sums[0])
     out: dict[str, Any] = {"raster": raster.name, "total": total}
     if not total > 0:
         # every cell inside the province nodata or zero: "0 people" would be read as a count
-        out["warning"] = (f"population raster {raster.name} ({raster.path.name}): every cell "
-                          "inside the province is nodata or 0, so the population figures are "
-                          "not counts; check the raster's nodata value, band and extent")
-        log.warning("%s", out["warning"])
+        empty = message("log.raster_empty", name=str(raster.name), file=raster.path.name,
+                        capital=False)
+        out["warning"] = empty.en
+        log.warning("%s", empty.get(session_lang()))
     n_areas = len(service_areas)
     service_areas["population"] = sums[1:1 + n_areas]
     service_areas["population_share"] = (sums[1:1 + n_areas] / total) if total > 0 else np.nan

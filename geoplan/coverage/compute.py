@@ -22,6 +22,7 @@ from geoplan.coverage.settings import CoverageSettings, coverage_settings
 from geoplan.coverage.siting import _empty_sites, _propose_sites
 from geoplan.errors import PlanError
 from geoplan.grid import province_polygon, voltage_levels
+from geoplan.messages import log_text
 from geoplan.results import findings_summary, plain_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,9 +175,8 @@ def _substations(plan: Plan, settings: CoverageSettings,
     frame["_levels"] = voltage_levels(frame) if len(frame) else []
     unknown = frame[[not lv for lv in frame["_levels"]]]
     if len(unknown):
-        log.warning("%d substation(s) without a voltage are left out of coverage (no voltage "
-                    "in the data and no line ends at them): %s",
-                    len(unknown), ", ".join(unknown["id"].head(10)))
+        log.warning("%s", log_text("log.coverage_no_voltage", n=len(unknown),
+                                   ids=", ".join(unknown["id"].head(10))))
     frame = frame.sort_values(["id", "layer"], kind="stable").reset_index(drop=True)
     return frame
 
