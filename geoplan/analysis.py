@@ -33,6 +33,7 @@ from geoplan.findings import concat_findings, empty_findings, locate_findings
 from geoplan.grid import GridResult
 from geoplan.load import load_plan
 from geoplan.plan import Plan
+from geoplan.problems import log_text
 from geoplan.progress import stage
 from geoplan.results import CheckResult, findings_summary, plain_table
 from geoplan.rules import GRID_RULE_IDS, RULE_IDS
@@ -235,7 +236,7 @@ def analyse(
             if not tolerate:
                 raise
             notes.append(f"{name}: {exc}")
-            log.warning("%s left out: %s", name, exc)
+            log.warning("%s", log_text("log.part_left_out", name=name, error=str(exc)))
             return None
         finally:
             seconds[name] = round(time.perf_counter() - t0, 3)

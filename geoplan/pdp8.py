@@ -50,6 +50,7 @@ from geoplan.errors import LayerReadError
 from geoplan.findings import make_findings
 from geoplan.io import check_source
 from geoplan.kinds import fold, normalise_period, period_end
+from geoplan.messages import Text, check_lang, message, plan_lang, term
 from geoplan.names import place_words
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +83,8 @@ MVA_TOLERANCE = 0.01
 KM_TOLERANCE = 0.20
 
 REFERENCE = "Decision 768/QĐ-TTg (PDP8 revised), appendix III.2 grid tables"
+#: :data:`REFERENCE` in Vietnamese and in English.
+REFERENCE_TEXT = message("pdp8.reference")
 
 NATIONAL_COLUMNS = ["row", "table", "kind", "voltage_kv", "name", "capacity_mva",
                     "capacity_text", "switching", "circuits", "km", "note", "phase", "province"]
@@ -563,7 +566,7 @@ def _new_construction(note: Any) -> bool:
 
 def _compare(n: pd.Series, rows: pd.DataFrame, loop: bool) -> dict[str, Any]:
     """Compare one national item with the plan row(s) matched to it."""
-    remarks: list[str] = []
+    remarks: list[Text] = []
     first = rows.iloc[0]
     out: dict[str, Any] = {}
     # phase
@@ -574,26 +577,25 @@ def _compare(n: pd.Series, rows: pd.DataFrame, loop: bool) -> dict[str, Any]:
     if statuses == {"existing"}:
         if _new_construction(n["note"]):
             out["phase"] = "differs"
-            remarks.append(f"existing in the plan, new construction in PDP8 ({n['phase']})")
+            remarks.append(_remark("existing_new", phase=n["phase"]))
         else:
             out["phase"] = "existing"
     elif n_end is None or p_end is None:
         out["phase"] = "unknown"
-        remarks.append("no phase to compare" if n_end is None else
-                       "the plan gives no period")
+        remarks.append(_remark("no_phase" if n_end is None else "no_period"))
     elif n_end == p_end:
         out["phase"] = "same"
     else:
         out["phase"] = "differs"
-        remarks.append(f"phase: PDP8 {n['phase']}, plan {_join_text(periods)}")
+        remarks.append(_remark("phase", phase=n["phase"], plan=_join_text(periods)))
     # capacity
     if n["kind"] == "substation":
         plan_mva = first["capacity_mva"]
         out["plan_mva"] = None if pd.isna(plan_mva) else float(plan_mva)
         if _NOI_CAP in fold(n["name"]):
             out["mva"] = "not compared"
-            remarks.append(f"the {n['voltage_kv']} kV side of a "
-                           f"{max(first['levels'])} kV station: capacity not compared")
+            remarks.append(_remark("side", kv=int(n["voltage_kv"]),
+                                   top=int(max(first["levels"]))))
         elif n["switching"]:
             out["mva"] = "switching station"
         elif pd.isna(n["capacity_mva"]) or pd.isna(plan_mva):
@@ -602,8 +604,8 @@ def _compare(n: pd.Series, rows: pd.DataFrame, loop: bool) -> dict[str, Any]:
             out["mva"] = "same"
         else:
             out["mva"] = "differs"
-            remarks.append(f"capacity: PDP8 {n['capacity_mva']:g} MVA, plan "
-                           f"{float(plan_mva):g} MVA")
+            remarks.append(_remark("capacity", national=float(n["capacity_mva"]),
+                                   plan=float(plan_mva)))
     else:
         circuits = [c for c in rows["circuits"] if c is not None and not pd.isna(c)]
         plan_circuits = int(sum(circuits)) if circuits else None
@@ -614,22 +616,39 @@ def _compare(n: pd.Series, rows: pd.DataFrame, loop: bool) -> dict[str, Any]:
             same = int(n["circuits"]) == plan_circuits
             checks.append(same)
             if not same:
-                remarks.append(f"circuits: PDP8 {int(n['circuits'])}, plan {plan_circuits}")
+                remarks.append(_remark("circuits", national=int(n["circuits"]),
+                                       plan=plan_circuits))
         if not loop and not pd.isna(n["km"]) and plan_km:
             same = abs(plan_km - n["km"]) <= KM_TOLERANCE * n["km"]
             checks.append(same)
             if not same:
-                remarks.append(f"length: PDP8 {n['km']:g} km, drawn {plan_km:.1f} km "
-                               f"(PDP8 lengths are indicative; ±{KM_TOLERANCE:.0%} accepted)")
+                remarks.append(_remark("length", national=float(n["km"]), drawn=plan_km,
+                                       tolerance=KM_TOLERANCE))
         out["circuits_km"] = ("unknown" if not checks else
                               "same" if all(checks) else "differs")
         if loop:
-            remarks.append(f"loop-in: matched with {len(rows)} plan line(s); length not "
-                           "compared")
+            remarks.append(_remark("loop_matched", n=len(rows)))
     if line_ends(n["name"])[2]:
-        remarks.append("uprating of an existing line")
-    out["remarks"] = "; ".join(remarks) or None
+        remarks.append(_remark("uprating"))
+    out["remarks"] = Text.join("; ", remarks) if remarks else None
     return out
+
+
+def _remark(name: str, **fields: Any) -> Text:
+    """One remark of the comparison (``pdp8.remark_*`` in the message table)."""
+    return message(f"pdp8.remark_{name}", capital=False, **fields)
+
+
+def _work(kind: Any, kv: Any) -> Text:
+    """``trạm biến áp 500 kV`` / ``500 kV substation``."""
+    return message("pdp8.work", kind=term("kind", "grid_line" if kind == "line" else kind),
+                   kv=int(kv), capital=False)
+
+
+def _finding_text(msg: Text, lang: str) -> dict[str, str]:
+    return {"message": msg.get(lang), "message_vi": msg.vi, "message_en": msg.en,
+            "reference": REFERENCE_TEXT.get(lang), "reference_vi": REFERENCE_TEXT.vi,
+            "reference_en": REFERENCE_TEXT.en}
 
 
 def _join_text(values: Sequence[str]) -> str:
@@ -652,7 +671,7 @@ def _relevant(n: pd.Series, province: str | None, places: Sequence[str]) -> bool
 
 def reconcile(national: pd.DataFrame, plan_side: gpd.GeoDataFrame, *,
               province: str | None = None, places: Sequence[str] = (),
-              min_score: float = MIN_SCORE) -> Pdp8Result:
+              min_score: float = MIN_SCORE, lang: str = "vi") -> Pdp8Result:
     """Match the national list with the provincial items and compare them.
 
     Parameters
@@ -667,7 +686,12 @@ def reconcile(national: pd.DataFrame, plan_side: gpd.GeoDataFrame, *,
         ``province`` column names the province).
     min_score
         Lowest name-match score (0-100) accepted.
+    lang
+        Language of the table's ``remarks`` and of the findings' ``message`` /
+        ``reference`` (``"vi"``, the default, or ``"en"``); the findings carry both languages
+        in ``message_vi`` / ``message_en``.
     """
+    lang = check_lang(lang)
     prov_key = _province_key(province) if province else None
     place_keys = sorted({k for k in (normalise_name(re.sub(
         r"^(xa|phuong|thi tran|dac khu|thi xa|huyen)\s+", "", fold(p))) for p in places) if k})
@@ -728,8 +752,10 @@ def reconcile(national: pd.DataFrame, plan_side: gpd.GeoDataFrame, *,
             score = min(s for _, s in matched[int(i)])
             comp = _compare(n, sub, loop=int(i) in loops)
             if int(i) in loops and len(js) < loops[int(i)]:
-                comp["remarks"] = "; ".join(filter(None, [
-                    comp.get("remarks"), "only part of the loop-in is in the plan"]))
+                comp["remarks"] = Text.join("; ", [t for t in (
+                    comp.get("remarks"), _remark("loop_partial")) if t is not None])
+            remarks: Text | None = comp["remarks"]
+            comp["remarks"] = None if remarks is None else remarks.get(lang)
             row = base | {
                 "result": "both", "plan_layer": _join_text(list(sub["layer"])),
                 "plan_id": ", ".join(sub["id"]), "plan_name": " | ".join(map(str, sub["name"])),
@@ -743,20 +769,23 @@ def reconcile(national: pd.DataFrame, plan_side: gpd.GeoDataFrame, *,
                     "rule": "pdp8-differs", "severity": "warning",
                     "layer": sub["layer"].iat[0], "feature_id": sub["id"].iat[0],
                     "other_id": n["row"], "value": round(score, 1), "unit": "score",
-                    "message": (f"{n['voltage_kv']} kV {n['kind']} {n['name']!r} (PDP8, row "
-                                f"{n['row']}) is in the plan as {row['plan_id']}, but differs: "
-                                f"{row['remarks']}."),
-                    "reference": REFERENCE, "geometry": sub.geometry.iat[0]})
+                    **_finding_text(message(
+                        "pdp8.differs", work=_work(n["kind"], n["voltage_kv"]),
+                        name=repr(n["name"]), row=str(n["row"]), plan_id=row["plan_id"],
+                        remarks=remarks if remarks is not None else Text.same("")), lang),
+                    "geometry": sub.geometry.iat[0]})
         elif _relevant(n, prov_key, place_keys):
             rows.append(base | {"result": "national only", "remarks": (
-                "a loop-in: add the two lines into the station" if int(i) in loops else None)})
+                _remark("loop_add").get(lang) if int(i) in loops else None)})
             records.append({
                 "rule": "pdp8-national-only", "severity": "warning", "layer": None,
                 "feature_id": None, "other_id": n["row"], "unit": None,
-                "message": (f"{n['voltage_kv']} kV {n['kind']} {n['name']!r} (PDP8 "
-                            f"{n['phase'] or 'no phase'}, row {n['row']}) concerns the province "
-                            "but is not in the plan; add it, or check its name."),
-                "reference": REFERENCE, "geometry": None})
+                **_finding_text(message(
+                    "pdp8.national_only", work=_work(n["kind"], n["voltage_kv"]),
+                    name=repr(n["name"]), row=str(n["row"]),
+                    phase=(Text.same(n["phase"]) if isinstance(n["phase"], str) and n["phase"] else
+                           message("pdp8.no_phase", capital=False))), lang),
+                "geometry": None})
         else:
             elsewhere.append(n)
     for j, (_, p) in enumerate(plan_side.iterrows()):
@@ -768,17 +797,15 @@ def reconcile(national: pd.DataFrame, plan_side: gpd.GeoDataFrame, *,
                      "plan_status": p["status"], "plan_period": p["period"],
                      "plan_mva": p["capacity_mva"], "plan_circuits": p["circuits"],
                      "plan_km": p["km"],
-                     "remarks": ("existing: PDP8 lists only new and renovated works"
-                                 if existing else None)})
+                     "remarks": (_remark("existing").get(lang) if existing else None)})
         records.append({
             "rule": "pdp8-plan-only", "severity": "info" if existing else "warning",
             "layer": p["layer"], "feature_id": p["id"], "unit": None,
-            "message": (f"{p['voltage_kv']} kV {p['kind']} {p['id']} ({p['name']}), "
-                        f"{p['status']}, is not in the national list"
-                        + (" (PDP8 lists only new and renovated works)." if existing else
-                           f": a {p['voltage_kv']} kV work must be in PDP8 before the "
-                           "province can plan it.")),
-            "reference": REFERENCE, "geometry": p.geometry})
+            **_finding_text(message(
+                "pdp8.plan_only_existing" if existing else "pdp8.plan_only",
+                work=_work(p["kind"], p["voltage_kv"]), id=str(p["id"]), name=str(p["name"]),
+                status=term("status", p["status"]), kv=int(p["voltage_kv"])), lang),
+            "geometry": p.geometry})
     order = {"both": 0, "national only": 1, "plan only": 2}
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     if len(table):
@@ -793,12 +820,15 @@ def reconcile(national: pd.DataFrame, plan_side: gpd.GeoDataFrame, *,
 
 
 def reconcile_plan(plan: Plan, national: str | Path | pd.DataFrame, *,
-                   min_score: float = MIN_SCORE, sheet: str | None = None) -> Pdp8Result:
+                   min_score: float = MIN_SCORE, sheet: str | None = None,
+                   lang: str | None = None) -> Pdp8Result:
     """:func:`reconcile` a loaded plan's 220/500 kV layers with a national list (a path or a
-    frame from :func:`read_national_list`)."""
+    frame from :func:`read_national_list`), in ``lang`` (default ``[report] lang``, else
+    Vietnamese)."""
     frame = national if isinstance(national, pd.DataFrame) else read_national_list(
         national, sheet=sheet)
     side = plan_items(plan.frame("grid_line"), plan.frame("substation"))
     communes = plan.communes
     places = list(communes["name"].dropna()) if communes is not None else []
-    return reconcile(frame, side, province=plan.province, places=places, min_score=min_score)
+    return reconcile(frame, side, province=plan.province, places=places, min_score=min_score,
+                     lang=plan_lang(plan, lang))

@@ -239,6 +239,7 @@ def run_pdp8(
     sheet: str | None = None,
     output: str | Path | None = None,
     overwrite: bool = False,
+    lang: str | None = None,
 ) -> Any:
     """Reconcile a plan's 220/500 kV layers with a national PDP8 project list
     (:mod:`geoplan.pdp8`).
@@ -258,6 +259,8 @@ def run_pdp8(
         ``.json``.
     overwrite
         Replace an existing ``output``.
+    lang
+        Language of the remarks and findings (default ``[report] lang``, else Vietnamese).
 
     Returns
     -------
@@ -273,7 +276,8 @@ def run_pdp8(
     loaded = _loaded(plan)
     with stage("pdp8"):
         result = reconcile_plan(loaded, national, sheet=sheet,
-                                min_score=MIN_SCORE if min_score is None else min_score)
+                                min_score=MIN_SCORE if min_score is None else min_score,
+                                lang=lang)
     if output is not None:
         from geoplan.io.spreadsheet import write_csv, write_xlsx_table
 

@@ -117,7 +117,7 @@ class Logged:
 def log_text(key: str, **fields: Any) -> Logged:
     """The template ``key`` of ``geoplan/data/messages.toml`` for a log message:
     ``log.warning("%s", log_text("log.KEY", n=3))``."""
-    return Logged(message(key, **fields))
+    return Logged(message(key, capital=False, **fields))
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def test_unknown_scheme_is_rejected():
 def test_conflicting_meridians(name, default, alternative, label, caplog):
     with caplog.at_level(logging.WARNING, logger="geoplan.crs"):
         assert gcrs.province_meridian(name) == default
-    assert "disputed" in caplog.text
+    assert "chưa thống nhất" in caplog.text
     message = gcrs.meridian_conflict(name)
     assert message is not None
     assert gcrs.format_meridian(default) in message

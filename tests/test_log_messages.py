@@ -77,3 +77,4 @@ def test_cli_warning_follows_lang(tmp_path: Path, args: list[str], expected: str
     assert res.exit_code == 0, res.output
     assert f"WARNING geoplan.coverage.compute: {expected}" in res.stderr
     assert other not in res.stderr
+    assert log_lang() == "vi"  # --lang holds for the command only

@@ -15,6 +15,7 @@ from shapely.geometry import LineString, Point
 
 from geoplan.errors import LayerReadError, PlanError
 from geoplan.pdp8 import (
+    REFERENCE,
     line_ends,
     normalise_name,
     parse_capacity,
@@ -213,7 +214,7 @@ def test_noi_cap_matches_the_220kv_side_of_a_500kv_station() -> None:
     n = national(("substation", 220, "Đồng Xuân 500kV nối cấp", 250.0, None, None,
                   "2026-2030", "Cải tạo"),
                  ("substation", 500, "Đồng Xuân", 1800.0, None, None, "2026-2030", "Cải tạo"))
-    t = reconcile(n, plan).table.set_index("national_name")
+    t = reconcile(n, plan, lang="en").table.set_index("national_name")
     # one plan station answers both rows: the station itself and its 220 kV side
     assert t.loc["Đồng Xuân", ["result", "plan_id", "mva"]].tolist() == ["both", "S5", "same"]
     row = t.loc["Đồng Xuân 500kV nối cấp"]
@@ -254,7 +255,7 @@ def test_line_comparison_and_existing_versus_new_construction() -> None:
     n = national(("line", 220, "Yên Hòa – Đồng Xuân", None, 2, 12.0, "2026-2030",
                   "Xây dựng mới"),
                  ("line", 220, "Lạc Sơn – Yên Hòa", None, 2, 20.0, "2026-2030", "Xây dựng mới"))
-    t = reconcile(n, plan).table.set_index("plan_id")
+    t = reconcile(n, plan, lang="en").table.set_index("plan_id")
     assert t.loc["L1", "phase"] == "differs"
     assert "existing in the plan, new construction in PDP8" in t.loc["L1", "remarks"]
     assert t.loc["L1", "circuits_km"] == "same"  # 13 km drawn, 12 in PDP8: within 20 %
@@ -297,9 +298,10 @@ def test_sample_reconciliation_matches_the_readme(sample_pdp8: Any) -> None:
 def test_sample_differences_are_the_planted_ones(sample_pdp8: Any) -> None:
     t = sample_pdp8.table.set_index("national_name")
     assert t.loc["Minh Hà", ["plan_id", "mva"]].tolist() == ["TBA-500-01", "differs"]
-    assert t.loc["Minh Hà", "remarks"] == "capacity: PDP8 2700 MVA, plan 1800 MVA"
+    assert t.loc["Minh Hà", "remarks"] == "công suất: QHĐ VIII 2700 MVA, phương án 1800 MVA"
     assert t.loc["Minh Hà – Hòa Tiến", "circuits_km"] == "differs"
-    assert t.loc["Hòa Tiến – Kim Động", "remarks"] == "phase: PDP8 2031-2035, plan 2026-2030"
+    assert t.loc["Hòa Tiến – Kim Động", "remarks"] == (
+        "giai đoạn: QHĐ VIII 2031-2035, phương án 2026-2030")
     loop = t.loc["Minh Hà – Rẽ Hiệp Hòa – Phố Nối"]
     assert (loop["plan_id"], loop["plan_circuits"], loop["circuits_km"]) == (
         "DZ-500-01, DZ-500-02", 4, "same")
@@ -320,3 +322,98 @@ def test_run_pdp8_writes_the_table(sample_plan: Any, tmp_path: Path) -> None:
     assert len(json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))) == 13
     with pytest.raises(PlanError, match=r"written as \.csv, \.xlsx or \.json"):
         run_pdp8(sample_plan, SAMPLE_LIST, output=tmp_path / "out.txt")
+
+
+# ------------------------------------------------------------------- the two languages
+
+
+def test_findings_and_remarks_are_vietnamese_first_english_on_request() -> None:
+    plan = side(("s", "S1", "TBA 220kV Yên Hòa", "220", 125.0, "planned", "2026-2030"),
+                ("s", "S2", "TBA 220kV Lạc Sơn", "220", 250.0, "existing", None),
+                ("l", "L9", "ĐZ 220kV Khác – Xa", 220, 2, 10.0, "planned", "2026-2030"))
+    n = national(("substation", 220, "Yên Hòa", 250.0, None, None, "2026-2030", None),
+                 ("substation", 220, "Văn Miếu", 250.0, None, None, None, None))
+    vi = reconcile(n, plan, places=["Xã Văn Miếu"])
+    en = reconcile(n, plan, places=["Xã Văn Miếu"], lang="en")
+    assert vi.table["result"].tolist() == en.table["result"].tolist()
+    t_vi, t_en = (r.table.set_index(r.table["plan_id"].fillna("-")) for r in (vi, en))
+    assert t_vi.loc["S1", "remarks"] == "công suất: QHĐ VIII 250 MVA, phương án 125 MVA"
+    assert t_en.loc["S1", "remarks"] == "capacity: PDP8 250 MVA, plan 125 MVA"
+    existing_vi = "hiện trạng: QHĐ VIII chỉ liệt kê các công trình xây dựng mới và cải tạo"
+    assert t_vi.loc["S2", "remarks"] == existing_vi
+    assert t_en.loc["S2", "remarks"] == "existing: PDP8 lists only new and renovated works"
+    f_vi, f_en = (r.findings.set_index(["rule", r.findings["feature_id"].fillna("-")])
+                  for r in (vi, en))
+    expected = {
+        ("pdp8-differs", "S1"): (
+            "Trạm biến áp 220 kV 'Yên Hòa' (QHĐ VIII, dòng t:1) có trong phương án là S1 nhưng "
+            "khác: công suất: QHĐ VIII 250 MVA, phương án 125 MVA.",
+            "220 kV substation 'Yên Hòa' (PDP8, row t:1) is in the plan as S1, but differs: "
+            "capacity: PDP8 250 MVA, plan 125 MVA."),
+        ("pdp8-national-only", "-"): (
+            "Trạm biến áp 220 kV 'Văn Miếu' (QHĐ VIII, chưa ghi giai đoạn, dòng t:2) thuộc địa "
+            "bàn tỉnh nhưng không có trong phương án; bổ sung vào phương án hoặc kiểm tra lại "
+            "tên.",
+            "220 kV substation 'Văn Miếu' (PDP8 no phase, row t:2) concerns the province but is "
+            "not in the plan; add it, or check its name."),
+        ("pdp8-plan-only", "S2"): (
+            "Trạm biến áp 220 kV S2 (TBA 220kV Lạc Sơn), hiện trạng, không có trong danh mục "
+            "quốc gia (QHĐ VIII chỉ liệt kê các công trình xây dựng mới và cải tạo).",
+            "220 kV substation S2 (TBA 220kV Lạc Sơn), existing, is not in the national list "
+            "(PDP8 lists only new and renovated works)."),
+        ("pdp8-plan-only", "L9"): (
+            "Đường dây 220 kV L9 (ĐZ 220kV Khác – Xa), quy hoạch mới, không có trong danh mục "
+            "quốc gia: công trình 220 kV phải có trong QHĐ VIII thì tỉnh mới được đưa vào quy "
+            "hoạch.",
+            "220 kV line L9 (ĐZ 220kV Khác – Xa), planned, is not in the national list: a 220 "
+            "kV work must be in PDP8 before the province can plan it."),
+    }
+    assert sorted(f_vi.index) == sorted(expected)
+    for key, (text_vi, text_en) in expected.items():
+        assert f_vi.loc[key, "message"] == f_en.loc[key, "message_vi"] == text_vi, key
+        assert f_en.loc[key, "message"] == f_vi.loc[key, "message_en"] == text_en, key
+        assert f_vi.loc[key, "reference"] == (
+            "Quyết định 768/QĐ-TTg (Quy hoạch điện VIII điều chỉnh), phụ lục III.2, các bảng "
+            "lưới điện")
+        assert f_en.loc[key, "reference"] == REFERENCE == f_vi.loc[key, "reference_en"]
+    with pytest.raises(ValueError, match='use "vi" or "en"'):
+        reconcile(n, plan, lang="fr")
+
+
+def test_loop_in_and_length_remarks_in_vietnamese() -> None:
+    plan = side(("l", "L2", "ĐZ 220kV Yên Hòa – Lạc Sơn", 220, 1, 30.0, "planned",
+                 "2026-2030"))
+    n = national(("line", 220, "Lạc Sơn – Yên Hòa", None, 2, 20.0, "2026-2030", None))
+    remarks = reconcile(n, plan).table["remarks"].iat[0]
+    assert remarks == ("số mạch: QHĐ VIII 2, phương án 1; chiều dài: QHĐ VIII 20 km, trên bản "
+                       "vẽ 30,0 km (chiều dài trong QHĐ VIII chỉ mang tính định hướng; chấp nhận "
+                       "sai lệch ±20%)")
+
+
+def test_sample_reconciliation_in_english_through_the_plan(sample_plan: Any) -> None:
+    t = run_pdp8(sample_plan, SAMPLE_LIST, lang="en").table.set_index("national_name")
+    assert t.loc["Minh Hà", "remarks"] == "capacity: PDP8 2700 MVA, plan 1800 MVA"
+    loop = t.loc["Minh Hà 2 – Rẽ Minh Hà – Đông Sơn", "remarks"]
+    assert loop == "a loop-in: add the two lines into the station"
+    t_vi = run_pdp8(sample_plan, SAMPLE_LIST).table.set_index("national_name")
+    assert t_vi.loc["Minh Hà 2 – Rẽ Minh Hà – Đông Sơn", "remarks"] == (
+        "đấu nối chuyển tiếp: bổ sung hai đường dây đấu nối vào trạm")
+
+
+@pytest.mark.parametrize(("args", "remark"), [
+    ((), "công suất: QHĐ VIII 2700 MVA, phương án 1800 MVA"),
+    (("--lang", "en"), "capacity: PDP8 2700 MVA, plan 1800 MVA")])
+def test_cli_remarks_follow_lang(sample_plan_path: Path, tmp_path: Path,
+                                 args: tuple[str, ...], remark: str) -> None:
+    from click.testing import CliRunner
+
+    from geoplan.cli import cli
+
+    out = tmp_path / "pdp8.csv"
+    res = CliRunner().invoke(cli, ["pdp8", str(sample_plan_path), "--list", str(SAMPLE_LIST),
+                                   "--format", "json", "-o", str(out), *args])
+    assert res.exit_code == 0, res.output
+    rows = {r["national_name"]: r for r in json.loads(res.stdout)["results"]}
+    assert rows["Minh Hà"]["remarks"] == remark
+    sheet = pd.read_csv(out, encoding="utf-8-sig").set_index("national_name")
+    assert sheet.loc["Minh Hà", "remarks"] == remark

@@ -93,4 +93,4 @@ def test_map_results_leaves_out_what_cannot_be_computed(
     monkeypatch.setattr(geoplan.coverage, "compute_coverage", no_coverage)
     results = pipeline.map_results(sample_plan, grid=False)
     assert results["coverage"] is None and results["findings"] is not None
-    assert "coverage left out: coverage needs substations" in caplog.text
+    assert "bỏ qua phần coverage: coverage needs substations" in caplog.text

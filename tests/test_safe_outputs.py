@@ -303,7 +303,7 @@ def test_kill_9_during_overwrite_leaves_the_previous_export_whole(tmp_path: Path
     # the next run removes what the killed one left, and says so
     result = run_geoplan("export", SAMPLE, "-o", out, "--overwrite")
     assert result.returncode == 0, result.stderr
-    assert "removed 1 leftover(s) of an interrupted geoplan run" in result.stderr
+    assert "đã xóa 1 phần còn sót lại của lần chạy geoplan bị ngắt" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["export"]
     verify_export(out)
 
@@ -726,7 +726,7 @@ def test_an_all_nodata_population_raster_is_a_warning(tmp_path: Path,
     summary = result.summary()
     assert summary["population_total"] == 0.0
     assert "every cell inside the province is nodata or 0" in summary["population_warning"]
-    assert any("every cell inside the province is nodata or 0" in r.getMessage()
+    assert any("mọi ô trong địa bàn tỉnh đều là nodata hoặc 0" in r.getMessage()
                for r in caplog.records)
 
 
@@ -755,7 +755,7 @@ def test_leftovers_of_interrupted_runs_are_found_and_removed(
             atomic.atomic_path(tmp_path / "x.json") as tmp:
         tmp.write_text("{}", encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "x.json"])
-    assert any("removed 3 leftover(s) of an interrupted geoplan run" in r.getMessage()
+    assert any("đã xóa 3 phần còn sót lại của lần chạy geoplan bị ngắt" in r.getMessage()
                for r in caplog.records)
 
 

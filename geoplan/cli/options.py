@@ -112,10 +112,16 @@ as_of_option = click.option(
     help="Judge the plan on the rules in force on this day (default: [plan] as_of, else "
          "today).",
 )
-def _log_lang(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
-    from geoplan.problems import set_log_lang
 
-    set_log_lang(value)  # the library's log messages on stderr follow --lang (else vi)
+
+def _log_lang(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """``--lang`` also chooses the language of the library's log messages on stderr
+    (Vietnamese unless given), for the command only."""
+    from geoplan.problems import log_lang, set_log_lang
+
+    before = log_lang()
+    set_log_lang(value)
+    ctx.call_on_close(lambda: set_log_lang(before))
     return value
 
 

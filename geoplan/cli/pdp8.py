@@ -10,6 +10,7 @@ from geoplan.cli.options import (
     EPILOG,
     format_option,
     handle_errors,
+    lang_option,
     overwrite_option,
     plan_argument,
     progress_option,
@@ -30,21 +31,24 @@ from geoplan.cli.output import echo_json, echo_table, records
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the comparison table (.csv, .xlsx or .json).")
 @overwrite_option
+@lang_option
 @handle_errors
 @progress_option
 def pdp8_command(plan: Path, national: Path, sheet: str | None, min_score: float | None,
-                 fmt: str, output: Path | None, overwrite: bool) -> None:
+                 fmt: str, output: Path | None, overwrite: bool,
+                 lang: str | None) -> None:
     """Compare PLAN's 220 and 500 kV substations and lines with the national plan (PDP8).
 
     Names are matched after normalisation (diacritics, "TBA", "500kV", "Rẽ" loop-ins,
     "nối cấp"...) with a fuzzy score; results: in both (capacity MVA, circuits × km and phase
     compared), in the national list only (when it concerns the province), in the provincial
-    plan only.
+    plan only. The remarks and findings are in Vietnamese unless --lang en (or the plan's
+    [report] lang) says English.
     """
     from geoplan.pipeline import run_pdp8
 
     result = run_pdp8(plan, national, min_score=min_score, sheet=sheet, output=output,
-                      overwrite=overwrite)
+                      overwrite=overwrite, lang=lang)
     counts = result.counts()
     if fmt == "json":
         echo_json({"counts": counts, "results": records(result.table),

@@ -338,10 +338,10 @@ def _population(plan: Plan, settings: CoverageSettings, region: Any,
     out: dict[str, Any] = {"raster": raster.name, "total": total}
     if not total > 0:
         # every cell inside the province nodata or zero: "0 people" would be read as a count
-        out["warning"] = (f"population raster {raster.name} ({raster.path.name}): every cell "
-                          "inside the province is nodata or 0, so the population figures are "
-                          "not counts; check the raster's nodata value, band and extent")
-        log.warning("%s", out["warning"])
+        empty = log_text("log.population_empty", name=str(raster.name),
+                         file=raster.path.name)
+        out["warning"] = empty.text.en  # the summary keeps its English text
+        log.warning("%s", empty)
     n_areas = len(service_areas)
     service_areas["population"] = sums[1:1 + n_areas]
     service_areas["population_share"] = (sums[1:1 + n_areas] / total) if total > 0 else np.nan

@@ -33,6 +33,7 @@ from geoplan.crs.zones import (
 )
 from geoplan.errors import CRSError
 from geoplan.names import place_key
+from geoplan.problems import log_text
 
 __all__ = [
     "analysis_crs",
@@ -115,12 +116,9 @@ def province_meridian(
     conflict = MERIDIAN_CONFLICTS.get(official) if scheme == "2025" else None
     if choice is None:
         if conflict is not None:
-            log.warning(
-                "central meridian of %s is disputed (%s); using %s. Pass choice= to pick.",
-                official,
-                _options_text(conflict),
-                format_meridian(value),
-            )
+            log.warning("%s", log_text("log.meridian_disputed", province=official,
+                                       options=_options_text(conflict),
+                                       value=format_meridian(value)))
         return value
     allowed: dict[str, float] = dict(conflict.options) if conflict is not None else {}
     if isinstance(choice, str) and choice.strip().lower() in allowed:

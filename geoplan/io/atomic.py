@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from geoplan.errors import GeoplanError, OutputBusyError, OutputExistsError, OutputWriteError
+from geoplan.problems import log_text
 
 log = logging.getLogger(__name__)
 
@@ -248,14 +249,14 @@ def clean_leftovers(folder: str | Path, name: str | None = None, *,
         try:
             _remove(entry)
         except OSError as exc:
-            log.warning("%s: a leftover of an interrupted run could not be removed (%s)", entry,
-                        os_error_message(exc, entry))
+            log.warning("%s", log_text("log.leftover_not_removed", entry=str(entry),
+                                       error=os_error_message(exc, entry)))
             continue
         removed.append(entry)
     if removed:
         shown = ", ".join(p.name for p in removed[:5]) + (" …" if len(removed) > 5 else "")
-        log.warning("%s: removed %d leftover(s) of an interrupted geoplan run: %s", where,
-                    len(removed), shown)
+        log.warning("%s", log_text("log.leftovers_removed", where=str(where), n=len(removed),
+                                   shown=shown))
     return removed
 
 
@@ -427,7 +428,7 @@ def _restore_interrupted(target: Path) -> None:
                   and (m := _LEFTOVER.match(p.name)) is not None and m["name"] == target.name)
     if olds:
         os.rename(olds[-1], target)
-        log.warning("%s: an interrupted run had moved this folder aside; it was put back", target)
+        log.warning("%s", log_text("log.folder_put_back", target=str(target)))
 
 
 @contextlib.contextmanager
