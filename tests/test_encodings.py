@@ -101,7 +101,7 @@ def test_forced_encoding_converts_what_detection_would_not() -> None:
     out, (conv,) = convert_frame(frame, encoding="ABC")
     assert out.loc[0, "ten"] == "Hà" and conv.forced and conv.encoding == "tcvn3"
     assert "as the plan declares" in conv.message()
-    assert transport_encoding("vni") == "latin-1" and transport_encoding("utf-8") == "utf-8"
+    assert transport_encoding("vni") == "ISO-8859-1" and transport_encoding("utf-8") == "utf-8"
 
 
 @given(st.lists(st.sampled_from([*LETTERS, " ", "a", "n", "g", "h", "-"]), min_size=1,
@@ -141,6 +141,26 @@ def test_dbf_without_cpg_is_detected_and_converted(tmp_path: Path, enc: str) -> 
     label = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI"}[enc]
     assert re.match(rf"text in 'ten' converted from {re.escape(label)} to Unicode \(detected\): "
                     r"3 values", note.message_en)
+
+
+@pytest.mark.parametrize("cpg", [True, False], ids=["with .cpg", "without .cpg"])
+@pytest.mark.parametrize("enc", ["tcvn3", "vni"])
+def test_dbf_declared_in_a_font_encoding_reads_as_unicode(tmp_path: Path, enc: str,
+                                                         cpg: bool) -> None:
+    """The plan's ``encoding = "tcvn3"`` on a Shapefile, with the .cpg a GIS program writes
+    ("ISO-8859-1") or without one: the DBF's bytes come through one to one and are decoded."""
+    names = ["Cụm công nghiệp Đồng Văn", "Khu công nghiệp Yên Phong"]
+    frame = gpd.GeoDataFrame({"ma": ["C0", "C1"], "ten": [encode(n, enc) for n in names],
+                              "trang_thai": ["existing"] * 2},
+                             geometry=[box(105.9 + i * 0.01, 21.0, 105.905 + i * 0.01, 21.005)
+                                       for i in range(2)], crs="EPSG:4326")
+    pyogrio.write_dataframe(frame, tmp_path / "ccn.shp", encoding="ISO-8859-1")
+    if not cpg:
+        (tmp_path / "ccn.cpg").unlink()
+    b = PlanBuilder(tmp_path)
+    b.layers["ccn"] = {"kind": "industrial_cluster", "path": "ccn.shp", "encoding": enc}
+    plan = geoplan.load_plan(b.write())
+    assert plan.layers["ccn"].frame["name"].tolist() == names
 
 
 def test_csv_declared_tcvn3_reads_as_unicode(tmp_path: Path) -> None:

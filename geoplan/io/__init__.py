@@ -388,7 +388,7 @@ def read_vector(
     except UnicodeDecodeError as exc:
         legacy = None if encoding else _font_text(
             lambda: pyogrio.read_dataframe(gdal_path, layer=layer, **{
-                **kwargs, "use_arrow": False, "encoding": "latin-1"}))
+                **kwargs, "use_arrow": False, "encoding": "ISO-8859-1"}))
         if legacy is not None:
             return legacy
         raise LayerReadError(f"{p}: text is not valid {encoding or 'UTF-8'} ({exc.reason} at byte "

@@ -93,10 +93,10 @@ def transport_encoding(name: str | None) -> str | None:
     font encodings, the name itself otherwise.
 
     >>> transport_encoding("TCVN3"), transport_encoding("cp1258"), transport_encoding(None)
-    ('latin-1', 'cp1258', None)
+    ('ISO-8859-1', 'cp1258', None)
     """
     if name and is_legacy_encoding(name) and _canonical(name) in FONT_ENCODINGS:
-        return "latin-1"
+        return "ISO-8859-1"  # the name GDAL (iconv) knows; "latin-1" makes pyogrio fail on DBFs
     return name
 
 
