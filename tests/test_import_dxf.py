@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from builders.progress import assert_progress_rules
 from click.testing import CliRunner
 
 import geoplan
@@ -164,21 +165,10 @@ def test_the_import_reports_its_stages(tmp_path: Path) -> None:
 
 def test_import_dxf_bars_on_stderr_only_when_asked(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from geoplan.cli import options
-
     path = _drawing(tmp_path / "a.dxf")
     args = ["import-dxf", str(path), "--crs", "EPSG:9209", "-o", str(tmp_path / "p"),
             "--overwrite", "--format", "json"]
-    piped = CliRunner().invoke(cli, args)
-    assert piped.exit_code == 0, piped.output
-    assert "Phân loại đối tượng CAD" not in piped.stderr and "\r" not in piped.stderr
-    forced = CliRunner().invoke(cli, [*args, "--progress"])
+    forced = assert_progress_rules(monkeypatch, args, (
+        "Đọc dữ liệu nguồn", "Phân loại đối tượng CAD", "Gán nhãn theo lớp",
+        "Ghi thư mục phương án"))
     assert json.loads(forced.stdout)["layers"]["industrial_park"] == 1
-    for label in ("Đọc dữ liệu nguồn", "Phân loại đối tượng CAD", "Gán nhãn theo lớp",
-                  "Ghi thư mục phương án"):
-        assert label in forced.stderr and label not in forced.stdout
-    monkeypatch.setattr(options, "_isatty", lambda stream: True)
-    monkeypatch.setattr(options, "AUTO_PROGRESS_DELAY", 0.0)
-    assert "Gán nhãn theo lớp" in CliRunner().invoke(cli, args).stderr
-    quiet = CliRunner().invoke(cli, ["-q", *args])
-    assert quiet.exit_code == 0 and "Gán nhãn theo lớp" not in quiet.stderr

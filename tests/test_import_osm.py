@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
+from builders.progress import assert_progress_rules
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box
 
@@ -262,24 +263,10 @@ def test_the_import_reports_its_stages(small: tuple[Path, Path, Path]) -> None:
 
 def test_import_osm_draws_bars_only_on_a_terminal_without_q(
         small: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from geoplan.cli import options
-
     source, admin, base = small
     args = ["import-osm", "--province", "Bắc Ninh", "--source", str(source), "--admin",
             str(admin), "-o", str(base / "cli-staged"), "--overwrite", "--format", "json"]
-    piped = CliRunner().invoke(cli, args)  # stderr is not a terminal
-    assert piped.exit_code == 0, piped.output
-    assert json.loads(piped.stdout)["province"] == "Bắc Ninh"
-    assert "Ghi thư mục phương án" not in piped.stderr and "\r" not in piped.stderr
-    forced = CliRunner().invoke(cli, [*args, "--progress"])
-    assert forced.exit_code == 0, forced.output
-    json.loads(forced.stdout)  # stdout: the JSON alone
-    for label in ("Ranh giới hành chính", "Đọc và lọc theo tỉnh", "Ghi thư mục phương án"):
-        assert label in forced.stderr
+    forced = assert_progress_rules(monkeypatch, args, (
+        "Ranh giới hành chính", "Đọc và lọc theo tỉnh", "Ghi thư mục phương án"))
+    assert json.loads(forced.stdout)["province"] == "Bắc Ninh"
     assert "3/3" in forced.stderr
-    monkeypatch.setattr(options, "_isatty", lambda stream: True)  # as on a terminal
-    monkeypatch.setattr(options, "AUTO_PROGRESS_DELAY", 0.0)
-    assert "Đọc và lọc theo tỉnh" in CliRunner().invoke(cli, args).stderr
-    quiet = CliRunner().invoke(cli, ["-q", *args])
-    assert quiet.exit_code == 0, quiet.output
-    assert "Đọc và lọc theo tỉnh" not in quiet.stderr

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 from builders.plans import toml_value
+from builders.progress import assert_progress_rules
 from click.testing import CliRunner
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
@@ -202,20 +203,8 @@ def test_the_merge_reports_its_stages(tmp_path: Path, two_plans: tuple[Path, Pat
 
 def test_merge_plans_bars_on_stderr_only_when_asked(tmp_path: Path, two_plans: tuple[Path, Path],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from geoplan.cli import options
-
     args = ["merge-plans", *map(str, two_plans), "--province", "Hải Phòng", "-o",
             str(tmp_path / "m"), "--overwrite", "--format", "json"]
-    piped = CliRunner().invoke(cli, args)
-    assert piped.exit_code == 0, piped.output
-    assert "Gộp các lớp" not in piped.stderr and "\r" not in piped.stderr
-    forced = CliRunner().invoke(cli, [*args, "--progress"])
+    forced = assert_progress_rules(monkeypatch, args, (
+        "Đọc dữ liệu nguồn", "Gộp các lớp", "Tìm đối tượng trùng", "Ghi thư mục phương án"))
     assert json.loads(forced.stdout)["province"] == "Hải Phòng"
-    for label in ("Đọc dữ liệu nguồn", "Gộp các lớp", "Tìm đối tượng trùng",
-                  "Ghi thư mục phương án"):
-        assert label in forced.stderr and label not in forced.stdout
-    monkeypatch.setattr(options, "_isatty", lambda stream: True)
-    monkeypatch.setattr(options, "AUTO_PROGRESS_DELAY", 0.0)
-    assert "Gộp các lớp" in CliRunner().invoke(cli, args).stderr
-    quiet = CliRunner().invoke(cli, ["-q", *args])
-    assert quiet.exit_code == 0 and "Gộp các lớp" not in quiet.stderr
