@@ -29,7 +29,36 @@ __all__ = [
 
 
 class GeoplanError(Exception):
-    """Root of every error geoplan raises on purpose."""
+    """Root of every error geoplan raises on purpose.
+
+    The message may be given in both languages, as a :class:`geoplan.messages.Text`: ``str(exc)``
+    is then the English text, the one a Python caller greps and logs, :attr:`text` keeps both,
+    and :meth:`message_in` gives either language, which the command line and the workbench show
+    to the planner (Vietnamese unless asked otherwise).
+
+    >>> from geoplan.messages import Text
+    >>> exc = PlanError(Text("không tìm thấy tệp plan.toml", "no plan.toml"))
+    >>> str(exc), exc.message_in("vi")
+    ('no plan.toml', 'không tìm thấy tệp plan.toml')
+    """
+
+    #: The message in both languages (a :class:`geoplan.messages.Text`), when given so.
+    text: Any = None
+
+    def __init__(self, *args: Any) -> None:
+        first = args[0] if args else None
+        if isinstance(getattr(first, "vi", None), str) and \
+                isinstance(getattr(first, "en", None), str):
+            self.text = first
+            args = (first.en, *args[1:])  # type: ignore[union-attr]
+        super().__init__(*args)
+
+    def message_in(self, lang: str = "vi") -> str:
+        """The message in ``lang`` (``"vi"`` or ``"en"``); the one text there is when the
+        error was raised in one language only."""
+        if self.text is None:
+            return str(self)
+        return str(self.text.vi if lang == "vi" else self.text.en)
 
 
 class PlanError(GeoplanError, ValueError):

@@ -765,6 +765,7 @@ def run_demo(
     output: str | Path = "maps",
     *,
     sites: int = 3,
+    lang: str | None = None,
 ) -> DemoResult:
     """The main job: analyse a plan once, then write its offline map, exports and report.
 
@@ -777,10 +778,11 @@ def run_demo(
     analysis = analyse(_loaded(plan if plan is not None else default_sample_path()), site=sites)
     stem = analysis.plan.path.parent.name or "plan"
     out = Path(output)
-    map_path = write_map(analysis, out / f"{stem}.html", offline=True, overwrite=True)
+    map_path = write_map(analysis, out / f"{stem}.html", offline=True, overwrite=True,
+                         lang=lang)
     exported = export_plan(analysis, out / f"{stem}-export", findings=True, coverage=True,
                            overwrite=True)
     report_path = out / f"{stem}-report.html"
-    report_plan(analysis, report_path, overwrite=True)
+    report_plan(analysis, report_path, overwrite=True, lang=lang)
     return DemoResult(analysis, map_path, exported.folder, report_path,
                       (map_path, *exported.files, report_path))

@@ -61,9 +61,7 @@ def problem_text(key: str, **fields: Any) -> Text:
 def read_error(text: Text) -> LayerReadError:
     """A :class:`~geoplan.errors.LayerReadError` saying ``text``: English as its message, both
     languages kept for the ``unreadable`` problem it becomes (:func:`error_text`)."""
-    error = LayerReadError(text.en)
-    error.text = text  # type: ignore[attr-defined]
-    return error
+    return LayerReadError(text)
 
 
 def error_text(exc: BaseException) -> Text:

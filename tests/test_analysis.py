@@ -182,4 +182,4 @@ def test_coverage_of_an_osm_plan_uses_the_voltages_the_grid_infers(
     from geoplan.cli import cli
 
     res = CliRunner().invoke(cli, ["coverage", str(folder)])
-    assert "clusters covered     1 / 1" in res.stdout, res.output
+    assert "cụm công nghiệp được cấp  1 / 1" in res.stdout, res.output

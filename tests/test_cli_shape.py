@@ -243,7 +243,7 @@ def test_handle_errors_prints_the_message_and_exits_1() -> None:
 
     res = CliRunner().invoke(failing)
     assert res.exit_code == 1
-    assert res.stderr == "Error: plan.toml: no [province]; add province = \"Bắc Ninh\"\n"
+    assert res.stderr == "Lỗi: plan.toml: no [province]; add province = \"Bắc Ninh\"\n"
     assert "Traceback" not in res.output
 
 
@@ -319,4 +319,40 @@ def test_echo_findings_prints_the_findings_text_in_one_write() -> None:
     assert fitted.splitlines()[0] == ("ERROR   overlap              clusters:A ↔ clusters:B  "
                                       "4.72 ha")
     empty = CliRunner().invoke(click.command()(lambda: echo_findings(frame.iloc[:0])))
+    assert empty.stdout == "Không có phát hiện nào.\n"
+    empty = CliRunner().invoke(click.command()(lambda: echo_findings(frame.iloc[:0],
+                                                                      lang="en")))
     assert empty.stdout == "No findings.\n"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    (None, "Lỗi: không có mục [province]; hãy thêm province = \"Bắc Ninh\"\n"),
+    ("vi", "Lỗi: không có mục [province]; hãy thêm province = \"Bắc Ninh\"\n"),
+    ("en", "Error: no [province]; add province = \"Bắc Ninh\"\n"),
+])
+def test_handle_errors_speaks_the_language_of_lang(lang: str | None, expected: str) -> None:
+    from geoplan.cli.options import lang_option
+    from geoplan.messages import Text
+
+    @click.command()
+    @lang_option
+    @handle_errors
+    def failing(lang: str | None) -> None:
+        raise PlanError(Text("không có mục [province]; hãy thêm province = \"Bắc Ninh\"",
+                             "no [province]; add province = \"Bắc Ninh\""))
+
+    res = CliRunner().invoke(failing, [] if lang is None else ["--lang", lang])
+    assert res.exit_code == 1
+    assert res.stderr == expected
+    assert "Traceback" not in res.output
+
+
+def test_a_bilingual_error_is_english_to_python() -> None:
+    from geoplan.messages import Text
+
+    exc = PlanError(Text("thiếu tệp", "missing file"))
+    assert str(exc) == "missing file" and exc.args == ("missing file",)
+    assert exc.message_in("vi") == "thiếu tệp" and exc.message_in("en") == "missing file"
+    assert PlanError("plain").message_in("vi") == "plain"
+    with pytest.raises(ValueError, match="missing file"):  # still a ValueError
+        raise exc

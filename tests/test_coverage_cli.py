@@ -21,7 +21,7 @@ def run(*args: str):
 
 
 def test_table_output_and_exit_3_on_gaps_and_overload(plan_file):
-    res = run(plan_file, "--site", "1")
+    res = run(plan_file, "--site", "1", "--lang", "en")
     assert res.exit_code == 3, res.output
     out = res.stdout
     assert "clusters covered     3 / 5 (60.0 %" in out
@@ -29,6 +29,19 @@ def test_table_output_and_exit_3_on_gaps_and_overload(plan_file):
     assert "Proposed sites (1)" in out and "NEW-1" in out
     assert "coverage: 3 error(s), 0 warning(s)" in res.stderr
     assert "Traceback" not in res.output
+
+
+def test_table_output_is_vietnamese_by_default(plan_file):
+    res = run(plan_file, "--site", "1")
+    assert res.exit_code == 3, res.output
+    out = res.stdout
+    assert out.startswith("Phạm vi cấp điện (bán kính phục vụ cấp 110 kV 10 km, "
+                          "trạm gần nhất trong bán kính)")
+    assert "cụm công nghiệp được cấp  3 / 5 (60,0 %" in out
+    assert "Phát hiện (3)" in out and "Vị trí đề xuất (1)" in out
+    assert "Không có trạm 110 kV" in out or "không có trạm 110 kV" in out  # the finding, in vi
+    assert "coverage: 3 lỗi, 0 cảnh báo" in res.stderr
+    assert "clusters covered" not in out and "error(s)" not in res.stderr
 
 
 def test_json_output_is_parseable_with_every_table(plan_file):
@@ -73,7 +86,7 @@ def test_exit_0_when_everything_is_served(tmp_path):
     }
     res = run(write_plan(tmp_path / "ok", layers))
     assert res.exit_code == 0, res.output
-    assert "Findings (0)" in res.stdout
+    assert "Phát hiện (0)\nKhông có phát hiện nào." in res.stdout
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def test_demo_writes_map_exports_and_report(tmp_path: Path, sample_plan_path: Pa
             "park-phasing", "trade-class"} <= rules
     assert (exports / "manifest.json").exists()
     assert (out / "sample-report.html").stat().st_size > 10_000
-    for line in ("findings:", "map:", "exports:", "report:"):
+    for line in ("phát hiện:", "bản đồ:", "dữ liệu:", "báo cáo:"):
         assert line in result.output
     # a second run replaces the outputs
     again = CliRunner().invoke(cli, ["demo", str(sample_plan_path), "-o", str(out)])

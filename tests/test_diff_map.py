@@ -251,7 +251,7 @@ def test_cli_writes_the_diff_map(plans: tuple[geoplan.Plan, geoplan.Plan], tmp_p
     args = ["diff", str(a.path), str(b.path), "--map", str(out), "--offline"]
     result = runner.invoke(cli, [*args, "-o", str(geojson)])
     assert result.exit_code == 0, result.output
-    assert f"map {out}" in result.stderr
+    assert f"bản đồ {out}" in result.stderr
     html = out.read_text(encoding="utf-8")
     blobs = [json.loads(x.replace("<\\/", "</")) for x in re.findall(
         r'<script type="application/json" id="[^"]+(?<!_search)">(.*?)</script>', html,

@@ -14,7 +14,14 @@ SAMPLE_LIST = Path(__file__).parent / "data" / "pdp8" / "sample_national.csv"
 
 def test_grid_table_exit_3_and_graph(tmp_path: Path, sample_plan_path: Path) -> None:
     out = tmp_path / "graph.geojson"
-    res = CliRunner().invoke(cli, ["grid", str(sample_plan_path), "-o", str(out)])
+    vi = CliRunner().invoke(cli, ["grid", str(sample_plan_path)])
+    assert vi.exit_code == 3, vi.output
+    assert vi.stdout.startswith("Lưới điện: 27 nút, 24 cạnh đường dây, 2 phần liên thông")
+    assert "\nCác phần liên thông (2)\n" in vi.stdout and "\nPhát hiện (13)\n" in vi.stdout
+    assert "theo quy hoạch đến hết năm 2030" in vi.stdout
+    assert vi.stderr.startswith("grid: 2 lỗi, 0 cảnh báo, 11 ghi chú")
+    res = CliRunner().invoke(cli, ["grid", str(sample_plan_path), "-o", str(out),
+                                   "--lang", "en"])
     assert res.exit_code == 3, res.output  # the planted dangling line and unfed substation
     assert res.stdout.startswith("Grid: 27 nodes, 24 line edges, 2 connected part(s)")
     assert "ERROR   grid-dangling         lines:DZ-110-17" in res.stdout
@@ -55,6 +62,11 @@ def test_grid_bad_settings_are_an_input_error(tmp_path: Path, sample_plan_path: 
 
 def test_pdp8_table_json_and_output(tmp_path: Path, sample_plan_path: Path) -> None:
     res = CliRunner().invoke(cli, ["pdp8", str(sample_plan_path), "--list", str(SAMPLE_LIST)])
+    assert res.exit_code == 0, res.output
+    assert "pdp8: 6 có ở cả hai, 3 chỉ có trong danh mục quốc gia, 4 chỉ có trong phương án; " \
+           "5 dự án quốc gia thuộc tỉnh khác" in res.stderr
+    res = CliRunner().invoke(cli, ["pdp8", str(sample_plan_path), "--list", str(SAMPLE_LIST),
+                                   "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "pdp8: 6 in both, 3 in the national list only, 4 in the plan only; 5 national " \
            "project(s) concern other provinces" in res.stderr

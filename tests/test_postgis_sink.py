@@ -36,7 +36,7 @@ def test_check_twice_gives_two_runs(postgis: Any, sample_plan_path: Path, sample
     first = _run("check", str(sample_plan_path), "--to-postgis", url, "--schema", schema,
                  "-o", str(out))
     assert first.exit_code == 3, first.output
-    assert f"appended to {url} (schema {schema})" in first.output and out.exists()
+    assert f"đã được thêm vào {url} (lược đồ {schema})" in first.output and out.exists()
     second = _run("check", str(sample_plan_path), "--to-postgis", url, "--schema", schema)
     assert second.exit_code == 3, second.output
 

@@ -24,7 +24,7 @@ def test_offline_html_with_every_result(sample_plan_path: Path, tmp_path: Path) 
                                "--sites", "1")
     assert code == 0, stderr
     assert stdout.strip() == str(out)
-    assert re.search(r"map: .*sample\.html \(\d+\.\d MB\)", stderr)
+    assert re.search(r"bản đồ: .*sample\.html \(\d+,\d MB\)", stderr)
     html = out.read_text(encoding="utf-8")
     names = set(re.findall(r'<script type="application/json" id="[^"]+">\{[^<]*?"name":"'
                            r'([^"]+)"', html))

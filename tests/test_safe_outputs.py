@@ -397,7 +397,8 @@ def test_every_os_fault_is_a_message_naming_the_path_and_what_was_kept(
 
     monkeypatch.setattr(atomic.os, "replace", fail)
     result = CliRunner().invoke(cli, ["map", str(SAMPLE), "-o", str(out), "--offline",
-                                      "--no-findings", "--no-coverage", "--overwrite"])
+                                      "--no-findings", "--no-coverage", "--overwrite",
+                                      "--lang", "en"])
     assert result.exit_code == 1, result.output
     assert f"Error: {out}: cannot be written: {words}" in result.output
     assert "the existing map.html was left as it was" in result.output

@@ -248,7 +248,7 @@ def compared(variant: Path) -> tuple[Path, Path]:
         result = runner.invoke(cli, ["compare", str(SAMPLE), str(variant), "-o", str(out),
                                      *extra])
         assert result.exit_code == 0, result.output
-        assert "figure(s) differ" in result.output
+        assert "chỉ tiêu khác nhau" in result.output and "đã ghi vào" in result.output
     return html, xlsx
 
 

@@ -108,8 +108,10 @@ def test_report_and_json_state_the_unit(shared_data: Path, tmp_path: Path) -> No
     summary = json.loads(res.stdout)["summary"]
     assert summary["population_unit"] == "per_km2"
     assert "WorldPop file name vnm_pd_2020_1km.tif" in summary["population_unit_basis"]
-    text = CliRunner().invoke(cli, ["coverage", str(path)]).stdout
+    text = CliRunner().invoke(cli, ["coverage", str(path), "--lang", "en"]).stdout
     assert "population unit      per_km2 (" in text
+    text = CliRunner().invoke(cli, ["coverage", str(path)]).stdout
+    assert "đơn vị dân số             per_km2 (" in text
     plan = geoplan.load_plan(path)
     report = build_report(plan, coverage=compute_coverage(plan), maps=False)
     assert _figure(report, "population_unit").startswith("người/km²")

@@ -208,7 +208,7 @@ def test_json_records_carry_both_languages(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("lang", "line", "verdict"), [
-    (None, "đối tượng C1 trường 'id': nhiều đối tượng dùng cùng một mã", "Error: phương án có lỗi"),
+    (None, "đối tượng C1 trường 'id': nhiều đối tượng dùng cùng một mã", "Lỗi: phương án có lỗi"),
     ("en", "feature C1 field 'id': the same id is used by more than one feature",
      "Error: the plan has errors"),
 ])

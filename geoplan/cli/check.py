@@ -75,9 +75,9 @@ def check_command(plan: Path, only: tuple[str, ...], fmt: str, output: Path | No
         analysis = analyse(plan, coverage=False, only=list(only) or None, as_of=as_of,
                            engine=running)
     assert analysis.checks is not None  # asked for
-    deliver_to_postgis(analysis, to_postgis, pg_schema, "check")
-    findings = run_checks(analysis, output=output, overwrite=overwrite)
     lg = plan_lang(analysis.plan, lang)
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "check", lg)
+    findings = run_checks(analysis, output=output, overwrite=overwrite)
     shown = localise(findings, lg)
     if fmt == "json":
         echo_result(analysis.checks, findings=shown)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from geoplan.cli.options import EPILOG, handle_errors, overwrite_option, progress_option
+from geoplan.cli.options import (
+    EPILOG,
+    file_lang,
+    handle_errors,
+    overwrite_option,
+    progress_option,
+    say,
+)
 
 
 @click.command("compare", epilog=EPILOG)
@@ -37,6 +44,6 @@ def compare_command(plans: tuple[Path, ...], output: Path, lang: str | None, no_
                            overwrite=overwrite)
     click.echo(str(output))
     changed = result.changed()
-    click.echo(f"compare {' · '.join(result.names)}: {len(changed)} figure(s) differ"
-               + (f" ({', '.join(changed['key'].head(8))})" if len(changed) else "")
-               + f"; written to {output}", err=True)
+    say("cli.compare_summary", file_lang(plans[0], lang), err=True, names=" · ".join(result.names),
+        n=len(changed), path=str(output),
+        which=f" ({', '.join(changed['key'].head(8))})" if len(changed) else "")

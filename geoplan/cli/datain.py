@@ -17,8 +17,10 @@ from geoplan.cli.options import (
     EPILOG,
     format_option,
     handle_errors,
+    lang_option,
     overwrite_option,
     progress_option,
+    say,
 )
 from geoplan.cli.output import echo_json, echo_table
 
@@ -43,10 +45,11 @@ __all__ = ["import_dxf_command", "import_osm_command", "merge_plans_command"]
               metavar="M", help="Take substations and plants up to M metres outside the province.")
 @format_option
 @overwrite_option
+@lang_option
 @handle_errors
 @progress_option
 def _import_osm(province: str, output: Path, source: Path | None, admin: Path | None,
-                       buffer_m: float, fmt: str, overwrite: bool) -> None:
+                       buffer_m: float, fmt: str, overwrite: bool, lang: str | None) -> None:
     """Write a plan folder for a province's power grid from OpenStreetMap.
 
     Lines that touch the province are taken whole; substations and plants inside the province
@@ -64,8 +67,9 @@ def _import_osm(province: str, output: Path, source: Path | None, admin: Path | 
         echo_table(counts_table(result), ["layer", "source", "near", "taken", "dropped",
                                           "notes"])
     written = ", ".join(f"{k} {v}" for k, v in result.layers.items())
-    click.echo(f"import-osm: {result.folder} ({result.province}, EPSG:{result.crs_epsg}): "
-               f"{written}", err=True)
+    say("cli.import_written", lang or "vi", err=True, command="import-osm",
+        folder=str(result.folder), where=f"{result.province}, ", epsg=str(result.crs_epsg),
+        written=written)
 
 
 @click.command("merge-plans", epilog=EPILOG)
@@ -80,10 +84,11 @@ def _import_osm(province: str, output: Path, source: Path | None, admin: Path | 
                    "106.25 or 106-15.")
 @format_option
 @overwrite_option
+@lang_option
 @handle_errors
 @progress_option
 def _merge_plans(plans: tuple[Path, ...], province: str, output: Path, meridian: str | None,
-                 fmt: str, overwrite: bool) -> None:
+                 fmt: str, overwrite: bool, lang: str | None) -> None:
     """Merge the plans of old provinces (before 1 July 2025) into the new province's plan.
 
     Each old layer is read in its own CRS and reprojected to the new province's VN-2000 TM-3
@@ -102,10 +107,10 @@ def _merge_plans(plans: tuple[Path, ...], province: str, output: Path, meridian:
                 for name, counts in result.layers.items() for old, n in counts.items()]
         echo_table(rows, ["layer", "old_province", "features"])
         for note in result.notes:
-            click.echo(f"note: {note}", err=True)
-    click.echo(f"merge-plans: {result.folder} ({result.province}, EPSG:{result.crs_epsg}): "
-               f"{len(result.sources)} plans, {len(result.duplicates)} possible duplicate(s)",
-               err=True)
+            say("cli.note", lang or "vi", err=True, text=str(note))
+    say("cli.merge_written", lang or "vi", err=True, folder=str(result.folder),
+        province=result.province, epsg=str(result.crs_epsg), plans=len(result.sources),
+        duplicates=len(result.duplicates))
 
 
 @click.command("import-dxf", epilog=EPILOG)
@@ -127,10 +132,12 @@ def _merge_plans(plans: tuple[Path, ...], province: str, output: Path, meridian:
 @click.option("--province", default=None, metavar="NAME", help="Written to the plan.")
 @format_option
 @overwrite_option
+@lang_option
 @handle_errors
 @progress_option
 def _import_dxf(drawing: Path, crs: str, output: Path, layers: tuple[str, ...], status: str,
-                label_distance: float, province: str | None, fmt: str, overwrite: bool) -> None:
+                label_distance: float, province: str | None, fmt: str, overwrite: bool,
+                lang: str | None) -> None:
     """Write a plan folder from an AutoCAD DXF drawing: one layer per kind.
 
     CAD layers become kinds, closed polylines polygons, and text entities ids or names of the
@@ -156,7 +163,8 @@ def _import_dxf(drawing: Path, crs: str, output: Path, layers: tuple[str, ...], 
                     for cad, (kind, n) in result.cad_layers.items()],
                    ["cad_layer", "kind", "entities"])
     written = ", ".join(f"{k} {v}" for k, v in result.layers.items())
-    click.echo(f"import-dxf: {result.folder} (EPSG:{result.crs_epsg}): {written}", err=True)
+    say("cli.import_written", lang or "vi", err=True, command="import-dxf",
+        folder=str(result.folder), where="", epsg=str(result.crs_epsg), written=written)
 
 
 #: The commands, typed for the group that registers them.

@@ -12,7 +12,9 @@ from geoplan.cli.options import (
     as_of_option,
     handle_errors,
     judged,
+    lang_option,
     progress_option,
+    say,
 )
 
 
@@ -24,9 +26,11 @@ from geoplan.cli.options import (
 @click.option("--sites", type=click.IntRange(0, 50), default=3, show_default=True,
               help="How many new 110 kV substation sites to propose.")
 @as_of_option
+@lang_option
 @handle_errors
 @progress_option
-def demo_command(plan: Path | None, output: Path, sites: int, as_of: Any) -> None:
+def demo_command(plan: Path | None, output: Path, sites: int, as_of: Any,
+                 lang: str | None) -> None:
     """The main job on the bundled sample province (or PLAN).
 
     Analyses the plan once (overlaps, corridors, legal rules, grid topology, coverage), then
@@ -34,19 +38,21 @@ def demo_command(plan: Path | None, output: Path, sites: int, as_of: Any) -> Non
     GeoPackage, manifest) and NAME-report.html. Exit 0 when written, even with findings.
     """
     from geoplan.findings import severity_counts
+    from geoplan.messages import plan_lang
     from geoplan.pipeline import default_sample_path, run_demo
 
     if as_of is not None:
         plan = judged(plan if plan is not None else default_sample_path(), as_of)
-    result = run_demo(plan, output, sites=sites)
+    result = run_demo(plan, output, sites=sites, lang=lang)
+    lg = plan_lang(result.plan, lang)
     counts = severity_counts(result.findings)
-    click.echo(f"plan: {result.plan.name} ({len(result.plan.layers)} layers, analysis CRS "
-               f"{result.plan.crs.name})")
-    click.echo(f"findings: {counts['error']} errors, {counts['warning']} warnings, "
-               f"{counts['info']} notes")
+    say("cli.demo_plan", lg, name=result.plan.name, layers=len(result.plan.layers),
+        crs=result.plan.crs.name)
+    say("cli.demo_findings", lg, errors=counts["error"], warnings=counts["warning"],
+        infos=counts["info"])
     by_rule = result.findings[result.findings["severity"] != "info"].groupby("rule").size()
     for rule, n in by_rule.items():
         click.echo(f"  {rule}: {n}")
-    click.echo(f"map:     {result.map_html}")
-    click.echo(f"exports: {result.export_folder}/ ({len(result.files) - 2} files)")
-    click.echo(f"report:  {result.report_html}")
+    say("cli.demo_map", lg, path=str(result.map_html))
+    say("cli.demo_exports", lg, folder=str(result.export_folder), files=len(result.files) - 2)
+    say("cli.demo_report", lg, path=str(result.report_html))

@@ -8,10 +8,13 @@ import click
 
 from geoplan.cli.options import (
     EPILOG,
+    file_lang,
     format_option,
     handle_errors,
+    lang_option,
     overwrite_option,
     progress_option,
+    said,
 )
 from geoplan.cli.output import echo_json, echo_table
 
@@ -32,11 +35,12 @@ _COLUMNS = ["layer", "id", "change", "distance_m", "area_change_ha", "fields", "
 @click.option("--offline", is_flag=True, default=None,
               help="With --map: no base-map tiles, the HTML makes no network request at all.")
 @overwrite_option
+@lang_option
 @handle_errors
 @progress_option
 def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
                  tolerance: float | None, map_output: Path | None, offline: bool | None,
-                 overwrite: bool) -> None:
+                 overwrite: bool, lang: str | None) -> None:
     """What changed from PLAN_A to PLAN_B, layer by layer, feature by feature (by id).
 
     added / removed features, moved ones (distance of the centroid and largest displacement, in
@@ -56,8 +60,10 @@ def diff_command(plan_a: Path, plan_b: Path, fmt: str, output: Path | None,
     else:
         echo_table(records, _COLUMNS)
     summary = result.summary()
-    text = ", ".join(f"{c} {int(summary[c].sum())}" for c in ("added", "removed", "moved",
-                                                                "changed"))
-    click.echo(f"diff {result.before} → {result.after}: {text}"
-               + (f"; written to {output}" if output else "")
-               + (f"; map {map_output}" if map_output else ""), err=True)
+    lg = file_lang(plan_b, lang)
+    count = {c: int(summary[c].sum()) for c in ("added", "removed", "moved", "changed")}
+    click.echo(said("cli.diff_summary", lg, before=str(result.before), after=str(result.after),
+                    **count)
+               + (said("cli.written_to", lg, path=str(output)) if output else "")
+               + (said("cli.map_also", lg, path=str(map_output)) if map_output else ""),
+               err=True)

@@ -13,11 +13,13 @@ from geoplan.cli.options import (
     deliver_to_postgis,
     handle_errors,
     judged,
+    lang_option,
     overwrite_option,
     plan_argument,
     postgis_options,
     preflight_postgis,
     progress_option,
+    say,
 )
 
 
@@ -34,12 +36,14 @@ from geoplan.cli.options import (
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Run the coverage analysis and export its layers and findings.")
 @as_of_option
+@lang_option
 @postgis_options
 @handle_errors
 @progress_option
 def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | None,
                    precision: int | None, findings: bool, with_coverage: bool,
-                   as_of: Any, to_postgis: str | None, pg_schema: str) -> None:
+                   as_of: Any, lang: str | None, to_postgis: str | None,
+                   pg_schema: str) -> None:
     """Export every layer of PLAN: GeoJSON (RFC 7946), one GeoPackage, a manifest.
 
     GeoJSON, one file per layer: WGS 84 longitude/latitude through the official VN-2000
@@ -52,6 +56,7 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
     """
     from geoplan.analysis import Analysis, analyse
     from geoplan.io.atomic import check_not_input
+    from geoplan.messages import plan_lang
     from geoplan.pipeline import export_plan, load_plan
     from geoplan.plan import find_plan_file
 
@@ -63,9 +68,10 @@ def export_command(plan: Path, output: Path, overwrite: bool, shapefile: bool | 
                 if findings or with_coverage else Analysis(loaded))
     result = export_plan(analysis, output, findings=findings, coverage=with_coverage,
                          shapefile=shapefile or None, precision=precision, overwrite=overwrite)
-    deliver_to_postgis(analysis, to_postgis, pg_schema, "export")
+    lg = plan_lang(loaded, lang)
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "export", lg)
     for path in result.files:
         click.echo(str(path))
     counts = result.manifest.get("counts", {})
-    click.echo(f"export: {len(counts)} layer(s), {sum(counts.values())} feature(s), "
-               f"{len(result.files)} file(s) in {result.folder}", err=True)
+    say("cli.export_summary", lg, err=True, layers=len(counts),
+        features=sum(counts.values()), files=len(result.files), folder=str(result.folder))

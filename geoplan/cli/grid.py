@@ -16,11 +16,14 @@ from geoplan.cli.options import (
     deliver_to_postgis,
     format_option,
     handle_errors,
+    lang_option,
     overwrite_option,
     plan_argument,
     postgis_options,
     preflight_postgis,
     progress_option,
+    said,
+    say,
 )
 from geoplan.cli.output import echo_findings, echo_result, echo_section, records
 from geoplan.rules import GRID_RULE_IDS
@@ -41,11 +44,13 @@ _EDGE_COLUMNS = ["edge", "kind", "u", "v", "layer", "feature_id", "voltage_kv", 
 @click.option("--graph", "show_graph", is_flag=True,
               help="Also print the node and edge tables (always in --format json).")
 @as_of_option
+@lang_option
 @postgis_options
 @handle_errors
 @progress_option
 def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
-                 show_graph: bool, as_of: Any, to_postgis: str | None, pg_schema: str) -> None:
+                 show_graph: bool, as_of: Any, lang: str | None, to_postgis: str | None,
+                 pg_schema: str) -> None:
     """Build PLAN's power grid as a graph and audit its topology.
 
     Line ends are snapped to substations within [grid] tolerance_m (metres, default 50), lines
@@ -58,37 +63,42 @@ def grid_command(plan: Path, fmt: str, output: Path | None, overwrite: bool,
     Exit 3 when any finding is an error, 0 otherwise.
     """
     from geoplan.analysis import analyse
-    from geoplan.findings import has_errors, severity_counts
+    from geoplan.findings import has_errors, localise, severity_counts
     from geoplan.io import check_output
+    from geoplan.messages import plan_lang
     from geoplan.pipeline import run_grid
 
     if output is not None:
         check_output(output, overwrite=overwrite)
     preflight_postgis(to_postgis)
     analysis = analyse(plan, checks=False, coverage=False, as_of=as_of)
-    deliver_to_postgis(analysis, to_postgis, pg_schema, "grid")
+    lg = plan_lang(analysis.plan, lang)
+    deliver_to_postgis(analysis, to_postgis, pg_schema, "grid", lg)
     result = run_grid(analysis, output=output, overwrite=overwrite)
     if fmt == "json":
         echo_result(result)
     else:
         s = result.summary()
-        click.echo(f"Grid: {s['nodes']} nodes, {s['edges']} line edges, {s['components']} "
-                   f"connected part(s) ({s['components_with_lines']} with lines, "
-                   f"{s['isolated_substations']} substation(s) without any line); "
-                   f"{s['dangling_ends']} dangling end(s), {s['external_ends']} end(s) "
-                   f"outside the province; {s['inferred_substations']} substation voltage(s) "
-                   "inferred from their lines.")
-        echo_section("Connected parts", records(result.components))
-        echo_section("Scenarios", records(result.scenarios))
-        echo_section("Interconnections", records(result.interconnections, [
-            "layer", "feature_id", "voltage_kv", "status", "neighbour", "outside_km"]))
+        say("cli.grid_summary", lg, nodes=s["nodes"], edges=s["edges"],
+            components=s["components"], with_lines=s["components_with_lines"],
+            isolated=s["isolated_substations"], dangling=s["dangling_ends"],
+            external=s["external_ends"], inferred=s["inferred_substations"])
+        echo_section(said("cli.section_components", lg), records(result.components), lang=lg)
+        echo_section(said("cli.section_scenarios", lg), records(result.scenarios), lang=lg)
+        echo_section(said("cli.section_interconnections", lg), records(
+            result.interconnections, ["layer", "feature_id", "voltage_kv", "status",
+                                      "neighbour", "outside_km"]), lang=lg)
         if show_graph:
-            echo_section("Nodes", records(result.grid.nodes, _NODE_COLUMNS))
-            echo_section("Edges", records(result.grid.edges, _EDGE_COLUMNS))
-        click.echo(f"\nFindings ({len(result.findings)})")
-        echo_findings(result.findings, rule_width=max(map(len, GRID_RULE_IDS)))
+            echo_section(said("cli.section_nodes", lg), records(result.grid.nodes,
+                                                                _NODE_COLUMNS), lang=lg)
+            echo_section(said("cli.section_edges", lg), records(result.grid.edges,
+                                                                _EDGE_COLUMNS), lang=lg)
+        click.echo("\n" + said("cli.findings_heading", lg, n=len(result.findings)))
+        echo_findings(localise(result.findings, lg), rule_width=max(map(len, GRID_RULE_IDS)),
+                      lang=lg)
     counts = severity_counts(result.findings)
-    click.echo(f"grid: {counts['error']} error(s), {counts['warning']} warning(s), "
-               f"{counts['info']} note(s)" + (f"; graph written to {output}" if output else ""),
+    click.echo(said("cli.severity_counts", lg, command="grid", errors=counts["error"],
+                    warnings=counts["warning"], infos=counts["info"])
+               + (said("cli.graph_written_to", lg, path=str(output)) if output else ""),
                err=True)
     sys.exit(EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK)

@@ -10,12 +10,14 @@ import click
 from geoplan.cli.options import (
     EPILOG,
     as_of_option,
+    file_lang,
     handle_errors,
     judged,
     lang_option,
     overwrite_option,
     plan_argument,
     progress_option,
+    say,
 )
 
 
@@ -73,4 +75,5 @@ def map_command(plan: Path, output: Path | None, offline: bool | None, no_findin
                      coverage=not no_coverage, grid=not no_grid, sites=sites, paper=paper,
                      overwrite=overwrite, lang=lang, **options)
     click.echo(str(path))
-    click.echo(f"map: {path} ({path.stat().st_size / 1e6:.1f} MB)", err=True)
+    say("cli.map_written", file_lang(plan, lang), err=True, path=str(path),
+        size=path.stat().st_size / 1e6)

@@ -31,6 +31,7 @@ __all__ = [
     "as_of_option",
     "deliver_to_postgis",
     "engine_options",
+    "file_lang",
     "format_option",
     "handle_errors",
     "judged",
@@ -43,6 +44,9 @@ __all__ = [
     "preflight_postgis",
     "progress_bars",
     "progress_option",
+    "said",
+    "say",
+    "shown_lang",
 ]
 
 #: Exit codes of every command.
@@ -131,6 +135,45 @@ lang_option = click.option(
 )
 
 
+def shown_lang(lang: str | None, plan: Any = None) -> str:
+    """The language a command talks in: ``--lang``, else the plan's ``[report] lang`` (when
+    a loaded plan is given), else Vietnamese."""
+    from geoplan.messages import plan_lang
+
+    return plan_lang(plan, lang) if plan is not None else (lang or "vi")
+
+
+def file_lang(plan: Any, lang: str | None) -> str:
+    """``--lang``, else the ``[report] lang`` of ``plan`` (a loaded plan, or a plan file read
+    but not loaded), else Vietnamese; a plan file that cannot be read leaves its error to the
+    command."""
+    if lang is not None or plan is None:
+        return lang or "vi"
+    from geoplan.messages import plan_lang
+    from geoplan.plan import read_plan_file
+
+    if hasattr(plan, "settings"):  # a plan already loaded
+        return plan_lang(plan)
+    try:
+        return plan_lang(read_plan_file(plan))
+    except (GeoplanError, OSError, ValueError):
+        return "vi"
+
+
+def say(key: str, lang: str, *, err: bool = False, **fields: Any) -> None:
+    """Echo the message ``key`` of the ``[cli]`` table, filled with ``fields``, in ``lang``."""
+    from geoplan.messages import message
+
+    click.echo(message(key, capital=False, **fields).get(lang), err=err)
+
+
+def said(key: str, lang: str, **fields: Any) -> str:
+    """The message ``key`` filled with ``fields``, in ``lang`` (to build a line of parts)."""
+    from geoplan.messages import message
+
+    return message(key, capital=False, **fields).get(lang)
+
+
 def judged(plan: Any, as_of: Any) -> Any:
     """PLAN as given, or loaded and judged on ``as_of`` when the option is set."""
     if as_of is None:
@@ -145,20 +188,21 @@ def handle_errors(func: F) -> F:
 
     A :class:`~geoplan.errors.PlanValidationError` prints its whole report (every problem of
     every layer) before the one-line summary; any other :class:`~geoplan.errors.GeoplanError`
-    prints ``Error: <message>``; so do a bare :class:`OSError` (the path and the cause in
-    words) and a :class:`MemoryError`.
+    prints ``Lỗi: <message>`` (``Error: <message>`` with ``--lang en``); so do a bare
+    :class:`OSError` (the path and the cause in words) and a :class:`MemoryError`.
     """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang") or "vi"
         try:
             return func(*args, **kwargs)
         except PlanValidationError as exc:
-            click.echo(exc.report.to_text(kwargs.get("lang") or "vi"), err=True)
-            click.echo(f"Error: {exc.report.summary(kwargs.get('lang') or 'vi')}", err=True)
+            click.echo(exc.report.to_text(lang), err=True)
+            say("cli.error", lang, err=True, text=exc.report.summary(lang))
             sys.exit(EXIT_INPUT)
         except GeoplanError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            say("cli.error", lang, err=True, text=exc.message_in(lang))
             sys.exit(EXIT_INPUT)
         except OSError as exc:
             # a fault of the file system that no writer turned into a message of its own
@@ -166,12 +210,10 @@ def handle_errors(func: F) -> F:
 
             where = exc.filename or exc.filename2
             text = os_error_message(exc, where) if where else (exc.strerror or str(exc))
-            click.echo(f"Error: {where + ': ' if where else ''}{text}", err=True)
+            say("cli.error", lang, err=True, text=f"{where + ': ' if where else ''}{text}")
             sys.exit(EXIT_INPUT)
         except MemoryError:
-            click.echo("Error: out of memory; a layer is too large for this machine: lower "
-                       "[plan] max_layer_mb to refuse such layers before reading them, or clip "
-                       "the layer to the province", err=True)
+            say("cli.error", lang, err=True, text=said("cli.out_of_memory", lang))
             sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]
@@ -361,17 +403,18 @@ def preflight_postgis(url: str | None) -> None:
         pass
 
 
-def deliver_to_postgis(analysis: Any, url: str | None, schema: str, command: str) -> None:
+def deliver_to_postgis(analysis: Any, url: str | None, schema: str, command: str,
+                       lang: str = "vi") -> None:
     """Append ``analysis`` to the database at ``url`` in one transaction (nothing when
-    ``url`` is None) and say so on stderr."""
+    ``url`` is None) and say so on stderr, in ``lang``."""
     if url is None:
         return
     from geoplan.db import write_analysis
     from geoplan.io.postgis import redact
 
     run = write_analysis(analysis, url, schema=schema, command=command)
-    click.echo(f"{command}: run {run.run_id} appended to {redact(url)} (schema {schema}): "
-               f"{run.total} row(s) in {len(run.rows)} table(s)", err=True)
+    say("cli.postgis_appended", lang, err=True, command=command, run=str(run.run_id),
+        url=redact(url), schema=schema, rows=run.total, tables=len(run.rows))
 
 
 @contextlib.contextmanager

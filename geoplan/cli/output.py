@@ -122,9 +122,13 @@ def finding_records(findings: Any) -> list[dict[str, Any]]:
     values = [_plain_column(findings[c])[0].tolist() for c in cols]
     return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
-def pct(value: Any) -> str:
-    """A share in [0, 1] as ``"12.3 %"``; ``"n/a"`` when unknown."""
-    return "n/a" if value is None else f"{100 * value:.1f} %"
+def pct(value: Any, lang: str = "en") -> str:
+    """A share in [0, 1] as ``"12.3 %"`` (``"12,3 %"`` in Vietnamese); ``"n/a"`` (``"không
+    rõ"``) when unknown."""
+    if value is None:
+        return "không rõ" if lang == "vi" else "n/a"
+    text = f"{100 * value:.1f} %"
+    return text.replace(".", ",") if lang == "vi" else text
 
 
 # -------------------------------------------------------------------------------- JSON
@@ -175,10 +179,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def echo_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
-    """Print rows as an aligned plain-text table (columns at most 80 characters wide)."""
+def echo_table(rows: list[dict[str, Any]], columns: list[str] | None = None, *,
+               lang: str = "vi") -> None:
+    """Print rows as an aligned plain-text table (columns at most 80 characters wide);
+    "(không có)" / "(none)" in ``lang`` when there is no row."""
     if not rows:
-        click.echo("(none)")
+        click.echo(_said("cli.none", lang))
         return
     columns = columns or list(rows[0])
     text = [[_cell(r.get(c)) for c in columns] for r in rows]
@@ -189,11 +195,17 @@ def echo_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> 
         click.echo("  ".join(v[:w].ljust(w) for v, w in zip(t, widths, strict=True)))
 
 
-def echo_section(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None
-                 ) -> None:
+def echo_section(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None,
+                 *, lang: str = "vi") -> None:
     """A blank line, ``title (n)``, then the table of ``rows``."""
     click.echo(f"\n{title} ({len(rows)})")
-    echo_table(rows, columns)
+    echo_table(rows, columns, lang=lang)
+
+
+def _said(key: str, lang: str, **fields: Any) -> str:
+    from geoplan.messages import message
+
+    return message(key, capital=False, **fields).get(lang)
 
 
 # ----------------------------------------------------------------------------- findings
@@ -261,12 +273,13 @@ def findings_text(findings: Any, *, rule_width: int = RULE_WIDTH) -> str:
     return "".join(pieces.ravel(order="F").tolist())
 
 
-def echo_findings(findings: Any, *, rule_width: int | None = RULE_WIDTH) -> None:
-    """Print every finding in the text format of :func:`finding_text` ("No findings." when
-    there is none), in one write. ``rule_width=None`` fits the rule column to the longest rule
-    present."""
+def echo_findings(findings: Any, *, rule_width: int | None = RULE_WIDTH,
+                  lang: str = "vi") -> None:
+    """Print every finding in the text format of :func:`finding_text` ("Không có phát hiện
+    nào." / "No findings." when there is none, in ``lang``), in one write. ``rule_width=None``
+    fits the rule column to the longest rule present."""
     if not len(findings):
-        click.echo("No findings.")
+        click.echo(_said("cli.no_findings", lang))
         return
     width = (max(RULE_WIDTH, *(len(r) for r in findings["rule"])) if rule_width is None
              else rule_width)

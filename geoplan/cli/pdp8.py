@@ -8,12 +8,14 @@ import click
 
 from geoplan.cli.options import (
     EPILOG,
+    file_lang,
     format_option,
     handle_errors,
     lang_option,
     overwrite_option,
     plan_argument,
     progress_option,
+    said,
 )
 from geoplan.cli.output import echo_json, echo_table, records
 
@@ -58,7 +60,8 @@ def pdp8_command(plan: Path, national: Path, sheet: str | None, min_score: float
         echo_table(records(result.table),
                    ["result", "kind", "voltage_kv", "national_name", "plan_id", "score",
                     "phase", "mva", "circuits_km", "remarks"])
-    click.echo(f"pdp8: {counts['both']} in both, {counts['national only']} in the national "
-               f"list only, {counts['plan only']} in the plan only; {counts['elsewhere']} "
-               "national project(s) concern other provinces"
-               + (f"; written to {output}" if output else ""), err=True)
+    lg = file_lang(plan, lang)
+    click.echo(said("cli.pdp8_summary", lg, both=counts["both"],
+                    national=counts["national only"], plan=counts["plan only"],
+                    elsewhere=counts["elsewhere"])
+               + (said("cli.written_to", lg, path=str(output)) if output else ""), err=True)

@@ -10,11 +10,13 @@ import click
 from geoplan.cli.options import (
     EPILOG,
     as_of_option,
+    file_lang,
     handle_errors,
     judged,
     overwrite_option,
     plan_argument,
     progress_option,
+    say,
 )
 
 
@@ -73,18 +75,20 @@ def report_command(plan: Path, output: Path, lang: str | None, no_maps: bool,
                                       maps=False if no_maps else None, overwrite=overwrite)
         blank = [v for v in filled.values if v.blank]
         click.echo(str(output))
-        click.echo(f"{filled.template.id} {filled.period.text}: "
-                   f"{sum(1 for v in filled.values if not v.heading)} figure(s), "
-                   f"{len(blank)} blank" + (f" ({', '.join(v.no for v in blank)})" if blank
-                                            else "") + f"; written to {output}", err=True)
+        say("cli.form_written", file_lang(plan, lang), err=True, form=filled.template.id,
+            period=filled.period.text,
+            figures=sum(1 for v in filled.values if not v.heading), blank=len(blank),
+            which=f" ({', '.join(v.no for v in blank)})" if blank else "", path=str(output))
         return
     if tables:
         report = pipeline.report_tables(plan, output, against=against, lang=lang,
                                         overwrite=overwrite)
         click.echo(str(output))
-        click.echo(f"tables: {len(report.tables())} table(s) written to {output}", err=True)
+        say("cli.tables_written", file_lang(plan, lang), err=True, tables=len(report.tables()),
+            path=str(output))
         return
     report = pipeline.report_plan(plan, output, lang=lang, maps=False if no_maps else None,
                                   overwrite=overwrite)
     click.echo(str(output))
-    click.echo(f"report: {len(report.tables())} table(s) written to {output}", err=True)
+    say("cli.report_written", file_lang(plan, lang), err=True, tables=len(report.tables()),
+        path=str(output))
