@@ -98,7 +98,7 @@ class PlanValidationError(GeoplanError, ValueError):
         super().__init__(report.summary(), *args)
 
 
-def check_keys(keys: Iterable[Any], valid: Iterable[str], *, where: str = "") -> None:
+def check_keys(keys: Iterable[Any], valid: Iterable[str], *, where: Any = "") -> None:
     """Raise :class:`PlanError` naming every key not in ``valid``, with the closest valid one.
 
     The one way every settings table of a plan reports unknown keys (xarray's set_options habit):
@@ -109,6 +109,8 @@ def check_keys(keys: Iterable[Any], valid: Iterable[str], *, where: str = "") ->
     geoplan.errors.PlanError: unknown key 'precison' (did you mean 'precision'?) in [export]; \
 valid keys: precision, shapefile
     """
+    from geoplan.messages import Text, message
+
     valid = tuple(valid)
     bad = [str(k) for k in keys if k not in valid]
     if not bad:
@@ -116,6 +118,14 @@ valid keys: precision, shapefile
     hints = []
     for key in bad:
         close = difflib.get_close_matches(key, valid, n=1)
-        hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    text = f"unknown key{'s' if len(bad) > 1 else ''} {', '.join(hints)}{where}"
-    raise PlanError(f"{text}; valid keys: {', '.join(valid)}")
+        hints.append(message("plan_file.did_you_mean", capital=False, name=repr(key),
+                             close=repr(close[0])) if close else Text.same(repr(key)))
+    if isinstance(getattr(where, "vi", None), str):
+        place = where  # said in both languages by the caller
+    else:
+        table = where.removeprefix(" in ")
+        place = (message("plan_file.in_table", capital=False, table=table)
+                 if table != where else Text.same(where))
+    noun = Text("khóa", "keys" if len(bad) > 1 else "key")
+    raise PlanError(message("plan_file.unknown_keys", capital=False, noun=noun,
+                            keys=Text.join(", ", hints), where=place, valid=", ".join(valid)))

@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from geoplan.attribution import merge_credits
 from geoplan.errors import PlanError, check_keys
 from geoplan.kinds import KINDS, RASTER_KINDS, normalise_date, unit_factor
+from geoplan.messages import Text, message
 from geoplan.names import own_province_mask
 
 if sys.version_info >= (3, 11):
@@ -137,10 +138,17 @@ def settings_check(section: str) -> SettingsCheck:
 
 
 def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
+    place: Any = (Text(" ở cấp ngoài cùng của tệp phương án", " at the plan file's top level")
+                  if where == "the plan file's top level" else f" in {where}")
     try:
-        check_keys(keys, valid, where=f" in {where}")
+        check_keys(keys, valid, where=place)
     except PlanError as exc:
-        raise PlanError(f"{path}: {exc}") from None
+        raise PlanError(Text(f"{path}: {exc.message_in('vi')}", f"{path}: {exc}")) from None
+
+
+def _says(key: str, **fields: Any) -> Text:
+    """The plan-file error ``key`` of the messages table, in both languages."""
+    return message(f"plan_file.{key}", capital=False, **fields)
 
 
 @dataclass(frozen=True)
@@ -225,11 +233,11 @@ def find_plan_file(path: str | Path) -> Path:
         candidate = p / PLAN_FILE
         if not candidate.exists():
             tomls = sorted(x.name for x in p.glob("*.toml"))
-            extra = f" (found {', '.join(tomls)}: pass one of them)" if tomls else ""
-            raise PlanError(f"{p}: no {PLAN_FILE} in this folder{extra}")
+            extra = _says("found_tomls", found=", ".join(tomls)) if tomls else Text.same("")
+            raise PlanError(_says("no_plan_in_folder", path=str(p), name=PLAN_FILE, extra=extra))
         return candidate
     if not p.exists():
-        raise PlanError(f"{p}: no such plan file; pass a plan.toml or the folder holding it")
+        raise PlanError(_says("no_such_file", path=str(p)))
     return p
 
 
@@ -240,11 +248,11 @@ def read_plan_file(path: str | Path) -> PlanSpec:
     _unknown(data, TOP_KEYS, "the plan file's top level", file)
     head = data.get("plan")
     if not isinstance(head, dict):
-        raise PlanError(f"{file}: a [plan] table with at least name = \"...\" is required")
+        raise PlanError(_says("no_plan_table", file=str(file)))
     _unknown(head, PLAN_KEYS, "[plan]", file)
     name = head.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise PlanError(f"{file}: [plan] needs name = \"...\" (the plan's title)")
+        raise PlanError(_says("no_name", file=str(file)))
     for key in ("province", "analysis_crs", "description"):
         if key in head and not isinstance(head[key], str):
             raise PlanError(f"{file}: [plan] {key} must be a string, got {head[key]!r}")
@@ -271,8 +279,7 @@ def read_plan_file(path: str | Path) -> PlanSpec:
 
     raw_layers = data.get("layers", {})
     if not isinstance(raw_layers, dict) or not raw_layers:
-        raise PlanError(f"{file}: no layers; add at least one [layers.NAME] table with kind and "
-                        "path")
+        raise PlanError(_says("no_layers", file=str(file)))
     _check_layer_names(raw_layers, file)
     layers = tuple(_layer_spec(n, t, file) for n, t in raw_layers.items())
     settings = {k: dict(data[k]) for k in SETTINGS_SECTIONS if k in data}
@@ -308,7 +315,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
     try:
         info = os.stat(file)
     except OSError as exc:
-        raise PlanError(f"{file}: cannot be read ({exc.strerror})") from exc
+        raise PlanError(_says("unreadable", file=str(file), detail=str(exc.strerror))) from exc
     if not stat.S_ISREG(info.st_mode):
         raise PlanError(f"{file}: is not a regular file (a FIFO, a device ...); pass the plan.toml "
                         "file or the folder holding it")
@@ -318,16 +325,16 @@ def _read_toml(file: Path) -> dict[str, Any]:
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise PlanError(f"{file}: cannot be read ({exc.strerror})") from exc
+        raise PlanError(_says("unreadable", file=str(file), detail=str(exc.strerror))) from exc
     try:
         text = raw.decode("utf-8-sig")  # Notepad saves UTF-8 with a byte-order mark
     except UnicodeDecodeError as exc:
-        raise PlanError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the "
-                        "plan file as UTF-8") from exc
+        raise PlanError(_says("not_utf8", file=str(file), detail=exc.reason,
+                              at=str(exc.start))) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{file}: not valid TOML: {exc}") from exc
+        raise PlanError(_says("not_toml", file=str(file), detail=str(exc))) from exc
 
 
 def layer_name_key(name: str) -> str:
@@ -359,17 +366,17 @@ def _check_layer_names(raw_layers: Mapping[str, Any], file: Path) -> None:
 def _layer_spec(name: str, table: Any, file: Path) -> LayerSpec:
     where = f"[layers.{name}]"
     if not isinstance(table, dict):
-        raise PlanError(f"{file}: {where} must be a table with kind and path")
+        raise PlanError(_says("layer_not_table", file=str(file), where=where))
     _unknown(table, LAYER_KEYS, where, file)
     kind = table.get("kind")
     valid_kinds = (*KINDS, *RASTER_KINDS)
     if kind not in valid_kinds:
         close = difflib.get_close_matches(str(kind), valid_kinds, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise PlanError(f"{file}: {where} kind = {kind!r} is not a layer kind{hint}; valid kinds: "
-                        f"{', '.join(valid_kinds)}")
+        hint = _says("kind_hint", close=repr(close[0])) if close else Text.same("")
+        raise PlanError(_says("bad_kind", file=str(file), where=where, kind=repr(kind),
+                              hint=hint, valid=", ".join(valid_kinds)))
     if not isinstance(table.get("path"), str):
-        raise PlanError(f"{file}: {where} needs path = \"...\" (relative to the plan file)")
+        raise PlanError(_says("no_path", file=str(file), where=where))
     database = _database_url(table, where, file)
     src: Path
     if database is not None:

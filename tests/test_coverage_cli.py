@@ -73,7 +73,7 @@ def test_geojson_output_is_rfc7946(plan_file, tmp_path):
     assert 105.5 < lon < 106.8 and 20.5 < lat < 21.5  # Bắc Ninh area, lon/lat order
     assert "feature_id" not in site["properties"]  # each output keeps only its own columns
     again = run(plan_file, "-o", out)
-    assert again.exit_code == 1 and "exists already; pass --overwrite" in again.stderr
+    assert again.exit_code == 1 and "đã tồn tại; thêm --overwrite" in again.stderr
     assert run(plan_file, "-o", out, "--overwrite").exit_code == 3
 
 

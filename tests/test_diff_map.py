@@ -264,7 +264,7 @@ def test_cli_writes_the_diff_map(plans: tuple[geoplan.Plan, geoplan.Plan], tmp_p
     # an existing map stops the diff before the GeoJSON is written
     geojson.unlink()
     again = runner.invoke(cli, [*args, "-o", str(geojson)])
-    assert again.exit_code == 1 and "exists already; pass --overwrite" in again.stderr
+    assert again.exit_code == 1 and "đã tồn tại; thêm --overwrite" in again.stderr
     assert not geojson.exists()
     assert runner.invoke(cli, [*args, "--overwrite"]).exit_code == 0
 

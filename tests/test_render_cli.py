@@ -40,7 +40,7 @@ def test_default_output_and_overwrite(sample_plan_path: Path, tmp_path: Path,
     assert code == 0 and stdout.strip() == str(Path("maps") / "sample.html")
     assert (tmp_path / "maps" / "sample.html").exists()
     code, _, stderr = run(*args)
-    assert code == 1 and "exists already; pass --overwrite" in stderr
+    assert code == 1 and "đã tồn tại; thêm --overwrite" in stderr
     code, _, _ = run(*args, "--overwrite")
     assert code == 0
 

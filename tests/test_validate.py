@@ -410,7 +410,7 @@ def test_unknown_plan_keys_list_valid_ones(tmp_path: Path) -> None:
                                          r"kind, path, layer, crs, fields"):
         geoplan.load_plan(b.write())
     code, out = _cli_validate(tmp_path)
-    assert code == 1 and "Lỗi:" in out and "valid keys" in out
+    assert code == 1 and "Lỗi:" in out and "các khóa hợp lệ: kind, path" in out
 
 
 def test_unknown_kind_and_field(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from geoplan.errors import GeoplanError, OutputBusyError, OutputExistsError, OutputWriteError
+from geoplan.messages import message
 from geoplan.problems import log_text
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,7 @@ def check_output(path: str | Path, *, overwrite: bool = False) -> Path:
     except OSError as exc:  # a name too long, a folder that may not be entered ...
         raise write_error(target, exc, "no file was created") from exc
     if present and not overwrite:
-        raise OutputExistsError(f"{target}: exists already; pass --overwrite (overwrite=True) to "
-                                "replace it, or choose another output")
+        raise OutputExistsError(message("io.output_exists", capital=False, path=str(target)))
     return target
 
 
